@@ -1,0 +1,99 @@
+//! `sticky`: the lab's tool binary. `sticky proxy` puts a seeded chaos hop
+//! between a client and a server, so the cuts loopback hides happen on cue.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use sticky_lab::cli::{fail, parse_addr};
+use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
+use sticky_lab::report::ColorChoice;
+
+#[derive(Parser)]
+#[command(
+    name = "sticky",
+    version,
+    about = "sticky-lab tools: the chaos proxy and friends"
+)]
+struct Cli {
+    /// When to color output: auto, always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Re-chunk a TCP stream between two real sockets, reproducibly by seed.
+    #[command(after_help = "Examples:
+  # terminal 1: the lab server
+  lab01-naive-recv server --addr 127.0.0.1:9527
+  # terminal 2: the proxy, cutting replies into pieces of at most 300 bytes
+  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --seed 7 --max-chunk 300
+  # terminal 3: the client talks to the proxy instead of the server
+  lab01-naive-recv client --addr 127.0.0.1:9600 --bufsize 204800000
+
+  # add 100 ms of round-trip time, cutting nothing
+  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:8001 --rtt-ms 100 --max-chunk 1048576 --delay-ms 0")]
+    Proxy {
+        /// Address the proxy listens on (clients connect here).
+        #[arg(long, value_parser = parse_addr, default_value = "127.0.0.1:9600")]
+        listen: SocketAddr,
+        /// Address of the real server.
+        #[arg(long, value_parser = parse_addr)]
+        to: SocketAddr,
+        /// Seed for the cut points: the same seed gives the same cuts.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Largest piece written at once, in bytes (pieces are 1..=max-chunk).
+        #[arg(long, default_value_t = 512)]
+        max_chunk: usize,
+        /// Pause between pieces, in milliseconds, so each arrives as its own recv().
+        #[arg(long, default_value_t = 1)]
+        delay_ms: u64,
+        /// Added round-trip time in milliseconds (half in each direction).
+        #[arg(long, default_value_t = 0)]
+        rtt_ms: u64,
+        /// How long to wait for more bytes to fill a piece, in milliseconds.
+        #[arg(long, default_value_t = 5)]
+        hold_ms: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli.color.apply();
+    match cli.command {
+        Command::Proxy {
+            listen,
+            to,
+            seed,
+            max_chunk,
+            delay_ms,
+            rtt_ms,
+            hold_ms,
+        } => {
+            if !listen.ip().is_loopback() {
+                eprintln!("warning: the proxy listens on {listen}, which other machines may reach");
+            }
+            let cfg = ProxyConfig {
+                upstream: to,
+                seed,
+                max_chunk,
+                delay: Duration::from_millis(delay_ms),
+                rtt: Duration::from_millis(rtt_ms),
+                hold: Duration::from_millis(hold_ms),
+            };
+            eprintln!(
+                "sticky proxy: {listen} → {to}, seed {seed}, pieces of 1..={max_chunk} B, \
+                 {delay_ms} ms apart, +{rtt_ms} ms RTT (Ctrl-C to stop)"
+            );
+            match ChaosProxy::run_forever(listen, cfg) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("proxy on {listen}: {e}")),
+            }
+        }
+    }
+}

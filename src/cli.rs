@@ -1,0 +1,352 @@
+//! The face every lab binary shares.
+//!
+//! * [`Demo`] tells a lab's story stage by stage, checks each claim against
+//!   what was measured, and turns the result into the exit code: 0 only when
+//!   every stage observed the lesson's behaviour. `--step` pauses between
+//!   stages, `--json` writes a [`Report`], `--svg` draws the timelines.
+//! * [`Prompt`] is the lessons' `>>> ` loop: line editing and history on a
+//!   terminal, `--cmd X` (repeatable) or piped stdin for scripts; empty lines
+//!   are skipped and `q` / `quit` leaves.
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use colored::Colorize;
+
+use crate::report::svg::{self, Panel};
+use crate::report::{mark, ColorChoice, Report, StageReport};
+
+/// Options every `demo` subcommand takes.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct DemoOpts {
+    /// Pause before each stage until Enter is pressed (on a terminal).
+    #[arg(long)]
+    pub step: bool,
+    /// Write a machine-readable JSON report to stdout (the story goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Write an SVG timeline of the writes against the reads to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Seed for the chaos cuts: the same seed gives the same cuts.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// A demo run: stages in order, each checked.
+pub struct Demo {
+    lab: String,
+    title: String,
+    opts: DemoOpts,
+    color: ColorChoice,
+    stages: Vec<StageReport>,
+    current: Option<(usize, String)>,
+    panels: Vec<Panel>,
+    out: Box<dyn Write>,
+}
+
+impl Demo {
+    /// Starts a demo and prints its title.
+    pub fn new(lab: &str, title: &str, opts: &DemoOpts, color: ColorChoice) -> Demo {
+        let out: Box<dyn Write> = if opts.json {
+            // The story goes to stderr, so decide its color for stderr.
+            colored::control::set_override(color.for_stderr());
+            Box::new(io::stderr())
+        } else {
+            color.apply();
+            Box::new(io::stdout())
+        };
+        let mut d = Demo {
+            lab: lab.to_string(),
+            title: title.to_string(),
+            opts: opts.clone(),
+            color,
+            stages: Vec::new(),
+            current: None,
+            panels: Vec::new(),
+            out,
+        };
+        let heading = format!("{lab} — {title}");
+        d.line(&format!(
+            "{}\n{}",
+            heading.bold(),
+            "═".repeat(heading.chars().count())
+        ));
+        d
+    }
+
+    /// The seed chosen with `--seed`.
+    pub fn seed(&self) -> u64 {
+        self.opts.seed
+    }
+
+    /// The color choice in force.
+    pub fn color(&self) -> ColorChoice {
+        self.color
+    }
+
+    /// Begins the next stage (after a pause with `--step`).
+    pub fn stage(&mut self, title: &str) {
+        if self.current.is_some() {
+            self.pending_unchecked();
+        }
+        let n = self.stages.len() + 1;
+        if self.opts.step && n > 1 && io::stdin().is_terminal() {
+            let _ = write!(self.out, "{}", "  [Enter] next stage… ".dimmed());
+            let _ = self.out.flush();
+            let mut s = String::new();
+            let _ = io::stdin().lock().read_line(&mut s);
+        }
+        self.line(&format!(
+            "\n{} {}",
+            format!("Stage {n}:").bold().cyan(),
+            title.bold()
+        ));
+        self.current = Some((n, title.to_string()));
+    }
+
+    /// Narration: why this stage matters, in a sentence or two.
+    pub fn say(&mut self, text: &str) {
+        for l in text.lines() {
+            self.line(&format!("  {l}"));
+        }
+    }
+
+    /// Shows a rendered block (a chunk view, a table, a transcript).
+    pub fn show(&mut self, block: &str) {
+        let b = block.trim_end_matches('\n');
+        self.line(b);
+    }
+
+    /// Records the stage's result: what the lesson expects, what was seen,
+    /// and the measurements behind it.
+    pub fn check(&mut self, ok: bool, expected: &str, observed: &str, data: serde_json::Value) {
+        let (n, title) = self
+            .current
+            .take()
+            .unwrap_or_else(|| (self.stages.len() + 1, "check".to_string()));
+        let seen = if ok {
+            observed.to_string()
+        } else {
+            format!("{observed} — expected: {expected}")
+        };
+        self.line(&format!("  {} {}", mark(ok), seen));
+        self.stages.push(StageReport {
+            stage: n,
+            title,
+            expected: expected.to_string(),
+            observed: observed.to_string(),
+            ok,
+            data,
+        });
+    }
+
+    /// Adds a picture to the `--svg` file.
+    pub fn panel(&mut self, panel: Panel) {
+        self.panels.push(panel);
+    }
+
+    /// Prints the verdict, writes the report and picture, and returns the
+    /// exit code: success only when every stage observed its claim.
+    pub fn finish(mut self) -> ExitCode {
+        if self.current.is_some() {
+            self.pending_unchecked();
+        }
+        let failed: Vec<&StageReport> = self.stages.iter().filter(|s| !s.ok).collect();
+        let ok = !self.stages.is_empty() && failed.is_empty();
+        let verdict = if ok {
+            format!(
+                "all {} stages showed the lesson's behaviour",
+                self.stages.len()
+            )
+        } else if self.stages.is_empty() {
+            "no stage ran".to_string()
+        } else {
+            let names: Vec<String> = failed
+                .iter()
+                .map(|s| format!("stage {} ({}): {}", s.stage, s.title, s.observed))
+                .collect();
+            format!("not reproduced — {}", names.join("; "))
+        };
+        self.line(&format!(
+            "\n{} {}",
+            if ok {
+                "VERDICT:".green().bold()
+            } else {
+                "VERDICT:".red().bold()
+            },
+            verdict
+        ));
+        if let Some(path) = self.opts.svg.clone() {
+            let svg = svg::render(&format!("{} — {}", self.lab, self.title), &self.panels);
+            match write_atomic(&path, svg.as_bytes()) {
+                Ok(()) => self.line(&format!("  timeline written to {}", path.display())),
+                Err(e) => {
+                    self.line(&format!("  could not write {}: {e}", path.display()));
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        if self.opts.json {
+            let report = Report {
+                lab: self.lab.clone(),
+                title: self.title.clone(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                stages: self.stages.clone(),
+                ok,
+                verdict,
+            };
+            match serde_json::to_string_pretty(&report) {
+                Ok(j) => println!("{j}"),
+                Err(e) => eprintln!("could not write the JSON report: {e}"),
+            }
+        }
+        if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+
+    fn pending_unchecked(&mut self) {
+        if let Some((n, title)) = self.current.take() {
+            self.stages.push(StageReport {
+                stage: n,
+                title,
+                expected: "a result".into(),
+                observed: "the stage ended without a check".into(),
+                ok: false,
+                data: serde_json::Value::Null,
+            });
+        }
+    }
+
+    fn line(&mut self, s: &str) {
+        let _ = writeln!(self.out, "{s}");
+    }
+}
+
+/// Writes a file so that it never exists half-written under its final name:
+/// a temporary file beside it, then a rename.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Where the commands of a `client` come from.
+pub struct Prompt {
+    source: Source,
+}
+
+enum Source {
+    Script(VecDeque<String>),
+    Editor(Box<rustyline::DefaultEditor>, String),
+    Lines(io::Lines<io::StdinLock<'static>>),
+}
+
+impl Prompt {
+    /// `--cmd` values if any were given; otherwise a line editor on a
+    /// terminal, or plain lines from piped stdin.
+    pub fn new(cmds: Vec<String>, prompt: &str) -> Prompt {
+        let source = if !cmds.is_empty() {
+            Source::Script(cmds.into())
+        } else if io::stdin().is_terminal() {
+            match rustyline::DefaultEditor::new() {
+                Ok(ed) => Source::Editor(Box::new(ed), prompt.to_string()),
+                Err(_) => Source::Lines(io::stdin().lock().lines()),
+            }
+        } else {
+            Source::Lines(io::stdin().lock().lines())
+        };
+        Prompt { source }
+    }
+
+    /// The next command: trimmed, never empty; `None` at `q`, `quit`,
+    /// end of input or Ctrl-C.
+    pub fn next_command(&mut self) -> Option<String> {
+        loop {
+            let line = match &mut self.source {
+                Source::Script(q) => q.pop_front()?,
+                Source::Lines(lines) => lines.next()?.ok()?,
+                Source::Editor(ed, prompt) => match ed.readline(prompt) {
+                    Ok(l) => {
+                        let _ = ed.add_history_entry(l.as_str());
+                        l
+                    }
+                    Err(_) => return None,
+                },
+            };
+            let cmd = line.trim();
+            match cmd {
+                "" => continue,
+                "q" | "quit" | "exit" => return None,
+                c => return Some(c.to_string()),
+            }
+        }
+    }
+}
+
+/// Parses `HOST:PORT` (a name like `localhost:9527` is resolved locally).
+pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse() {
+        return Ok(a);
+    }
+    s.to_socket_addrs()
+        .map_err(|e| format!("'{s}' is not an address: {e}"))?
+        .next()
+        .ok_or_else(|| format!("'{s}' resolved to no address"))
+}
+
+/// Prints a one-line error naming what was wrong and returns exit code 2.
+pub fn fail(what: impl std::fmt::Display) -> ExitCode {
+    eprintln!("{} {what}", "error:".red().bold());
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_skips_empty_lines_and_stops_at_quit() {
+        let mut p = Prompt::new(
+            vec![
+                "ls".into(),
+                "  ".into(),
+                " help ".into(),
+                "q".into(),
+                "never".into(),
+            ],
+            ">>> ",
+        );
+        assert_eq!(p.next_command().as_deref(), Some("ls"));
+        assert_eq!(p.next_command().as_deref(), Some("help"));
+        assert_eq!(p.next_command(), None);
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.svg");
+        write_atomic(&p, b"<svg/>").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"<svg/>");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,340 @@
+//! `ChaosProxy`: a real TCP hop that re-cuts the stream, on cue.
+//!
+//! On loopback a 2000-byte reply nearly always arrives in one `recv()`, which
+//! hides the lesson's bug. The proxy sits between two real sockets,
+//! `client ⇄ proxy ⇄ server`. It reads whatever arrives and writes it on in
+//! pieces whose lengths come from a seeded [`ChaosPlan`], pausing
+//! `delay` between pieces so that each piece reaches the receiver as its own
+//! `recv()`. Data that arrives close together is held and merged into the
+//! planned pieces, so both halves of the sticky-packet problem appear:
+//! messages are split *and* glued.
+//!
+//! `rtt` adds latency: every byte is released no earlier than `rtt / 2`
+//! after it reached the proxy, in each direction, which makes a protocol's
+//! round trips (the length + ack handshake, say) cost visible time.
+//!
+//! Each connection and direction gets its own plan derived from the seed, so
+//! the same seed and the same input give the same cuts.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::chaos::ChaosPlan;
+use crate::sock;
+
+/// How the proxy cuts and delays.
+#[derive(Clone, Debug)]
+pub struct ProxyConfig {
+    /// Where the real server listens.
+    pub upstream: SocketAddr,
+    /// Seed for the cut points.
+    pub seed: u64,
+    /// Largest piece written in one call (pieces are 1..=max_chunk bytes).
+    pub max_chunk: usize,
+    /// Pause after each piece, so the receiver sees pieces as separate reads.
+    pub delay: Duration,
+    /// Added round-trip time: each direction holds bytes for `rtt / 2`.
+    pub rtt: Duration,
+    /// How long to wait for more bytes to fill a planned piece before
+    /// sending a shorter one (so request/response protocols never stall).
+    pub hold: Duration,
+}
+
+impl ProxyConfig {
+    /// Cuts of 1..=`max_chunk` bytes for `seed`, 1 ms apart, no added latency.
+    pub fn new(upstream: SocketAddr, seed: u64, max_chunk: usize) -> ProxyConfig {
+        ProxyConfig {
+            upstream,
+            seed,
+            max_chunk,
+            delay: Duration::from_millis(1),
+            rtt: Duration::ZERO,
+            hold: Duration::from_millis(5),
+        }
+    }
+
+    /// A proxy that never cuts, only delays: a link with `rtt` of latency.
+    pub fn latency_only(upstream: SocketAddr, rtt: Duration) -> ProxyConfig {
+        ProxyConfig {
+            upstream,
+            seed: 0,
+            max_chunk: 1 << 20,
+            delay: Duration::ZERO,
+            rtt,
+            hold: Duration::ZERO,
+        }
+    }
+}
+
+/// Which way the bytes travel through the proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From the client towards the server (requests).
+    ToServer,
+    /// From the server back to the client (replies).
+    ToClient,
+}
+
+/// The pieces one connection's direction was cut into.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PieceLog {
+    /// Connection number, counting from 0 in accept order.
+    pub conn: u64,
+    /// Which way.
+    pub direction: Direction,
+    /// Length of every write the proxy made, in order.
+    pub pieces: Vec<usize>,
+}
+
+/// A running chaos proxy. It stops accepting when dropped; connections
+/// already open run until either side closes.
+pub struct ChaosProxy {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    log: Arc<Mutex<Vec<PieceLog>>>,
+    conns: Arc<AtomicU64>,
+}
+
+impl ChaosProxy {
+    /// Listens on `listen` (port 0 for an ephemeral port) and forwards each
+    /// accepted connection to `cfg.upstream` through the chaos.
+    pub fn start(listen: SocketAddr, cfg: ProxyConfig) -> io::Result<ChaosProxy> {
+        let listener = sock::listen(listen)?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let conns = Arc::new(AtomicU64::new(0));
+        let (s, l, c) = (stop.clone(), log.clone(), conns.clone());
+        thread::Builder::new()
+            .name("chaos-proxy".into())
+            .spawn(move || accept_loop(listener, cfg, s, l, c))?;
+        Ok(ChaosProxy {
+            addr,
+            stop,
+            log,
+            conns,
+        })
+    }
+
+    /// The address clients should connect to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How many connections were accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.conns.load(Ordering::SeqCst)
+    }
+
+    /// Every direction's piece lengths that has finished (its sender closed).
+    pub fn piece_logs(&self) -> Vec<PieceLog> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Runs in the foreground until the process ends (for `sticky proxy`).
+    pub fn run_forever(listen: SocketAddr, cfg: ProxyConfig) -> io::Result<()> {
+        let listener = sock::listen(listen)?;
+        accept_loop(
+            listener,
+            cfg,
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(Mutex::new(Vec::new())),
+            Arc::new(AtomicU64::new(0)),
+        );
+        Ok(())
+    }
+}
+
+impl Drop for ChaosProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+fn accept_loop(
+    listener: TcpListener,
+    cfg: ProxyConfig,
+    stop: Arc<AtomicBool>,
+    log: Arc<Mutex<Vec<PieceLog>>>,
+    conns: Arc<AtomicU64>,
+) {
+    for incoming in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let client = match incoming {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("proxy: accept failed: {e}");
+                continue;
+            }
+        };
+        let conn = conns.fetch_add(1, Ordering::SeqCst);
+        let (cfg, log) = (cfg.clone(), log.clone());
+        let _ = thread::Builder::new()
+            .name(format!("proxy-conn-{conn}"))
+            .spawn(move || {
+                if let Err(e) = relay(client, conn, &cfg, &log) {
+                    eprintln!("proxy: connection {conn}: {e}");
+                }
+            });
+    }
+}
+
+fn relay(
+    client: TcpStream,
+    conn: u64,
+    cfg: &ProxyConfig,
+    log: &Arc<Mutex<Vec<PieceLog>>>,
+) -> io::Result<()> {
+    let server = sock::connect_with(
+        cfg.upstream,
+        &sock::SockOpts::nodelay(true),
+        Some(Duration::from_secs(5)),
+    )?;
+    client.set_nodelay(true)?;
+    let pairs = [
+        (
+            client.try_clone()?,
+            server.try_clone()?,
+            Direction::ToServer,
+        ),
+        (server, client, Direction::ToClient),
+    ];
+    let mut handles = Vec::new();
+    for (from, to, direction) in pairs {
+        let stream_no = conn * 2 + u64::from(direction == Direction::ToClient);
+        let plan = ChaosPlan::for_stream(cfg.seed, stream_no, cfg.max_chunk);
+        let (cfg, log) = (cfg.clone(), log.clone());
+        handles.push(thread::spawn(move || {
+            let pieces = pump(from, to, plan, &cfg);
+            if let Ok(mut l) = log.lock() {
+                l.push(PieceLog {
+                    conn,
+                    direction,
+                    pieces,
+                });
+            }
+        }));
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    Ok(())
+}
+
+/// Moves one direction: a reader thread timestamps what arrives, this thread
+/// re-cuts it and releases each piece when its latency has passed.
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    mut plan: ChaosPlan,
+    cfg: &ProxyConfig,
+) -> Vec<usize> {
+    let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
+    let reader = thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+
+    // Bytes waiting to leave, each run tagged with when it arrived.
+    let mut pending: VecDeque<(Instant, Vec<u8>)> = VecDeque::new();
+    let mut pending_len = 0usize;
+    let mut pieces = Vec::new();
+    let mut open = true;
+    let half_rtt = cfg.rtt / 2;
+    'outer: loop {
+        let want = plan.next_cut();
+        // Gather up to `want` bytes, waiting at most `hold` for each new arrival.
+        while pending_len < want && open {
+            let got = if pending_len == 0 {
+                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                rx.recv_timeout(cfg.hold)
+            };
+            match got {
+                Ok((at, bytes)) => {
+                    pending_len += bytes.len();
+                    pending.push_back((at, bytes));
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => open = false,
+            }
+        }
+        if pending_len == 0 {
+            break 'outer;
+        }
+        let n = want.min(pending_len);
+        let mut piece = Vec::with_capacity(n);
+        let mut newest = Instant::now();
+        while piece.len() < n {
+            let Some((at, mut bytes)) = pending.pop_front() else {
+                break;
+            };
+            newest = at;
+            let take = (n - piece.len()).min(bytes.len());
+            piece.extend_from_slice(&bytes[..take]);
+            if take < bytes.len() {
+                bytes.drain(..take);
+                pending.push_front((at, bytes));
+            }
+        }
+        pending_len -= piece.len();
+        let due = newest + half_rtt;
+        let now = Instant::now();
+        if due > now {
+            thread::sleep(due - now);
+        }
+        if to.write_all(&piece).is_err() {
+            break;
+        }
+        pieces.push(piece.len());
+        if !cfg.delay.is_zero() {
+            thread::sleep(cfg.delay);
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+    let _ = reader.join();
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_forwards_every_byte_in_small_pieces() {
+        let server = sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let upstream = server.local_addr().unwrap();
+        let proxy = ChaosProxy::start(
+            "127.0.0.1:0".parse().unwrap(),
+            ProxyConfig::new(upstream, 3, 64),
+        )
+        .unwrap();
+        let data: Vec<u8> = (0..4000u32).map(|i| (i % 251) as u8).collect();
+        let mut client = sock::connect(proxy.local_addr()).unwrap();
+        let (mut conn, _) = server.accept().unwrap();
+        client.write_all(&data).unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        let mut got = Vec::new();
+        conn.read_to_end(&mut got).unwrap();
+        assert_eq!(got, data);
+    }
+}

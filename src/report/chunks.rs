@@ -1,0 +1,85 @@
+//! The chunk view: one line per `recv()`, each in its own color, with its
+//! byte count and an escaped preview. Where one of the sender's message
+//! boundaries falls inside a chunk, a red `║` marks it: that chunk holds the
+//! end of one message and the start of the next, which is the sticky packet.
+
+use colored::Colorize;
+
+use super::paint;
+use crate::record::Chunk;
+use crate::text::preview;
+
+/// Renders chunks, marking the sender's `boundaries` (stream offsets where
+/// messages end) that fall strictly inside a chunk. `width` is the preview
+/// budget in characters per line.
+pub fn render(label: &str, chunks: &[Chunk], boundaries: &[u64], width: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in chunks.iter().enumerate() {
+        let cuts: Vec<usize> = boundaries
+            .iter()
+            .filter(|&&b| b > c.offset && b < c.end())
+            .map(|&b| (b - c.offset) as usize)
+            .collect();
+        let mut pieces = Vec::new();
+        let mut from = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&c.len())) {
+            pieces.push(&c.bytes[from..cut]);
+            from = cut;
+        }
+        let budget = (width / pieces.len()).max(8);
+        let body: Vec<String> = pieces
+            .iter()
+            .map(|p| paint(&format!("\"{}\"", preview(p, budget)), i).to_string())
+            .collect();
+        let sep = format!(" {} ", "║".red().bold());
+        let note = if cuts.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "  {}",
+                format!(
+                    "← {} message boundar{} inside",
+                    cuts.len(),
+                    if cuts.len() == 1 { "y" } else { "ies" }
+                )
+                .red()
+            )
+        };
+        out.push_str(&format!(
+            "  {label} #{:<3} {:>7} {}  {}{}\n",
+            i + 1,
+            paint(&c.len().to_string(), i),
+            "B".dimmed(),
+            body.join(&sep),
+            note
+        ));
+    }
+    if chunks.is_empty() {
+        out.push_str(&format!("  {label}: nothing received\n"));
+    }
+    out
+}
+
+/// The sizes of chunks, as `[1024, 612]`.
+pub fn sizes(chunks: &[Chunk]) -> Vec<usize> {
+    chunks.iter().map(Chunk::len).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn boundaries_inside_a_chunk_are_marked() {
+        colored::control::set_override(false);
+        let c = Chunk {
+            offset: 0,
+            bytes: b"lsdir".to_vec(),
+            at: Duration::ZERO,
+        };
+        let s = render("recv", &[c], &[2, 5], 60);
+        assert!(s.contains("\"ls\" ║ \"dir\""), "{s}");
+        assert!(s.contains("1 message boundary inside"), "{s}");
+    }
+}

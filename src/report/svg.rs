@@ -1,0 +1,188 @@
+//! SVG timelines: the writes against the reads, drawn on the byte stream.
+//!
+//! Each lane is one side's calls (the sender's writes, the receiver's
+//! reads, the proxy's pieces) laid along the stream's byte offsets, so a
+//! piece's width is its size. Dashed red lines are the sender's message
+//! boundaries. Where a read's box crosses a red line, messages stuck
+//! together; where a message needs two boxes, it was split. Hovering a box
+//! shows its size and time.
+
+use std::fmt::Write as _;
+
+use super::SVG_PALETTE;
+use crate::record::Chunk;
+
+/// One side's calls.
+#[derive(Clone, Debug, Default)]
+pub struct Lane {
+    /// What these calls are ("client send()", "server recv(1024)").
+    pub label: String,
+    /// (offset, length, milliseconds since start) per call.
+    pub pieces: Vec<(u64, u64, f64)>,
+}
+
+impl Lane {
+    /// A lane from recorded chunks.
+    pub fn from_chunks(label: impl Into<String>, chunks: &[Chunk]) -> Lane {
+        Lane {
+            label: label.into(),
+            pieces: chunks
+                .iter()
+                .map(|c| (c.offset, c.len() as u64, c.at.as_secs_f64() * 1e3))
+                .collect(),
+        }
+    }
+
+    /// A lane from piece lengths alone (no times known).
+    pub fn from_lengths(label: impl Into<String>, lengths: &[usize]) -> Lane {
+        let mut at = 0u64;
+        Lane {
+            label: label.into(),
+            pieces: lengths
+                .iter()
+                .map(|&n| {
+                    let p = (at, n as u64, f64::NAN);
+                    at += n as u64;
+                    p
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One picture: lanes over the same stream, with the sender's boundaries.
+#[derive(Clone, Debug, Default)]
+pub struct Panel {
+    /// A heading above the lanes.
+    pub title: String,
+    /// The lanes, top to bottom.
+    pub lanes: Vec<Lane>,
+    /// Stream offsets where the sender's messages end.
+    pub boundaries: Vec<u64>,
+}
+
+const WIDTH: f64 = 960.0;
+const LEFT: f64 = 170.0;
+const LANE_H: f64 = 34.0;
+
+/// Draws panels one under another as a standalone SVG document.
+pub fn render(title: &str, panels: &[Panel]) -> String {
+    let mut body = String::new();
+    let mut y = 40.0;
+    for panel in panels {
+        y = draw_panel(&mut body, panel, y) + 24.0;
+    }
+    let height = y + 10.0;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
+         viewBox=\"0 0 {WIDTH} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
+         <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
+        escape(title)
+    )
+}
+
+fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
+    let total = panel
+        .lanes
+        .iter()
+        .flat_map(|l| l.pieces.iter().map(|p| p.0 + p.1))
+        .chain(panel.boundaries.iter().copied())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let span = WIDTH - LEFT - 20.0;
+    let x = |off: u64| LEFT + off as f64 / total * span;
+    let _ = writeln!(
+        out,
+        "<text x=\"10\" y=\"{}\" font-weight=\"bold\">{}</text>",
+        top + 4.0,
+        escape(&panel.title)
+    );
+    let mut y = top + 14.0;
+    for lane in &panel.lanes {
+        let _ = writeln!(
+            out,
+            "<text x=\"10\" y=\"{}\">{}</text>",
+            y + LANE_H / 2.0 + 4.0,
+            escape(&lane.label)
+        );
+        for (i, &(off, len, ms)) in lane.pieces.iter().enumerate() {
+            let (x0, x1) = (x(off), x(off + len));
+            let w = (x1 - x0).max(1.0);
+            let color = SVG_PALETTE[i % SVG_PALETTE.len()];
+            let when = if ms.is_nan() {
+                String::new()
+            } else {
+                format!(" at {ms:.3} ms")
+            };
+            let _ = writeln!(
+                out,
+                "<rect x=\"{x0:.2}\" y=\"{y}\" width=\"{w:.2}\" height=\"{}\" fill=\"{color}\" \
+                 fill-opacity=\"0.75\" stroke=\"#ffffff\" stroke-width=\"0.5\">\
+                 <title>#{} {len} B at offset {off}{when}</title></rect>",
+                LANE_H - 6.0,
+                i + 1
+            );
+            let label = format!("{len}");
+            if w > label.len() as f64 * 7.5 + 4.0 {
+                let _ = writeln!(
+                    out,
+                    "<text x=\"{:.2}\" y=\"{}\" text-anchor=\"middle\" fill=\"#000\">{label}</text>",
+                    x0 + w / 2.0,
+                    y + LANE_H / 2.0 + 1.0
+                );
+            }
+        }
+        y += LANE_H;
+    }
+    for &b in &panel.boundaries {
+        let bx = x(b);
+        let _ = writeln!(
+            out,
+            "<line x1=\"{bx:.2}\" y1=\"{}\" x2=\"{bx:.2}\" y2=\"{}\" stroke=\"#d00\" \
+             stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>",
+            top + 10.0,
+            y
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text x=\"{LEFT}\" y=\"{}\" fill=\"#666\">0</text>\
+         <text x=\"{}\" y=\"{}\" fill=\"#666\" text-anchor=\"end\">{} bytes — dashed red: the sender's message boundaries</text>",
+        y + 12.0,
+        WIDTH - 20.0,
+        y + 12.0,
+        total as u64
+    );
+    y + 14.0
+}
+
+/// Escapes text for SVG.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_one_box_per_piece_and_one_line_per_boundary() {
+        let p = Panel {
+            title: "t".into(),
+            lanes: vec![
+                Lane::from_lengths("send", &[2, 3]),
+                Lane::from_lengths("recv", &[5]),
+            ],
+            boundaries: vec![2, 5],
+        };
+        let svg = render("demo <1>", &[p]);
+        assert_eq!(svg.matches("<rect x=").count(), 3);
+        assert_eq!(svg.matches("<line ").count(), 2);
+        assert!(svg.contains("demo &lt;1&gt;"));
+    }
+}

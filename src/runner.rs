@@ -1,0 +1,490 @@
+//! The lessons' remote command runner, made safe to leave running.
+//!
+//! Every lesson server does `subprocess.Popen(cmd, shell=True, stdout=PIPE,
+//! stderr=PIPE)` and sends back what came out. That is a remote shell. Here
+//! the default is a set of **built-in commands** whose output is the same on
+//! every OS (so demos and tests are reproducible, and `help` is reliably
+//! longer than 1024 bytes). The real shell runs only in [`ExecMode::Shell`].
+//!
+//! Whichever runs, a command gets a timeout and an output cap, stdin is
+//! closed, and both stdout and stderr come back, as in the lessons.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::text::Encoding;
+
+/// Which commands the server will run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecMode {
+    /// Built-in, deterministic commands only (the default).
+    Builtin,
+    /// The real shell: `sh -c` (`cmd /C` on Windows). A remote shell: use with care.
+    Shell,
+}
+
+/// Limits and choices for running one command.
+#[derive(Clone, Debug)]
+pub struct RunnerConfig {
+    /// Built-ins or the real shell.
+    pub mode: ExecMode,
+    /// A command still running after this is killed.
+    pub timeout: Duration,
+    /// Output beyond this many bytes (stdout and stderr together) is dropped.
+    pub max_output: usize,
+    /// How built-in output text is encoded (GBK imitates a Chinese Windows server).
+    pub encoding: Encoding,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            mode: ExecMode::Builtin,
+            timeout: Duration::from_secs(5),
+            max_output: 1 << 20,
+            encoding: Encoding::Utf8,
+        }
+    }
+}
+
+/// What a command produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandOutput {
+    /// Standard output bytes.
+    pub stdout: Vec<u8>,
+    /// Standard error bytes.
+    pub stderr: Vec<u8>,
+    /// Exit status (124 when timed out, 127 for an unknown command).
+    pub exit_code: i32,
+    /// The command was killed at the timeout.
+    pub timed_out: bool,
+    /// Output went over the cap and was cut there.
+    pub truncated: bool,
+}
+
+impl CommandOutput {
+    /// stdout followed by stderr, as seed 002 sends them (`stdout_res+stderr_res`).
+    pub fn combined(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.stdout.len() + self.stderr.len());
+        v.extend_from_slice(&self.stdout);
+        v.extend_from_slice(&self.stderr);
+        v
+    }
+
+    /// Seed 000's choice: stdout if there is any, otherwise stderr.
+    pub fn stdout_or_stderr(&self) -> &[u8] {
+        if self.stdout.is_empty() {
+            &self.stderr
+        } else {
+            &self.stdout
+        }
+    }
+
+    fn from_text(out: String, err: String, code: i32, cfg: &RunnerConfig) -> CommandOutput {
+        let mut o = CommandOutput {
+            stdout: cfg.encoding.encode(&out),
+            stderr: cfg.encoding.encode(&err),
+            exit_code: code,
+            ..CommandOutput::default()
+        };
+        o.cap(cfg.max_output);
+        o
+    }
+
+    fn cap(&mut self, max: usize) {
+        if self.stdout.len() > max {
+            self.stdout.truncate(max);
+            self.truncated = true;
+        }
+        let room = max - self.stdout.len();
+        if self.stderr.len() > room {
+            self.stderr.truncate(room);
+            self.truncated = true;
+        }
+    }
+}
+
+/// Runs one command line as the server received it (raw bytes).
+/// Never fails: problems come back as stderr text and a non-zero exit code.
+pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
+    let line = match std::str::from_utf8(command) {
+        Ok(s) => s.trim(),
+        Err(e) => {
+            return CommandOutput::from_text(
+                String::new(),
+                format!(
+                    "sticky: command is not valid UTF-8 (bad byte at offset {})\n",
+                    e.valid_up_to()
+                ),
+                2,
+                cfg,
+            )
+        }
+    };
+    match cfg.mode {
+        ExecMode::Builtin => run_builtin(line, cfg),
+        ExecMode::Shell => run_shell(line, cfg),
+    }
+}
+
+/// Names and one-line descriptions of the built-in commands.
+pub const BUILTINS: &[(&str, &str)] = &[
+    (
+        "help",
+        "show this list of commands (longer than 1024 bytes, on purpose)",
+    ),
+    (
+        "ls",
+        "list the files of a small imaginary project, one per line",
+    ),
+    ("dir", "the same listing in the style of a Windows console"),
+    ("seq N", "print the numbers 1 to N, one per line"),
+    (
+        "bytes N",
+        "print exactly N bytes: a repeating alphabet, then a newline",
+    ),
+    (
+        "zh",
+        "print a few lines of Chinese text (multi-byte UTF-8, or GBK)",
+    ),
+    ("echo TEXT", "print TEXT back"),
+    (
+        "upper TEXT",
+        "print TEXT in upper case, like the lessons' echo server",
+    ),
+    ("err TEXT", "print TEXT on stderr and exit with status 1"),
+    (
+        "sleep S",
+        "wait S seconds (stopped at the server's timeout)",
+    ),
+    (
+        "yes",
+        "print 'y' forever (stopped at the server's output cap)",
+    ),
+    ("whoami", "print the name this server runs commands as"),
+    ("pwd", "print the server's imaginary working directory"),
+];
+
+/// The built-in `help` text.
+pub fn help_text() -> String {
+    let mut s = String::from(
+        "sticky-lab built-in commands\n\
+         ============================\n\
+         These commands behave the same on every machine, so a lab shows the\n\
+         same bytes in every classroom. The lessons' servers run whatever the\n\
+         client sends through a real shell; this server only does that when it\n\
+         is started with --exec shell.\n\n",
+    );
+    for (name, what) in BUILTINS {
+        s.push_str(&format!("  {name:<12} {what}\n"));
+    }
+    s.push_str(
+        "\nWhy is this text so long? The lessons' client reads every reply with\n\
+         one recv(1024). A reply longer than 1024 bytes cannot fit: the first\n\
+         1024 bytes are printed, and the rest waits in the kernel's receive\n\
+         buffer until the *next* recv(1024), which belongs to the next command.\n\
+         From then on every answer is the tail of the previous one. That is the\n\
+         sticky-packet bug (粘包), and this text is long enough to show it.\n\
+         \n\
+         Limits: every command is stopped at the server's timeout, its output is\n\
+         cut at the server's cap, and its standard input is closed.\n",
+    );
+    s
+}
+
+fn listing() -> &'static str {
+    "Cargo.toml\nREADME.md\ndocs\nlabs\nnotes-粘包.txt\nsrc\ntarget\ntests\n"
+}
+
+fn dir_listing() -> String {
+    let rows = [
+        ("2024-05-10  09:30", "<DIR>", "", "docs"),
+        ("2024-05-10  09:30", "<DIR>", "", "labs"),
+        ("2024-05-10  09:30", "<DIR>", "", "src"),
+        ("2024-05-10  09:31", "", "1,375", "Cargo.toml"),
+        ("2024-05-10  09:31", "", "  532", "README.md"),
+    ];
+    let mut s = String::from(" Volume in drive C is LAB\n Directory of C:\\sticky-lab\n\n");
+    for (when, kind, size, name) in rows {
+        s.push_str(&format!("{when}    {kind:<5} {size:>9} {name}\n"));
+    }
+    s.push_str("               2 File(s)          1,907 bytes\n");
+    s
+}
+
+fn zh_text() -> &'static str {
+    "粘包问题:TCP 是流式协议,数据像水流一样粘在一起,没有任何边界区分。\n\
+     解决的核心法门就是:每次都收干净,不要任何残留。\n\
+     只有 TCP 有粘包现象,UDP 永远不会粘包。\n"
+}
+
+fn parse_count(arg: &str, what: &str) -> Result<u64, String> {
+    arg.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("sticky: {what} needs a whole number, got '{arg}'\n"))
+}
+
+fn run_builtin(line: &str, cfg: &RunnerConfig) -> CommandOutput {
+    let (name, arg) = match line.split_once(char::is_whitespace) {
+        Some((n, a)) => (n, a.trim()),
+        None => (line, ""),
+    };
+    let ok = |out: String| CommandOutput::from_text(out, String::new(), 0, cfg);
+    let fail = |err: String, code| CommandOutput::from_text(String::new(), err, code, cfg);
+    match name {
+        "help" | "?" => ok(help_text()),
+        "ls" => ok(listing().to_string()),
+        "dir" => ok(dir_listing()),
+        "zh" | "中文" => ok(zh_text().to_string()),
+        "echo" => ok(format!("{arg}\n")),
+        "upper" => ok(format!("{}\n", arg.to_uppercase())),
+        "err" => fail(format!("{arg}\n"), 1),
+        "whoami" => ok("sticky\n".to_string()),
+        "pwd" => ok("/home/sticky/lab\n".to_string()),
+        "seq" => match parse_count(arg, "seq") {
+            Ok(n) => {
+                let mut s = String::new();
+                for i in 1..=n {
+                    if s.len() > cfg.max_output {
+                        break;
+                    }
+                    s.push_str(&format!("{i}\n"));
+                }
+                ok(s)
+            }
+            Err(e) => fail(e, 2),
+        },
+        "bytes" => match parse_count(arg, "bytes") {
+            Ok(n) => {
+                let n = (n as usize).min(cfg.max_output + 1);
+                let body: String = (0..n.saturating_sub(1))
+                    .map(|i| (b'a' + (i % 26) as u8) as char)
+                    .collect();
+                ok(if n == 0 { body } else { body + "\n" })
+            }
+            Err(e) => fail(e, 2),
+        },
+        "sleep" => match arg.trim().parse::<f64>() {
+            Ok(secs) if secs.is_finite() && secs >= 0.0 => {
+                let want = Duration::from_secs_f64(secs.min(1e6));
+                if want > cfg.timeout {
+                    thread::sleep(cfg.timeout);
+                    let mut o = fail(
+                        format!(
+                            "sticky: sleep {arg}: stopped at the {:?} timeout\n",
+                            cfg.timeout
+                        ),
+                        124,
+                    );
+                    o.timed_out = true;
+                    o
+                } else {
+                    thread::sleep(want);
+                    ok(String::new())
+                }
+            }
+            _ => fail(
+                format!("sticky: sleep needs a number of seconds, got '{arg}'\n"),
+                2,
+            ),
+        },
+        "yes" => {
+            let mut o = ok("y\n".repeat(cfg.max_output / 2 + 1));
+            o.truncated = true;
+            o
+        }
+        "" => fail("sticky: empty command\n".to_string(), 2),
+        other => fail(
+            format!("sticky: unknown command '{other}' (try 'help')\n"),
+            127,
+        ),
+    }
+}
+
+fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
+    let mut cmd = if cfg!(windows) {
+        let mut c = Command::new("cmd");
+        c.args(["/C", line]);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.args(["-c", line]);
+        c
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        // Its own process group, so a timeout kills `sleep` under `sh` too.
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return CommandOutput::from_text(
+                String::new(),
+                format!("sticky: could not start the shell: {e}\n"),
+                126,
+                cfg,
+            )
+        }
+    };
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
+    let mut readers = Vec::new();
+    for (is_err, pipe) in [
+        (
+            false,
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+        (
+            true,
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+    ] {
+        let Some(mut pipe) = pipe else { continue };
+        let tx = tx.clone();
+        readers.push(thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 || tx.send((is_err, buf[..n].to_vec())).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+
+    let deadline = Instant::now() + cfg.timeout;
+    let mut out = CommandOutput::default();
+    let mut killed = false;
+    loop {
+        let now = Instant::now();
+        if now >= deadline && !killed {
+            kill_tree(pid, &mut child);
+            killed = true;
+            out.timed_out = true;
+        }
+        let wait = deadline
+            .saturating_duration_since(now)
+            .max(Duration::from_millis(50));
+        match rx.recv_timeout(wait) {
+            Ok((is_err, bytes)) => {
+                let room = cfg.max_output - (out.stdout.len() + out.stderr.len());
+                let take = bytes.len().min(room);
+                let dst = if is_err {
+                    &mut out.stderr
+                } else {
+                    &mut out.stdout
+                };
+                dst.extend_from_slice(&bytes[..take]);
+                if take < bytes.len() && !killed {
+                    out.truncated = true;
+                    kill_tree(pid, &mut child);
+                    killed = true;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    out.exit_code = match child.wait() {
+        _ if out.timed_out => 124,
+        Ok(status) => status.code().unwrap_or(128 + 9),
+        Err(_) => 1,
+    };
+    if out.timed_out {
+        out.stderr.extend_from_slice(
+            format!("sticky: stopped at the {:?} timeout\n", cfg.timeout).as_bytes(),
+        );
+    }
+    out
+}
+
+fn kill_tree(pid: u32, child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        // SAFETY: kill(2) with a negative pid signals the process group we created.
+        unsafe {
+            libc::kill(-(pid as i32), libc::SIGKILL);
+        }
+    }
+    let _ = pid;
+    let _ = child.kill();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_is_longer_than_one_naive_recv() {
+        let out = run(b"help", &RunnerConfig::default());
+        assert!(out.stdout.len() > 1024, "{}", out.stdout.len());
+        assert_eq!(out.exit_code, 0);
+    }
+
+    #[test]
+    fn unknown_and_non_utf8_commands_answer_on_stderr() {
+        let cfg = RunnerConfig::default();
+        let out = run(b"nosuch", &cfg);
+        assert_eq!(out.exit_code, 127);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command 'nosuch'"));
+        let out = run(&[0xff, 0xfe], &cfg);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
+    }
+
+    #[test]
+    fn builtin_output_is_capped() {
+        let cfg = RunnerConfig {
+            max_output: 1000,
+            ..RunnerConfig::default()
+        };
+        let out = run(b"yes", &cfg);
+        assert!(out.truncated);
+        assert_eq!(out.stdout.len(), 1000);
+        assert_eq!(run(b"bytes 5000", &cfg).stdout.len(), 1000);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn shell_commands_are_stopped_at_the_timeout_and_the_cap() {
+        let cfg = RunnerConfig {
+            mode: ExecMode::Shell,
+            timeout: Duration::from_millis(300),
+            max_output: 64 * 1024,
+            ..RunnerConfig::default()
+        };
+        let t = Instant::now();
+        let out = run(b"sleep 1000", &cfg);
+        assert!(out.timed_out);
+        assert_eq!(out.exit_code, 124);
+        assert!(t.elapsed() < Duration::from_secs(10));
+
+        let out = run(b"yes", &cfg);
+        assert!(out.truncated);
+        assert_eq!(out.stdout.len(), 64 * 1024);
+
+        let out = run(b"echo out; echo err >&2; exit 3", &cfg);
+        assert_eq!(out.stdout, b"out\n");
+        assert_eq!(out.stderr, b"err\n");
+        assert_eq!(out.exit_code, 3);
+    }
+}

@@ -1,0 +1,275 @@
+//! A server that keeps serving: one thread per connection, with a cap.
+//!
+//! Seed 002 asks two things of a server: serve forever, and serve several
+//! clients at once (`socketserver.ThreadingTCPServer`). [`serve`] accepts in
+//! a loop and hands each connection to its own thread. A connection's error
+//! is reported in one line and ends only that connection; the others go on.
+//! The number of threads is capped: at the cap the server stops accepting
+//! until a slot frees, so new clients wait in the kernel's listen backlog.
+
+use std::fmt::Display;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// Counts connections in flight and blocks the acceptor at the cap.
+#[derive(Debug)]
+pub struct Slots {
+    used: Mutex<usize>,
+    freed: Condvar,
+    cap: usize,
+    served: AtomicUsize,
+}
+
+impl Slots {
+    /// Room for `cap` connections at once (at least 1).
+    pub fn new(cap: usize) -> Arc<Slots> {
+        Arc::new(Slots {
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+            cap: cap.max(1),
+            served: AtomicUsize::new(0),
+        })
+    }
+
+    /// Waits for a free slot and takes it.
+    pub fn acquire(self: &Arc<Self>) -> SlotGuard {
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        while *used >= self.cap {
+            used = self.freed.wait(used).unwrap_or_else(|p| p.into_inner());
+        }
+        *used += 1;
+        SlotGuard(self.clone())
+    }
+
+    /// Connections being served now.
+    pub fn in_use(&self) -> usize {
+        *self.used.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Connections finished since the start.
+    pub fn served(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
+
+    /// The cap.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+}
+
+/// A taken slot; dropping it frees the slot.
+#[derive(Debug)]
+pub struct SlotGuard(Arc<Slots>);
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        let mut used = self.0.used.lock().unwrap_or_else(|p| p.into_inner());
+        *used -= 1;
+        self.0.served.fetch_add(1, Ordering::SeqCst);
+        self.0.freed.notify_one();
+    }
+}
+
+/// How a server behaves.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Largest number of connections served at once.
+    pub max_conns: usize,
+    /// A connection that sends nothing for this long is closed (`None`: never).
+    pub idle_timeout: Option<Duration>,
+    /// Print one line per connection opened and closed, on stderr.
+    pub log: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            max_conns: 64,
+            idle_timeout: Some(Duration::from_secs(300)),
+            log: true,
+        }
+    }
+}
+
+/// Accepts connections forever, each handled on its own thread by `handler`.
+/// A handler's error is printed as one line naming the peer, and the server
+/// goes on serving everyone else.
+pub fn serve<H, E>(listener: TcpListener, opts: ServeOptions, handler: H) -> io::Result<()>
+where
+    H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
+    E: Display,
+{
+    serve_until(listener, opts, Arc::new(AtomicBool::new(false)), handler)
+}
+
+/// [`serve`] that returns when `stop` is set (checked after each accept).
+pub fn serve_until<H, E>(
+    listener: TcpListener,
+    opts: ServeOptions,
+    stop: Arc<AtomicBool>,
+    handler: H,
+) -> io::Result<()>
+where
+    H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
+    E: Display,
+{
+    let handler = Arc::new(handler);
+    let slots = Slots::new(opts.max_conns);
+    loop {
+        let slot = slots.acquire();
+        let (stream, peer) = match listener.accept() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("server: accept failed: {e}");
+                thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        if stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if let Some(t) = opts.idle_timeout {
+            let _ = stream.set_read_timeout(Some(t));
+        }
+        let handler = handler.clone();
+        let log = opts.log;
+        let spawned = thread::Builder::new()
+            .name(format!("conn-{peer}"))
+            .spawn(move || {
+                let _slot = slot;
+                if log {
+                    eprintln!("[{peer}] connected");
+                }
+                match handler(stream, peer) {
+                    Ok(()) if log => eprintln!("[{peer}] closed"),
+                    Ok(()) => {}
+                    Err(e) => eprintln!("[{peer}] error: {e}"),
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("server: could not start a thread for {peer}: {e}");
+        }
+    }
+}
+
+/// A server running on a background thread, for demos and tests.
+pub struct Background {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl Background {
+    /// Binds `addr` (port 0 for an ephemeral port) and serves in the background.
+    pub fn start<H, E>(addr: SocketAddr, opts: ServeOptions, handler: H) -> io::Result<Background>
+    where
+        H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
+        E: Display,
+    {
+        let listener = crate::sock::listen(addr)?;
+        Self::on(listener, opts, handler)
+    }
+
+    /// Serves an already bound listener in the background.
+    pub fn on<H, E>(listener: TcpListener, opts: ServeOptions, handler: H) -> io::Result<Background>
+    where
+        H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
+        E: Display,
+    {
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        thread::Builder::new()
+            .name("server".into())
+            .spawn(move || serve_until(listener, opts, s, handler))?;
+        Ok(Background { addr, stop })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+/// Refuses to expose a remote shell by accident: the real shell on a
+/// non-loopback address needs an explicit `--allow-remote`.
+pub fn check_exposure(
+    addr: &SocketAddr,
+    shell: bool,
+    allow_remote: bool,
+) -> Result<Option<String>, String> {
+    if !shell {
+        return Ok(None);
+    }
+    if crate::sock::is_loopback(addr) {
+        return Ok(Some(format!(
+            "warning: --exec shell runs every command a client sends through the real shell \
+             (reachable from this machine only, on {addr})"
+        )));
+    }
+    if allow_remote {
+        Ok(Some(format!(
+            "WARNING: --exec shell on {addr} with --allow-remote: anyone who can reach this \
+             address can run commands as this user"
+        )))
+    } else {
+        Err(format!(
+            "refusing to run the real shell on non-loopback address {addr}: \
+             that is a remote shell for anyone who can reach it (add --allow-remote if you mean it)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn a_failing_connection_does_not_stop_the_others() {
+        let bg = Background::start(
+            "127.0.0.1:0".parse().unwrap(),
+            ServeOptions {
+                log: false,
+                ..ServeOptions::default()
+            },
+            |mut s: TcpStream, _| -> Result<(), String> {
+                let mut b = [0u8; 1];
+                s.read_exact(&mut b).map_err(|e| e.to_string())?;
+                if b[0] == b'x' {
+                    return Err("bad byte".into());
+                }
+                s.write_all(&b).map_err(|e| e.to_string())
+            },
+        )
+        .unwrap();
+        let mut bad = TcpStream::connect(bg.addr()).unwrap();
+        bad.write_all(b"x").unwrap();
+        let mut good = TcpStream::connect(bg.addr()).unwrap();
+        good.write_all(b"k").unwrap();
+        let mut b = [0u8; 1];
+        good.read_exact(&mut b).unwrap();
+        assert_eq!(&b, b"k");
+    }
+
+    #[test]
+    fn the_shell_is_refused_on_a_public_address_without_the_flag() {
+        let lo: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:1".parse().unwrap();
+        assert!(check_exposure(&lo, true, false).unwrap().is_some());
+        assert!(check_exposure(&any, true, false).is_err());
+        assert!(check_exposure(&any, true, true).unwrap().is_some());
+        assert!(check_exposure(&any, false, false).unwrap().is_none());
+    }
+}

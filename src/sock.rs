@@ -1,0 +1,228 @@
+//! Sockets, set up the way the lessons set them up, through socket2.
+//!
+//! The Python lessons call `setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)` before
+//! `bind`, `listen(5)`, and `recv(1024)`. This module does the same on real
+//! kernel sockets and exposes the knobs the labs turn: `TCP_NODELAY` (Nagle),
+//! the kernel's buffer sizes, and IPv4 or IPv6.
+//!
+//! socket2's receive calls take `&mut [MaybeUninit<u8>]`. They are wrapped
+//! once here, in [`recv_into`] and [`recv_datagram`], so the labs can read
+//! plain `&mut [u8]`.
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::time::Duration;
+
+use socket2::{Domain, MaybeUninitSlice, Protocol, SockAddr, SockRef, Socket, Type};
+
+/// The largest buffer a single [`recv_once`] allocates, whatever it is asked
+/// for. One `recv()` never returns more than the socket's receive queue holds,
+/// so `recv(204800000)` (seed 000) works here without allocating 200 MB.
+pub const RECV_ALLOC_LIMIT: usize = 8 << 20;
+
+/// Socket options a lab may want to turn. `None` leaves the kernel default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SockOpts {
+    /// `TCP_NODELAY`: `Some(true)` switches Nagle's algorithm off.
+    pub nodelay: Option<bool>,
+    /// `SO_SNDBUF` in bytes (the kernel doubles it for bookkeeping).
+    pub send_buffer: Option<usize>,
+    /// `SO_RCVBUF` in bytes.
+    pub recv_buffer: Option<usize>,
+}
+
+impl SockOpts {
+    /// Options with only `TCP_NODELAY` set.
+    pub fn nodelay(on: bool) -> SockOpts {
+        SockOpts {
+            nodelay: Some(on),
+            ..SockOpts::default()
+        }
+    }
+
+    fn apply(&self, sock: &SockRef<'_>) -> io::Result<()> {
+        if let Some(on) = self.nodelay {
+            sock.set_tcp_nodelay(on)?;
+        }
+        if let Some(n) = self.send_buffer {
+            sock.set_send_buffer_size(n)?;
+        }
+        if let Some(n) = self.recv_buffer {
+            sock.set_recv_buffer_size(n)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens a listening TCP socket: `SO_REUSEADDR`, bind, listen. Port 0 asks
+/// the kernel for a free (ephemeral) port; read it back with `local_addr()`.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    listen_with(addr, &SockOpts::default())
+}
+
+/// [`listen`] with options that accepted connections inherit (buffer sizes
+/// must be set before `listen` to affect the TCP window).
+pub fn listen_with(addr: SocketAddr, opts: &SockOpts) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    opts.apply(&SockRef::from(&socket))?;
+    socket.bind(&addr.into())?;
+    socket.listen(128)?;
+    Ok(socket.into())
+}
+
+/// Connects to `addr` with default options.
+pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    connect_with(addr, &SockOpts::default(), None)
+}
+
+/// Connects with options applied *before* the handshake (so buffer sizes
+/// shape the advertised window) and an optional connect timeout.
+pub fn connect_with(
+    addr: SocketAddr,
+    opts: &SockOpts,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    opts.apply(&SockRef::from(&socket))?;
+    let target = SockAddr::from(addr);
+    match timeout {
+        Some(t) => socket.connect_timeout(&target, t)?,
+        None => socket.connect(&target)?,
+    }
+    Ok(socket.into())
+}
+
+/// Applies options to an existing stream (for example an accepted one).
+pub fn apply(stream: &TcpStream, opts: &SockOpts) -> io::Result<()> {
+    opts.apply(&SockRef::from(stream))
+}
+
+/// Switches Nagle's algorithm off (`true`) or back on (`false`).
+pub fn set_nodelay(stream: &TcpStream, nodelay: bool) -> io::Result<()> {
+    SockRef::from(stream).set_tcp_nodelay(nodelay)
+}
+
+/// Reads whether Nagle's algorithm is off on this stream.
+pub fn nodelay(stream: &TcpStream) -> io::Result<bool> {
+    SockRef::from(stream).tcp_nodelay()
+}
+
+/// The kernel's actual send and receive buffer sizes, as `getsockopt` reports them.
+pub fn buffer_sizes(stream: &TcpStream) -> io::Result<(usize, usize)> {
+    let s = SockRef::from(stream);
+    Ok((s.send_buffer_size()?, s.recv_buffer_size()?))
+}
+
+/// One `recv()` system call into `buf`: returns however many bytes the kernel
+/// had ready (at least 1), or 0 when the peer has closed. It does not loop.
+pub fn recv_into<S>(stream: &S, buf: &mut [u8]) -> io::Result<usize>
+where
+    for<'a> SockRef<'a>: From<&'a S>,
+{
+    let sock = SockRef::from(stream);
+    loop {
+        match sock.recv(as_uninit(buf)) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Python's `sock.recv(n)`: one system call, up to `n` bytes, as a new vector.
+/// An empty vector means the peer closed the connection.
+pub fn recv_once(stream: &TcpStream, n: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; n.min(RECV_ALLOC_LIMIT)];
+    let got = recv_into(stream, &mut buf)?;
+    buf.truncate(got);
+    Ok(buf)
+}
+
+/// What one `recvfrom()` on a UDP socket returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// The bytes that fit in the buffer.
+    pub data: Vec<u8>,
+    /// The datagram's real length on the wire, which is larger than
+    /// `data.len()` when the buffer was too small (Linux `MSG_TRUNC`).
+    pub wire_len: usize,
+    /// The kernel said the datagram did not fit: the rest is gone for good.
+    pub truncated: bool,
+    /// Who sent it.
+    pub from: SocketAddr,
+}
+
+/// One `recvfrom(buf_len)` on a UDP socket, reporting truncation the way the
+/// kernel does (`MSG_TRUNC` in the returned flags). On Linux it also asks for
+/// the datagram's true length, so a lab can say how many bytes were discarded.
+pub fn recv_datagram(sock: &UdpSocket, buf_len: usize) -> io::Result<Datagram> {
+    let mut buf = vec![0u8; buf_len.min(RECV_ALLOC_LIMIT)];
+    let sref = SockRef::from(sock);
+    #[cfg(target_os = "linux")]
+    let flags_in = libc::MSG_TRUNC;
+    #[cfg(not(target_os = "linux"))]
+    let flags_in = 0;
+    let (n, flags, addr) = {
+        let mut bufs = [MaybeUninitSlice::new(as_uninit(&mut buf))];
+        sref.recv_from_vectored_with_flags(&mut bufs, flags_in)?
+    };
+    let truncated = flags.is_truncated();
+    // With MSG_TRUNC Linux returns the wire length, which may exceed the buffer.
+    let kept = n.min(buf.len());
+    buf.truncate(kept);
+    let from = addr.as_socket().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidData, "datagram from a non-IP address")
+    })?;
+    Ok(Datagram {
+        data: buf,
+        wire_len: n.max(kept),
+        truncated,
+        from,
+    })
+}
+
+fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: `MaybeUninit<u8>` has the same layout as `u8`, and the kernel
+    // only ever writes initialised bytes into the buffer, never uninitialised ones.
+    unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+}
+
+/// `true` for addresses that only this machine can reach (127.0.0.0/8, ::1).
+pub fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn recv_once_returns_what_one_call_got_and_zero_on_close() {
+        let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut client = connect(addr).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        client.write_all(b"hello").unwrap();
+        let got = recv_once(&server, 1024).unwrap();
+        assert_eq!(got, b"hello");
+        drop(client);
+        assert!(recv_once(&server, 1024).unwrap().is_empty());
+    }
+
+    #[test]
+    fn udp_truncation_is_reported_with_the_wire_length() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tx.send_to(b"hello", rx.local_addr().unwrap()).unwrap();
+        let d = recv_datagram(&rx, 2).unwrap();
+        assert_eq!(d.data, b"he");
+        assert!(d.truncated);
+        #[cfg(target_os = "linux")]
+        assert_eq!(d.wire_len, 5);
+    }
+}
