@@ -350,3 +350,111 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
+
+/// The fixed default ports, one per lab, taken from the lessons where they give one.
+pub mod ports {
+    /// Lab 01 (seed 002 §1.1 uses 9527).
+    pub const LAB01: u16 = 9527;
+    /// Lab 02.
+    pub const LAB02: u16 = 9502;
+    /// Lab 03 (seed 001 uses 8001).
+    pub const LAB03: u16 = 8001;
+    /// Lab 04 (seed 002 §1.2 uses 8083).
+    pub const LAB04: u16 = 8083;
+    /// Lab 05 (seed 000 uses 9090).
+    pub const LAB05: u16 = 9090;
+    /// Lab 06 (seed 002 §3.2 uses 8888 for UDP).
+    pub const LAB06: u16 = 8888;
+    /// Lab 07 (seed 002 §3.1 uses 8889).
+    pub const LAB07: u16 = 8889;
+}
+
+/// The flags of every command server (labs 01, 03, 04, 05).
+#[derive(Clone, Debug, clap::Args)]
+pub struct CommandServerArgs {
+    /// Address to listen on (default: 127.0.0.1 and the lab's port).
+    #[arg(long, value_parser = parse_addr)]
+    pub addr: Option<SocketAddr>,
+    /// Which commands to run: deterministic built-ins, or the real shell.
+    #[arg(long, value_enum, default_value_t = crate::runner::ExecMode::Builtin)]
+    pub exec: crate::runner::ExecMode,
+    /// Allow `--exec shell` on a non-loopback address (a remote shell!).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Seconds a command may run before it is killed.
+    #[arg(long, default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Largest command output sent back, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_output: usize,
+    /// Encoding of built-in output (gbk imitates a Chinese Windows server).
+    #[arg(long, value_enum, default_value_t = crate::text::Encoding::Utf8)]
+    pub encoding: crate::text::Encoding,
+    /// Most clients served at once (one thread each).
+    #[arg(long, default_value_t = 64)]
+    pub max_conns: usize,
+    /// Seconds a connected client may stay silent before it is dropped.
+    #[arg(long, default_value_t = 300.0)]
+    pub idle_timeout: f64,
+}
+
+impl CommandServerArgs {
+    /// The address to bind: `--addr`, or 127.0.0.1 and `default_port`.
+    pub fn addr_or(&self, default_port: u16) -> SocketAddr {
+        self.addr
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
+    }
+
+    /// The runner these flags describe.
+    pub fn runner(&self) -> crate::runner::RunnerConfig {
+        crate::runner::RunnerConfig {
+            mode: self.exec,
+            timeout: std::time::Duration::from_secs_f64(self.timeout.clamp(0.001, 86_400.0)),
+            max_output: self.max_output,
+            encoding: self.encoding,
+        }
+    }
+
+    /// The serving options these flags describe.
+    pub fn serve_options(&self) -> crate::server::ServeOptions {
+        crate::server::ServeOptions {
+            max_conns: self.max_conns,
+            idle_timeout: Some(std::time::Duration::from_secs_f64(
+                self.idle_timeout.clamp(0.001, 86_400.0),
+            )),
+            log: true,
+        }
+    }
+
+    /// Binds the listener after the remote-shell check, printing its warning.
+    pub fn bind(&self, default_port: u16) -> Result<std::net::TcpListener, String> {
+        let addr = self.addr_or(default_port);
+        let shell = self.exec == crate::runner::ExecMode::Shell;
+        if let Some(warning) = crate::server::check_exposure(&addr, shell, self.allow_remote)? {
+            eprintln!("{}", warning.yellow().bold());
+        }
+        crate::sock::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
+    }
+}
+
+/// The flags of every command client.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ClientArgs {
+    /// Server address (default: 127.0.0.1 and the lab's port).
+    #[arg(long, value_parser = parse_addr)]
+    pub addr: Option<SocketAddr>,
+    /// Run this command instead of prompting (repeatable).
+    #[arg(long = "cmd", value_name = "COMMAND")]
+    pub cmds: Vec<String>,
+    /// How to decode the server's output (gbk for a Chinese Windows server).
+    #[arg(long, value_enum, default_value_t = crate::text::Encoding::Utf8)]
+    pub encoding: crate::text::Encoding,
+}
+
+impl ClientArgs {
+    /// The address to connect to: `--addr`, or 127.0.0.1 and `default_port`.
+    pub fn addr_or(&self, default_port: u16) -> SocketAddr {
+        self.addr
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
+    }
+}

@@ -18,9 +18,15 @@
 //! | [`report`] | colored chunk views, ledgers, tables, SVG timelines, JSON reports |
 //! | [`cli`] | the face every lab shares: `demo`, `server`, `client`, the `>>> ` prompt |
 
+pub mod bench;
 pub mod chaos;
 pub mod cli;
+pub mod concurrency;
 pub mod framing;
+pub mod json_header;
+pub mod length_ack;
+pub mod nagle;
+pub mod naive;
 pub mod proxy;
 pub mod record;
 pub mod report;
@@ -28,3 +34,5 @@ pub mod runner;
 pub mod server;
 pub mod sock;
 pub mod text;
+pub mod transfer;
+pub mod udp;
