@@ -458,3 +458,10 @@ impl ClientArgs {
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
     }
 }
+
+/// Prints the line every server starts with, on stderr:
+/// `<lab> server listening on <addr>`. Tests and scripts read the address
+/// from it (bind port 0 and learn the port the kernel chose).
+pub fn announce(lab: &str, addr: SocketAddr) {
+    eprintln!("{lab} server listening on {addr}");
+}

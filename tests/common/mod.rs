@@ -1,0 +1,142 @@
+//! Helpers for integration tests that spawn the real binaries.
+//!
+//! Every child is killed when its guard drops, every wait is bounded, and
+//! color variables are cleared so output is plain and comparable.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A command for a binary, with color variables cleared.
+pub fn cmd(bin: &str) -> Command {
+    let mut c = Command::new(bin);
+    c.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("RUST_BACKTRACE", "1");
+    c
+}
+
+/// A running child process that is killed on drop.
+pub struct Running {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub stderr_lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a server binary with `args` (which should bind port 0) and waits,
+/// at most 20 s, for its `listening on ADDR` line on stderr.
+pub fn spawn_server(bin: &str, args: &[&str]) -> Running {
+    let mut child = cmd(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = match rx.recv_timeout(left) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("{bin} {args:?} never printed 'listening on ADDR'");
+            }
+        };
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            let addr = rest
+                .split_whitespace()
+                .next()
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| panic!("unparsable listen line: {line}"));
+            return Running {
+                child,
+                addr,
+                stderr_lines: rx,
+            };
+        }
+    }
+}
+
+/// Runs a binary to completion with `stdin` fed in, killing it after `limit`.
+pub fn run_with_timeout(mut c: Command, stdin: &[u8], limit: Duration) -> Output {
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    if let Some(mut i) = child.stdin.take() {
+        let data = stdin.to_vec();
+        thread::spawn(move || {
+            let _ = i.write_all(&data);
+        });
+    }
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let o = thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let e = thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("command did not finish within {limit:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: o.join().unwrap_or_default(),
+        stderr: e.join().unwrap_or_default(),
+    }
+}
+
+/// `true` when python3 can be run; otherwise prints why the caller skips.
+pub fn python3_available(test: &str) -> bool {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        eprintln!("SKIPPED {test}: python3 is not installed (scripts/ci-prereqs.sh installs it)");
+    }
+    ok
+}
+
+/// Lossy text of some bytes.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
