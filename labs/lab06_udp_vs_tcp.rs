@@ -640,7 +640,9 @@ fn stage_loss(d: &mut Demo, p: &LossParams) -> std::io::Result<()> {
     let first = &udp_runs[0];
     let same = udp_runs.iter().all(|u| u.seq.lost == first.seq.lost);
     let counts: Vec<usize> = udp_runs.iter().map(|u| u.seq.lost.len()).collect();
-    let variance = if same {
+    let variance = if p.runs == 1 {
+        "one run only: --loss-runs 3 checks whether the count repeats".to_string()
+    } else if same {
         format!(
             "all {} runs lost exactly the same sequence numbers: reproducible for this buffer size",
             p.runs
@@ -659,12 +661,22 @@ fn stage_loss(d: &mut Demo, p: &LossParams) -> std::io::Result<()> {
         "datagram is charged its whole buffer, not just its 64 bytes, so few fit. Every sendto()",
     );
     d.say("succeeded; the receiver's kernel dropped the rest without telling anyone.");
-    d.say(&format!(
-        "TCP lost nothing: when the buffers filled, flow control made the sender wait for the \
-         reader\n(its sendall() took {:.0} ms while the reader slept {} ms).",
-        tcp_runs[0].sender_ms,
-        pause.as_millis()
-    ));
+    let waited = tcp_runs[0].sender_ms >= tcp_runs[0].reader_pause_ms * 0.5;
+    if waited {
+        d.say(&format!(
+            "TCP lost nothing: when the buffers filled, flow control made the sender wait for the \
+             reader\n(its sendall() took {:.0} ms while the reader slept {} ms).",
+            tcp_runs[0].sender_ms,
+            pause.as_millis()
+        ));
+    } else {
+        d.say(&format!(
+            "TCP lost nothing. All {} B fitted in these TCP buffers, so the sender never had to \
+             wait\n({:.0} ms); with less room, flow control would have blocked it instead of dropping.",
+            p.count as usize * payload,
+            tcp_runs[0].sender_ms
+        ));
+    }
     d.say(&variance);
     if let Some(u) = udp_runs.first() {
         let runs_of = |v: &[u32]| -> Vec<(u64, u64, f64)> {
@@ -678,7 +690,8 @@ fn stage_loss(d: &mut Demo, p: &LossParams) -> std::io::Result<()> {
             out
         };
         d.panel(Panel {
-            title: "5. loss: sequence numbers, UDP run 1 vs TCP".into(),
+            title: "5. loss, UDP run 1 vs TCP (x axis: sequence numbers, one unit = one datagram)"
+                .into(),
             lanes: vec![
                 Lane::from_lengths("sent (seq #)", &[p.count as usize]),
                 Lane {
@@ -757,17 +770,17 @@ fn stage_chaos(d: &mut Demo) -> std::io::Result<()> {
     let mut t = Table::new(["effect", "proxy decided (seq #)", "receiver's seq # show"]);
     t.row([
         Cell::from("dropped"),
-        Cell::from(ranges(&drops)),
+        Cell::from(format!("seq {}", ranges(&drops))),
         Cell::new(format!("missing: {}", ranges(&run.seq.lost)), Tone::Bad),
     ]);
     t.row([
         Cell::from("duplicated"),
-        Cell::from(ranges(&dups)),
+        Cell::from(format!("seq {}", ranges(&dups))),
         Cell::new(format!("twice: {}", ranges(&dup_seen)), Tone::Note),
     ]);
     t.row([
         Cell::from("reordered"),
-        Cell::from(ranges(&reorders)),
+        Cell::from(format!("seq {}", ranges(&reorders))),
         Cell::new(
             format!("after a higher #: {}", ranges(&reord_seen)),
             Tone::Note,
@@ -776,12 +789,28 @@ fn stage_chaos(d: &mut Demo) -> std::io::Result<()> {
     d.show(&t.render());
     let arrival: Vec<String> = run.seq.arrival.iter().map(u32::to_string).collect();
     d.say(&format!("arrival order: {}", arrival.join(" ")));
+    let not_overtaken: Vec<u32> = reorders
+        .iter()
+        .copied()
+        .filter(|s| !reord_seen.contains(s))
+        .collect();
+    if !not_overtaken.is_empty() {
+        d.say(&format!(
+            "held but never overtaken: {} (nothing after it got through before the proxy let it go,",
+            ranges(&not_overtaken)
+        ));
+        d.say(
+            "so it arrived late but still in order: a sequence number cannot see lateness alone).",
+        );
+    }
     d.say(
         "TCP would hide all three: it numbers every byte, resends what is lost, drops copies and",
     );
     d.say("puts bytes back in order. On UDP the application must number its messages to notice.");
     d.panel(Panel {
-        title: format!("6. chaos proxy, seed {seed}: what the sequence numbers show"),
+        title: format!(
+            "6. chaos proxy, seed {seed} (x axis: sequence numbers, one unit = one datagram)"
+        ),
         lanes: vec![
             Lane::from_lengths("sent (seq #)", &[n as usize]),
             Lane {
