@@ -31,7 +31,8 @@ fn demo_report() -> &'static Value {
     static REPORT: OnceLock<Value> = OnceLock::new();
     REPORT.get_or_init(|| {
         let mut c = cmd(BIN);
-        c.args(["demo", "--json", "--color", "never", "--seed", "7"]);
+        c.args(["demo", "--json", "--color", "never", "--seed", "7", "--svg"])
+            .arg(svg_path());
         let out = run_with_timeout(c, b"", Duration::from_secs(120));
         assert!(
             out.status.success(),
@@ -41,6 +42,10 @@ fn demo_report() -> &'static Value {
         );
         serde_json::from_slice(&out.stdout).expect("the --json report parses")
     })
+}
+
+fn svg_path() -> PathBuf {
+    std::env::temp_dir().join(format!("lab06-demo-{}.svg", std::process::id()))
 }
 
 fn stage(n: usize) -> &'static Value {
@@ -100,6 +105,22 @@ fn demo_observes_every_stage() {
         stage(1)["data"]["udp_reads"],
         serde_json::json!(["hello", "world"])
     );
+}
+
+#[test]
+fn demo_draws_one_panel_per_pictured_stage() {
+    demo_report();
+    let svg = std::fs::read_to_string(svg_path()).expect("the --svg file was written");
+    let _ = std::fs::remove_file(svg_path());
+    for title in [
+        "1. boundaries",
+        "2. truncation",
+        "5. loss",
+        "6. chaos proxy, seed 7",
+    ] {
+        assert!(svg.contains(title), "{title} missing");
+    }
+    assert!(svg.trim_end().ends_with("</svg>"));
 }
 
 #[test]
