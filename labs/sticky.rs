@@ -36,7 +36,10 @@ enum Command {
   lab01-naive-recv client --addr 127.0.0.1:9600 --bufsize 204800000
 
   # add 100 ms of round-trip time, cutting nothing
-  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:8001 --rtt-ms 100 --max-chunk 1048576 --delay-ms 0")]
+  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:8001 --rtt-ms 100 --max-chunk 1048576 --delay-ms 0
+
+  # UDP: drop, duplicate and reorder datagrams (lab 06), decisions logged on stderr
+  sticky proxy --udp --listen 127.0.0.1:9601 --to 127.0.0.1:8888 --seed 7 --drop 0.1 --dup 0.1 --reorder 0.1")]
     Proxy {
         /// Address the proxy listens on (clients connect here).
         #[arg(long, value_parser = parse_addr, default_value = "127.0.0.1:9600")]
@@ -59,6 +62,18 @@ enum Command {
         /// How long to wait for more bytes to fill a piece, in milliseconds.
         #[arg(long, default_value_t = 5)]
         hold_ms: u64,
+        /// Relay UDP datagrams instead of a TCP stream (seeded drop, duplicate, reorder).
+        #[arg(long)]
+        udp: bool,
+        /// With --udp: chance each datagram is dropped.
+        #[arg(long, default_value_t = 0.1, requires = "udp")]
+        drop: f64,
+        /// With --udp: chance each datagram is sent twice.
+        #[arg(long, default_value_t = 0.1, requires = "udp")]
+        dup: f64,
+        /// With --udp: chance each datagram is held and sent after the next one.
+        #[arg(long, default_value_t = 0.1, requires = "udp")]
+        reorder: f64,
     },
 }
 
@@ -74,7 +89,14 @@ fn main() -> ExitCode {
             delay_ms,
             rtt_ms,
             hold_ms,
+            udp,
+            drop,
+            dup,
+            reorder,
         } => {
+            if udp {
+                return udp_proxy(listen, to, seed, [drop, dup, reorder]);
+            }
             if !listen.ip().is_loopback() {
                 eprintln!("warning: the proxy listens on {listen}, which other machines may reach");
             }
@@ -95,5 +117,35 @@ fn main() -> ExitCode {
                 Err(e) => fail(format!("proxy on {listen}: {e}")),
             }
         }
+    }
+}
+
+/// `sticky proxy --udp`: the seeded UDP chaos hop of lab 06.
+fn udp_proxy(listen: SocketAddr, to: SocketAddr, seed: u64, p: [f64; 3]) -> ExitCode {
+    if p.iter().any(|x| !(0.0..=1.0).contains(x)) || p.iter().sum::<f64>() > 1.0 {
+        return fail(format!(
+            "--drop, --dup and --reorder must each be in 0..=1 and add up to at most 1 (got {p:?})"
+        ));
+    }
+    let mut cfg = sticky_lab::udp::UdpProxyConfig::new(to, seed);
+    cfg.chaos = sticky_lab::udp::UdpChaos {
+        drop: p[0],
+        duplicate: p[1],
+        reorder: p[2],
+    };
+    cfg.log = true;
+    match sticky_lab::udp::UdpChaosProxy::start(listen, cfg) {
+        Ok(proxy) => {
+            eprintln!(
+                "sticky proxy --udp listening on {} → {to}, seed {seed}, drop {} dup {} reorder {} (Ctrl-C to stop)",
+                proxy.addr(),
+                p[0],
+                p[1],
+                p[2]
+            );
+            proxy.run_forever();
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("UDP proxy on {listen}: {e}")),
     }
 }
