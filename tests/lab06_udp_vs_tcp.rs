@@ -2,9 +2,6 @@
 //! UDP echo server and client, the lesson's Python programs, and
 //! `sticky proxy --udp`'s seeded decisions.
 
-// The shared helper kills its child on every panic path before panicking;
-// clippy cannot see that (tests/common is not ours to edit).
-#[allow(clippy::zombie_processes)]
 mod common;
 
 use std::collections::BTreeSet;

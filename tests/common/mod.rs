@@ -62,6 +62,7 @@ pub fn spawn_server(bin: &str, args: &[&str]) -> Running {
             Ok(l) => l,
             Err(_) => {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("{bin} {args:?} never printed 'listening on ADDR'");
             }
         };
