@@ -165,8 +165,9 @@ fn client(opts: &ClientOpts) -> ExitCode {
             return cli::fail(format!("{addr} closed the connection"));
         }
         if opts.show_chunks {
-            let last = &c.reads()[c.reads().len() - 1..];
-            let _ = write!(out, "{}", chunks::render("recv", last, &[], WIDTH));
+            // Numbered over the whole session: recv #3 is the third recv() call.
+            let view = chunks::render(&format!("recv({})", opts.bufsize), c.reads(), &[], WIDTH);
+            let _ = writeln!(out, "{}", view.lines().last().unwrap_or_default());
         }
         let (text, _) = opts.args.encoding.decode(&reply);
         let _ = write!(out, "{text}");

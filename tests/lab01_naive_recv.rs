@@ -120,9 +120,13 @@ fn show_chunks_prints_one_line_per_recv_with_its_size() {
     let mut c = cmd(BIN);
     c.args(["client", "--color", "never", "--show-chunks", "--addr"])
         .arg(server.addr.to_string())
-        .args(["--cmd", "help"]);
+        .args(["--cmd", "help", "--cmd", "ls"]);
     let out = text(&run_with_timeout(c, b"", LIMIT).stdout);
-    assert!(out.contains("recv #1") && out.contains("1024 B"), "{out}");
+    assert!(
+        out.contains("recv(1024) #1") && out.contains("1024 B"),
+        "{out}"
+    );
+    assert!(out.contains("recv(1024) #2"), "{out}");
 }
 
 #[test]
