@@ -589,15 +589,21 @@ fn garbled_text(demo: &mut Demo, lab: &Lab) -> io::Result<()> {
         &[zh.len() as u64],
         WIDTH,
     ));
-    let first_line = |s: &str| shorten(&s.lines().take(2).collect::<Vec<_>>().join(" ⏎ "), 44);
+    // Show the line where the first character was cut.
+    let at = each
+        .lines()
+        .position(|l| l.contains('\u{FFFD}'))
+        .unwrap_or(0);
+    let cut_line = |s: &str| s.lines().nth(at).unwrap_or_default().to_string();
+    let first_line = |s: &str| shorten(s.lines().next().unwrap_or_default(), 30);
     let mut t = Table::new(["decoding", "text"]);
     t.row([
         Cell::new("each recv on its own", Tone::Bad),
-        Cell::new(first_line(&each), Tone::Bad),
+        Cell::new(cut_line(&each), Tone::Bad),
     ]);
     t.row([
         Cell::new("StreamDecoder", Tone::Good),
-        Cell::new(first_line(&streamed), Tone::Good),
+        Cell::new(cut_line(&streamed), Tone::Good),
     ]);
     demo.show(&t.render());
     let cut_ok = garbled > 0 && streamed == original;
