@@ -521,12 +521,19 @@ fn bigger_buffer(demo: &mut Demo, lab: &Lab) -> io::Result<()> {
         loopback_ok && broken,
         "intact on loopback, broken again through a real chaos hop",
         &format!(
-            "loopback: {}/{} intact; through the proxy (seed {seed}): help's first recv had {} of {} B, {}",
+            "loopback: {}/{} intact; through the proxy (seed {seed}): {}",
             local.intact,
             cmds.len(),
-            first.len(),
-            replies.first().map_or(0, Vec::len),
-            if requests_cut { "and the commands were cut too".to_string() } else { format!("{} damaged", hopped.damaged()) }
+            if requests_cut {
+                format!("the commands were cut too — the server received {requests:?}")
+            } else {
+                format!(
+                    "help's first recv had {} of {} B, {} of 2 replies damaged",
+                    first.len(),
+                    replies.first().map_or(0, Vec::len),
+                    hopped.damaged()
+                )
+            }
         ),
         json!({
             "seed": seed, "loopback_ledger": local, "proxy_pieces": pieces,
