@@ -324,7 +324,10 @@ impl NaiveClient {
 /// `min(size, queued)` bytes, every time.
 pub fn wait_queued(stream: &TcpStream, n: usize, limit: Duration) -> io::Result<usize> {
     let n = n.min(crate::sock::RECV_ALLOC_LIMIT);
-    let mut buf = vec![0u8; n.max(1)];
+    if n == 0 {
+        return Ok(0);
+    }
+    let mut buf = vec![0u8; n];
     let deadline = Instant::now() + limit;
     let old = stream.read_timeout()?;
     stream.set_read_timeout(Some(limit.max(Duration::from_millis(1))))?;
@@ -344,7 +347,7 @@ pub fn wait_queued(stream: &TcpStream, n: usize, limit: Duration) -> io::Result<
         if queued >= n || Instant::now() >= deadline {
             break Ok(queued);
         }
-        if queued == 0 && n > 0 {
+        if queued == 0 {
             // peek blocked for the whole timeout: nothing is coming.
             break Ok(0);
         }
