@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sticky_lab::cli::{fail, parse_addr};
-use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
+use sticky_lab::proxy::{ChaosProxy, Direction, PieceLog, ProxyConfig};
 use sticky_lab::report::ColorChoice;
 
 #[derive(Parser)]
@@ -34,6 +34,9 @@ enum Command {
   sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --seed 7 --max-chunk 300
   # terminal 3: the client talks to the proxy instead of the server
   lab01-naive-recv client --addr 127.0.0.1:9600 --bufsize 204800000
+
+  # any free port: the real one is printed as 'sticky proxy listening on ADDR'
+  sticky proxy --listen 127.0.0.1:0 --to 127.0.0.1:9527 --seed 3
 
   # add 100 ms of round-trip time, cutting nothing
   sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:8001 --rtt-ms 100 --max-chunk 1048576 --delay-ms 0
@@ -108,13 +111,26 @@ fn main() -> ExitCode {
                 rtt: Duration::from_millis(rtt_ms),
                 hold: Duration::from_millis(hold_ms),
             };
+            let proxy = match ChaosProxy::start(listen, cfg) {
+                Ok(p) => p,
+                Err(e) => return fail(format!("proxy on {listen}: {e}")),
+            };
+            // Bound first, then announced: with port 0 this is the real port.
+            let addr = proxy.local_addr();
+            eprintln!("sticky proxy listening on {addr}");
             eprintln!(
-                "sticky proxy: {listen} → {to}, seed {seed}, pieces of 1..={max_chunk} B, \
+                "sticky proxy: {addr} → {to}, seed {seed}, pieces of 1..={max_chunk} B, \
                  {delay_ms} ms apart, +{rtt_ms} ms RTT (Ctrl-C to stop)"
             );
-            match ChaosProxy::run_forever(listen, cfg) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(format!("proxy on {listen}: {e}")),
+            // Report each direction's cuts once it closes, so a class can see them.
+            let mut shown = 0;
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let logs = proxy.piece_logs();
+                for l in logs.iter().skip(shown) {
+                    eprintln!("{}", describe_pieces(l));
+                }
+                shown = logs.len();
             }
         }
     }
@@ -148,4 +164,24 @@ fn udp_proxy(listen: SocketAddr, to: SocketAddr, seed: u64, p: [f64; 3]) -> Exit
         }
         Err(e) => fail(format!("UDP proxy on {listen}: {e}")),
     }
+}
+
+/// `[conn 0] server → client: 1749 B in 14 pieces: 166 192 231 …`
+fn describe_pieces(l: &PieceLog) -> String {
+    const SHOWN: usize = 64;
+    let way = match l.direction {
+        Direction::ToServer => "client → server",
+        Direction::ToClient => "server → client",
+    };
+    let total: usize = l.pieces.iter().sum();
+    let mut list: Vec<String> = l.pieces.iter().take(SHOWN).map(usize::to_string).collect();
+    if l.pieces.len() > SHOWN {
+        list.push(format!("… ({} more)", l.pieces.len() - SHOWN));
+    }
+    format!(
+        "[conn {}] {way}: {total} B in {} pieces: {}",
+        l.conn,
+        l.pieces.len(),
+        list.join(" ")
+    )
 }
