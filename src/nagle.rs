@@ -310,8 +310,10 @@ pub fn serve_connection(
     let mut stream = stream;
     let hello = recv_exact(&mut stream, 6, "hello")?;
     if hello.as_slice() == HELLO_BURST {
+        // Counters first: the burst may arrive the moment `go` is out.
+        let before = tcp_counters(&stream).ok().flatten();
         stream.write_all(GO)?;
-        receive_burst(stream, cfg, clock)
+        receive_burst(stream, cfg, clock, before)
     } else if hello.as_slice() == HELLO_STALL {
         stream.write_all(GO)?;
         answer_stall(stream)
@@ -324,8 +326,8 @@ fn receive_burst(
     stream: TcpStream,
     cfg: &ServerConfig,
     clock: Clock,
+    before: Option<TcpCounters>,
 ) -> Result<Served, NagleError> {
-    let before = tcp_counters(&stream).ok().flatten();
     if !cfg.read_delay.is_zero() {
         std::thread::sleep(cfg.read_delay);
     }
