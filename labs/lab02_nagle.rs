@@ -148,6 +148,10 @@ Watch the segments yourself while the demo runs (another terminal, as root):
         /// Stall: header and body in two writes (split) or one (one).
         #[arg(long, value_enum, default_value_t = MessageWrites::Split)]
         message_writes: MessageWrites,
+        /// Burst: ask the server not to answer the hello, so its kernel stays in
+        /// quick-ACK mode (ACKs every segment at once) instead of delaying ACKs.
+        #[arg(long)]
+        quick_ack_receiver: bool,
         /// Print the result as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -185,6 +189,7 @@ fn main() -> ExitCode {
             pattern,
             rounds,
             message_writes,
+            quick_ack_receiver,
             json,
         } => match pattern {
             Pattern::Burst => {
@@ -193,6 +198,7 @@ fn main() -> ExitCode {
                     size,
                     gap: Duration::from_micros(gap_us),
                     nodelay: nodelay.on(),
+                    quick_ack_receiver,
                 };
                 client_burst(addr, &cfg, json)
             }
@@ -279,10 +285,17 @@ fn demo(
     };
     d.say(
         "Nagle: a small segment may not leave while an earlier one is still unacknowledged, so the\n\
-         writes made meanwhile queue up and leave together when the ACK comes back.\n\
-         TCP_NODELAY still merges some on Linux: autocorking holds a small write while the previous\n\
-         packet is still in the device queue (on loopback it often is) and sends them as one. Spaced\n\
-         writes (last row) find the queue empty, so each leaves alone.",
+         writes made meanwhile queue up and leave together when the ACK comes back (or, at the\n\
+         latest, with the FIN when the sender closes). So the count depends on how soon ACKs come\n\
+         back: our receiver has just answered the hello, so it delays its ACKs and everything\n\
+         after the first write waits. A receiver that never sent anything is in quick-ACK mode\n\
+         and ACKs each segment at once (last row): more, smaller segments, still far fewer than\n\
+         writes. (That is the ~17 a fresh Python connection shows.)\n\
+         TCP_NODELAY may still merge some on Linux: autocorking holds a small write while the\n\
+         previous packet is still in the device queue and sends them as one (how many it merges\n\
+         depends on timing, so that number moves from run to run). Spaced writes (third row) find\n\
+         the queue empty, so each leaves alone. The receiver, reading while segments keep\n\
+         arriving, may also take two or more in one recv(): see stage 3.",
     );
     d.check(
         coalesced,
@@ -291,7 +304,7 @@ fn demo(
         json!({
             "autocorking": cork,
             "tcp_info": counters_known && on.data_segments.is_some(),
-            "runs": [on, off, &coalescing.spaced],
+            "runs": [on, off, &coalescing.spaced, &coalescing.quick],
             "trials_data_segments": coalescing.trials,
         }),
     );
@@ -495,6 +508,14 @@ fn demo(
     d.finish()
 }
 
+fn fmt_loop(d: Duration) -> String {
+    if d < Duration::from_millis(10) {
+        format!("{} µs", d.as_micros())
+    } else {
+        format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    }
+}
+
 fn opt(v: Option<u32>) -> String {
     v.map(|s| s.to_string()).unwrap_or_else(|| "n/a".into())
 }
@@ -503,6 +524,7 @@ struct Coalescing {
     nagle: BurstRun,
     nodelay: BurstRun,
     spaced: BurstRun,
+    quick: BurstRun,
     trials: serde_json::Value,
 }
 
@@ -515,31 +537,36 @@ fn stage_coalescing(
     size: usize,
 ) -> Result<Coalescing, nagle::NagleError> {
     let server = LocalServer::start(ServerConfig::default(), clock)?;
+    // (name, nodelay, gap between writes, quick-ACK receiver)
     let variants = [
-        ("Nagle on (default)", false, Duration::ZERO),
-        ("TCP_NODELAY", true, Duration::ZERO),
+        ("Nagle on (default)", false, Duration::ZERO, false),
+        ("TCP_NODELAY", true, Duration::ZERO, false),
         (
             "TCP_NODELAY, writes 200 µs apart",
             true,
             Duration::from_micros(200),
+            false,
         ),
+        ("Nagle on, quick-ACK receiver", false, Duration::ZERO, true),
     ];
     let mut table = Table::new([
         "sender",
         "writes",
         "bytes",
+        "write loop",
         "data segments (kernel)",
         "recv calls",
         "recv sizes",
     ]);
     let mut kept: Vec<(BurstRun, Vec<Chunk>)> = Vec::new();
     let mut trials = serde_json::Map::new();
-    for (i, (name, nodelay, gap)) in variants.iter().enumerate() {
+    for (i, (name, nodelay, gap, quick)) in variants.iter().enumerate() {
         let cfg = BurstConfig {
             writes,
             size,
             gap: *gap,
             nodelay: *nodelay,
+            quick_ack_receiver: *quick,
         };
         let mut runs = Vec::new();
         for _ in 0..3 {
@@ -570,11 +597,12 @@ fn stage_coalescing(
             Cell::from(name.to_string()),
             Cell::from(writes.to_string()),
             Cell::from(run.bytes().to_string()),
+            Cell::from(fmt_loop(run.write_loop())),
             Cell::new(opt(run.data_segments), tone),
             Cell::from(run.receiver.recv_calls.to_string()),
             Cell::from(sizes_summary(&run.receiver.sizes, 8)),
         ]);
-        if i < 2 {
+        if i != 2 {
             d.panel(Panel {
                 title: format!(
                     "{name}: {writes} write()s of {size} B → {} data segments → {} recv() calls",
@@ -593,13 +621,16 @@ fn stage_coalescing(
     d.show(&table.render());
     d.say("(each row is the median of 3 trials; the data segments column comes from the kernel)");
     let mut it = kept.into_iter().map(|(r, _)| r);
-    let (Some(nagle), Some(nodelay), Some(spaced)) = (it.next(), it.next(), it.next()) else {
+    let (Some(nagle), Some(nodelay), Some(spaced), Some(quick)) =
+        (it.next(), it.next(), it.next(), it.next())
+    else {
         return Err(std::io::Error::other("missing runs").into());
     };
     Ok(Coalescing {
         nagle,
         nodelay,
         spaced,
+        quick,
         trials: serde_json::Value::Object(trials),
     })
 }
@@ -655,6 +686,7 @@ fn slow_reader(
         size,
         gap: Duration::ZERO,
         nodelay: true,
+        quick_ack_receiver: false,
     };
     let run = nagle::send_burst(server.addr(), &burst, clock)?;
     let chunks = match server.next_served()? {

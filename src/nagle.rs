@@ -44,6 +44,9 @@ pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";
 
 /// The hello that starts a burst (coalescing) conversation.
 pub const HELLO_BURST: &[u8; 6] = b"burst\n";
+/// A burst to a receiver that stays quiet: no `go`, so having sent nothing
+/// it is still in quick-ACK mode and acknowledges every segment at once.
+pub const HELLO_QUIET: &[u8; 6] = b"quiet\n";
 /// The hello that starts a write-write-read (stall) conversation.
 pub const HELLO_STALL: &[u8; 6] = b"stall\n";
 /// The server's answer to a hello.
@@ -105,6 +108,8 @@ pub struct TcpCounters {
     pub segs_out: u32,
     /// Largest segment payload this side sends (`tcpi_snd_mss`).
     pub snd_mss: u32,
+    /// Segments sent and not yet acknowledged (`tcpi_unacked`).
+    pub unacked: u32,
     /// Delayed-ACK timeout in microseconds (`tcpi_ato`).
     pub ato_us: u32,
     /// Smoothed round-trip time in microseconds (`tcpi_rtt`).
@@ -227,6 +232,7 @@ mod linux {
             data_segs_in: info.tcpi_data_segs_in,
             segs_out: info.tcpi_segs_out,
             snd_mss: info.tcpi_snd_mss,
+            unacked: info.tcpi_unacked,
             ato_us: info.tcpi_ato,
             rtt_us: info.tcpi_rtt,
         })
@@ -310,10 +316,10 @@ pub fn serve_connection(
     let mut stream = stream;
     let hello = recv_exact(&mut stream, 6, "hello")?;
     if hello.as_slice() == HELLO_BURST {
-        // Counters first: the burst may arrive the moment `go` is out.
-        let before = tcp_counters(&stream).ok().flatten();
         stream.write_all(GO)?;
-        receive_burst(stream, cfg, clock, before)
+        receive_burst(stream, cfg, clock)
+    } else if hello.as_slice() == HELLO_QUIET {
+        receive_burst(stream, cfg, clock)
     } else if hello.as_slice() == HELLO_STALL {
         stream.write_all(GO)?;
         answer_stall(stream)
@@ -326,7 +332,6 @@ fn receive_burst(
     stream: TcpStream,
     cfg: &ServerConfig,
     clock: Clock,
-    before: Option<TcpCounters>,
 ) -> Result<Served, NagleError> {
     if !cfg.read_delay.is_zero() {
         std::thread::sleep(cfg.read_delay);
@@ -351,7 +356,9 @@ fn receive_burst(
             .take(MAX_LISTED_SIZES)
             .map(Chunk::len)
             .collect(),
-        data_segs_in: before.zip(after).map(|(b, a)| a.data_in_since(&b)),
+        // The client sends nothing after its hello until the hello is
+        // acknowledged, so the hello had a segment of its own: the rest is the burst.
+        data_segs_in: after.map(|a| a.data_segs_in.saturating_sub(1)),
         read_delay_ms: cfg.read_delay.as_millis() as u64,
     };
     let mut line =
@@ -440,6 +447,9 @@ pub struct BurstConfig {
     pub gap: Duration,
     /// `TCP_NODELAY` on the sender: `true` switches Nagle off.
     pub nodelay: bool,
+    /// Ask the receiver not to answer the hello, so it stays in quick-ACK
+    /// mode; by default it answers `go` and, having just replied, delays its ACKs.
+    pub quick_ack_receiver: bool,
 }
 
 fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -453,6 +463,7 @@ impl Default for BurstConfig {
             size: 10,
             gap: Duration::ZERO,
             nodelay: false,
+            quick_ack_receiver: false,
         }
     }
 }
@@ -476,6 +487,14 @@ pub struct BurstRun {
 }
 
 impl BurstRun {
+    /// Time from the first write call to the last.
+    pub fn write_loop(&self) -> Duration {
+        match (self.writes.first(), self.writes.last()) {
+            (Some(a), Some(b)) => b.at.saturating_sub(a.at),
+            _ => Duration::ZERO,
+        }
+    }
+
     /// Total bytes written.
     pub fn bytes(&self) -> u64 {
         self.writes.iter().map(|c| c.len() as u64).sum()
@@ -513,6 +532,38 @@ fn open(addr: SocketAddr, nodelay: bool, hello: &[u8; 6]) -> Result<TcpStream, N
     Ok(stream)
 }
 
+/// Like [`open`] with the quiet hello: no `go` comes back, so wait until the
+/// kernel says the hello was acknowledged before the burst starts.
+fn open_quiet(addr: SocketAddr, nodelay: bool) -> Result<TcpStream, NagleError> {
+    let mut stream = sock::connect_with(
+        addr,
+        &SockOpts::nodelay(nodelay),
+        Some(Duration::from_secs(10)),
+    )?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    stream.write_all(HELLO_QUIET)?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match tcp_counters(&stream)? {
+            Some(c) if c.unacked == 0 => break,
+            Some(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_micros(50)),
+            Some(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the hello was never acknowledged",
+                )
+                .into())
+            }
+            // No counters: give the ACK ample time instead.
+            None => {
+                std::thread::sleep(Duration::from_millis(20));
+                break;
+            }
+        }
+    }
+    Ok(stream)
+}
+
 /// The bytes of write number `i`: one letter repeated, so each write is
 /// recognisable in a capture.
 pub fn payload(i: usize, size: usize) -> Vec<u8> {
@@ -525,7 +576,11 @@ pub fn send_burst(
     cfg: &BurstConfig,
     clock: Clock,
 ) -> Result<BurstRun, NagleError> {
-    let stream = open(addr, cfg.nodelay, HELLO_BURST)?;
+    let stream = if cfg.quick_ack_receiver {
+        open_quiet(addr, cfg.nodelay)?
+    } else {
+        open(addr, cfg.nodelay, HELLO_BURST)?
+    };
     let (before, _) = counters_or_note(&stream);
     let mut w = RecordingWriter::with_clock(stream, clock);
     for i in 0..cfg.writes {
@@ -757,6 +812,7 @@ mod tests {
             size: 10,
             gap: Duration::ZERO,
             nodelay: true,
+            quick_ack_receiver: false,
         };
         let run = send_burst(server.addr(), &cfg, clock).unwrap();
         assert_eq!(run.bytes(), 200);

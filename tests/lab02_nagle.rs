@@ -67,6 +67,22 @@ fn nagle_on_sends_fewer_segments_than_nodelay() {
     panic!("Nagle on did not send fewer segments than TCP_NODELAY, twice: {seen:?}");
 }
 
+#[test]
+fn a_quick_ack_receiver_still_sees_merged_writes() {
+    let server = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    let v = client_json(
+        &server.addr.to_string(),
+        &["--quick-ack-receiver", "--writes", "100", "--size", "10"],
+    );
+    assert_eq!(v["run"]["receiver"]["bytes"], 1000, "{v}");
+    if let Some(segs) = v["run"]["data_segments"].as_u64() {
+        assert!(
+            (1..100).contains(&segs),
+            "{segs} segments for 100 writes: {v}"
+        );
+    }
+}
+
 fn stall_median(addr: &str, nodelay: &str, writes: &str) -> u64 {
     let v = client_json(
         addr,
