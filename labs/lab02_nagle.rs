@@ -290,7 +290,7 @@ fn demo(
          back: our receiver has just answered the hello, so it delays its ACKs and everything\n\
          after the first write waits. A receiver that never sent anything is in quick-ACK mode\n\
          and ACKs each segment at once (last row): more, smaller segments, still far fewer than\n\
-         writes. (That is the ~17 a fresh Python connection shows.)\n\
+         writes (a fresh Python connection measured here showed about 17).\n\
          TCP_NODELAY may still merge some on Linux: autocorking holds a small write while the\n\
          previous packet is still in the device queue and sends them as one (how many it merges\n\
          depends on timing, so that number moves from run to run). Spaced writes (third row) find\n\
