@@ -30,7 +30,13 @@ const LAB: &str = "lab02-nagle";
 #[command(
     name = "lab02-nagle",
     version,
-    about = "Lab 02: Nagle's algorithm merges small writes and stalls write-write-read; the kernel's counters prove it"
+    about = "Lab 02: Nagle's algorithm merges small writes and stalls write-write-read; the kernel's counters prove it",
+    after_help = "Examples:
+  lab02-nagle demo                                   # the whole story over loopback
+  lab02-nagle server                                 # terminal 1 (127.0.0.1:9502)
+  lab02-nagle client --nodelay off --writes 100      # terminal 2: count the segments
+  lab02-nagle client --pattern stall --rounds 20     # the 40 ms stall
+  sudo scripts/two-hosts.sh up                       # a real 1500-byte link (see the lab sheet)"
 )]
 struct Cli {
     /// When to color output: auto, always or never.

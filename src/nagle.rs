@@ -55,6 +55,8 @@ pub const GO: &[u8; 3] = b"go\n";
 pub const REPLY: &[u8; 2] = b"ok";
 /// The most receive sizes a summary lists (the count is always exact).
 pub const MAX_LISTED_SIZES: usize = 2000;
+/// The most bytes a server keeps of the `recv()` calls it records.
+pub const MAX_RECORDED_BYTES: u64 = 16 << 20;
 /// The largest stall frame body the server accepts.
 pub const MAX_STALL_BODY: usize = 64 << 10;
 /// The longest summary line a client reads back.
@@ -339,23 +341,31 @@ fn receive_burst(
     let mut reader = RecordingReader::with_clock(stream, clock);
     let bufsize = cfg.bufsize.clamp(1, sock::RECV_ALLOC_LIMIT);
     let mut buf = vec![0u8; bufsize];
+    let (mut bytes, mut calls, mut sizes) = (0u64, 0usize, Vec::new());
     loop {
-        // One read() is one recv() system call on a TcpStream.
-        let n = reader.read(&mut buf)?;
+        // One read() is one recv() system call on a TcpStream. Only the
+        // first calls are recorded with their bytes: a client may stream
+        // for as long as it likes without growing the server's memory.
+        let n = if reader.chunks().len() < MAX_LISTED_SIZES && bytes < MAX_RECORDED_BYTES {
+            reader.read(&mut buf)?
+        } else {
+            reader.get_mut().read(&mut buf)?
+        };
         if n == 0 {
             break;
+        }
+        bytes += n as u64;
+        calls += 1;
+        if sizes.len() < MAX_LISTED_SIZES {
+            sizes.push(n);
         }
     }
     let (mut stream, chunks) = reader.into_parts();
     let after = tcp_counters(&stream).ok().flatten();
     let summary = ReceiverSummary {
-        bytes: chunks.iter().map(|c| c.len() as u64).sum(),
-        recv_calls: chunks.len(),
-        sizes: chunks
-            .iter()
-            .take(MAX_LISTED_SIZES)
-            .map(Chunk::len)
-            .collect(),
+        bytes,
+        recv_calls: calls,
+        sizes,
         // The client sends nothing after its hello until the hello is
         // acknowledged, so the hello had a segment of its own: the rest is the burst.
         data_segs_in: after.map(|a| a.data_segs_in.saturating_sub(1)),
