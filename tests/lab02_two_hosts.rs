@@ -74,12 +74,22 @@ impl Drop for TwoHosts {
     }
 }
 
+#[cfg(unix)]
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[cfg(not(unix))]
+fn is_root() -> bool {
+    false
+}
+
 fn skip_reason() -> Option<String> {
     if !cfg!(target_os = "linux") {
         return Some("network namespaces are Linux only".into());
     }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if !is_root() {
         return Some("not running as root (network namespaces need it)".into());
     }
     let ip = Command::new("ip").arg("-V").output();
