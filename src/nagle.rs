@@ -21,7 +21,9 @@
 //!
 //! The wire protocol is small so students can read it: the client sends a
 //! 6-byte hello (`burst\n` or `stall\n`) and waits for `go\n`, so the
-//! counters start from a quiet, fully acknowledged connection. A burst ends
+//! counters start from a quiet, fully acknowledged connection. (`quiet\n`
+//! is a burst whose receiver does not answer: having sent nothing, its
+//! kernel still ACKs every segment at once, and Nagle releases more often.) A burst ends
 //! with the client's shutdown; the server answers with one JSON line
 //! ([`ReceiverSummary`]). A stall round is one lesson frame
 //! (`struct.pack('i', 16)` + 16 bytes) answered by `ok`.
