@@ -158,6 +158,105 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
     y + 14.0
 }
 
+/// One row of a time chart: a label and the spans of time it was busy.
+#[derive(Clone, Debug, Default)]
+pub struct TimeLane {
+    /// What this row is ("Nagle on, 2 writes").
+    pub label: String,
+    /// (start, end) in milliseconds since the row's own start.
+    pub spans: Vec<(f64, f64)>,
+}
+
+/// Draws rows of time spans on one shared time axis (milliseconds), as a
+/// standalone SVG document. Where [`render`] lays calls along the byte
+/// stream, this lays them along the clock: a row that took 40 ms per round
+/// trip is long, one that took 0.05 ms is a sliver at the left edge.
+pub fn render_timeline(title: &str, note: &str, lanes: &[TimeLane]) -> String {
+    const LABEL_W: f64 = 300.0;
+    let max_ms = lanes
+        .iter()
+        .flat_map(|l| l.spans.iter().map(|s| s.1))
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max)
+        .max(1e-3);
+    let span = WIDTH - LABEL_W - 20.0;
+    let x = |ms: f64| LABEL_W + ms.max(0.0) / max_ms * span;
+    let mut body = String::new();
+    let mut y = 52.0;
+    let _ = writeln!(
+        body,
+        "<text x=\"10\" y=\"42\" fill=\"#444\">{}</text>",
+        escape(note)
+    );
+    for lane in lanes {
+        let _ = writeln!(
+            body,
+            "<text x=\"10\" y=\"{}\">{}</text>",
+            y + LANE_H / 2.0 + 1.0,
+            escape(&lane.label)
+        );
+        for (i, &(a, b)) in lane.spans.iter().enumerate() {
+            let (x0, x1) = (x(a), x(b));
+            let color = SVG_PALETTE[i % SVG_PALETTE.len()];
+            let _ = writeln!(
+                body,
+                "<rect x=\"{x0:.2}\" y=\"{}\" width=\"{:.2}\" height=\"{}\" fill=\"{color}\" \
+                 fill-opacity=\"0.8\" stroke=\"#ffffff\" stroke-width=\"0.5\">\
+                 <title>#{} {:.3} ms (from {a:.3} to {b:.3} ms)</title></rect>",
+                y + 4.0,
+                (x1 - x0).max(1.0),
+                LANE_H - 12.0,
+                i + 1,
+                b - a
+            );
+        }
+        y += LANE_H;
+    }
+    let step = nice_step(max_ms / 6.0);
+    let mut t = 0.0;
+    while t <= max_ms * 1.0001 {
+        let tx = x(t);
+        let _ = writeln!(
+            body,
+            "<line x1=\"{tx:.2}\" y1=\"50\" x2=\"{tx:.2}\" y2=\"{y}\" stroke=\"#ccc\" \
+             stroke-width=\"0.5\"/><text x=\"{tx:.2}\" y=\"{}\" fill=\"#666\" \
+             text-anchor=\"middle\">{}</text>",
+            y + 14.0,
+            trim_float(t)
+        );
+        t += step;
+    }
+    let _ = writeln!(
+        body,
+        "<text x=\"{}\" y=\"{}\" fill=\"#666\" text-anchor=\"end\">milliseconds since the first write</text>",
+        WIDTH - 20.0,
+        y + 30.0
+    );
+    let height = y + 42.0;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
+         viewBox=\"0 0 {WIDTH} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
+         <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
+        escape(title)
+    )
+}
+
+/// A round tick spacing near `raw`: 1, 2 or 5 times a power of ten.
+fn nice_step(raw: f64) -> f64 {
+    let p = 10f64.powf(raw.max(1e-9).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * p)
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// Escapes text for SVG.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -169,6 +268,25 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timeline_draws_one_box_per_span_on_one_axis() {
+        let lanes = [
+            TimeLane {
+                label: "slow".into(),
+                spans: vec![(0.0, 40.0), (40.0, 80.0)],
+            },
+            TimeLane {
+                label: "fast <1>".into(),
+                spans: vec![(0.0, 0.05)],
+            },
+        ];
+        let svg = render_timeline("t", "n", &lanes);
+        assert_eq!(svg.matches("<rect x=").count(), 3);
+        assert!(svg.contains("fast &lt;1&gt;"));
+        assert_eq!(nice_step(13.0), 20.0);
+        assert_eq!(nice_step(0.3), 0.5);
+    }
 
     #[test]
     fn draws_one_box_per_piece_and_one_line_per_boundary() {
