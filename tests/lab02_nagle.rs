@@ -3,10 +3,6 @@
 //! directions and large ratios, never absolute times; each measurement is
 //! retried once because the machine is shared and noisy.
 
-// tests/common's spawn_server kills without waiting on one panic path
-// (clippy::zombie_processes); the shared helper is not ours to change here.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 
 use std::io::Write;

@@ -4,10 +4,6 @@
 //! send a few huge segments. Needs root and `ip`; otherwise it says it
 //! skipped. Traffic stays inside the two namespaces this test creates.
 
-// tests/common's spawn_server kills without waiting on one panic path
-// (clippy::zombie_processes); the shared helper is not ours to change here.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 
 use std::path::PathBuf;
