@@ -72,6 +72,16 @@ impl ProxyConfig {
     }
 }
 
+impl ProxyConfig {
+    /// The cut plan the proxy uses for connection `conn` (0 = the first
+    /// accepted) in `direction`: a demo can look ahead at the cuts a seed
+    /// will make, and an instructor can pick a seed that fails on cue.
+    pub fn plan(&self, conn: u64, direction: Direction) -> ChaosPlan {
+        let stream_no = conn * 2 + u64::from(direction == Direction::ToClient);
+        ChaosPlan::for_stream(self.seed, stream_no, self.max_chunk)
+    }
+}
+
 /// Which way the bytes travel through the proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -211,8 +221,7 @@ fn relay(
     ];
     let mut handles = Vec::new();
     for (from, to, direction) in pairs {
-        let stream_no = conn * 2 + u64::from(direction == Direction::ToClient);
-        let plan = ChaosPlan::for_stream(cfg.seed, stream_no, cfg.max_chunk);
+        let plan = cfg.plan(conn, direction);
         let (cfg, log) = (cfg.clone(), log.clone());
         handles.push(thread::spawn(move || {
             let pieces = pump(from, to, plan, &cfg);
