@@ -367,6 +367,20 @@ pub fn send_reply<R: BufRead + ?Sized, W: Write + ?Sized>(
     Ok(())
 }
 
+/// The server without step 2: digits, then the data at once (two sends).
+/// Nothing keeps the digits apart from the data's first bytes any more.
+pub fn send_reply_without_ack<W: Write + ?Sized>(
+    w: &mut W,
+    codec: &LengthText,
+    data: &[u8],
+) -> Result<(), AckError> {
+    w.write_all(&codec.encode(data.len())?)?;
+    w.flush()?;
+    w.write_all(data)?;
+    w.flush()?;
+    Ok(())
+}
+
 /// Client: read the length, send `ok`, read until every byte arrived (the
 /// loop the lesson's single `recv(int(length))` was missing).
 pub fn read_reply<R: BufRead + ?Sized, W: Write + ?Sized>(

@@ -80,6 +80,23 @@ impl ProxyConfig {
         let stream_no = conn * 2 + u64::from(direction == Direction::ToClient);
         ChaosPlan::for_stream(self.seed, stream_no, self.max_chunk)
     }
+
+    /// This configuration with the first seed, from `self.seed` on, whose
+    /// plans satisfy `want` (looked at through [`ProxyConfig::plan`]);
+    /// `None` when none of the next `tries` seeds does.
+    pub fn first_seed_where(
+        &self,
+        tries: u64,
+        want: impl Fn(&ProxyConfig) -> bool,
+    ) -> Option<ProxyConfig> {
+        (0..tries).find_map(|i| {
+            let cfg = ProxyConfig {
+                seed: self.seed.wrapping_add(i),
+                ..self.clone()
+            };
+            want(&cfg).then_some(cfg)
+        })
+    }
 }
 
 /// Which way the bytes travel through the proxy.
