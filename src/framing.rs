@@ -503,6 +503,96 @@ impl<R> FrameReader<R> {
     }
 }
 
+impl LengthPrefix {
+    /// A hint for a refused header: "read in the other byte order it would
+    /// be N bytes", when that reading is a valid length.
+    pub fn byte_order_hint(&self, e: &FrameError) -> Option<String> {
+        let raw = match *e {
+            FrameError::TooLarge { len, .. } => u32::try_from(len).ok()?,
+            FrameError::NegativeLength(v) => v as i32 as u32,
+            _ => return None,
+        };
+        let header = match self.order {
+            ByteOrder::Little => raw.to_le_bytes(),
+            ByteOrder::Big => raw.to_be_bytes(),
+        };
+        let n = self.swapped_reading(header)?;
+        let other = match self.order {
+            ByteOrder::Little => "big-endian",
+            ByteOrder::Big => "little-endian",
+        };
+        Some(format!(
+            "read {other} the same 4 bytes say {n}: do both sides use the same byte order?"
+        ))
+    }
+}
+
+/// One command the way seed 001's scheme-2 client does it, recorded.
+#[derive(Clone, Debug, Default)]
+pub struct LessonStructReply {
+    /// What `recv(4)` returned.
+    pub header: Vec<u8>,
+    /// `struct.unpack('i', header)[0]`, or why it failed.
+    pub claimed: Option<Result<usize, String>>,
+    /// Each `recv()` of the body.
+    pub body_reads: Vec<Vec<u8>>,
+}
+
+impl LessonStructReply {
+    /// All body bytes received.
+    pub fn body(&self) -> Vec<u8> {
+        self.body_reads.concat()
+    }
+}
+
+/// Seed 001's scheme-2 client over a real socket: send the bare command,
+/// one `recv(4)`, unpack, then one `recv(n)` — or, with `read_all`, the
+/// read-exact loops for both. A length this side would refuse is reported,
+/// never allocated.
+pub fn lesson_struct_ask(
+    stream: &std::net::TcpStream,
+    codec: &LengthPrefix,
+    cmd: &[u8],
+    read_all: bool,
+) -> Result<LessonStructReply, FrameError> {
+    let mut s = stream;
+    s.write_all(cmd)?;
+    let mut rep = LessonStructReply::default();
+    if read_all {
+        rep.header = recv_exact(&mut s, LengthPrefix::LEN, "header")?;
+    } else {
+        rep.header = crate::sock::recv_once(stream, LengthPrefix::LEN)?;
+    }
+    let Some(head) = rep.header.first_chunk::<4>() else {
+        rep.claimed = Some(Err(format!(
+            "struct.error: unpack requires a buffer of 4 bytes (recv(4) returned {})",
+            rep.header.len()
+        )));
+        return Ok(rep);
+    };
+    let n = match codec.decode(*head) {
+        Ok(n) => n,
+        Err(e) => {
+            rep.claimed = Some(Err(e.to_string()));
+            return Ok(rep);
+        }
+    };
+    rep.claimed = Some(Ok(n));
+    let mut got = 0;
+    while got < n {
+        let piece = crate::sock::recv_once(stream, n - got)?;
+        if piece.is_empty() {
+            break;
+        }
+        got += piece.len();
+        rep.body_reads.push(piece);
+        if !read_all {
+            break;
+        }
+    }
+    Ok(rep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
