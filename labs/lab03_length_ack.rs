@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use sticky_lab::cli::{self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt};
-use sticky_lab::framing::{self, Compat, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
-use sticky_lab::length_ack::{
-    self, lesson_ask, AckError, AckServer, LengthText,
+use sticky_lab::cli::{
+    self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt,
 };
+use sticky_lab::framing::{self, Compat, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
+use sticky_lab::length_ack::{self, lesson_ask, AckError, AckServer, LengthText};
 use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
 use sticky_lab::record::{boundaries, Chunk, Clock, Tape};
 use sticky_lab::report::chunks;
@@ -259,7 +259,12 @@ fn demo(opts: &DemoOpts, color: ColorChoice, rtt_ms: u64, rounds: usize) -> Exit
     let mut d = Demo::new(LAB, "length as text + \"ok\", then the data", opts, color);
     if let Err(e) = run_demo(&mut d, rtt_ms, rounds) {
         d.say(&format!("the demo could not run: {e}"));
-        d.check(false, "a completed demo", &format!("error: {e}"), json!(null));
+        d.check(
+            false,
+            "a completed demo",
+            &format!("error: {e}"),
+            json!(null),
+        );
     }
     d.finish()
 }
@@ -269,7 +274,9 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
 
     // ── Stage 1 ────────────────────────────────────────────────────────────
     d.stage("on loopback, the lesson's protocol works");
-    d.say("The lesson's server sends str(len(data)), waits for the client's \"ok\", then the data.");
+    d.say(
+        "The lesson's server sends str(len(data)), waits for the client's \"ok\", then the data.",
+    );
     d.say("The lesson's client reads the digits with one recv(1024) and the data with one recv(int(length)).");
     let conn = loopback(&srv)?;
     let mut t = Table::new(["command", "length text", "recv(int(length)) got", "intact"]);
@@ -284,7 +291,10 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
             Cell::from(cmd),
             Cell::from(format!("\"{}\"", preview(&ex.length_text, 12)).as_str()),
             Cell::from(format!("{} B in {} recv", ex.body().len(), ex.body_reads.len()).as_str()),
-            Cell::new(if ok { "yes" } else { "no" }, if ok { Tone::Good } else { Tone::Bad }),
+            Cell::new(
+                if ok { "yes" } else { "no" },
+                if ok { Tone::Good } else { Tone::Bad },
+            ),
         ]);
         rows.push(json!({"cmd": cmd, "length_text": String::from_utf8_lossy(&ex.length_text), "got": ex.body().len(), "want": want.len()}));
     }
@@ -338,7 +348,10 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
     ));
     let ok = got < want.len() && fixed.body() == want;
     d.panel(Panel {
-        title: format!("Stage 2: reply of '{cmd}' through ChaosProxy (seed {})", cfg.seed),
+        title: format!(
+            "Stage 2: reply of '{cmd}' through ChaosProxy (seed {})",
+            cfg.seed
+        ),
         lanes: vec![
             Lane::from_lengths("server send(data)", &[want.len()]),
             Lane::from_lengths("lesson: one recv(n)", &[got]),
@@ -474,7 +487,11 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         60,
     ));
     let why = merged.length_error.clone().unwrap_or_else(|| {
-        format!("parsed as {} (true length {})", merged.length.unwrap_or(0), want.len())
+        format!(
+            "parsed as {} (true length {})",
+            merged.length.unwrap_or(0),
+            want.len()
+        )
     });
     d.show(&format!("  int() of that: {why}"));
     let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
@@ -489,7 +506,10 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         && acked.length == Some(want.len())
         && acked.body() == want;
     d.panel(Panel {
-        title: format!("Stage 4: no ok — the digits merge with the data (seed {})", cfg.seed),
+        title: format!(
+            "Stage 4: no ok — the digits merge with the data (seed {})",
+            cfg.seed
+        ),
         lanes: vec![
             Lane::from_lengths("server: digits | data", &[dl, want.len()]),
             Lane::from_lengths("recv(1024) without ok", &[merged.length_text.len()]),
@@ -525,8 +545,14 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         .serve_tcp(s)
     })?;
     let (hdr_srv, _e2) = background(|s| {
-        framing::serve_commands(s, LengthPrefix::lesson(), Compat::Ours, &RunnerConfig::default(), None)
-            .map_err(AckError::from)
+        framing::serve_commands(
+            s,
+            LengthPrefix::lesson(),
+            Compat::Ours,
+            &RunnerConfig::default(),
+            None,
+        )
+        .map_err(AckError::from)
     })?;
     let cmd = "ls";
     let want = runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined();

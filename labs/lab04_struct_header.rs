@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use sticky_lab::cli::{self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt};
+use sticky_lab::cli::{
+    self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt,
+};
 use sticky_lab::framing::{
     self, lesson_struct_ask, ByteOrder, Compat, FrameError, FrameReader, LengthPrefix,
     DEFAULT_MAX_FRAME,
@@ -149,7 +151,12 @@ fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> Exit
     let opts = args.serve_options();
     let (runner, idle) = (args.runner(), opts.idle_timeout);
     match sticky_lab::server::serve(listener, opts, move |s, _| {
-        framing::serve_commands(s, codec, compat, &runner, idle)
+        framing::serve_commands(s, codec, compat, &runner, idle).map_err(|e| {
+            match codec.byte_order_hint(&e) {
+                Some(h) => format!("{e} ({h})"),
+                None => e.to_string(),
+            }
+        })
     }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("server on {addr}: {e}")),
@@ -223,14 +230,27 @@ fn expected(cmd: &str) -> Vec<u8> {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
-    let mut d = Demo::new(LAB, "a 4-byte length header, struct.pack('i', n)", opts, color);
+    let mut d = Demo::new(
+        LAB,
+        "a 4-byte length header, struct.pack('i', n)",
+        opts,
+        color,
+    );
     if let Err(e) = run_demo(&mut d) {
         d.say(&format!("the demo could not run: {e}"));
-        d.check(false, "a completed demo", &format!("error: {e}"), json!(null));
+        d.check(
+            false,
+            "a completed demo",
+            &format!("error: {e}"),
+            json!(null),
+        );
     }
     d.finish()
 }
@@ -263,7 +283,10 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
             Cell::from(hex(&codec.encode(want.len())?).as_str()),
             Cell::from(want.len().to_string().as_str()),
             Cell::from(format!("{} B", got.len()).as_str()),
-            Cell::new(if ok { "yes" } else { "no" }, if ok { Tone::Good } else { Tone::Bad }),
+            Cell::new(
+                if ok { "yes" } else { "no" },
+                if ok { Tone::Good } else { Tone::Bad },
+            ),
         ]);
         rows.push(json!({"cmd": cmd, "len": want.len(), "got": got.len()}));
     }
@@ -335,7 +358,10 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     ));
     let second_wrong = !matches!(second.claimed, Some(Ok(n)) if n == expected("ls").len());
     d.panel(Panel {
-        title: format!("Stage 2: seed 001's client through ChaosProxy (seed {})", cfg.seed),
+        title: format!(
+            "Stage 2: seed 001's client through ChaosProxy (seed {})",
+            cfg.seed
+        ),
         lanes: vec![
             Lane::from_lengths("server: header | data", &[4, want.len()]),
             Lane::from_lengths("lesson: recv(4), recv(n)", &[first.header.len(), got]),
@@ -405,14 +431,17 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     let top = (1usize << 31) - 1;
     let ok_top = unlimited.encode(top);
     let over = unlimited.encode(1 << 31);
-    let unsigned = LengthPrefix::network().with_max_frame(usize::MAX).encode(1 << 31);
+    let unsigned = LengthPrefix::network()
+        .with_max_frame(usize::MAX)
+        .encode(1 << 31);
     d.say("Encoding only — nothing of that size is allocated:");
     let mut t = Table::new(["length", "format", "header", "result"]);
     let show = |r: &Result<[u8; 4], FrameError>| match r {
         Ok(h) => (hex(h), Cell::new("packed", Tone::Good)),
-        Err(FrameError::Unrepresentable { .. }) => {
-            ("—".to_string(), Cell::new("refused: does not fit", Tone::Bad))
-        }
+        Err(FrameError::Unrepresentable { .. }) => (
+            "—".to_string(),
+            Cell::new("refused: does not fit", Tone::Bad),
+        ),
         Err(e) => ("—".to_string(), Cell::new(e.to_string(), Tone::Bad)),
     };
     for (len, fmt, r) in [
@@ -434,11 +463,16 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     }
     d.show("  Python says: struct.error: 'i' format requires -2147483648 <= number <= 2147483647");
     d.check(
-        ok_top.is_ok() && matches!(over, Err(FrameError::Unrepresentable { .. })) && unsigned.is_ok(),
+        ok_top.is_ok()
+            && matches!(over, Err(FrameError::Unrepresentable { .. }))
+            && unsigned.is_ok(),
         "2^31 − 1 packs, 2^31 is refused like Python's struct.error, '!I' reaches 2^32 − 1",
         &format!(
             "2^31 refused: {}",
-            over.as_ref().err().map(|e| e.to_string()).unwrap_or_default()
+            over.as_ref()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
         ),
         json!({"top_ok": ok_top.is_ok(), "over": over.err().map(|e| e.to_string())}),
     );
@@ -450,10 +484,16 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     let claim = [0xff, 0xff, 0xff, 0x7f];
     let t0 = Instant::now();
     hostile.write_all(&claim)?;
-    let closed = sock::recv_once(&hostile, 16).map(|b| b.is_empty()).unwrap_or(true);
+    let closed = sock::recv_once(&hostile, 16)
+        .map(|b| b.is_empty())
+        .unwrap_or(true);
     let took = t0.elapsed();
     std::thread::sleep(Duration::from_millis(50));
-    let line = errs.lock().ok().and_then(|v| v.last().cloned()).unwrap_or_default();
+    let line = errs
+        .lock()
+        .ok()
+        .and_then(|v| v.last().cloned())
+        .unwrap_or_default();
     d.say(&format!(
         "A client sends only the header {} (2^31 − 1 = 2 GiB announced) to a server with the default {} MiB limit:",
         hex(&claim),

@@ -454,11 +454,9 @@ pub fn serve_commands(
     loop {
         let cmd = match compat {
             Compat::Ours => frames.next_frame(),
-            Compat::Lesson => {
-                crate::sock::recv_once(frames.get_ref(), LESSON_COMMAND_RECV)
-                    .map(|c| Some(c).filter(|c| !c.is_empty()))
-                    .map_err(FrameError::from)
-            }
+            Compat::Lesson => crate::sock::recv_once(frames.get_ref(), LESSON_COMMAND_RECV)
+                .map(|c| Some(c).filter(|c| !c.is_empty()))
+                .map_err(FrameError::from),
         };
         let Some(cmd) = cmd.map_err(|e| idle_error(e, idle))? else {
             return Ok(());

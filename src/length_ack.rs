@@ -523,7 +523,11 @@ mod tests {
         );
         assert!(matches!(
             c.check(b"12a4\n"),
-            Err(AckError::NotDigit { byte: b'a', at: 2, .. })
+            Err(AckError::NotDigit {
+                byte: b'a',
+                at: 2,
+                ..
+            })
         ));
         assert!(matches!(c.check(b"-5\n"), Err(AckError::NotDigit { .. })));
         assert!(matches!(c.check(b"\n"), Err(AckError::Empty)));
@@ -572,7 +576,10 @@ mod tests {
         let mut r = BufReader::new(Cursor::new(b"no".to_vec()));
         let mut w = Vec::new();
         let e = send_reply(&mut r, &mut w, &c, b"data").unwrap_err();
-        assert!(e.to_string().contains("expected the client's \"ok\""), "{e}");
+        assert!(
+            e.to_string().contains("expected the client's \"ok\""),
+            "{e}"
+        );
         assert_eq!(w, b"4\n", "no data may be sent without the ok");
     }
 

@@ -1,6 +1,9 @@
 //! Lab 03 end to end: the demo, 10,000+ replies under chaos, hostile input
 //! against the real server, the lesson's Python programs, and proptests.
 
+// tests/common spawns children that its Running guard kills and waits on.
+#![allow(clippy::zombie_processes)]
+
 mod common;
 
 use std::io::{BufReader, Cursor, Read, Write};
@@ -190,9 +193,18 @@ fn the_demo_json_reports_both_round_trip_costs() {
 #[test]
 fn client_and_server_talk_by_default_and_in_lesson_mode() {
     for compat in ["ours", "lesson"] {
-        let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0", "--compat", compat]);
+        let srv = spawn_server(
+            BIN,
+            &["server", "--addr", "127.0.0.1:0", "--compat", compat],
+        );
         let mut c = cmd(BIN);
-        c.args(["client", "--addr", &srv.addr.to_string(), "--compat", compat]);
+        c.args([
+            "client",
+            "--addr",
+            &srv.addr.to_string(),
+            "--compat",
+            compat,
+        ]);
         c.args(["--cmd", "help", "--cmd", "seq 3", "--cmd", "bytes 300000"]);
         let out = run_with_timeout(c, b"", Duration::from_secs(30));
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -211,7 +223,11 @@ fn piped_stdin_drives_the_client() {
     let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
     let mut c = cmd(BIN);
     c.args(["client", "--addr", &srv.addr.to_string()]);
-    let out = run_with_timeout(c, b"echo one\n\nupper two\nq\necho never\n", Duration::from_secs(20));
+    let out = run_with_timeout(
+        c,
+        b"echo one\n\nupper two\nq\necho never\n",
+        Duration::from_secs(20),
+    );
     assert_eq!(text(&out.stdout), "one\nTWO\n");
 }
 
@@ -258,11 +274,31 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
         ("negative", b"-5\nls".to_vec(), "non-digit byte '-'"),
         ("0xFFFFFFFF", vec![0xff; 4], "non-digit byte 0xff"),
         ("empty", b"\nls".to_vec(), "length text is empty"),
-        ("too many digits", b"123456789012345678901234\n".to_vec(), "runs past 8 digits"),
-        ("over the maximum", b"99999999\n".to_vec(), "claims 99999999 bytes, over the 67108864-byte limit"),
-        ("length cut", b"12".to_vec(), "2 bytes into a 3-byte length text"),
-        ("body cut short", b"10\nabc".to_vec(), "3 bytes into a 10-byte command"),
-        ("http", b"GET / HTTP/1.1\r\n\r\n".to_vec(), "non-digit byte 'G'"),
+        (
+            "too many digits",
+            b"123456789012345678901234\n".to_vec(),
+            "runs past 8 digits",
+        ),
+        (
+            "over the maximum",
+            b"99999999\n".to_vec(),
+            "claims 99999999 bytes, over the 67108864-byte limit",
+        ),
+        (
+            "length cut",
+            b"12".to_vec(),
+            "2 bytes into a 3-byte length text",
+        ),
+        (
+            "body cut short",
+            b"10\nabc".to_vec(),
+            "3 bytes into a 10-byte command",
+        ),
+        (
+            "http",
+            b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+            "non-digit byte 'G'",
+        ),
         ("random garbage", garbage, "non-digit byte 0x"),
     ];
     for (name, bytes, want) in &cases {
@@ -283,13 +319,19 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
     LengthText::ours().read(&mut r).unwrap();
     w.write_all(b"no").unwrap();
     let line = error_line_for(&srv, peer, Duration::from_secs(10));
-    assert!(line.contains("expected the client's \"ok\", got \"no\""), "{line}");
+    assert!(
+        line.contains("expected the client's \"ok\", got \"no\""),
+        "{line}"
+    );
     well_behaved(srv.addr);
     // A client that connects and says nothing.
     let s = TcpStream::connect(srv.addr).unwrap();
     let peer = s.local_addr().unwrap();
     let line = error_line_for(&srv, peer, Duration::from_secs(10));
-    assert!(line.contains("client sent nothing for 500ms (idle timeout)"), "{line}");
+    assert!(
+        line.contains("client sent nothing for 500ms (idle timeout)"),
+        "{line}"
+    );
     drop(s);
     well_behaved(srv.addr);
 }
@@ -307,7 +349,10 @@ fn the_lessons_python_client_talks_to_our_lesson_mode_server() {
     if !common::python3_available("lab03 python client") {
         return;
     }
-    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"]);
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
+    );
     let mut c = Command::new("python3");
     c.arg(py("lab03_client.py"))
         .arg(srv.addr.port().to_string())
@@ -316,13 +361,19 @@ fn the_lessons_python_client_talks_to_our_lesson_mode_server() {
     let so = text(&out.stdout);
     assert!(out.status.success(), "{so}\n{}", text(&out.stderr));
     let ls = runner::run(b"ls", &RunnerConfig::default()).stdout;
-    assert!(so.contains(&format!("Message length from server {}", ls.len())), "{so}");
+    assert!(
+        so.contains(&format!("Message length from server {}", ls.len())),
+        "{so}"
+    );
     assert!(so.contains("Cargo.toml\nREADME.md\ndocs\nlabs\n"), "{so}");
     assert!(so.contains("\nhi\n"), "{so}");
     // The lesson's client decodes with 'gbk' (its server ran Chinese Windows):
     // help's ASCII survives whole, its UTF-8 粘包 does not.
     let help = runner::help_text();
-    assert!(so.contains(&format!("Message length from server {}", help.len())), "{so}");
+    assert!(
+        so.contains(&format!("Message length from server {}", help.len())),
+        "{so}"
+    );
     assert!(so.contains(help.split('(').next().unwrap()), "{so}");
     assert!(so.contains("cut at the server's cap"), "{so}");
 }
@@ -334,7 +385,13 @@ fn our_lesson_mode_client_talks_to_the_lessons_python_server() {
     }
     let mut srv = spawn_server("python3", &[py("lab03_server.py").to_str().unwrap(), "0"]);
     let mut c = cmd(BIN);
-    c.args(["client", "--compat", "lesson", "--addr", &srv.addr.to_string()]);
+    c.args([
+        "client",
+        "--compat",
+        "lesson",
+        "--addr",
+        &srv.addr.to_string(),
+    ]);
     c.args(["--cmd", "echo hi", "--cmd", "echo sticky"]);
     let out = run_with_timeout(c, b"", Duration::from_secs(30));
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -357,7 +414,12 @@ impl Read for Pieces {
         if self.at >= self.data.len() || buf.is_empty() {
             return Ok(0);
         }
-        let want = self.sizes.get(self.i % self.sizes.len().max(1)).copied().unwrap_or(1).max(1);
+        let want = self
+            .sizes
+            .get(self.i % self.sizes.len().max(1))
+            .copied()
+            .unwrap_or(1)
+            .max(1);
         self.i += 1;
         let n = want.min(buf.len()).min(self.data.len() - self.at);
         buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
@@ -432,6 +494,9 @@ proptest! {
 #[test]
 fn an_error_is_never_a_panic_for_lesson_text() {
     let c = LengthText::lesson();
-    assert!(matches!(c.check(b"1234"), Ok(TextCheck::Complete { len: 1234, .. })));
+    assert!(matches!(
+        c.check(b"1234"),
+        Ok(TextCheck::Complete { len: 1234, .. })
+    ));
     assert!(matches!(c.check(b"12 34"), Err(AckError::NotDigit { .. })));
 }
