@@ -62,10 +62,10 @@ struct HeaderArgs {
 impl HeaderArgs {
     fn codec(&self) -> LengthPrefix {
         let base = match self.byte_order.unwrap_or_else(ByteOrder::native) {
-            // 'i' in this machine's order, as the lessons pack it.
-            o if o == ByteOrder::native() && o == ByteOrder::Little => LengthPrefix::lesson(),
-            ByteOrder::Big => LengthPrefix::network(),
+            // '<i': what struct.pack('i') gives on x86 and ARM.
             ByteOrder::Little => LengthPrefix::lesson().with_order(ByteOrder::Little),
+            // '!I': network order.
+            ByteOrder::Big => LengthPrefix::network(),
         };
         base.with_max_frame(self.max_frame)
     }

@@ -20,7 +20,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use sticky_lab::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
 use sticky_lab::length_ack::{self, AckError, LengthText, TextCheck};
-use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
+use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
 use sticky_lab::report::ledger::Delivery;
 use sticky_lab::runner::{self, RunnerConfig};
 
@@ -148,11 +148,33 @@ fn ten_thousand_replies_survive_the_chaos_proxy() {
         eprintln!("chaos proxy, seed {seed}: {}", d.summary());
         assert_eq!(d.sent, 2_500);
         assert!(d.perfect(), "seed {seed}: {}", d.summary());
-        // The proxy really cut: more pieces went out than messages were sent.
-        drop(c);
+        c.shutdown(Shutdown::Both).ok();
+        let pieces = proxy_pieces(&proxy, Direction::ToClient);
+        assert!(pieces.len() > 2 * lens.len(), "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|&n| n <= 32 * 1024));
         grand += d.intact;
     }
     assert!(grand >= 10_000);
+}
+
+/// The pieces the proxy wrote in `direction` once that direction closed:
+/// proof that the stream really was re-cut on the way.
+fn proxy_pieces(proxy: &ChaosProxy, direction: Direction) -> Vec<usize> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(l) = proxy
+            .piece_logs()
+            .into_iter()
+            .find(|l| l.direction == direction)
+        {
+            return l.pieces;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the proxy never finished {direction:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 // ── the real binary ────────────────────────────────────────────────────────

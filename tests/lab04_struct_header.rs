@@ -20,7 +20,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use sticky_lab::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
 use sticky_lab::framing::{self, ByteOrder, Compat, FrameError, FrameReader, LengthPrefix};
-use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
+use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
 use sticky_lab::report::ledger::Delivery;
 use sticky_lab::runner::{self, RunnerConfig};
 
@@ -150,11 +150,34 @@ fn ten_thousand_frames_survive_the_chaos_proxy() {
         let d = read_all_frames(&s, codec, &lens, buffered);
         drop(s);
         writer.join().unwrap();
+        let pieces = proxy_pieces(&proxy, Direction::ToServer);
+        assert!(pieces.len() > lens.len(), "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|&n| n <= 32 * 1024));
         eprintln!("chaos proxy, seed {seed}: {}", d.summary());
         assert!(d.perfect(), "seed {seed}: {}", d.summary());
         grand += d.intact;
     }
     assert!(grand >= 10_000);
+}
+
+/// The pieces the proxy wrote in `direction` once that direction closed:
+/// proof that the stream really was re-cut on the way.
+fn proxy_pieces(proxy: &ChaosProxy, direction: Direction) -> Vec<usize> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(l) = proxy
+            .piece_logs()
+            .into_iter()
+            .find(|l| l.direction == direction)
+        {
+            return l.pieces;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the proxy never finished {direction:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 // ── the real binary ────────────────────────────────────────────────────────
