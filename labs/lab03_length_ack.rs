@@ -57,12 +57,12 @@ enum Command {
     Demo {
         #[command(flatten)]
         opts: DemoOpts,
-        /// Round-trip time the delay proxy adds when measuring the cost of the ack.
-        #[arg(long, default_value_t = 40)]
+        /// Round-trip time the delay proxy adds when measuring the cost of the ack (ms, 1..=10000).
+        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         rtt_ms: u64,
-        /// Commands timed per protocol in the cost stage.
-        #[arg(long, default_value_t = 5)]
-        rounds: usize,
+        /// Commands timed per protocol in the cost stage (1..=1000).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        rounds: u64,
     },
     /// Run the command server (built-in commands unless --exec shell).
     #[command(after_help = "Examples:
@@ -105,7 +105,7 @@ fn main() -> ExitCode {
             opts,
             rtt_ms,
             rounds,
-        } => demo(&opts, cli.color, rtt_ms, rounds.max(1)),
+        } => demo(&opts, cli.color, rtt_ms, rounds as usize),
         Command::Server {
             args,
             compat,
