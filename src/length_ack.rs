@@ -1,1 +1,595 @@
-//! Scheme 1 of seed 001: the length as ASCII digits, an ok handshake, then the data (lab 03).
+//! Scheme 1 of seed 001: the length as ASCII digits, an `ok`, then the data (lab 03).
+//!
+//! The lesson's server answers a command in three steps:
+//!
+//! 1. send the reply's length as text: `b"1443"`;
+//! 2. wait until the client answers `b"ok"`;
+//! 3. send the reply itself.
+//!
+//! The `ok` is load-bearing: the digits carry no end mark, so without the
+//! wait the first bytes of the reply would follow the digits in the same
+//! `recv()` and `"1443" + "1\n2\n…"` would read as the number `14431`. The
+//! ack keeps the digits alone in the stream — unless the network splits the
+//! digits themselves (`"14" | "43"`), which no ack can prevent. This module's
+//! own wire format therefore ends the digits with `\n`, and [`LengthText`]
+//! checks the text *before* parsing it: digits only, a bounded number of
+//! them, a value under the limit, and "incomplete" as the normal state of a
+//! stream. The price of the ack is one extra round trip per reply, measured
+//! in the lab against lab 04's fixed 4-byte header.
+
+use std::io::{self, BufRead, Read, Write};
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::framing::{Compat, FrameError, DEFAULT_MAX_FRAME};
+use crate::runner::{self, RunnerConfig};
+use crate::text::preview;
+
+/// The acknowledgement the lesson's client sends after reading the length.
+pub const ACK: &[u8] = b"ok";
+
+/// The lesson's receive size for commands and acks: `recv(1024)`.
+pub const LESSON_RECV: usize = 1024;
+
+/// Why a length + ack exchange failed.
+#[derive(Debug, Error)]
+pub enum AckError {
+    /// A byte that is not an ASCII digit where the length text should be.
+    #[error("length text has a non-digit byte {} at position {at} (got \"{}\")", show_byte(*.byte), preview(.text, 40))]
+    NotDigit {
+        /// The offending byte.
+        byte: u8,
+        /// Its position in the length text.
+        at: usize,
+        /// The text received so far.
+        text: Vec<u8>,
+    },
+    /// The length text ended before any digit.
+    #[error("length text is empty: expected digits")]
+    Empty,
+    /// More digits than any allowed length needs: not a length at all.
+    #[error("length text runs past {max_digits} digits without ending: not a length")]
+    TooManyDigits {
+        /// The most digits a length under the limit can have.
+        max_digits: usize,
+    },
+    /// A well-formed length over the limit: refused before allocating.
+    #[error("length text claims {len} bytes, over the {max}-byte limit")]
+    TooLarge {
+        /// The number the digits spell.
+        len: u64,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The server waited for `ok` and got something else.
+    #[error("expected the client's \"ok\", got \"{}\"", preview(.got, 40))]
+    MissingOk {
+        /// What arrived instead.
+        got: Vec<u8>,
+    },
+    /// The peer said nothing for too long.
+    #[error("client sent nothing for {0:?} (idle timeout)")]
+    Idle(Duration),
+    /// Closed, truncated, or a socket error.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+}
+
+impl From<io::Error> for AckError {
+    fn from(e: io::Error) -> Self {
+        AckError::Frame(FrameError::Io(e))
+    }
+}
+
+impl AckError {
+    /// A read timeout becomes [`AckError::Idle`] (sockets report it as
+    /// `WouldBlock` on Unix, `TimedOut` on Windows).
+    pub fn idle_after(self, timeout: Option<Duration>) -> AckError {
+        match (&self, timeout) {
+            (AckError::Frame(FrameError::Io(e)), Some(t))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                AckError::Idle(t)
+            }
+            _ => self,
+        }
+    }
+}
+
+fn show_byte(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("0x{b:02x}")
+    }
+}
+
+/// What [`LengthText::check`] found in the bytes received so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextCheck {
+    /// A whole length text: the number, and how many bytes it used.
+    Complete {
+        /// The length announced.
+        len: usize,
+        /// Bytes of the stream the text took (digits and the `\n`).
+        used: usize,
+    },
+    /// Only digits so far: more must arrive.
+    Incomplete,
+}
+
+/// The length written as decimal digits: `b"1443\n"` (ours) or `b"1443"`
+/// (the lesson's, which ends wherever one `recv()` happened to end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LengthText {
+    /// Largest length accepted or sent.
+    pub max_len: usize,
+    /// Digits end with `\n` (ours); otherwise one `recv()` is the whole text.
+    pub terminated: bool,
+}
+
+impl Default for LengthText {
+    fn default() -> Self {
+        LengthText::ours()
+    }
+}
+
+impl LengthText {
+    /// Our format: digits and `\n`, at most 64 MiB.
+    pub fn ours() -> LengthText {
+        LengthText {
+            max_len: DEFAULT_MAX_FRAME,
+            terminated: true,
+        }
+    }
+
+    /// The lesson's format: bare digits, `str(len(data)).encode()`.
+    pub fn lesson() -> LengthText {
+        LengthText {
+            terminated: false,
+            ..LengthText::ours()
+        }
+    }
+
+    /// The format `compat` speaks.
+    pub fn for_compat(compat: Compat) -> LengthText {
+        match compat {
+            Compat::Ours => LengthText::ours(),
+            Compat::Lesson => LengthText::lesson(),
+        }
+    }
+
+    /// The same format with another limit.
+    pub fn with_max_len(self, max_len: usize) -> LengthText {
+        LengthText { max_len, ..self }
+    }
+
+    /// How many digits the largest allowed length has.
+    pub fn max_digits(&self) -> usize {
+        self.max_len.max(1).ilog10() as usize + 1
+    }
+
+    /// The text for a body of `len` bytes.
+    pub fn encode(&self, len: usize) -> Result<Vec<u8>, AckError> {
+        if len > self.max_len {
+            return Err(AckError::TooLarge {
+                len: len as u64,
+                max: self.max_len,
+            });
+        }
+        let mut t = len.to_string().into_bytes();
+        if self.terminated {
+            t.push(b'\n');
+        }
+        Ok(t)
+    }
+
+    /// Looks at the bytes so far and says whether a whole, valid length text
+    /// is there. Every byte is checked before any number is formed, so
+    /// nothing is ever parsed from a text that could not be a length.
+    pub fn check(&self, buf: &[u8]) -> Result<TextCheck, AckError> {
+        let max_digits = self.max_digits();
+        let mut value: u64 = 0;
+        for (i, &b) in buf.iter().enumerate() {
+            if self.terminated && b == b'\n' {
+                if i == 0 {
+                    return Err(AckError::Empty);
+                }
+                return self.finish(value, i + 1);
+            }
+            if !b.is_ascii_digit() {
+                return Err(AckError::NotDigit {
+                    byte: b,
+                    at: i,
+                    text: buf[..=i].to_vec(),
+                });
+            }
+            if i >= max_digits {
+                return Err(AckError::TooManyDigits { max_digits });
+            }
+            // At most max_digits (≤ 20) digits: saturate rather than wrap.
+            value = value.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+        }
+        if self.terminated || buf.is_empty() {
+            Ok(TextCheck::Incomplete)
+        } else {
+            self.finish(value, buf.len())
+        }
+    }
+
+    fn finish(&self, value: u64, used: usize) -> Result<TextCheck, AckError> {
+        if value > self.max_len as u64 {
+            return Err(AckError::TooLarge {
+                len: value,
+                max: self.max_len,
+            });
+        }
+        Ok(TextCheck::Complete {
+            len: value as usize,
+            used,
+        })
+    }
+
+    /// Reads one length text. Ours: byte runs up to the `\n`, never past it
+    /// (what follows belongs to the body). The lesson's: one `recv()`.
+    pub fn read<R: BufRead + ?Sized>(&self, r: &mut R) -> Result<usize, AckError> {
+        let mut text = Vec::with_capacity(self.max_digits() + 1);
+        loop {
+            let avail = fill(r)?;
+            if avail.is_empty() {
+                return Err(if text.is_empty() {
+                    FrameError::Closed
+                } else {
+                    FrameError::Truncated {
+                        what: "length text",
+                        expected: text.len() + 1,
+                        got: text.len(),
+                    }
+                }
+                .into());
+            }
+            let take = if self.terminated {
+                let room = self.max_digits() + 1 - text.len();
+                match avail.iter().position(|&b| b == b'\n') {
+                    Some(p) => (p + 1).min(room),
+                    None => avail.len().min(room),
+                }
+            } else {
+                avail.len().min(LESSON_RECV)
+            };
+            text.extend_from_slice(&avail[..take]);
+            r.consume(take);
+            if let TextCheck::Complete { len, .. } = self.check(&text)? {
+                return Ok(len);
+            }
+        }
+    }
+}
+
+fn fill<R: BufRead + ?Sized>(r: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match r.fill_buf() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // Re-borrow through a second call: the borrow checker cannot see
+            // that the error arm above never holds the first borrow.
+            Ok(_) => return r.fill_buf(),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Reads exactly `n` body bytes, growing the buffer only as bytes arrive:
+/// a length that promises 64 MiB and sends nothing costs nothing.
+pub fn read_body<R: Read + ?Sized>(
+    r: &mut R,
+    n: usize,
+    what: &'static str,
+) -> Result<Vec<u8>, AckError> {
+    let mut body = Vec::with_capacity(n.min(64 * 1024));
+    let got = r.take(n as u64).read_to_end(&mut body)?;
+    if got < n {
+        return Err(FrameError::Truncated {
+            what,
+            expected: n,
+            got,
+        }
+        .into());
+    }
+    Ok(body)
+}
+
+/// Client: one request. Ours frames the command (`"7\nseq 100"`); the
+/// lesson sends the bare command and hopes one `recv(1024)` takes it whole.
+pub fn send_request<W: Write + ?Sized>(
+    w: &mut W,
+    codec: &LengthText,
+    cmd: &[u8],
+) -> Result<(), AckError> {
+    let mut msg = if codec.terminated {
+        codec.encode(cmd.len())?
+    } else {
+        Vec::new()
+    };
+    msg.extend_from_slice(cmd);
+    w.write_all(&msg)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Server: the next request, or `None` when the client closed between
+/// requests. The lesson's format is one `recv(1024)`, whatever it holds.
+pub fn read_request<R: BufRead + ?Sized>(
+    r: &mut R,
+    codec: &LengthText,
+) -> Result<Option<Vec<u8>>, AckError> {
+    if !codec.terminated {
+        let avail = fill(r)?;
+        let n = avail.len().min(LESSON_RECV);
+        let cmd = avail[..n].to_vec();
+        r.consume(n);
+        return Ok(if cmd.is_empty() { None } else { Some(cmd) });
+    }
+    let n = match codec.read(r) {
+        Err(AckError::Frame(FrameError::Closed)) => return Ok(None),
+        other => other?,
+    };
+    read_body(r, n, "command").map(Some)
+}
+
+/// Server: the lesson's three steps — length, wait for `ok`, data.
+pub fn send_reply<R: BufRead + ?Sized, W: Write + ?Sized>(
+    r: &mut R,
+    w: &mut W,
+    codec: &LengthText,
+    data: &[u8],
+) -> Result<(), AckError> {
+    w.write_all(&codec.encode(data.len())?)?;
+    // Flush before waiting: the client cannot ack digits still in our buffer.
+    w.flush()?;
+    let got = if codec.terminated {
+        read_body(r, ACK.len(), "ok")?
+    } else {
+        let avail = fill(r)?;
+        let n = avail.len().min(LESSON_RECV);
+        let got = avail[..n].to_vec();
+        r.consume(n);
+        got
+    };
+    if got != ACK {
+        return Err(AckError::MissingOk { got });
+    }
+    w.write_all(data)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// The server without step 2: digits, then the data at once (two sends).
+/// Nothing keeps the digits apart from the data's first bytes any more.
+pub fn send_reply_without_ack<W: Write + ?Sized>(
+    w: &mut W,
+    codec: &LengthText,
+    data: &[u8],
+) -> Result<(), AckError> {
+    w.write_all(&codec.encode(data.len())?)?;
+    w.flush()?;
+    w.write_all(data)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Client: read the length, send `ok`, read until every byte arrived (the
+/// loop the lesson's single `recv(int(length))` was missing).
+pub fn read_reply<R: BufRead + ?Sized, W: Write + ?Sized>(
+    r: &mut R,
+    w: &mut W,
+    codec: &LengthText,
+) -> Result<Vec<u8>, AckError> {
+    let n = codec.read(r)?;
+    w.write_all(ACK)?;
+    w.flush()?;
+    read_body(r, n, "reply")
+}
+
+/// Everything a command server needs to answer one connection.
+#[derive(Clone, Debug)]
+pub struct AckServer {
+    /// Ours or the lesson's wire format.
+    pub compat: Compat,
+    /// Largest length accepted or sent.
+    pub max_len: usize,
+    /// How commands run.
+    pub runner: RunnerConfig,
+    /// The socket's read timeout, to name idle clients in errors.
+    pub idle: Option<Duration>,
+}
+
+impl AckServer {
+    /// Serves one connection until the client closes. The lesson's server
+    /// sends stdout only (seed 001); ours sends stdout and stderr.
+    pub fn serve<R: BufRead, W: Write>(&self, reader: &mut R, w: &mut W) -> Result<(), AckError> {
+        let codec = LengthText::for_compat(self.compat).with_max_len(self.max_len);
+        loop {
+            let cmd = match read_request(reader, &codec) {
+                Ok(Some(c)) => c,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e.idle_after(self.idle)),
+            };
+            let out = runner::run(&cmd, &self.runner);
+            let data = match self.compat {
+                Compat::Ours => out.combined(),
+                Compat::Lesson => out.stdout,
+            };
+            send_reply(reader, w, &codec, &data).map_err(|e| e.idle_after(self.idle))?;
+        }
+    }
+
+    /// Serves one TCP connection (for [`crate::server::serve`]).
+    pub fn serve_tcp(&self, stream: std::net::TcpStream) -> Result<(), AckError> {
+        let _ = stream.set_nodelay(true);
+        let mut w = stream.try_clone()?;
+        let mut r = io::BufReader::new(stream);
+        self.serve(&mut r, &mut w)
+    }
+}
+
+/// One exchange the lesson's way, recorded for display: the digits from one
+/// `recv(1024)`, the `ok`, then either one `recv(int(length))` (the lesson)
+/// or a loop until every byte arrived (the fix).
+#[derive(Clone, Debug, Default)]
+pub struct LessonExchange {
+    /// What the `recv(1024)` for the length returned.
+    pub length_text: Vec<u8>,
+    /// The length as the lesson's `int()` understood it, if it could.
+    pub length: Option<usize>,
+    /// Why `int()` failed, if it did.
+    pub length_error: Option<String>,
+    /// Each `recv()` of the body, in order.
+    pub body_reads: Vec<Vec<u8>>,
+}
+
+impl LessonExchange {
+    /// All body bytes received.
+    pub fn body(&self) -> Vec<u8> {
+        self.body_reads.concat()
+    }
+}
+
+/// The lesson's client for one command, over a real socket: send the bare
+/// command, `recv(1024)` the digits, send `ok` (if `ack`), then one
+/// `recv(int(length))` — or, with `read_all`, recv until every byte came.
+pub fn lesson_ask(
+    stream: &std::net::TcpStream,
+    cmd: &[u8],
+    ack: bool,
+    read_all: bool,
+) -> Result<LessonExchange, AckError> {
+    let mut s = stream;
+    s.write_all(cmd)?;
+    let mut ex = LessonExchange {
+        length_text: crate::sock::recv_once(stream, LESSON_RECV)?,
+        ..LessonExchange::default()
+    };
+    if ex.length_text.is_empty() {
+        return Err(FrameError::Closed.into());
+    }
+    match LengthText::lesson()
+        .with_max_len(usize::MAX)
+        .check(&ex.length_text)
+    {
+        Ok(TextCheck::Complete { len, .. }) => ex.length = Some(len),
+        Ok(TextCheck::Incomplete) => {}
+        Err(e) => {
+            ex.length_error = Some(e.to_string());
+            return Ok(ex);
+        }
+    }
+    if ack {
+        s.write_all(ACK)?;
+    }
+    let Some(n) = ex.length else { return Ok(ex) };
+    let mut got = 0;
+    while got < n {
+        let piece = crate::sock::recv_once(stream, n - got)?;
+        if piece.is_empty() {
+            break;
+        }
+        got += piece.len();
+        ex.body_reads.push(piece);
+        if !read_all {
+            break;
+        }
+    }
+    Ok(ex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::{ChaosPlan, ChaosReader};
+    use std::io::{BufReader, Cursor};
+
+    #[test]
+    fn check_waits_for_the_newline_and_refuses_what_cannot_be_a_length() {
+        let c = LengthText::ours().with_max_len(10_000);
+        assert_eq!(c.check(b"").unwrap(), TextCheck::Incomplete);
+        assert_eq!(c.check(b"12").unwrap(), TextCheck::Incomplete);
+        assert_eq!(
+            c.check(b"1234\nxyz").unwrap(),
+            TextCheck::Complete { len: 1234, used: 5 }
+        );
+        assert!(matches!(
+            c.check(b"12a4\n"),
+            Err(AckError::NotDigit {
+                byte: b'a',
+                at: 2,
+                ..
+            })
+        ));
+        assert!(matches!(c.check(b"-5\n"), Err(AckError::NotDigit { .. })));
+        assert!(matches!(c.check(b"\n"), Err(AckError::Empty)));
+        assert!(matches!(
+            c.check(b"123456"),
+            Err(AckError::TooManyDigits { max_digits: 5 })
+        ));
+        assert!(matches!(
+            c.check(b"20000\n"),
+            Err(AckError::TooLarge { len: 20000, .. })
+        ));
+    }
+
+    #[test]
+    fn the_lesson_format_takes_whatever_one_recv_returned() {
+        let c = LengthText::lesson();
+        assert_eq!(
+            c.check(b"16").unwrap(),
+            TextCheck::Complete { len: 16, used: 2 }
+        );
+        // Digits merged with the start of `seq` output: int() would fail.
+        assert!(matches!(
+            c.check(b"38931\n2\n"),
+            Err(AckError::NotDigit { byte: b'\n', .. })
+        ));
+    }
+
+    #[test]
+    fn a_reply_survives_any_cut_of_its_length_text() {
+        let c = LengthText::ours();
+        let mut wire = c.encode(1234).unwrap();
+        wire.extend(std::iter::repeat_n(b'x', 1234));
+        for seed in 0..20 {
+            let r = ChaosReader::new(Cursor::new(wire.clone()), ChaosPlan::new(seed, 3));
+            let mut r = BufReader::with_capacity(2, r);
+            let mut acks = Vec::new();
+            let body = read_reply(&mut r, &mut acks, &c).unwrap();
+            assert_eq!(body.len(), 1234);
+            assert_eq!(acks, ACK);
+        }
+    }
+
+    #[test]
+    fn a_missing_ok_is_named() {
+        let c = LengthText::ours();
+        let mut r = BufReader::new(Cursor::new(b"no".to_vec()));
+        let mut w = Vec::new();
+        let e = send_reply(&mut r, &mut w, &c, b"data").unwrap_err();
+        assert!(
+            e.to_string().contains("expected the client's \"ok\""),
+            "{e}"
+        );
+        assert_eq!(w, b"4\n", "no data may be sent without the ok");
+    }
+
+    #[test]
+    fn a_promised_body_is_not_allocated_up_front() {
+        let mut r = Cursor::new(b"abc".to_vec());
+        let e = read_body(&mut r, 60 << 20, "command").unwrap_err();
+        assert!(matches!(
+            e,
+            AckError::Frame(FrameError::Truncated { got: 3, .. })
+        ));
+    }
+}

@@ -72,6 +72,33 @@ impl ProxyConfig {
     }
 }
 
+impl ProxyConfig {
+    /// The cut plan the proxy uses for connection `conn` (0 = the first
+    /// accepted) in `direction`: a demo can look ahead at the cuts a seed
+    /// will make, and an instructor can pick a seed that fails on cue.
+    pub fn plan(&self, conn: u64, direction: Direction) -> ChaosPlan {
+        let stream_no = conn * 2 + u64::from(direction == Direction::ToClient);
+        ChaosPlan::for_stream(self.seed, stream_no, self.max_chunk)
+    }
+
+    /// This configuration with the first seed, from `self.seed` on, whose
+    /// plans satisfy `want` (looked at through [`ProxyConfig::plan`]);
+    /// `None` when none of the next `tries` seeds does.
+    pub fn first_seed_where(
+        &self,
+        tries: u64,
+        want: impl Fn(&ProxyConfig) -> bool,
+    ) -> Option<ProxyConfig> {
+        (0..tries).find_map(|i| {
+            let cfg = ProxyConfig {
+                seed: self.seed.wrapping_add(i),
+                ..self.clone()
+            };
+            want(&cfg).then_some(cfg)
+        })
+    }
+}
+
 /// Which way the bytes travel through the proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -211,8 +238,7 @@ fn relay(
     ];
     let mut handles = Vec::new();
     for (from, to, direction) in pairs {
-        let stream_no = conn * 2 + u64::from(direction == Direction::ToClient);
-        let plan = ChaosPlan::for_stream(cfg.seed, stream_no, cfg.max_chunk);
+        let plan = cfg.plan(conn, direction);
         let (cfg, log) = (cfg.clone(), log.clone());
         handles.push(thread::spawn(move || {
             let pieces = pump(from, to, plan, &cfg);

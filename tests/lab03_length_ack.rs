@@ -1,0 +1,524 @@
+//! Lab 03 end to end: the demo, 10,000+ replies under chaos, hostile input
+//! against the real server, the lesson's Python programs, and proptests.
+
+// tests/common spawns children that its Running guard kills and waits on.
+#![allow(clippy::zombie_processes)]
+
+mod common;
+
+use std::io::{BufReader, Cursor, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use proptest::prelude::*;
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use sticky_lab::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
+use sticky_lab::length_ack::{self, AckError, LengthText, TextCheck};
+use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::report::ledger::Delivery;
+use sticky_lab::runner::{self, RunnerConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_lab03-length-ack");
+
+// ── shared message generator ───────────────────────────────────────────────
+
+/// Message sizes for the chaos proof: 0 to 256 KiB, log-uniform (most
+/// messages small, every size class present), with both ends included.
+fn sizes(seed: u64, n: usize) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| match rng.random_range(0..100u32) {
+            0 => 0,
+            1 => 256 * 1024,
+            _ => {
+                let e: f64 = rng.random_range(0.0..(256.0f64 * 1024.0).ln());
+                (e.exp() as usize).min(256 * 1024)
+            }
+        })
+        .collect()
+}
+
+/// Message `i`: its index up front (so a reorder shows), then a pattern.
+fn message(i: usize, len: usize) -> Vec<u8> {
+    let mut m: Vec<u8> = (0..len).map(|j| (i * 7 + j * 13) as u8).collect();
+    let tag = (i as u64).to_le_bytes();
+    let k = len.min(8);
+    m[..k].copy_from_slice(&tag[..k]);
+    m
+}
+
+/// Tallies deliveries one message at a time (nothing is kept in memory).
+fn tally(total: &mut Delivery, sent: &[u8], got: &[u8]) {
+    let d = Delivery::compare(&[sent], &[got]);
+    total.sent += d.sent;
+    total.intact += d.intact;
+    total.corrupted += d.corrupted;
+}
+
+/// The lab 03 exchange for every message: length text, ok, data.
+fn serve_replies<R: Read, W: Write>(r: R, mut w: W, lens: &[usize]) {
+    let codec = LengthText::ours();
+    let mut r = BufReader::new(r);
+    for (i, &n) in lens.iter().enumerate() {
+        length_ack::send_reply(&mut r, &mut w, &codec, &message(i, n)).unwrap();
+    }
+}
+
+fn read_replies<R: Read, W: Write>(r: R, mut w: W, lens: &[usize]) -> Delivery {
+    let codec = LengthText::ours();
+    let mut r = BufReader::new(r);
+    let mut d = Delivery::default();
+    for (i, &n) in lens.iter().enumerate() {
+        match length_ack::read_reply(&mut r, &mut w, &codec) {
+            Ok(got) => tally(&mut d, &message(i, n), &got),
+            Err(_) => {
+                d.sent += 1;
+                d.lost += 1;
+            }
+        }
+    }
+    // Nothing may follow the last reply.
+    if codec.read(&mut r).is_ok() {
+        d.extra += 1;
+    }
+    d
+}
+
+#[test]
+fn ten_thousand_replies_survive_the_chaos_wrappers() {
+    let mut grand = 0;
+    for seed in [1u64, 2, 3] {
+        let lens = sizes(seed, 10_000);
+        let (a, b) = UnixStream::pair().unwrap();
+        let l2 = lens.clone();
+        let server = thread::spawn(move || {
+            let r = ChaosReader::new(a.try_clone().unwrap(), ChaosPlan::new(seed, 4096));
+            let w = ChaosWriter::new(a, ChaosPlan::new(seed + 100, 9000));
+            serve_replies(r, w, &l2);
+        });
+        let r = ChaosReader::new(b.try_clone().unwrap(), ChaosPlan::new(seed + 200, 5000));
+        let w = ChaosWriter::new(b.try_clone().unwrap(), ChaosPlan::new(seed + 300, 3));
+        let reader = thread::spawn(move || read_replies(r, w, &lens));
+        server.join().unwrap();
+        b.shutdown(Shutdown::Both).ok();
+        let d = reader.join().unwrap();
+        eprintln!("chaos wrappers, seed {seed}: {}", d.summary());
+        assert_eq!(d.sent, 10_000);
+        assert!(d.perfect(), "seed {seed}: {}", d.summary());
+        grand += d.intact;
+    }
+    assert!(grand >= 10_000);
+}
+
+#[test]
+fn ten_thousand_replies_survive_the_chaos_proxy() {
+    let mut grand = 0;
+    for seed in [11u64, 12, 13, 14] {
+        let lens = sizes(seed, 2_500);
+        let listener = sticky_lab::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let up = listener.local_addr().unwrap();
+        let l2 = lens.clone();
+        let server = thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            s.set_nodelay(true).unwrap();
+            serve_replies(s.try_clone().unwrap(), s, &l2);
+        });
+        let cfg = ProxyConfig {
+            delay: Duration::ZERO,
+            hold: Duration::ZERO,
+            ..ProxyConfig::new(up, seed, 32 * 1024)
+        };
+        let proxy = ChaosProxy::start("127.0.0.1:0".parse().unwrap(), cfg).unwrap();
+        let c = TcpStream::connect(proxy.local_addr()).unwrap();
+        c.set_nodelay(true).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let d = {
+            let lens = lens.clone();
+            let c2 = c.try_clone().unwrap();
+            let h = thread::spawn(move || read_replies(c2.try_clone().unwrap(), c2, &lens));
+            server.join().unwrap();
+            h.join().unwrap()
+        };
+        eprintln!("chaos proxy, seed {seed}: {}", d.summary());
+        assert_eq!(d.sent, 2_500);
+        assert!(d.perfect(), "seed {seed}: {}", d.summary());
+        c.shutdown(Shutdown::Both).ok();
+        let pieces = proxy_pieces(&proxy, Direction::ToClient);
+        assert!(pieces.len() > 2 * lens.len(), "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|&n| n <= 32 * 1024));
+        grand += d.intact;
+    }
+    assert!(grand >= 10_000);
+}
+
+/// The pieces the proxy wrote in `direction` once that direction closed:
+/// proof that the stream really was re-cut on the way.
+fn proxy_pieces(proxy: &ChaosProxy, direction: Direction) -> Vec<usize> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(l) = proxy
+            .piece_logs()
+            .into_iter()
+            .find(|l| l.direction == direction)
+        {
+            return l.pieces;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the proxy never finished {direction:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ── the real binary ────────────────────────────────────────────────────────
+
+#[test]
+fn the_demo_observes_every_stage_and_writes_its_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("03.svg");
+    let mut c = cmd(BIN);
+    c.args(["--color", "never", "demo", "--rtt-ms", "30", "--svg"])
+        .arg(&svg);
+    let out = run_with_timeout(c, b"", Duration::from_secs(60));
+    let so = text(&out.stdout);
+    assert!(out.status.success(), "{so}\n{}", text(&out.stderr));
+    assert!(so.contains("all 5 stages"), "{so}");
+    assert!(!so.contains('\u{1b}'), "--color never must not color");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg"));
+    assert!(picture.matches("<rect x=").count() > 5);
+}
+
+#[test]
+fn the_demo_json_reports_both_round_trip_costs() {
+    let mut c = cmd(BIN);
+    c.args(["demo", "--json", "--rtt-ms", "30", "--rounds", "3"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(60));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], true, "{}", text(&out.stderr));
+    let cost = &v["stages"][4]["data"];
+    let (a, b) = (
+        cost["lab03_mean_ms"].as_f64().unwrap(),
+        cost["lab04_mean_ms"].as_f64().unwrap(),
+    );
+    // Behaviour, not absolute times: the ack costs a whole extra round trip.
+    assert!(a > 1.5 * b, "lab 03 {a} ms vs lab 04 {b} ms");
+}
+
+#[test]
+fn client_and_server_talk_by_default_and_in_lesson_mode() {
+    for compat in ["ours", "lesson"] {
+        let srv = spawn_server(
+            BIN,
+            &["server", "--addr", "127.0.0.1:0", "--compat", compat],
+        );
+        let mut c = cmd(BIN);
+        c.args([
+            "client",
+            "--addr",
+            &srv.addr.to_string(),
+            "--compat",
+            compat,
+        ]);
+        c.args(["--cmd", "help", "--cmd", "seq 3", "--cmd", "bytes 300000"]);
+        let out = run_with_timeout(c, b"", Duration::from_secs(30));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let want = [
+            runner::help_text().into_bytes(),
+            b"1\n2\n3\n".to_vec(),
+            runner::run(b"bytes 300000", &RunnerConfig::default()).stdout,
+        ]
+        .concat();
+        assert_eq!(out.stdout, want, "compat {compat}");
+    }
+}
+
+#[test]
+fn piped_stdin_drives_the_client() {
+    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    let mut c = cmd(BIN);
+    c.args(["client", "--addr", &srv.addr.to_string()]);
+    let out = run_with_timeout(
+        c,
+        b"echo one\n\nupper two\nq\necho never\n",
+        Duration::from_secs(20),
+    );
+    assert_eq!(text(&out.stdout), "one\nTWO\n");
+}
+
+// ── hostile input ──────────────────────────────────────────────────────────
+
+/// Waits for the server's error line about `peer`; fails on a panic.
+fn error_line_for(srv: &Running, peer: SocketAddr, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    let tag = format!("[{peer}] error:");
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = srv
+            .stderr_lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no error line for {peer}"));
+        assert!(!line.contains("panicked"), "server panicked: {line}");
+        if line.starts_with(&tag) {
+            return line;
+        }
+    }
+}
+
+fn well_behaved(addr: SocketAddr) {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    let codec = LengthText::ours();
+    length_ack::send_request(&mut w, &codec, b"echo still here").unwrap();
+    let got = length_ack::read_reply(&mut r, &mut w, &codec).unwrap();
+    assert_eq!(got, b"still here\n");
+}
+
+#[test]
+fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--idle-timeout", "0.5"],
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let garbage: Vec<u8> = (0..64).map(|_| rng.random_range(0x80..=0xffu8)).collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("letters", b"abc\nls".to_vec(), "non-digit byte 'a'"),
+        ("negative", b"-5\nls".to_vec(), "non-digit byte '-'"),
+        ("0xFFFFFFFF", vec![0xff; 4], "non-digit byte 0xff"),
+        ("empty", b"\nls".to_vec(), "length text is empty"),
+        (
+            "too many digits",
+            b"123456789012345678901234\n".to_vec(),
+            "runs past 8 digits",
+        ),
+        (
+            "over the maximum",
+            b"99999999\n".to_vec(),
+            "claims 99999999 bytes, over the 67108864-byte limit",
+        ),
+        (
+            "length cut",
+            b"12".to_vec(),
+            "2 bytes into a 3-byte length text",
+        ),
+        (
+            "body cut short",
+            b"10\nabc".to_vec(),
+            "3 bytes into a 10-byte command",
+        ),
+        (
+            "http",
+            b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+            "non-digit byte 'G'",
+        ),
+        ("random garbage", garbage, "non-digit byte 0x"),
+    ];
+    for (name, bytes, want) in &cases {
+        let mut s = TcpStream::connect(srv.addr).unwrap();
+        let peer = s.local_addr().unwrap();
+        s.write_all(bytes).unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let line = error_line_for(&srv, peer, Duration::from_secs(10));
+        assert!(line.contains(want), "{name}: {line}");
+        well_behaved(srv.addr);
+    }
+    // A client that answers the length with something other than ok.
+    let s = TcpStream::connect(srv.addr).unwrap();
+    let peer = s.local_addr().unwrap();
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    length_ack::send_request(&mut w, &LengthText::ours(), b"ls").unwrap();
+    LengthText::ours().read(&mut r).unwrap();
+    w.write_all(b"no").unwrap();
+    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    assert!(
+        line.contains("expected the client's \"ok\", got \"no\""),
+        "{line}"
+    );
+    well_behaved(srv.addr);
+    // A client that connects and says nothing.
+    let s = TcpStream::connect(srv.addr).unwrap();
+    let peer = s.local_addr().unwrap();
+    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    assert!(
+        line.contains("client sent nothing for 500ms (idle timeout)"),
+        "{line}"
+    );
+    drop(s);
+    well_behaved(srv.addr);
+}
+
+// ── the lesson's Python programs ───────────────────────────────────────────
+
+fn py(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(name)
+}
+
+#[test]
+fn the_lessons_python_client_talks_to_our_lesson_mode_server() {
+    if !common::python3_available("lab03 python client") {
+        return;
+    }
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
+    );
+    let mut c = Command::new("python3");
+    c.arg(py("lab03_client.py"))
+        .arg(srv.addr.port().to_string())
+        .args(["ls", "echo hi", "help"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(30));
+    let so = text(&out.stdout);
+    assert!(out.status.success(), "{so}\n{}", text(&out.stderr));
+    let ls = runner::run(b"ls", &RunnerConfig::default()).stdout;
+    assert!(
+        so.contains(&format!("Message length from server {}", ls.len())),
+        "{so}"
+    );
+    assert!(so.contains("Cargo.toml\nREADME.md\ndocs\nlabs\n"), "{so}");
+    assert!(so.contains("\nhi\n"), "{so}");
+    // The lesson's client decodes with 'gbk' (its server ran Chinese Windows):
+    // help's ASCII survives whole, its UTF-8 粘包 does not.
+    let help = runner::help_text();
+    assert!(
+        so.contains(&format!("Message length from server {}", help.len())),
+        "{so}"
+    );
+    assert!(so.contains(help.split('(').next().unwrap()), "{so}");
+    assert!(so.contains("cut at the server's cap"), "{so}");
+}
+
+#[test]
+fn our_lesson_mode_client_talks_to_the_lessons_python_server() {
+    if !common::python3_available("lab03 python server") {
+        return;
+    }
+    let mut srv = spawn_server("python3", &[py("lab03_server.py").to_str().unwrap(), "0"]);
+    let mut c = cmd(BIN);
+    c.args([
+        "client",
+        "--compat",
+        "lesson",
+        "--addr",
+        &srv.addr.to_string(),
+    ]);
+    c.args(["--cmd", "echo hi", "--cmd", "echo sticky"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(30));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hi\nsticky\n");
+    let _ = srv.child.kill();
+}
+
+// ── proptests ──────────────────────────────────────────────────────────────
+
+/// A reader that hands out a byte stream in the given piece sizes.
+struct Pieces {
+    data: Vec<u8>,
+    at: usize,
+    sizes: Vec<usize>,
+    i: usize,
+}
+
+impl Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at >= self.data.len() || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = self
+            .sizes
+            .get(self.i % self.sizes.len().max(1))
+            .copied()
+            .unwrap_or(1)
+            .max(1);
+        self.i += 1;
+        let n = want.min(buf.len()).min(self.data.len() - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn check_never_panics_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..64),
+                                       max in 0usize..100_000_000, terminated: bool) {
+        let c = LengthText { max_len: max, terminated };
+        match c.check(&bytes) {
+            Ok(TextCheck::Complete { len, used }) => {
+                prop_assert!(len <= max);
+                prop_assert!(used <= bytes.len());
+            }
+            Ok(TextCheck::Incomplete) | Err(_) => {}
+        }
+    }
+
+    #[test]
+    fn any_stream_in_any_chunks_decodes_without_panicking(
+        bytes in proptest::collection::vec(any::<u8>(), 0..512),
+        sizes in proptest::collection::vec(1usize..16, 1..8),
+    ) {
+        let mut r = BufReader::with_capacity(3, Pieces { data: bytes, at: 0, sizes, i: 0 });
+        let codec = LengthText::ours().with_max_len(1 << 16);
+        for _ in 0..100 {
+            match length_ack::read_request(&mut r, &codec) {
+                Ok(Some(_)) => continue,
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+
+    #[test]
+    fn encode_chunk_decode_is_the_identity(
+        msgs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..20),
+        sizes in proptest::collection::vec(1usize..40, 1..8),
+    ) {
+        let codec = LengthText::ours();
+        let mut wire = Vec::new();
+        for m in &msgs {
+            length_ack::send_request(&mut wire, &codec, m).unwrap();
+        }
+        let mut r = BufReader::with_capacity(7, Pieces { data: wire, at: 0, sizes, i: 0 });
+        let mut got = Vec::new();
+        while let Some(m) = length_ack::read_request(&mut r, &codec).unwrap() {
+            got.push(m);
+        }
+        prop_assert_eq!(got, msgs);
+    }
+
+    #[test]
+    fn a_reply_reads_the_same_through_any_chaos(len in 0usize..5000, seed: u64, max in 1usize..64) {
+        let codec = LengthText::ours();
+        let body = message(3, len);
+        let mut wire = codec.encode(len).unwrap();
+        wire.extend_from_slice(&body);
+        let r = ChaosReader::new(Cursor::new(wire), ChaosPlan::new(seed, max));
+        let mut acks = Vec::new();
+        let got = length_ack::read_reply(&mut BufReader::with_capacity(5, r), &mut acks, &codec).unwrap();
+        prop_assert_eq!(got, body);
+        prop_assert_eq!(acks, b"ok".to_vec());
+    }
+}
+
+#[test]
+fn an_error_is_never_a_panic_for_lesson_text() {
+    let c = LengthText::lesson();
+    assert!(matches!(
+        c.check(b"1234"),
+        Ok(TextCheck::Complete { len: 1234, .. })
+    ));
+    assert!(matches!(c.check(b"12 34"), Err(AckError::NotDigit { .. })));
+}

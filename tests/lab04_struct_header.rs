@@ -1,0 +1,527 @@
+//! Lab 04 end to end: the demo, 10,000+ frames under chaos, hostile input
+//! against the real server, the lessons' Python programs, and proptests.
+
+// tests/common spawns children that its Running guard kills and waits on.
+#![allow(clippy::zombie_processes)]
+
+mod common;
+
+use std::io::{Cursor, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use proptest::prelude::*;
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use sticky_lab::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
+use sticky_lab::framing::{self, ByteOrder, Compat, FrameError, FrameReader, LengthPrefix};
+use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::report::ledger::Delivery;
+use sticky_lab::runner::{self, RunnerConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_lab04-struct-header");
+
+/// Message sizes: 0 to 256 KiB, log-uniform, both ends included.
+fn sizes(seed: u64, n: usize) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| match rng.random_range(0..100u32) {
+            0 => 0,
+            1 => 256 * 1024,
+            _ => {
+                let e: f64 = rng.random_range(0.0..(256.0f64 * 1024.0).ln());
+                (e.exp() as usize).min(256 * 1024)
+            }
+        })
+        .collect()
+}
+
+/// Message `i`: its index up front (so a reorder shows), then a pattern.
+fn message(i: usize, len: usize) -> Vec<u8> {
+    let mut m: Vec<u8> = (0..len).map(|j| (i * 11 + j * 17) as u8).collect();
+    let tag = (i as u64).to_le_bytes();
+    let k = len.min(8);
+    m[..k].copy_from_slice(&tag[..k]);
+    m
+}
+
+fn write_all_frames<W: Write>(mut w: W, codec: LengthPrefix, lens: &[usize]) {
+    for (i, &n) in lens.iter().enumerate() {
+        codec.write_frame(&mut w, &message(i, n)).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// Reads every frame, with the buffered FrameReader or with the blocking
+/// recv_exact pair, and tallies deliveries without keeping them.
+fn read_all_frames<R: Read>(r: R, codec: LengthPrefix, lens: &[usize], buffered: bool) -> Delivery {
+    let mut d = Delivery {
+        sent: lens.len(),
+        ..Delivery::default()
+    };
+    let mut next: Box<dyn FnMut() -> Result<Option<Vec<u8>>, FrameError>> = if buffered {
+        let mut fr = FrameReader::new(r, codec);
+        Box::new(move || fr.next_frame())
+    } else {
+        let mut r = r;
+        Box::new(move || match codec.read_frame(&mut r) {
+            Err(FrameError::Closed) => Ok(None),
+            other => other.map(Some),
+        })
+    };
+    let mut i = 0;
+    loop {
+        match next() {
+            Ok(Some(got)) if i < lens.len() => {
+                if got == message(i, lens[i]) {
+                    d.intact += 1;
+                } else {
+                    d.corrupted += 1;
+                }
+                i += 1;
+            }
+            Ok(Some(_)) => d.extra += 1,
+            Ok(None) | Err(_) => break,
+        }
+    }
+    d.lost = lens.len() - i;
+    d
+}
+
+#[test]
+fn ten_thousand_frames_survive_the_chaos_wrappers() {
+    let mut grand = 0;
+    for (seed, buffered, order) in [
+        (1u64, true, ByteOrder::Little),
+        (2, false, ByteOrder::Little),
+        (3, true, ByteOrder::Big),
+    ] {
+        let codec = LengthPrefix::lesson().with_order(order);
+        let lens = sizes(seed, 10_000);
+        let (a, b) = UnixStream::pair().unwrap();
+        let l2 = lens.clone();
+        let writer = thread::spawn(move || {
+            let mut w = ChaosWriter::new(a, ChaosPlan::new(seed, 7000));
+            write_all_frames(&mut w, codec, &l2);
+            let a = w.into_inner().unwrap();
+            a.shutdown(Shutdown::Write).unwrap();
+        });
+        let r = ChaosReader::new(b, ChaosPlan::new(seed + 50, 3000));
+        let d = read_all_frames(r, codec, &lens, buffered);
+        writer.join().unwrap();
+        eprintln!("chaos wrappers, seed {seed}: {}", d.summary());
+        assert!(d.perfect(), "seed {seed}: {}", d.summary());
+        grand += d.intact;
+    }
+    assert!(grand >= 10_000);
+}
+
+#[test]
+fn ten_thousand_frames_survive_the_chaos_proxy() {
+    let mut grand = 0;
+    for (seed, buffered) in [(21u64, true), (22, false), (23, true), (24, false)] {
+        let codec = LengthPrefix::lesson();
+        let lens = sizes(seed, 2_500);
+        let listener = sticky_lab::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let up = listener.local_addr().unwrap();
+        let cfg = ProxyConfig {
+            delay: Duration::ZERO,
+            hold: Duration::ZERO,
+            ..ProxyConfig::new(up, seed, 32 * 1024)
+        };
+        let proxy = ChaosProxy::start("127.0.0.1:0".parse().unwrap(), cfg).unwrap();
+        let l2 = lens.clone();
+        let paddr = proxy.local_addr();
+        let writer = thread::spawn(move || {
+            let c = TcpStream::connect(paddr).unwrap();
+            write_all_frames(&c, codec, &l2);
+            c.shutdown(Shutdown::Write).unwrap();
+            // Keep the socket open until the reader is done.
+            let mut sink = [0u8; 1];
+            let _ = (&c).read(&mut sink);
+        });
+        let (s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let d = read_all_frames(&s, codec, &lens, buffered);
+        drop(s);
+        writer.join().unwrap();
+        let pieces = proxy_pieces(&proxy, Direction::ToServer);
+        assert!(pieces.len() > lens.len(), "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|&n| n <= 32 * 1024));
+        eprintln!("chaos proxy, seed {seed}: {}", d.summary());
+        assert!(d.perfect(), "seed {seed}: {}", d.summary());
+        grand += d.intact;
+    }
+    assert!(grand >= 10_000);
+}
+
+/// The pieces the proxy wrote in `direction` once that direction closed:
+/// proof that the stream really was re-cut on the way.
+fn proxy_pieces(proxy: &ChaosProxy, direction: Direction) -> Vec<usize> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(l) = proxy
+            .piece_logs()
+            .into_iter()
+            .find(|l| l.direction == direction)
+        {
+            return l.pieces;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the proxy never finished {direction:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ── the real binary ────────────────────────────────────────────────────────
+
+#[test]
+fn the_demo_observes_every_stage_and_writes_its_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("04.svg");
+    let mut c = cmd(BIN);
+    c.args(["--color", "never", "demo", "--svg"]).arg(&svg);
+    let out = run_with_timeout(c, b"", Duration::from_secs(60));
+    let so = text(&out.stdout);
+    assert!(out.status.success(), "{so}\n{}", text(&out.stderr));
+    assert!(so.contains("all 5 stages"), "{so}");
+    assert!(!so.contains('\u{1b}'));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+}
+
+#[test]
+fn client_and_server_agree_in_every_mode_and_byte_order() {
+    for extra in [
+        &["--compat", "ours"][..],
+        &["--compat", "lesson"],
+        &["--byte-order", "big"],
+        &["--byte-order", "little"],
+    ] {
+        let mut args = vec!["server", "--addr", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let srv = spawn_server(BIN, &args);
+        let mut c = cmd(BIN);
+        c.args(["client", "--addr", &srv.addr.to_string()])
+            .args(extra);
+        c.args([
+            "--cmd",
+            "seq 3",
+            "--cmd",
+            "bytes 300000",
+            "--cmd",
+            "err oops",
+        ]);
+        let out = run_with_timeout(c, b"", Duration::from_secs(30));
+        assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
+        let want = [
+            b"1\n2\n3\n".to_vec(),
+            runner::run(b"bytes 300000", &RunnerConfig::default()).stdout,
+            b"oops\n".to_vec(),
+        ]
+        .concat();
+        assert_eq!(out.stdout, want, "{extra:?}");
+    }
+}
+
+#[test]
+fn a_byte_order_mismatch_is_a_clear_error_on_both_sides() {
+    // Bare commands (lesson mode), so only the reply's header is misread.
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
+    );
+    let mut c = cmd(BIN);
+    c.args([
+        "--color",
+        "never",
+        "client",
+        "--compat",
+        "lesson",
+        "--byte-order",
+        "big",
+        "--addr",
+    ])
+    .arg(srv.addr.to_string())
+    .args(["--cmd", "ls"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("over the 67108864-byte frame limit"), "{err}");
+    assert!(
+        err.contains("read little-endian the same 4 bytes say 65"),
+        "{err}"
+    );
+    // Framed commands: the server meets the swapped header first.
+    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let peer = s.local_addr().unwrap();
+    LengthPrefix::network()
+        .write_frame(&mut s, b"echo hi")
+        .unwrap();
+    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    assert!(line.contains("header claims 117440512 bytes"), "{line}");
+    assert!(
+        line.contains("read big-endian the same 4 bytes say 7"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_reply_over_the_clients_max_frame_is_refused() {
+    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    let mut c = cmd(BIN);
+    c.args(["client", "--max-frame", "1000", "--addr"])
+        .arg(srv.addr.to_string())
+        .args(["--cmd", "bytes 5000"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("header claims 5000 bytes, over the 1000-byte frame limit"));
+}
+
+// ── hostile input ──────────────────────────────────────────────────────────
+
+fn error_line_for(srv: &Running, peer: SocketAddr, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    let tag = format!("[{peer}] error:");
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = srv
+            .stderr_lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no error line for {peer}"));
+        assert!(!line.contains("panicked"), "server panicked: {line}");
+        if line.starts_with(&tag) {
+            return line;
+        }
+    }
+}
+
+fn well_behaved(addr: SocketAddr) {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut w = s.try_clone().unwrap();
+    let mut frames = FrameReader::new(s, LengthPrefix::lesson());
+    let got = framing::ask(&mut frames, &mut w, Compat::Ours, b"echo still here").unwrap();
+    assert_eq!(got, b"still here\n");
+}
+
+fn le(v: i32) -> Vec<u8> {
+    v.to_le_bytes().to_vec()
+}
+
+#[test]
+fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--idle-timeout", "0.5"],
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut garbage: Vec<u8> = (0..64).map(|_| rng.random()).collect();
+    garbage[3] |= 0x80; // as an 'i' header: negative
+    let mut short_body = le(100);
+    short_body.extend_from_slice(b"only ten b");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "negative length",
+            le(-5),
+            "header claims a negative length (-5)",
+        ),
+        (
+            "0xFFFFFFFF",
+            vec![0xff; 4],
+            "header claims a negative length (-1)",
+        ),
+        (
+            "over the maximum",
+            le(100 << 20),
+            "header claims 104857600 bytes, over the 67108864-byte frame limit",
+        ),
+        (
+            "2 GiB",
+            le(i32::MAX),
+            "header claims 2147483647 bytes, over the",
+        ),
+        (
+            "header cut after 1",
+            vec![5],
+            "closed 1 bytes into a 4-byte header",
+        ),
+        (
+            "header cut after 2",
+            vec![5, 0],
+            "closed 2 bytes into a 4-byte header",
+        ),
+        (
+            "header cut after 3",
+            vec![5, 0, 0],
+            "closed 3 bytes into a 4-byte header",
+        ),
+        (
+            "body cut short",
+            short_body,
+            "closed 14 bytes into a 104-byte frame",
+        ),
+        (
+            "http request",
+            b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+            "header claims 542393671 bytes, over the",
+        ),
+        ("random garbage", garbage, "header claims a negative length"),
+    ];
+    for (name, bytes, want) in &cases {
+        let mut s = TcpStream::connect(srv.addr).unwrap();
+        let peer = s.local_addr().unwrap();
+        s.write_all(bytes).unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let line = error_line_for(&srv, peer, Duration::from_secs(10));
+        assert!(line.contains(want), "{name}: {line}");
+        well_behaved(srv.addr);
+    }
+    // A client that connects and sends nothing.
+    let s = TcpStream::connect(srv.addr).unwrap();
+    let peer = s.local_addr().unwrap();
+    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    assert!(
+        line.contains("client sent nothing for 500ms (idle timeout)"),
+        "{line}"
+    );
+    drop(s);
+    // A header that promises 60 MiB and stops: nothing is allocated up
+    // front, and the idle timeout ends the wait.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let peer = s.local_addr().unwrap();
+    s.write_all(&le(60 << 20)).unwrap();
+    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    assert!(line.contains("idle timeout"), "{line}");
+    well_behaved(srv.addr);
+}
+
+// ── the lessons' Python programs ───────────────────────────────────────────
+
+fn py(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(name)
+}
+
+#[test]
+fn the_lessons_python_clients_talk_to_our_lesson_mode_server() {
+    if !common::python3_available("lab04 python clients") {
+        return;
+    }
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
+    );
+    for script in ["lab04_client_001.py", "lab04_client_002.py"] {
+        let mut c = Command::new("python3");
+        c.arg(py(script))
+            .arg(srv.addr.port().to_string())
+            .args(["echo hi", "seq 3", "bytes 5000"]);
+        let out = run_with_timeout(c, b"", Duration::from_secs(30));
+        let so = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{script}: {so}\n{}",
+            text(&out.stderr)
+        );
+        assert!(so.contains("hi\n"), "{script}: {so}");
+        assert!(so.contains("1\n2\n3\n"), "{script}: {so}");
+        let bytes = text(&runner::run(b"bytes 5000", &RunnerConfig::default()).stdout);
+        assert!(so.contains(&bytes), "{script}: {so}");
+        if script.contains("001") {
+            assert!(so.contains("Message length from server 3\n"), "{so}");
+        }
+    }
+}
+
+#[test]
+fn our_lesson_mode_client_talks_to_the_lessons_python_servers() {
+    if !common::python3_available("lab04 python servers") {
+        return;
+    }
+    for script in ["lab04_server_001.py", "lab04_server_002.py"] {
+        let mut srv = spawn_server("python3", &[py(script).to_str().unwrap(), "0"]);
+        let mut c = cmd(BIN);
+        c.args([
+            "client",
+            "--compat",
+            "lesson",
+            "--addr",
+            &srv.addr.to_string(),
+        ]);
+        c.args(["--cmd", "echo hi", "--cmd", "echo sticky"]);
+        let out = run_with_timeout(c, b"", Duration::from_secs(30));
+        assert!(out.status.success(), "{script}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "hi\nsticky\n", "{script}");
+        let _ = srv.child.kill();
+    }
+}
+
+// ── proptests ──────────────────────────────────────────────────────────────
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_bytes_in_any_chunks_never_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..600),
+        seed: u64, max in 1usize..32, big: bool, max_frame in 0usize..4096,
+    ) {
+        let codec = if big { LengthPrefix::network() } else { LengthPrefix::lesson() }
+            .with_max_frame(max_frame);
+        let r = ChaosReader::new(Cursor::new(bytes.clone()), ChaosPlan::new(seed, max));
+        let mut fr = FrameReader::new(r, codec);
+        for _ in 0..700 {
+            match fr.next_frame() {
+                Ok(Some(f)) => prop_assert!(f.len() <= max_frame),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let mut r = ChaosReader::new(Cursor::new(bytes), ChaosPlan::new(seed, max));
+        for _ in 0..700 {
+            if codec.read_frame(&mut r).is_err() {
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn encode_chunk_decode_is_the_identity(
+        msgs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..400), 0..20),
+        seed: u64, max in 1usize..64, big: bool,
+    ) {
+        let codec = if big { LengthPrefix::network() } else { LengthPrefix::lesson() };
+        let mut w = ChaosWriter::new(Vec::new(), ChaosPlan::new(seed, max));
+        for m in &msgs {
+            codec.write_frame(&mut w, m).unwrap();
+        }
+        let wire = w.into_inner().unwrap();
+        let r = ChaosReader::new(Cursor::new(wire), ChaosPlan::new(seed ^ 1, max));
+        let mut fr = FrameReader::new(r, codec);
+        let mut got = Vec::new();
+        while let Some(m) = fr.next_frame().unwrap() {
+            got.push(m);
+        }
+        prop_assert_eq!(got, msgs);
+    }
+
+    #[test]
+    fn encode_refuses_exactly_what_does_not_fit(len in 0u64..(1u64 << 33)) {
+        let i = LengthPrefix::lesson().with_max_frame(usize::MAX);
+        let big_i = LengthPrefix::network().with_max_frame(usize::MAX);
+        prop_assert_eq!(i.encode(len as usize).is_ok(), len <= i32::MAX as u64);
+        prop_assert_eq!(big_i.encode(len as usize).is_ok(), len <= u32::MAX as u64);
+        if let Ok(h) = i.encode(len as usize) {
+            prop_assert_eq!(i.decode(h).unwrap() as u64, len);
+        }
+    }
+}
