@@ -1,9 +1,6 @@
 //! Lab 03 end to end: the demo, 10,000+ replies under chaos, hostile input
 //! against the real server, the lesson's Python programs, and proptests.
 
-// tests/common spawns children that its Running guard kills and waits on.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 
 use std::io::{BufReader, Cursor, Read, Write};

@@ -1,9 +1,6 @@
 //! Lab 04 end to end: the demo, 10,000+ frames under chaos, hostile input
 //! against the real server, the lessons' Python programs, and proptests.
 
-// tests/common spawns children that its Running guard kills and waits on.
-#![allow(clippy::zombie_processes)]
-
 mod common;
 
 use std::io::{Cursor, Read, Write};
