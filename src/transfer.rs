@@ -674,6 +674,10 @@ fn serve_request<R: Read>(
                     }
                 );
             }
+            if cfg.compat == Compat::Lesson {
+                // Seed 000's server answers nothing: its client has already moved on.
+                return Ok(());
+            }
             let mut h = file_header(&name, got.bytes, &got.md5);
             h.insert("ok".into(), true.into());
             h.insert("opt".into(), "upload".into());
