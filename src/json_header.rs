@@ -350,6 +350,9 @@ pub struct Decoder {
     codec: JsonHeader,
     buf: Vec<u8>,
     start: usize,
+    /// The current message's header, once it has arrived whole and passed
+    /// its checks, so a long body does not re-parse it on every read.
+    current: Option<(usize, usize, Header)>,
 }
 
 impl Decoder {
@@ -359,6 +362,7 @@ impl Decoder {
             codec,
             buf: Vec::new(),
             start: 0,
+            current: None,
         }
     }
 
@@ -375,21 +379,40 @@ impl Decoder {
     }
 
     /// The next whole message, `Ok(None)` if more bytes are needed.
+    /// Each part is checked as soon as it is complete: the length as soon
+    /// as its 4 bytes are in, the JSON as soon as all of it is.
     pub fn next_message(&mut self) -> Result<Option<Message>, HeaderError> {
         let rest = &self.buf[self.start..];
-        match self.codec.check(rest)? {
-            Check::Incomplete { .. } => Ok(None),
-            Check::Complete {
-                header_len,
-                body_len,
-            } => {
-                let header = self.codec.parse(&rest[4..4 + header_len])?;
-                let from = 4 + header_len;
-                let body = rest[from..from + body_len].to_vec();
-                self.start += from + body_len;
-                Ok(Some(Message { header, body }))
+        if self.current.is_none() {
+            let Some(len4) = rest.first_chunk::<4>() else {
+                return Ok(None);
+            };
+            let header_len = self
+                .codec
+                .prefix
+                .decode(*len4)
+                .map_err(HeaderError::Length)?;
+            if rest.len() - 4 < header_len {
+                return Ok(None);
             }
+            let header = self.codec.parse(&rest[4..4 + header_len])?;
+            let body_len = self.codec.body_len(&header)? as usize;
+            self.current = Some((header_len, body_len, header));
         }
+        let Some((header_len, body_len, _)) = &self.current else {
+            return Ok(None);
+        };
+        let from = 4 + header_len;
+        let end = from + body_len;
+        if rest.len() < end {
+            return Ok(None);
+        }
+        let body = rest[from..end].to_vec();
+        self.start += end;
+        Ok(self
+            .current
+            .take()
+            .map(|(_, _, header)| Message { header, body }))
     }
 
     /// Bytes buffered but not yet part of a whole message.
@@ -399,6 +422,9 @@ impl Decoder {
 
     /// How many more bytes the next message needs at least (0 if one is whole).
     pub fn needed(&self) -> Result<usize, HeaderError> {
+        if let Some((h, b, _)) = &self.current {
+            return Ok((4 + h + b).saturating_sub(self.pending()));
+        }
         Ok(match self.codec.check(&self.buf[self.start..])? {
             Check::Complete { .. } => 0,
             Check::Incomplete { needed } => needed,
