@@ -547,7 +547,17 @@ fn run_demo(d: &mut Demo, max_chunk: usize, file_size: u64) -> Result<(), String
     d.check(
         naive_failed,
         "the single recv(header_len) returns part of the JSON and json.loads fails",
-        &format!("the lesson's client failed: {what}"),
+        &match (naive_failed, naive.header_len) {
+            (true, Some(n)) => format!(
+                "one recv({n}) returned {} B and json.loads failed, as the lesson's client does",
+                naive.json_bytes.len()
+            ),
+            (true, None) => format!(
+                "one recv(4) returned {} B: struct.unpack('i') fails, as the lesson's client does",
+                naive.len_bytes.len()
+            ),
+            (false, _) => what.clone(),
+        },
         json!({"recv4": naive.len_bytes.len(), "header_len": naive.header_len, "recv_header": naive.json_bytes.len(), "error": naive.header.as_ref().err().map(|e| e.to_string())}),
     );
 

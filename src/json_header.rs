@@ -110,6 +110,12 @@ pub enum HeaderError {
         /// The limit.
         max: usize,
     },
+    /// One `recv(4)` returned fewer than 4 bytes (the lesson's client only).
+    #[error("unpack requires a buffer of 4 bytes: one recv(4) returned {got}")]
+    ShortRecv {
+        /// Bytes the single recv returned.
+        got: usize,
+    },
     /// The socket failed.
     #[error("{0}")]
     Io(#[from] io::Error),
@@ -527,10 +533,12 @@ pub fn lesson_recv_header(stream: &std::net::TcpStream, codec: &JsonHeader) -> L
     }
     // header_len = struct.unpack('i', x)[0]  (struct.error if fewer than 4)
     let Some(len4) = out.len_bytes.first_chunk::<4>() else {
-        out.header = Err(HeaderError::Truncated {
-            what: "header length (one recv(4))",
-            expected: 4,
-            got: out.len_bytes.len() as u64,
+        out.header = Err(if out.len_bytes.is_empty() {
+            HeaderError::Closed
+        } else {
+            HeaderError::ShortRecv {
+                got: out.len_bytes.len(),
+            }
         });
         return out;
     };
