@@ -665,3 +665,36 @@ fn hostile_replies_get_named_errors_in_the_client() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn overwrite_is_explicit() {
+    let store = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let srv = server(store.path(), &["--overwrite"]);
+    let src = local.path().join("v.txt");
+    std::fs::write(&src, b"version 1\n").unwrap();
+    let out = client(srv.addr, &["--put", src.to_str().unwrap()], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(&src, b"version 2, longer\n").unwrap();
+    let out = client(srv.addr, &["--put", src.to_str().unwrap()], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read(store.path().join("v.txt")).unwrap(),
+        b"version 2, longer\n"
+    );
+    // the client side too: --overwrite replaces the local copy
+    let out = client(
+        srv.addr,
+        &[
+            "--get",
+            "v.txt",
+            "--dir",
+            local.path().to_str().unwrap(),
+            "--overwrite",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&src).unwrap(), b"version 2, longer\n");
+    assert!(temp_files(store.path()).is_empty() && temp_files(local.path()).is_empty());
+}
