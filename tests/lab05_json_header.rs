@@ -1,9 +1,6 @@
 //! Lab 05 end to end: the real binaries, the lessons' Python programs, and
 //! hostile input against the real server.
 
-// tests/common spawns children that panic paths do not wait for (a lint on
-// the shared helper, not on this file).
-#![allow(clippy::zombie_processes)]
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
