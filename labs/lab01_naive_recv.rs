@@ -144,12 +144,7 @@ fn client(opts: &ClientOpts) -> ExitCode {
         // The lesson's loop: send, then ONE recv, printed as the whole reply.
         let reply = match c.ask(&cmd) {
             Ok(r) => r,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if sticky_lab::sock::is_timeout(&e) => {
                 // A command with no output sends nothing, and the naive
                 // protocol has no way to say "empty": recv() just waits.
                 eprintln!(

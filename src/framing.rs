@@ -422,12 +422,7 @@ pub const LESSON_COMMAND_RECV: usize = 1024;
 /// client went quiet (sockets report it as `WouldBlock` on Unix).
 pub fn idle_error(e: FrameError, timeout: Option<std::time::Duration>) -> FrameError {
     match (e, timeout) {
-        (FrameError::Io(io), Some(t))
-            if matches!(
-                io.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
+        (FrameError::Io(io), Some(t)) if crate::sock::is_timeout(&io) => {
             FrameError::Io(io::Error::new(
                 io::ErrorKind::TimedOut,
                 format!("client sent nothing for {t:?} (idle timeout)"),
@@ -576,18 +571,7 @@ pub fn lesson_struct_ask(
         }
     };
     rep.claimed = Some(Ok(n));
-    let mut got = 0;
-    while got < n {
-        let piece = crate::sock::recv_once(stream, n - got)?;
-        if piece.is_empty() {
-            break;
-        }
-        got += piece.len();
-        rep.body_reads.push(piece);
-        if !read_all {
-            break;
-        }
-    }
+    rep.body_reads = crate::sock::recv_pieces(stream, n, read_all)?;
     Ok(rep)
 }
 

@@ -87,12 +87,7 @@ impl AckError {
     /// `WouldBlock` on Unix, `TimedOut` on Windows).
     pub fn idle_after(self, timeout: Option<Duration>) -> AckError {
         match (&self, timeout) {
-            (AckError::Frame(FrameError::Io(e)), Some(t))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            (AckError::Frame(FrameError::Io(e)), Some(t)) if crate::sock::is_timeout(e) => {
                 AckError::Idle(t)
             }
             _ => self,
@@ -491,18 +486,7 @@ pub fn lesson_ask(
         s.write_all(ACK)?;
     }
     let Some(n) = ex.length else { return Ok(ex) };
-    let mut got = 0;
-    while got < n {
-        let piece = crate::sock::recv_once(stream, n - got)?;
-        if piece.is_empty() {
-            break;
-        }
-        got += piece.len();
-        ex.body_reads.push(piece);
-        if !read_all {
-            break;
-        }
-    }
+    ex.body_reads = crate::sock::recv_pieces(stream, n, read_all)?;
     Ok(ex)
 }
 

@@ -163,14 +163,7 @@ impl NaiveServer {
         let request = match crate::sock::recv_once(conn, self.recv_size) {
             Ok(r) if r.is_empty() => return Ok(None),
             Ok(r) => r,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(NaiveError::Idle)
-            }
+            Err(e) if crate::sock::is_timeout(&e) => return Err(NaiveError::Idle),
             Err(e) => return Err(NaiveError::Recv(e)),
         };
         let out = runner::run(&request, &self.runner);
@@ -334,14 +327,7 @@ pub fn wait_queued(stream: &TcpStream, n: usize, limit: Duration) -> io::Result<
     let result = loop {
         let queued = match stream.peek(&mut buf) {
             Ok(q) => q,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                0
-            }
+            Err(e) if crate::sock::is_timeout(&e) => 0,
             Err(e) => break Err(e),
         };
         if queued >= n || Instant::now() >= deadline {

@@ -142,6 +142,27 @@ pub fn recv_once(stream: &TcpStream, n: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Receives a body of `n` bytes the two ways the lessons do, keeping every
+/// piece: with `until_all` it loops `recv(n - got)` until all `n` bytes are in
+/// or the peer closes (the fix); without, it stops after the first `recv(n)`,
+/// which may return fewer (the lessons' bug).
+pub fn recv_pieces(stream: &TcpStream, n: usize, until_all: bool) -> io::Result<Vec<Vec<u8>>> {
+    let mut pieces = Vec::new();
+    let mut got = 0;
+    while got < n {
+        let piece = recv_once(stream, n - got)?;
+        if piece.is_empty() {
+            break;
+        }
+        got += piece.len();
+        pieces.push(piece);
+        if !until_all {
+            break;
+        }
+    }
+    Ok(pieces)
+}
+
 /// What one `recvfrom()` on a UDP socket returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Datagram {
@@ -189,6 +210,16 @@ fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
     // SAFETY: `MaybeUninit<u8>` has the same layout as `u8`, and the kernel
     // only ever writes initialised bytes into the buffer, never uninitialised ones.
     unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+}
+
+/// `true` when a blocking socket call gave up because its timeout passed.
+/// Unix reports that as `WouldBlock` (EAGAIN), Windows as `TimedOut`; both
+/// mean "nothing arrived in time", not "the connection broke".
+pub fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// `true` for addresses that only this machine can reach (127.0.0.0/8, ::1).

@@ -118,14 +118,16 @@ pub enum TransferError {
 impl TransferError {
     /// Idle sockets fail with a timeout error; name it for what it is.
     fn idle_aware(self) -> TransferError {
-        let io_kind = match &self {
-            TransferError::Io(e) => Some(e.kind()),
-            TransferError::Header(HeaderError::Io(e)) => Some(e.kind()),
-            _ => None,
+        let timed_out = match &self {
+            TransferError::Io(e) | TransferError::Header(HeaderError::Io(e)) => {
+                crate::sock::is_timeout(e)
+            }
+            _ => false,
         };
-        match io_kind {
-            Some(io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => TransferError::Idle,
-            _ => self,
+        if timed_out {
+            TransferError::Idle
+        } else {
+            self
         }
     }
 }

@@ -169,14 +169,7 @@ pub fn serve_upper(sock: UdpSocket, opts: &EchoOptions, stop: &AtomicBool) -> io
     while !stop.load(Ordering::SeqCst) {
         let d = match sock::recv_datagram(&sock, opts.bufsize.max(1)) {
             Ok(d) => d,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue
-            }
+            Err(e) if crate::sock::is_timeout(&e) => continue,
             // An ICMP error from an earlier reply (Linux reports
             // "connection refused" on the next call): not this datagram's fault.
             Err(e) => {
@@ -222,17 +215,10 @@ pub fn request(
     sock.set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
     match sock::recv_datagram(sock, bufsize.max(1)) {
         Ok(d) => Ok(d),
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            Err(UdpError::NoReply {
-                to,
-                waited: timeout,
-            })
-        }
+        Err(e) if crate::sock::is_timeout(&e) => Err(UdpError::NoReply {
+            to,
+            waited: timeout,
+        }),
         Err(e) => Err(UdpError::Io(e)),
     }
 }
@@ -389,14 +375,7 @@ pub fn empty_messages(spin_window: Duration) -> io::Result<EmptyRun> {
     let mut probe = [0u8; 1024];
     let tcp_anything_arrived = match sock::recv_into(&server, &mut probe) {
         Ok(_) => true,
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            false
-        }
+        Err(e) if crate::sock::is_timeout(&e) => false,
         Err(e) => return Err(e),
     };
     drop(client);
@@ -639,14 +618,7 @@ pub fn udp_loss(n: u32, payload: usize, rcvbuf: usize) -> io::Result<LossRun> {
                     arrival.push(s);
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                break
-            }
+            Err(e) if crate::sock::is_timeout(&e) => break,
             Err(e) => return Err(e),
         }
     }
@@ -1057,10 +1029,7 @@ fn pump(
         let data = match recv(65536) {
             Ok(d) => d,
             Err(e) => {
-                if !matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) {
+                if !crate::sock::is_timeout(&e) {
                     // e.g. "connection refused" while the server is down: keep going.
                     thread::sleep(Duration::from_millis(5));
                 }
@@ -1123,14 +1092,7 @@ pub fn through_chaos(n: u32, seed: u64, chaos: UdpChaos, gap: Duration) -> io::R
     loop {
         match sock::recv_datagram(&rx, 1024) {
             Ok(d) => arrival.extend(seq_of(&d.data)),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                break
-            }
+            Err(e) if crate::sock::is_timeout(&e) => break,
             Err(e) => return Err(e),
         }
     }
