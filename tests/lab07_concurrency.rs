@@ -32,7 +32,7 @@ fn ask(s: &TcpStream, msg: &str) -> Result<Vec<u8>, FrameError> {
 fn no_reply_within(s: &TcpStream, wait: Duration) -> bool {
     s.set_read_timeout(Some(wait)).unwrap();
     let mut b = [0u8; 1];
-    let r = (&*s).peek(&mut b);
+    let r = s.peek(&mut b);
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     matches!(r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut)
 }
