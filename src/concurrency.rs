@@ -690,6 +690,138 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// Examples for `sticky load --help`.
+pub const LOAD_EXAMPLES: &str = "Examples:
+  # against a framed echo server started here, in this process:
+  sticky load --clients 64 --messages 10000
+  # against a running server (lab07-concurrency server speaks the 4-byte header):
+  lab07-concurrency server --addr 127.0.0.1:8889 &
+  sticky load --addr 127.0.0.1:8889 --clients 64 --messages 10000 --proto header --server-pid $!";
+
+/// What the load clients speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadProto {
+    /// The 4-byte length header both ways, to an upper-case echo (lab 07's server).
+    Header,
+}
+
+/// `sticky load` flags.
+#[derive(Clone, Debug, clap::Args)]
+pub struct LoadArgs {
+    /// Server to load (default: start lab 07's threaded echo server in this process).
+    #[arg(long, value_parser = crate::cli::parse_addr)]
+    pub addr: Option<SocketAddr>,
+    /// Clients at once.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// Messages per client.
+    #[arg(long, default_value_t = 10_000)]
+    pub messages: usize,
+    /// Wire protocol.
+    #[arg(long, value_enum, default_value_t = LoadProto::Header)]
+    pub proto: LoadProto,
+    /// Largest message body (bodies are 1..=max-size bytes).
+    #[arg(long, default_value_t = 200)]
+    pub max_size: usize,
+    /// Cut each client's writes into pieces of 1..=N bytes (0: no chaos).
+    #[arg(long, default_value_t = 7)]
+    pub chaos_max_chunk: usize,
+    /// Messages in flight per client before waiting for replies.
+    #[arg(long, default_value_t = 32)]
+    pub window: usize,
+    /// Seed for messages and cuts.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Report this process's memory (VmRSS) before and after (the server's pid).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sticky load`.
+pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
+    let local = match args.addr {
+        Some(_) => None,
+        None => match EchoServer::start(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            Mode::Threaded,
+            Wire::Header,
+            args.clients.max(1),
+        ) {
+            Ok(s) => Some(s),
+            Err(e) => return crate::cli::fail(format!("cannot start the echo server: {e}")),
+        },
+    };
+    let addr = args
+        .addr
+        .or(local.as_ref().map(EchoServer::addr))
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let pid = args
+        .server_pid
+        .or(local.as_ref().map(|_| std::process::id()));
+    let LoadProto::Header = args.proto;
+    let cfg = LoadConfig {
+        addr,
+        clients: args.clients.clamp(1, 4096),
+        messages: args.messages,
+        max_size: args.max_size.clamp(1, 1 << 20),
+        window: args.window.max(1),
+        chaos_max_chunk: (args.chaos_max_chunk > 0).then_some(args.chaos_max_chunk),
+        seed: args.seed,
+        codec: LengthPrefix::lesson(),
+    };
+    let before = pid.and_then(rss_kib);
+    eprintln!(
+        "sticky load: {} clients × {} messages (1..={} B) to {addr}, chaos pieces {}",
+        cfg.clients,
+        cfg.messages,
+        cfg.max_size,
+        cfg.chaos_max_chunk
+            .map_or("off".into(), |c| format!("1..={c} B"))
+    );
+    let r = run_load(&cfg);
+    let after = pid.and_then(rss_kib);
+    for c in r.clients.iter().filter(|c| !c.perfect()) {
+        eprintln!(
+            "  client {}: {}{}",
+            c.client,
+            c.delivery.summary(),
+            c.error
+                .as_ref()
+                .map_or(String::new(), |e| format!(" ({e})"))
+        );
+    }
+    let mem = match (before, after) {
+        (Some(b), Some(a)) => format!(
+            "; server RSS {:.1} MiB before, {:.1} MiB after",
+            b as f64 / 1024.0,
+            a as f64 / 1024.0
+        ),
+        _ => String::new(),
+    };
+    let line = format!(
+        "{}, {} merged in {:.2} s ({:.0} replies/s){mem}",
+        r.total.summary(),
+        r.merged,
+        r.seconds,
+        r.messages_per_sec
+    );
+    if args.json {
+        eprintln!("{line}");
+        let j = serde_json::json!({ "report": r, "server_rss_kib_before": before, "server_rss_kib_after": after });
+        println!("{j}");
+    } else {
+        println!("{line}");
+    }
+    if r.perfect() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,37 @@ proptest! {
     }
 
     #[test]
+    fn large_frames_survive_any_chunking(
+        sizes in proptest::collection::vec(0usize..200_000, 1..5),
+        seed in any::<u64>(),
+        max_chunk in prop_oneof![1usize..64, 1000usize..70_000],
+        cut_at in any::<prop::sample::Index>(),
+    ) {
+        let codec = LengthPrefix::lesson();
+        let msgs: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &n)| (0..n).map(|k| (k * 7 + i) as u8).collect()).collect();
+        let mut wire = Vec::new();
+        for m in &msgs {
+            codec.write_frame(&mut wire, m).unwrap();
+        }
+        let mut frames = FrameReader::new(chaos(wire.clone(), seed, max_chunk), codec);
+        for m in &msgs {
+            prop_assert_eq!(&frames.next_frame().unwrap().unwrap(), m);
+        }
+        prop_assert!(frames.next_frame().unwrap().is_none());
+        // Cut the stream anywhere inside: a truncation error, never a wrong frame.
+        let cut = cut_at.index(wire.len());
+        let mut frames = FrameReader::new(chaos(wire[..cut].to_vec(), seed, max_chunk), codec);
+        let mut whole = 0;
+        loop {
+            match frames.next_frame() {
+                Ok(Some(f)) => { prop_assert_eq!(&f, &msgs[whole]); whole += 1; }
+                Ok(None) => break,
+                Err(e) => { prop_assert!(matches!(e, FrameError::Truncated { .. }), "{}", e); break; }
+            }
+        }
+    }
+
+    #[test]
     fn any_stream_any_chunking_never_panics(
         codec in codec_strategy(),
         stream in proptest::collection::vec(any::<u8>(), 0..2000),
