@@ -121,6 +121,9 @@ pub struct BenchConfig {
     pub seconds: f64,
     /// Added round-trip time (through a latency-only proxy) — zero for none.
     pub rtt: Duration,
+    /// Runs per cell, interleaved; the best one counts (a shared, noisy
+    /// machine only ever makes a run slower, never faster).
+    pub repeat: usize,
 }
 
 impl Default for BenchConfig {
@@ -130,6 +133,7 @@ impl Default for BenchConfig {
             protos: Proto::ALL.to_vec(),
             seconds: 0.5,
             rtt: Duration::ZERO,
+            repeat: 3,
         }
     }
 }
@@ -352,14 +356,26 @@ fn receive(proto: Proto, size: usize, stream: TcpStream) -> Result<u64, BenchErr
 pub fn run(cfg: &BenchConfig, mut progress: impl FnMut(&Cell)) -> Result<Vec<Cell>, BenchError> {
     let mut cells = Vec::new();
     for &size in &cfg.sizes {
-        let mut raw = None;
-        for &proto in &cfg.protos {
-            let mut c = run_cell(proto, size.max(1), cfg.seconds, cfg.rtt)?;
-            if proto == Proto::Raw {
-                raw = Some(c.msgs_per_sec);
+        let mut best: Vec<Option<Cell>> = vec![None; cfg.protos.len()];
+        for _ in 0..cfg.repeat.max(1) {
+            for (i, &proto) in cfg.protos.iter().enumerate() {
+                let c = run_cell(proto, size.max(1), cfg.seconds, cfg.rtt)?;
+                progress(&c);
+                if best[i]
+                    .as_ref()
+                    .is_none_or(|b| c.msgs_per_sec > b.msgs_per_sec)
+                {
+                    best[i] = Some(c);
+                }
             }
+        }
+        let raw = best
+            .iter()
+            .flatten()
+            .find(|c| c.proto == Proto::Raw)
+            .map(|c| c.msgs_per_sec);
+        for mut c in best.into_iter().flatten() {
             c.ratio_to_raw = raw.map(|r| c.msgs_per_sec / r);
-            progress(&c);
             cells.push(c);
         }
     }
@@ -506,6 +522,9 @@ pub struct BenchArgs {
     /// Seconds each cell's sender writes for.
     #[arg(long, default_value_t = 0.5)]
     pub seconds: f64,
+    /// Runs per cell, interleaved; the best counts (noise only slows a run down).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
     /// Add this round-trip time through a latency-only proxy (shows the handshake's cost).
     #[arg(long, default_value_t = 0)]
     pub rtt_ms: u64,
@@ -550,6 +569,7 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         protos: args.protos.clone(),
         seconds: args.seconds.clamp(0.01, 600.0),
         rtt: Duration::from_millis(args.rtt_ms),
+        repeat: args.repeat.clamp(1, 100),
     };
     let say = |s: &str| {
         if args.json {
@@ -559,8 +579,9 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         }
     };
     say(&format!(
-        "sticky bench: one loopback connection per cell, {:.2} s each{}",
+        "sticky bench: one loopback connection per cell, {:.2} s each, best of {}{}",
         cfg.seconds,
+        cfg.repeat,
         if cfg.rtt.is_zero() {
             String::new()
         } else {
