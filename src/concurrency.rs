@@ -680,10 +680,19 @@ pub fn run_load(cfg: &LoadConfig) -> LoadReport {
 /// Resident memory of a process in KiB (`VmRSS` in `/proc/<pid>/status`;
 /// Linux only, `None` elsewhere).
 pub fn rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+/// Peak resident memory of a process in KiB since it started (`VmHWM`).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmHWM:")
+}
+
+fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
@@ -783,6 +792,7 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     );
     let r = run_load(&cfg);
     let after = pid.and_then(rss_kib);
+    let peak = pid.and_then(peak_rss_kib);
     for c in r.clients.iter().filter(|c| !c.perfect()) {
         eprintln!(
             "  client {}: {}{}",
@@ -795,9 +805,10 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     }
     let mem = match (before, after) {
         (Some(b), Some(a)) => format!(
-            "; server RSS {:.1} MiB before, {:.1} MiB after",
+            "; server RSS {:.1} MiB before, {:.1} MiB after, peak {:.1} MiB",
             b as f64 / 1024.0,
-            a as f64 / 1024.0
+            a as f64 / 1024.0,
+            peak.unwrap_or(0) as f64 / 1024.0
         ),
         _ => String::new(),
     };
@@ -810,7 +821,7 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     );
     if args.json {
         eprintln!("{line}");
-        let j = serde_json::json!({ "report": r, "server_rss_kib_before": before, "server_rss_kib_after": after });
+        let j = serde_json::json!({ "report": r, "server_rss_kib_before": before, "server_rss_kib_after": after, "server_peak_rss_kib": peak });
         println!("{j}");
     } else {
         println!("{line}");
