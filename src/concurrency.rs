@@ -401,7 +401,7 @@ pub struct Scenario {
 /// unanswered (in the backlog), green from the first reply until it leaves.
 pub fn timeline_svg(title: &str, scenarios: &[Scenario]) -> String {
     const W: f64 = 960.0;
-    const LEFT: f64 = 150.0;
+    const LEFT: f64 = 240.0;
     const ROW: f64 = 22.0;
     let end = scenarios
         .iter()
@@ -420,9 +420,14 @@ pub fn timeline_svg(title: &str, scenarios: &[Scenario]) -> String {
         );
         y += 8.0;
         for t in &s.timings {
+            let wait = if t.replied_ms.is_finite() {
+                format!(" · waited {:.0} ms", t.reply_wait_ms())
+            } else {
+                " · no reply".to_string()
+            };
             let _ = writeln!(
                 body,
-                "<text x=\"10\" y=\"{}\">client {}</text>",
+                "<text x=\"10\" y=\"{}\">client {}{wait}</text>",
                 y + ROW / 2.0 + 4.0,
                 t.client
             );
@@ -452,13 +457,6 @@ pub fn timeline_svg(title: &str, scenarios: &[Scenario]) -> String {
                     t.client,
                     t.replied_ms,
                     t.left_ms
-                );
-                let label = format!("waited {:.0} ms", t.reply_wait_ms());
-                let _ = writeln!(
-                    body,
-                    "<text x=\"{:.1}\" y=\"{}\" fill=\"#000\">{label}</text>",
-                    x2 + 4.0,
-                    y + ROW / 2.0 + 2.0
                 );
             }
             y += ROW;
