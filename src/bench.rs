@@ -414,7 +414,7 @@ pub fn chart_svg(title: &str, cells: &[Cell]) -> String {
     const LEFT: f64 = 120.0;
     const BAR: f64 = 16.0;
     let colors = ["#888888", "#2aa1b3", "#d4a017", "#c8473b"];
-    let span = W - LEFT - 180.0;
+    let span = W - LEFT - 330.0;
     let mut body = String::new();
     let mut y = 50.0;
     let mut sizes: Vec<usize> = cells.iter().map(|c| c.size).collect();
