@@ -39,7 +39,7 @@ pub const DEFAULT_SIZES: [usize; 4] = [16, 1 << 10, 64 << 10, 1 << 20];
 const MAX_JSON_HEADER: usize = 8 << 10;
 
 /// One way of sending messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Proto {
     /// No framing: the ceiling.
@@ -92,7 +92,7 @@ pub enum BenchError {
 }
 
 /// The result of one protocol at one size.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Cell {
     /// The protocol.
     pub proto: Proto,
