@@ -78,12 +78,24 @@ enum Command {
         #[arg(long, default_value_t = 0.1, requires = "udp")]
         reorder: f64,
     },
+    /// Framing speed over loopback: raw pump, 4-byte header, JSON header, length+ack.
+    #[command(after_help = sticky_lab::bench::BENCH_EXAMPLES)]
+    Bench(sticky_lab::bench::BenchArgs),
+    /// Many framed clients at once against an echo server, every reply checked.
+    #[command(after_help = sticky_lab::concurrency::LOAD_EXAMPLES)]
+    Load(sticky_lab::concurrency::LoadArgs),
+    /// Instructor preflight: run every lab's demo and show which lessons reproduce here.
+    #[command(after_help = sticky_lab::bench::preflight::LABS_EXAMPLES)]
+    Labs(sticky_lab::bench::preflight::LabsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli.color.apply();
     match cli.command {
+        Command::Bench(args) => sticky_lab::bench::bench_command(&args),
+        Command::Load(args) => sticky_lab::concurrency::load_command(&args),
+        Command::Labs(args) => sticky_lab::bench::preflight::labs_command(&args, cli.color),
         Command::Proxy {
             listen,
             to,

@@ -1,0 +1,223 @@
+//! Lab 07 against the real binary: the sequential server makes a second
+//! client wait, threads don't, the cap does again, idle clients are dropped,
+//! and the lesson's Python programs speak to ours.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{cmd, python3_available, run_with_timeout, spawn_server, text};
+use sticky_lab::framing::{FrameError, LengthPrefix};
+
+const BIN: &str = env!("CARGO_BIN_EXE_lab07-concurrency");
+
+fn connect(addr: std::net::SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
+}
+
+fn ask(s: &TcpStream, msg: &str) -> Result<Vec<u8>, FrameError> {
+    let c = LengthPrefix::lesson();
+    let mut w = s;
+    c.write_frame(&mut w, msg.as_bytes())?;
+    c.read_frame(&mut w)
+}
+
+/// `true` when no reply arrives within `wait` (the client is connected but queued).
+fn no_reply_within(s: &TcpStream, wait: Duration) -> bool {
+    s.set_read_timeout(Some(wait)).unwrap();
+    let mut b = [0u8; 1];
+    let r = s.peek(&mut b);
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    matches!(r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut)
+}
+
+#[test]
+fn sequential_server_answers_the_second_client_only_after_the_first_leaves() {
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--mode", "sequential"],
+    );
+    let a = connect(srv.addr);
+    assert_eq!(ask(&a, "first").unwrap(), b"FIRST");
+    let b = connect(srv.addr); // connect() succeeds: the kernel's backlog
+    let c = LengthPrefix::lesson();
+    c.write_frame(&mut &b, b"second").unwrap();
+    assert!(
+        no_reply_within(&b, Duration::from_millis(400)),
+        "b was answered while a was still connected"
+    );
+    drop(a);
+    assert_eq!(c.read_frame(&mut &b).unwrap(), b"SECOND");
+}
+
+#[test]
+fn threaded_server_serves_both_and_the_cap_queues_the_third() {
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--max-conns", "2"],
+    );
+    let a = connect(srv.addr);
+    let b = connect(srv.addr);
+    assert_eq!(ask(&b, "b first").unwrap(), b"B FIRST");
+    assert_eq!(ask(&a, "then a").unwrap(), b"THEN A");
+    let third = connect(srv.addr);
+    let codec = LengthPrefix::lesson();
+    codec.write_frame(&mut &third, b"third").unwrap();
+    assert!(
+        no_reply_within(&third, Duration::from_millis(400)),
+        "the cap let a third client in"
+    );
+    drop(a);
+    assert_eq!(codec.read_frame(&mut &third).unwrap(), b"THIRD");
+    assert_eq!(ask(&b, "still here").unwrap(), b"STILL HERE");
+}
+
+#[test]
+fn a_silent_client_is_dropped_after_the_idle_timeout() {
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--idle-timeout", "0.5"],
+    );
+    let mut silent = connect(srv.addr);
+    let mut b = [0u8; 1];
+    let n = silent
+        .read(&mut b)
+        .expect("the server should close, not stall");
+    assert_eq!(n, 0);
+    let talker = connect(srv.addr);
+    assert_eq!(ask(&talker, "ok").unwrap(), b"OK");
+    let mut idle_logged = false;
+    while let Ok(l) = srv.stderr_lines.recv_timeout(Duration::from_secs(5)) {
+        if l.contains("idle") {
+            idle_logged = true;
+            break;
+        }
+    }
+    assert!(idle_logged, "the server did not say why it closed");
+}
+
+#[test]
+fn a_bad_header_ends_only_that_connection() {
+    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    let mut bad = connect(srv.addr);
+    bad.write_all(&[0xff, 0xff, 0xff, 0xff]).unwrap(); // a negative 'i' length
+    let mut rest = Vec::new();
+    let _ = bad.read_to_end(&mut rest);
+    assert!(rest.is_empty());
+    let good = connect(srv.addr);
+    assert_eq!(ask(&good, "fine").unwrap(), b"FINE");
+}
+
+#[test]
+fn client_binary_upper_cases_each_line_framed_and_in_lesson_form() {
+    for compat in [None, Some("lesson")] {
+        let mut args = vec!["server", "--addr", "127.0.0.1:0"];
+        if let Some(c) = compat {
+            args.extend(["--compat", c]);
+        }
+        let srv = spawn_server(BIN, &args);
+        let addr = srv.addr.to_string();
+        let mut c = cmd(BIN);
+        c.args(["--color", "never", "client", "--addr", &addr]);
+        if let Some(x) = compat {
+            c.args(["--compat", x]);
+        }
+        let out = run_with_timeout(
+            c,
+            "hello\n\nworld 中文\nq\nnever\n".as_bytes(),
+            Duration::from_secs(20),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "HELLO\nWORLD 中文\n");
+    }
+}
+
+#[test]
+fn demo_reproduces_every_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("waits.svg");
+    let mut c = cmd(BIN);
+    c.args(["--color", "never", "demo", "--json", "--svg"])
+        .arg(&svg);
+    let out = run_with_timeout(c, b"", Duration::from_secs(60));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], true, "{}", text(&out.stderr));
+    assert!(out.status.success());
+    assert_eq!(report["stages"].as_array().unwrap().len(), 4);
+    let story = text(&out.stderr);
+    assert!(story.contains("VERDICT: all 4 stages"), "{story}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.matches("waited").count() >= 10);
+}
+
+fn python(script: &str, port: &str) -> Command {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
+    let mut c = Command::new("python3");
+    c.arg(path).arg(port);
+    c
+}
+
+#[test]
+fn the_lessons_python_client_talks_to_our_server_in_compat_mode() {
+    if !python3_available("the_lessons_python_client_talks_to_our_server_in_compat_mode") {
+        return;
+    }
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
+    );
+    let out = run_with_timeout(
+        python("lab07_client.py", &srv.addr.port().to_string()),
+        b"hello\nabc def\nq\n",
+        Duration::from_secs(20),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "HELLO\nABC DEF\n");
+}
+
+#[test]
+fn our_client_talks_to_the_lessons_python_server() {
+    if !python3_available("our_client_talks_to_the_lessons_python_server") {
+        return;
+    }
+    let mut child = python("lab07_server.py", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    let addr = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut c = cmd(BIN);
+    c.args([
+        "client",
+        "--compat",
+        "lesson",
+        "--addr",
+        &addr,
+        "--cmd",
+        "hello",
+        "--cmd",
+        "socketserver",
+    ]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "HELLO\nSOCKETSERVER\n");
+}
