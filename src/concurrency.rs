@@ -214,11 +214,9 @@ fn serve_upper_until(
     }
 }
 
-/// An echo server on a background thread (for the demo and tests).
-pub struct EchoServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-}
+/// An echo server on a background thread (for the demo and tests); it
+/// stops when dropped.
+pub struct EchoServer(server::Background);
 
 impl EchoServer {
     /// Binds `addr` (port 0: ephemeral) and serves in the background.
@@ -229,32 +227,20 @@ impl EchoServer {
         max_conns: usize,
     ) -> io::Result<EchoServer> {
         let listener = crate::sock::listen(addr)?;
-        let addr = listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
         let opts = ServeOptions {
             max_conns,
             idle_timeout: Some(Duration::from_secs(30)),
             log: false,
         };
-        let s = stop.clone();
-        thread::Builder::new()
-            .name("echo-server".into())
-            .spawn(move || {
-                serve_upper_until(listener, mode, wire, LengthPrefix::lesson(), opts, s)
-            })?;
-        Ok(EchoServer { addr, stop })
+        let bg = server::Background::run(listener, move |l, stop| {
+            serve_upper_until(l, mode, wire, LengthPrefix::lesson(), opts, stop)
+        })?;
+        Ok(EchoServer(bg))
     }
 
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-}
-
-impl Drop for EchoServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        self.0.addr()
     }
 }
 

@@ -180,12 +180,26 @@ impl Background {
         H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
         E: Display,
     {
+        Self::run(listener, move |l, stop| serve_until(l, opts, stop, handler))
+    }
+
+    /// Runs any accept loop in the background (a sequential one, say). The
+    /// loop gets the stop flag and must return once it is set and the next
+    /// connection arrives: dropping the `Background` sets it and connects.
+    pub fn run<F>(listener: TcpListener, accept_loop: F) -> io::Result<Background>
+    where
+        F: FnOnce(TcpListener, Arc<AtomicBool>) -> io::Result<()> + Send + 'static,
+    {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         thread::Builder::new()
             .name("server".into())
-            .spawn(move || serve_until(listener, opts, s, handler))?;
+            .spawn(move || {
+                if let Err(e) = accept_loop(listener, s) {
+                    eprintln!("server on {addr}: {e}");
+                }
+            })?;
         Ok(Background { addr, stop })
     }
 
