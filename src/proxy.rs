@@ -164,6 +164,26 @@ impl ChaosProxy {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
+    /// Waits up to `limit` for `direction` of the first connection to finish,
+    /// and returns the lengths of the pieces the proxy cut it into: the proof
+    /// that the stream really was re-cut on the way.
+    pub fn wait_pieces(&self, direction: Direction, limit: Duration) -> Option<Vec<usize>> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(l) = self
+                .piece_logs()
+                .into_iter()
+                .find(|l| l.direction == direction)
+            {
+                return Some(l.pieces);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Runs in the foreground until the process ends (for `sticky proxy`).
     pub fn run_forever(listen: SocketAddr, cfg: ProxyConfig) -> io::Result<()> {
         let listener = sock::listen(listen)?;

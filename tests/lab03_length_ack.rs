@@ -6,12 +6,13 @@ mod common;
 use std::io::{BufReader, Cursor, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use common::{
+    chaos_sizes, cmd, numbered_message, python_script, run_with_timeout, spawn_server, text,
+};
 use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -24,31 +25,6 @@ use sticky_lab::runner::{self, RunnerConfig};
 const BIN: &str = env!("CARGO_BIN_EXE_lab03-length-ack");
 
 // ── shared message generator ───────────────────────────────────────────────
-
-/// Message sizes for the chaos proof: 0 to 256 KiB, log-uniform (most
-/// messages small, every size class present), with both ends included.
-fn sizes(seed: u64, n: usize) -> Vec<usize> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| match rng.random_range(0..100u32) {
-            0 => 0,
-            1 => 256 * 1024,
-            _ => {
-                let e: f64 = rng.random_range(0.0..(256.0f64 * 1024.0).ln());
-                (e.exp() as usize).min(256 * 1024)
-            }
-        })
-        .collect()
-}
-
-/// Message `i`: its index up front (so a reorder shows), then a pattern.
-fn message(i: usize, len: usize) -> Vec<u8> {
-    let mut m: Vec<u8> = (0..len).map(|j| (i * 7 + j * 13) as u8).collect();
-    let tag = (i as u64).to_le_bytes();
-    let k = len.min(8);
-    m[..k].copy_from_slice(&tag[..k]);
-    m
-}
 
 /// Tallies deliveries one message at a time (nothing is kept in memory).
 fn tally(total: &mut Delivery, sent: &[u8], got: &[u8]) {
@@ -63,7 +39,7 @@ fn serve_replies<R: Read, W: Write>(r: R, mut w: W, lens: &[usize]) {
     let codec = LengthText::ours();
     let mut r = BufReader::new(r);
     for (i, &n) in lens.iter().enumerate() {
-        length_ack::send_reply(&mut r, &mut w, &codec, &message(i, n)).unwrap();
+        length_ack::send_reply(&mut r, &mut w, &codec, &numbered_message(i, n)).unwrap();
     }
 }
 
@@ -73,7 +49,7 @@ fn read_replies<R: Read, W: Write>(r: R, mut w: W, lens: &[usize]) -> Delivery {
     let mut d = Delivery::default();
     for (i, &n) in lens.iter().enumerate() {
         match length_ack::read_reply(&mut r, &mut w, &codec) {
-            Ok(got) => tally(&mut d, &message(i, n), &got),
+            Ok(got) => tally(&mut d, &numbered_message(i, n), &got),
             Err(_) => {
                 d.sent += 1;
                 d.lost += 1;
@@ -91,7 +67,7 @@ fn read_replies<R: Read, W: Write>(r: R, mut w: W, lens: &[usize]) -> Delivery {
 fn ten_thousand_replies_survive_the_chaos_wrappers() {
     let mut grand = 0;
     for seed in [1u64, 2, 3] {
-        let lens = sizes(seed, 10_000);
+        let lens = chaos_sizes(seed, 10_000);
         let (a, b) = UnixStream::pair().unwrap();
         let l2 = lens.clone();
         let server = thread::spawn(move || {
@@ -117,7 +93,7 @@ fn ten_thousand_replies_survive_the_chaos_wrappers() {
 fn ten_thousand_replies_survive_the_chaos_proxy() {
     let mut grand = 0;
     for seed in [11u64, 12, 13, 14] {
-        let lens = sizes(seed, 2_500);
+        let lens = chaos_sizes(seed, 2_500);
         let listener = sticky_lab::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let up = listener.local_addr().unwrap();
         let l2 = lens.clone();
@@ -146,32 +122,14 @@ fn ten_thousand_replies_survive_the_chaos_proxy() {
         assert_eq!(d.sent, 2_500);
         assert!(d.perfect(), "seed {seed}: {}", d.summary());
         c.shutdown(Shutdown::Both).ok();
-        let pieces = proxy_pieces(&proxy, Direction::ToClient);
+        let pieces = proxy
+            .wait_pieces(Direction::ToClient, Duration::from_secs(10))
+            .expect("the proxy never finished");
         assert!(pieces.len() > 2 * lens.len(), "{} pieces", pieces.len());
         assert!(pieces.iter().all(|&n| n <= 32 * 1024));
         grand += d.intact;
     }
     assert!(grand >= 10_000);
-}
-
-/// The pieces the proxy wrote in `direction` once that direction closed:
-/// proof that the stream really was re-cut on the way.
-fn proxy_pieces(proxy: &ChaosProxy, direction: Direction) -> Vec<usize> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(l) = proxy
-            .piece_logs()
-            .into_iter()
-            .find(|l| l.direction == direction)
-        {
-            return l.pieces;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the proxy never finished {direction:?}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
 }
 
 // ── the real binary ────────────────────────────────────────────────────────
@@ -252,23 +210,6 @@ fn piped_stdin_drives_the_client() {
 
 // ── hostile input ──────────────────────────────────────────────────────────
 
-/// Waits for the server's error line about `peer`; fails on a panic.
-fn error_line_for(srv: &Running, peer: SocketAddr, limit: Duration) -> String {
-    let deadline = Instant::now() + limit;
-    let tag = format!("[{peer}] error:");
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = srv
-            .stderr_lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no error line for {peer}"));
-        assert!(!line.contains("panicked"), "server panicked: {line}");
-        if line.starts_with(&tag) {
-            return line;
-        }
-    }
-}
-
 fn well_behaved(addr: SocketAddr) {
     let s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -325,7 +266,7 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
         let peer = s.local_addr().unwrap();
         s.write_all(bytes).unwrap();
         s.shutdown(Shutdown::Write).unwrap();
-        let line = error_line_for(&srv, peer, Duration::from_secs(10));
+        let line = srv.error_line_for(peer, Duration::from_secs(10));
         assert!(line.contains(want), "{name}: {line}");
         well_behaved(srv.addr);
     }
@@ -337,7 +278,7 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
     length_ack::send_request(&mut w, &LengthText::ours(), b"ls").unwrap();
     LengthText::ours().read(&mut r).unwrap();
     w.write_all(b"no").unwrap();
-    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    let line = srv.error_line_for(peer, Duration::from_secs(10));
     assert!(
         line.contains("expected the client's \"ok\", got \"no\""),
         "{line}"
@@ -346,7 +287,7 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
     // A client that connects and says nothing.
     let s = TcpStream::connect(srv.addr).unwrap();
     let peer = s.local_addr().unwrap();
-    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    let line = srv.error_line_for(peer, Duration::from_secs(10));
     assert!(
         line.contains("client sent nothing for 500ms (idle timeout)"),
         "{line}"
@@ -356,12 +297,6 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
 }
 
 // ── the lesson's Python programs ───────────────────────────────────────────
-
-fn py(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
-        .join(name)
-}
 
 #[test]
 fn the_lessons_python_client_talks_to_our_lesson_mode_server() {
@@ -373,7 +308,7 @@ fn the_lessons_python_client_talks_to_our_lesson_mode_server() {
         &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
     );
     let mut c = Command::new("python3");
-    c.arg(py("lab03_client.py"))
+    c.arg(python_script("lab03_client.py"))
         .arg(srv.addr.port().to_string())
         .args(["ls", "echo hi", "help"]);
     let out = run_with_timeout(c, b"", Duration::from_secs(30));
@@ -402,7 +337,10 @@ fn our_lesson_mode_client_talks_to_the_lessons_python_server() {
     if !common::python3_available("lab03 python server") {
         return;
     }
-    let mut srv = spawn_server("python3", &[py("lab03_server.py").to_str().unwrap(), "0"]);
+    let mut srv = spawn_server(
+        "python3",
+        &[python_script("lab03_server.py").to_str().unwrap(), "0"],
+    );
     let mut c = cmd(BIN);
     c.args([
         "client",
@@ -499,7 +437,7 @@ proptest! {
     #[test]
     fn a_reply_reads_the_same_through_any_chaos(len in 0usize..5000, seed: u64, max in 1usize..64) {
         let codec = LengthText::ours();
-        let body = message(3, len);
+        let body = numbered_message(3, len);
         let mut wire = codec.encode(len).unwrap();
         wire.extend_from_slice(&body);
         let r = ChaosReader::new(Cursor::new(wire), ChaosPlan::new(seed, max));

@@ -6,12 +6,13 @@ mod common;
 use std::io::{Cursor, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use common::{
+    chaos_sizes, cmd, numbered_message, python_script, run_with_timeout, spawn_server, text,
+};
 use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -23,33 +24,9 @@ use sticky_lab::runner::{self, RunnerConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab04-struct-header");
 
-/// Message sizes: 0 to 256 KiB, log-uniform, both ends included.
-fn sizes(seed: u64, n: usize) -> Vec<usize> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| match rng.random_range(0..100u32) {
-            0 => 0,
-            1 => 256 * 1024,
-            _ => {
-                let e: f64 = rng.random_range(0.0..(256.0f64 * 1024.0).ln());
-                (e.exp() as usize).min(256 * 1024)
-            }
-        })
-        .collect()
-}
-
-/// Message `i`: its index up front (so a reorder shows), then a pattern.
-fn message(i: usize, len: usize) -> Vec<u8> {
-    let mut m: Vec<u8> = (0..len).map(|j| (i * 11 + j * 17) as u8).collect();
-    let tag = (i as u64).to_le_bytes();
-    let k = len.min(8);
-    m[..k].copy_from_slice(&tag[..k]);
-    m
-}
-
 fn write_all_frames<W: Write>(mut w: W, codec: LengthPrefix, lens: &[usize]) {
     for (i, &n) in lens.iter().enumerate() {
-        codec.write_frame(&mut w, &message(i, n)).unwrap();
+        codec.write_frame(&mut w, &numbered_message(i, n)).unwrap();
     }
     w.flush().unwrap();
 }
@@ -75,7 +52,7 @@ fn read_all_frames<R: Read>(r: R, codec: LengthPrefix, lens: &[usize], buffered:
     loop {
         match next() {
             Ok(Some(got)) if i < lens.len() => {
-                if got == message(i, lens[i]) {
+                if got == numbered_message(i, lens[i]) {
                     d.intact += 1;
                 } else {
                     d.corrupted += 1;
@@ -99,7 +76,7 @@ fn ten_thousand_frames_survive_the_chaos_wrappers() {
         (3, true, ByteOrder::Big),
     ] {
         let codec = LengthPrefix::lesson().with_order(order);
-        let lens = sizes(seed, 10_000);
+        let lens = chaos_sizes(seed, 10_000);
         let (a, b) = UnixStream::pair().unwrap();
         let l2 = lens.clone();
         let writer = thread::spawn(move || {
@@ -123,7 +100,7 @@ fn ten_thousand_frames_survive_the_chaos_proxy() {
     let mut grand = 0;
     for (seed, buffered) in [(21u64, true), (22, false), (23, true), (24, false)] {
         let codec = LengthPrefix::lesson();
-        let lens = sizes(seed, 2_500);
+        let lens = chaos_sizes(seed, 2_500);
         let listener = sticky_lab::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let up = listener.local_addr().unwrap();
         let cfg = ProxyConfig {
@@ -147,7 +124,9 @@ fn ten_thousand_frames_survive_the_chaos_proxy() {
         let d = read_all_frames(&s, codec, &lens, buffered);
         drop(s);
         writer.join().unwrap();
-        let pieces = proxy_pieces(&proxy, Direction::ToServer);
+        let pieces = proxy
+            .wait_pieces(Direction::ToServer, Duration::from_secs(10))
+            .expect("the proxy never finished");
         assert!(pieces.len() > lens.len(), "{} pieces", pieces.len());
         assert!(pieces.iter().all(|&n| n <= 32 * 1024));
         eprintln!("chaos proxy, seed {seed}: {}", d.summary());
@@ -155,26 +134,6 @@ fn ten_thousand_frames_survive_the_chaos_proxy() {
         grand += d.intact;
     }
     assert!(grand >= 10_000);
-}
-
-/// The pieces the proxy wrote in `direction` once that direction closed:
-/// proof that the stream really was re-cut on the way.
-fn proxy_pieces(proxy: &ChaosProxy, direction: Direction) -> Vec<usize> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(l) = proxy
-            .piece_logs()
-            .into_iter()
-            .find(|l| l.direction == direction)
-        {
-            return l.pieces;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the proxy never finished {direction:?}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
 }
 
 // ── the real binary ────────────────────────────────────────────────────────
@@ -263,7 +222,7 @@ fn a_byte_order_mismatch_is_a_clear_error_on_both_sides() {
     LengthPrefix::network()
         .write_frame(&mut s, b"echo hi")
         .unwrap();
-    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    let line = srv.error_line_for(peer, Duration::from_secs(10));
     assert!(line.contains("header claims 117440512 bytes"), "{line}");
     assert!(
         line.contains("read big-endian the same 4 bytes say 7"),
@@ -284,22 +243,6 @@ fn a_reply_over_the_clients_max_frame_is_refused() {
 }
 
 // ── hostile input ──────────────────────────────────────────────────────────
-
-fn error_line_for(srv: &Running, peer: SocketAddr, limit: Duration) -> String {
-    let deadline = Instant::now() + limit;
-    let tag = format!("[{peer}] error:");
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = srv
-            .stderr_lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no error line for {peer}"));
-        assert!(!line.contains("panicked"), "server panicked: {line}");
-        if line.starts_with(&tag) {
-            return line;
-        }
-    }
-}
 
 fn well_behaved(addr: SocketAddr) {
     let s = TcpStream::connect(addr).unwrap();
@@ -378,14 +321,14 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
         let peer = s.local_addr().unwrap();
         s.write_all(bytes).unwrap();
         s.shutdown(Shutdown::Write).unwrap();
-        let line = error_line_for(&srv, peer, Duration::from_secs(10));
+        let line = srv.error_line_for(peer, Duration::from_secs(10));
         assert!(line.contains(want), "{name}: {line}");
         well_behaved(srv.addr);
     }
     // A client that connects and sends nothing.
     let s = TcpStream::connect(srv.addr).unwrap();
     let peer = s.local_addr().unwrap();
-    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    let line = srv.error_line_for(peer, Duration::from_secs(10));
     assert!(
         line.contains("client sent nothing for 500ms (idle timeout)"),
         "{line}"
@@ -396,18 +339,12 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
     let mut s = TcpStream::connect(srv.addr).unwrap();
     let peer = s.local_addr().unwrap();
     s.write_all(&le(60 << 20)).unwrap();
-    let line = error_line_for(&srv, peer, Duration::from_secs(10));
+    let line = srv.error_line_for(peer, Duration::from_secs(10));
     assert!(line.contains("idle timeout"), "{line}");
     well_behaved(srv.addr);
 }
 
 // ── the lessons' Python programs ───────────────────────────────────────────
-
-fn py(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
-        .join(name)
-}
 
 #[test]
 fn the_lessons_python_clients_talk_to_our_lesson_mode_server() {
@@ -420,7 +357,7 @@ fn the_lessons_python_clients_talk_to_our_lesson_mode_server() {
     );
     for script in ["lab04_client_001.py", "lab04_client_002.py"] {
         let mut c = Command::new("python3");
-        c.arg(py(script))
+        c.arg(python_script(script))
             .arg(srv.addr.port().to_string())
             .args(["echo hi", "seq 3", "bytes 5000"]);
         let out = run_with_timeout(c, b"", Duration::from_secs(30));
@@ -446,7 +383,7 @@ fn our_lesson_mode_client_talks_to_the_lessons_python_servers() {
         return;
     }
     for script in ["lab04_server_001.py", "lab04_server_002.py"] {
-        let mut srv = spawn_server("python3", &[py(script).to_str().unwrap(), "0"]);
+        let mut srv = spawn_server("python3", &[python_script(script).to_str().unwrap(), "0"]);
         let mut c = cmd(BIN);
         c.args([
             "client",

@@ -21,11 +21,65 @@ pub fn cmd(bin: &str) -> Command {
     c
 }
 
+/// Message sizes for chaos proofs, 0 to 256 KiB, seeded: log-uniform so most
+/// are small, with 1% empty and 1% exactly 256 KiB.
+pub fn chaos_sizes(seed: u64, n: usize) -> Vec<usize> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| match rng.random_range(0..100u32) {
+            0 => 0,
+            1 => 256 * 1024,
+            _ => {
+                let e: f64 = rng.random_range(0.0..(256.0f64 * 1024.0).ln());
+                (e.exp() as usize).min(256 * 1024)
+            }
+        })
+        .collect()
+}
+
+/// Message `i` of `len` bytes: its index up front (so a reorder or a mix-up
+/// shows), then a pattern.
+pub fn numbered_message(i: usize, len: usize) -> Vec<u8> {
+    let mut m: Vec<u8> = (0..len).map(|j| (i * 7 + j * 13) as u8).collect();
+    let tag = (i as u64).to_le_bytes();
+    let k = len.min(8);
+    m[..k].copy_from_slice(&tag[..k]);
+    m
+}
+
+/// The path of one of the lessons' Python programs in tests/python/.
+pub fn python_script(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(name)
+}
+
 /// A running child process that is killed on drop.
 pub struct Running {
     pub child: Child,
     pub addr: SocketAddr,
     pub stderr_lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    /// Waits up to `limit` for the server's `[peer] error: …` line, failing
+    /// the test if the server panicked on the way.
+    pub fn error_line_for(&self, peer: SocketAddr, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        let tag = format!("[{peer}] error:");
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .stderr_lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no error line for {peer}"));
+            assert!(!line.contains("panicked"), "server panicked: {line}");
+            if line.starts_with(&tag) {
+                return line;
+            }
+        }
+    }
 }
 
 impl Drop for Running {
