@@ -296,6 +296,7 @@ fn short_command(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
             Lane::from_chunks("client recv(1024)", c.reads()),
         ],
         boundaries: vec![reply.len() as u64],
+        unit: None,
     });
     demo.check(
         got == reply,
@@ -352,6 +353,7 @@ fn long_reply_desync(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<(
             Lane::from_chunks("client recv(1024)", c.reads()),
         ],
         boundaries: bounds,
+        unit: None,
     });
     let cut = first.len() == LESSON_RECV && help.starts_with(&first);
     let desync = !tail.is_empty() && second.starts_with(tail);
@@ -420,6 +422,7 @@ fn commands_glued(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> 
             Lane::from_chunks("server recv(1024)", std::slice::from_ref(&got)),
         ],
         boundaries: vec![2, 5],
+        unit: None,
     });
     demo.check(
         ex.request == b"lsdir",
@@ -509,6 +512,7 @@ fn bigger_buffer(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
             Lane::from_chunks("client recv(big)", c.reads()),
         ],
         boundaries: bounds,
+        unit: None,
     });
     let requests_cut = requests != ["help", "ls"];
     let broken = hopped.damaged() > 0 || requests_cut;

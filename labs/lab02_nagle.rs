@@ -461,6 +461,7 @@ fn demo(
                     Lane::from_chunks("server recv()", &chunks),
                 ],
                 boundaries: vec![],
+                unit: None,
             });
             let calls = run.receiver.recv_calls;
             let (ok, observed) = match run.data_segments {
@@ -620,6 +621,7 @@ fn stage_coalescing(
                     Lane::from_chunks("server recv()", &chunks),
                 ],
                 boundaries: vec![],
+                unit: None,
             });
         }
         kept.push((run, chunks));

@@ -361,6 +361,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
             ),
         ],
         boundaries: vec![want.len() as u64],
+        unit: None,
     });
     d.check(
         ok,
@@ -438,6 +439,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
             ),
         ],
         boundaries: boundaries([4, want.len()]),
+        unit: None,
     });
     d.check(
         ok,
@@ -518,6 +520,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
             Lane::from_lengths("recv(1024) with ok", &[acked.length_text.len()]),
         ],
         boundaries: boundaries([dl, want.len()]),
+        unit: None,
     });
     d.check(
         ok,

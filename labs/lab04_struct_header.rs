@@ -373,6 +373,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
             ),
         ],
         boundaries: vec![4, 4 + want.len() as u64],
+        unit: None,
     });
     d.check(
         got < want.len() && second_wrong && fixed_ok,

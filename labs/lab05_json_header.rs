@@ -543,6 +543,7 @@ fn run_demo(d: &mut Demo, max_chunk: usize, file_size: u64) -> Result<(), String
             ),
         ],
         boundaries: vec![4, (4 + json_len) as u64, wire.len() as u64],
+        unit: None,
     });
     d.check(
         naive_failed,
@@ -630,6 +631,7 @@ fn run_demo(d: &mut Demo, max_chunk: usize, file_size: u64) -> Result<(), String
             Lane::from_lengths("client reads (recv_exact)", &fixed_reads),
         ],
         boundaries: vec![4, (4 + json_len) as u64, wire.len() as u64],
+        unit: None,
     });
     d.check(
         ok3,

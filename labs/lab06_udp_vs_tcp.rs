@@ -260,6 +260,7 @@ fn stage_boundaries(d: &mut Demo) -> std::io::Result<()> {
             Lane::from_lengths("UDP recvfrom(1024)", &lens(&run.udp_reads)),
         ],
         boundaries: vec![5, 10],
+        unit: None,
     });
     d.check(
         merged && two,
@@ -354,6 +355,7 @@ fn stage_truncation(d: &mut Demo) -> std::io::Result<()> {
             },
         ],
         boundaries: vec![5, 10],
+        unit: None,
     });
     d.check(
         udp_ok && tcp_ok,
@@ -708,6 +710,7 @@ fn stage_loss(d: &mut Demo, p: &LossParams) -> std::io::Result<()> {
                 },
             ],
             boundaries: vec![],
+            unit: Some("datagrams, by sequence number".into()),
         });
     }
     let udp_ok = udp_runs
@@ -835,6 +838,7 @@ fn stage_chaos(d: &mut Demo) -> std::io::Result<()> {
             },
         ],
         boundaries: vec![],
+        unit: Some("datagrams, by sequence number".into()),
     });
     let ok = !drops.is_empty()
         && !dups.is_empty()

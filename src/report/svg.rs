@@ -59,6 +59,8 @@ pub struct Panel {
     pub lanes: Vec<Lane>,
     /// Stream offsets where the sender's messages end.
     pub boundaries: Vec<u64>,
+    /// What one unit of the x axis is, when it is not a byte ("datagrams").
+    pub unit: Option<String>,
 }
 
 const WIDTH: f64 = 960.0;
@@ -149,11 +151,17 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
     let _ = writeln!(
         out,
         "<text x=\"{LEFT}\" y=\"{}\" fill=\"#666\">0</text>\
-         <text x=\"{}\" y=\"{}\" fill=\"#666\" text-anchor=\"end\">{} bytes — dashed red: the sender's message boundaries</text>",
+         <text x=\"{}\" y=\"{}\" fill=\"#666\" text-anchor=\"end\">{}</text>",
         y + 12.0,
         WIDTH - 20.0,
         y + 12.0,
-        total as u64
+        match &panel.unit {
+            Some(unit) => format!("{} {}", total as u64, escape(unit)),
+            None => format!(
+                "{} bytes — dashed red: the sender's message boundaries",
+                total as u64
+            ),
+        }
     );
     y + 14.0
 }
@@ -297,6 +305,7 @@ mod tests {
                 Lane::from_lengths("recv", &[5]),
             ],
             boundaries: vec![2, 5],
+            unit: None,
         };
         let svg = render("demo <1>", &[p]);
         assert_eq!(svg.matches("<rect x=").count(), 3);
