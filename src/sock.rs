@@ -246,6 +246,21 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_loopback_works_the_same_way_when_the_machine_has_it() {
+        let Ok(listener) = listen("[::1]:0".parse().unwrap()) else {
+            eprintln!("SKIPPED: this machine has no IPv6 loopback");
+            return;
+        };
+        let addr = listener.local_addr().unwrap();
+        assert!(addr.is_ipv6());
+        let mut client = connect_with(addr, &SockOpts::nodelay(true), None).unwrap();
+        assert!(nodelay(&client).unwrap());
+        let (server, _) = listener.accept().unwrap();
+        client.write_all(b"v6").unwrap();
+        assert_eq!(recv_once(&server, 1024).unwrap(), b"v6");
+    }
+
+    #[test]
     fn udp_truncation_is_reported_with_the_wire_length() {
         let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
         let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
