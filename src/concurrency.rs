@@ -1024,6 +1024,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_reply_with_another_requests_marker_counts_as_merged() {
+        assert!(!has_foreign_marker(b"c3m10:abc\n", 3, 10));
+        assert!(has_foreign_marker(b"c3m10:abcc3m11:xy\n", 3, 10));
+        assert!(has_foreign_marker(b"C3M11:ABC", 3, 10));
+        // Not whole markers: a cut-off one, or one from random letters.
+        assert!(!has_foreign_marker(b"c3m10:c3m11", 3, 10));
+        assert!(!has_foreign_marker(b"c13m10:", 13, 10));
+        assert!(has_foreign_marker(b"c13m10:", 3, 10));
+    }
+
+    #[test]
     fn upper_changes_ascii_letters_only() {
         assert_eq!(upper("abc 中文 xyz".as_bytes()), "ABC 中文 XYZ".as_bytes());
     }
