@@ -8,8 +8,9 @@
 //!   less can be done with the same bytes;
 //! * **header** — the 4-byte [`LengthPrefix`] read by a [`FrameReader`]
 //!   (labs 04: `struct.pack('i', n)`);
-//! * **json** — a 4-byte length, a JSON header `{"total_size": n}`, the body
-//!   (lab 05's shape; a minimal writer/reader here, not lab 05's codec);
+//! * **json** — a 4-byte length, a JSON header `{"total_size": n}`, the body,
+//!   written and read with lab 05's own codec ([`crate::json_header`]: the
+//!   header serialized per message, read by its buffered [`MessageReader`]);
 //! * **length-ack** — seed 001's handshake: the length in ASCII, wait for
 //!   `ok`, then the data. One round trip per message, which `--rtt-ms`
 //!   (through a latency-only [`ChaosProxy`]) makes plain.
@@ -19,7 +20,7 @@
 //! bodies go straight to the socket.
 
 use std::fmt::Write as _;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::framing::{FrameError, FrameReader, LengthPrefix};
+use crate::json_header::{Header, HeaderError, JsonHeader, MessageReader};
 use crate::proxy::{ChaosProxy, ProxyConfig};
 use crate::report::table::Table;
 use crate::sock::{self, SockOpts};
@@ -76,6 +78,9 @@ pub enum BenchError {
     /// A frame was malformed (a bug: both ends are ours).
     #[error("framing: {0}")]
     Frame(#[from] FrameError),
+    /// A JSON-header message was malformed (lab 05's codec; a bug: both ends are ours).
+    #[error("JSON header: {0}")]
+    Header(#[from] HeaderError),
     /// The receiver saw something other than what was sent.
     #[error("{proto} at {size} B: {what}")]
     Wrong {
@@ -136,11 +141,6 @@ impl Default for BenchConfig {
             repeat: 3,
         }
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct JsonHeader {
-    total_size: u64,
 }
 
 /// Runs one cell: one connection, one sender thread for `seconds`, one receiver.
@@ -217,11 +217,9 @@ fn send(
             let mut w = BufWriter::with_capacity(64 << 10, stream);
             // Check the clock every few messages, not every 16 bytes.
             let batch = (64 << 10) / (size + 64) + 1;
-            let json_head = serde_json::to_vec(&JsonHeader {
-                total_size: size as u64,
-            })
-            .map_err(|e| io::Error::other(e.to_string()))?;
-            let json_len = codec.encode(json_head.len())?;
+            let json = JsonHeader::lesson();
+            let mut head = Header::new();
+            head.insert("total_size".into(), (size as u64).into());
             while Instant::now() < deadline {
                 for _ in 0..batch {
                     match proto {
@@ -231,8 +229,8 @@ fn send(
                             w.write_all(&body)?;
                         }
                         _ => {
-                            w.write_all(&json_len)?;
-                            w.write_all(&json_head)?;
+                            // As lab 05 sends a file: header (length + JSON), then the body.
+                            w.write_all(&json.encode_header(&head)?)?;
                             w.write_all(&body)?;
                         }
                     }
@@ -287,38 +285,27 @@ fn receive(proto: Proto, size: usize, stream: TcpStream) -> Result<u64, BenchErr
             Ok(bytes / size as u64)
         }
         Proto::Header => {
+            // One body buffer for the whole run, as the raw pump has one
+            // receive buffer: the header path does only the framing's work.
             let mut frames = FrameReader::new(stream, LengthPrefix::lesson());
+            let mut body = Vec::new();
             let mut n = 0u64;
-            while let Some(f) = frames.next_frame()? {
-                if f.len() != size {
-                    return Err(wrong(format!("a {}-byte frame", f.len())));
+            while frames.next_frame_into(&mut body)? {
+                if body.len() != size {
+                    return Err(wrong(format!("a {}-byte frame", body.len())));
                 }
                 n += 1;
             }
             Ok(n)
         }
         Proto::Json => {
-            let codec = LengthPrefix::lesson().with_max_frame(MAX_JSON_HEADER);
-            let mut r = BufReader::with_capacity(256 << 10, stream);
-            let mut head = [0u8; 4];
-            let mut json = Vec::new();
-            let mut body = Vec::new();
+            let codec = JsonHeader::lesson().with_limits(MAX_JSON_HEADER, size as u64);
+            let mut messages = MessageReader::new(stream, codec);
             let mut n = 0u64;
-            loop {
-                match r.read_exact(&mut head) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-                    Err(e) => return Err(e.into()),
+            while let Some(m) = messages.next_message()? {
+                if m.body.len() != size {
+                    return Err(wrong(format!("a {}-byte body", m.body.len())));
                 }
-                json.resize(codec.decode(head)?, 0);
-                r.read_exact(&mut json)?;
-                let h: JsonHeader = serde_json::from_slice(&json)
-                    .map_err(|e| wrong(format!("bad JSON header: {e}")))?;
-                if h.total_size != size as u64 {
-                    return Err(wrong(format!("header says {} bytes", h.total_size)));
-                }
-                body.resize(size, 0);
-                r.read_exact(&mut body)?;
                 n += 1;
             }
             Ok(n)

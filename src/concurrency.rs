@@ -485,6 +485,8 @@ pub struct LoadConfig {
     pub seed: u64,
     /// The header.
     pub codec: LengthPrefix,
+    /// Which server and which requests: lab 07's echo, lab 04's or lab 05's command server.
+    pub proto: LoadProto,
 }
 
 impl LoadConfig {
@@ -499,7 +501,13 @@ impl LoadConfig {
             chaos_max_chunk: Some(7),
             seed: 7,
             codec: LengthPrefix::lesson(),
+            proto: LoadProto::Header,
         }
+    }
+
+    /// The same load against lab 04's or lab 05's command server.
+    pub fn with_proto(self, proto: LoadProto) -> LoadConfig {
+        LoadConfig { proto, ..self }
     }
 }
 
@@ -508,9 +516,11 @@ impl LoadConfig {
 pub struct ClientOutcome {
     /// Client number.
     pub client: usize,
-    /// Replies against the expected `upper(msg)`, position by position.
+    /// Replies against the expected ones (`upper(msg)`, or the output of
+    /// `echo msg`), position by position.
     pub delivery: Delivery,
-    /// Replies that were two expected replies glued together.
+    /// Replies that carried another request's marker (`c<client>m<seq>:`):
+    /// two messages glued together, or one answered in another's place.
     pub merged: usize,
     /// Why the client stopped early, if it did.
     pub error: Option<String>,
@@ -545,16 +555,126 @@ impl LoadReport {
     }
 }
 
-/// A message for client `c`: lower-case letters and digits (so `upper`
-/// changes it), its number written in, 1..=max bytes.
-fn message(rng: &mut ChaCha8Rng, c: usize, i: usize, max: usize) -> Vec<u8> {
+/// A message for client `c`: its marker `c<client>m<seq>:` first, then
+/// random bytes from `alphabet`, 1..=max bytes in all (a short message
+/// carries only part of its marker). The alphabet has no `:`, so a whole
+/// marker never appears by chance.
+fn message(rng: &mut ChaCha8Rng, c: usize, i: usize, max: usize, alphabet: &[u8]) -> Vec<u8> {
     let len = rng.random_range(1..=max.max(1));
     let mut m = format!("c{c}m{i}:").into_bytes();
     while m.len() < len {
-        m.push(b"abcdefghijklmnopqrstuvwxyz0123456789 "[rng.random_range(0..37usize)]);
+        m.push(alphabet[rng.random_range(0..alphabet.len())]);
     }
     m.truncate(len);
     m
+}
+
+/// Lower-case letters, digits and a space: `upper` changes them.
+const ECHO_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789 ";
+/// No spaces for commands: the server trims the command line.
+const COMMAND_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Does `reply` carry a whole marker other than `c<c>m<i>:`? (Case is
+/// ignored: lab 07's echo upper-cases markers.)
+fn has_foreign_marker(reply: &[u8], c: usize, i: usize) -> bool {
+    let own = format!("c{c}m{i}:");
+    let low = reply.to_ascii_lowercase();
+    let digits = |b: &[u8], mut k: usize| {
+        let start = k;
+        while k < b.len() && b[k].is_ascii_digit() {
+            k += 1;
+        }
+        (k > start).then_some(k)
+    };
+    (0..low.len()).any(|k| {
+        if low[k] != b'c' {
+            return false;
+        }
+        let Some(m) = digits(&low, k + 1) else {
+            return false;
+        };
+        if low.get(m) != Some(&b'm') {
+            return false;
+        }
+        match digits(&low, m + 1) {
+            Some(end) if low.get(end) == Some(&b':') => &low[k..=end] != own.as_bytes(),
+            _ => false,
+        }
+    })
+}
+
+/// Why a load client stopped early.
+#[derive(Debug, Error)]
+enum LoadError {
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error(transparent)]
+    Header(#[from] crate::json_header::HeaderError),
+    #[error("connection closed before every reply arrived")]
+    Closed,
+}
+
+impl From<io::Error> for LoadError {
+    fn from(e: io::Error) -> LoadError {
+        LoadError::Frame(e.into())
+    }
+}
+
+/// The request for message `m`, and the reply the server must send back.
+fn request_and_reply(proto: LoadProto, m: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    match proto {
+        LoadProto::Header => (m.to_vec(), upper(m)),
+        LoadProto::Lab04 | LoadProto::Lab05 => {
+            let mut cmd = b"echo ".to_vec();
+            cmd.extend_from_slice(m);
+            let mut out = m.to_vec();
+            out.push(b'\n');
+            (cmd, out)
+        }
+    }
+}
+
+/// Where a client reads its replies from: frames (labs 04 and 07) or JSON-header messages (lab 05).
+enum Replies<'a> {
+    Framed(FrameReader<&'a TcpStream>),
+    Json(crate::json_header::MessageReader<&'a TcpStream>),
+}
+
+impl Replies<'_> {
+    /// The next reply's body, and whether its header agrees with it (lab
+    /// 05: exit code 0 and the md5 of the body). `None`: the server closed.
+    fn next_reply(&mut self) -> Result<Option<(Vec<u8>, bool)>, LoadError> {
+        match self {
+            Replies::Framed(f) => Ok(f.next_frame()?.map(|b| (b, true))),
+            Replies::Json(r) => {
+                let Some(msg) = r.next_message()? else {
+                    return Ok(None);
+                };
+                let agrees = match crate::json_header::CommandReply::from_header(&msg.header) {
+                    Ok(reply) => reply.exit_code == 0 && reply.md5_matches(&msg.body) == Some(true),
+                    Err(_) => false,
+                };
+                Ok(Some((msg.body, agrees)))
+            }
+        }
+    }
+}
+
+fn write_request<W: Write + ?Sized>(
+    cfg: &LoadConfig,
+    w: &mut W,
+    req: &[u8],
+) -> Result<(), LoadError> {
+    match cfg.proto {
+        LoadProto::Header | LoadProto::Lab04 => cfg.codec.write_frame(w, req)?,
+        LoadProto::Lab05 => {
+            // What lab 05's client sends: {"opt": "cmd", "cmd": …}, no body.
+            let h = crate::transfer::Request::Command(req.to_vec()).to_header();
+            let codec = crate::json_header::JsonHeader::lesson();
+            w.write_all(&codec.encode_header(&h)?)?;
+        }
+    }
+    Ok(())
 }
 
 fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
@@ -564,7 +684,11 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
     };
     out.delivery.sent = cfg.messages;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ (c as u64).wrapping_mul(0x9E37_79B9));
-    let res = (|| -> Result<(), FrameError> {
+    let alphabet = match cfg.proto {
+        LoadProto::Header => ECHO_ALPHABET,
+        LoadProto::Lab04 | LoadProto::Lab05 => COMMAND_ALPHABET,
+    };
+    let res = (|| -> Result<(), LoadError> {
         let stream = crate::sock::connect_with(
             cfg.addr,
             &crate::sock::SockOpts::nodelay(true),
@@ -577,34 +701,46 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
             Some(_) => Box::new(ChaosWriter::new(stream.try_clone()?, plan)),
             None => Box::new(io::BufWriter::new(stream.try_clone()?)),
         };
-        let mut frames = FrameReader::new(&stream, cfg.codec);
+        let mut replies = match cfg.proto {
+            LoadProto::Header | LoadProto::Lab04 => {
+                Replies::Framed(FrameReader::new(&stream, cfg.codec))
+            }
+            LoadProto::Lab05 => Replies::Json(crate::json_header::MessageReader::new(
+                &stream,
+                crate::json_header::JsonHeader::lesson(),
+            )),
+        };
         let mut sent = 0;
         while sent < cfg.messages {
             let n = cfg.window.max(1).min(cfg.messages - sent);
             let batch: Vec<Vec<u8>> = (0..n)
-                .map(|k| message(&mut rng, c, sent + k, cfg.max_size))
+                .map(|k| message(&mut rng, c, sent + k, cfg.max_size, alphabet))
                 .collect();
+            let mut wants = Vec::with_capacity(n);
             for m in &batch {
-                cfg.codec.write_frame(&mut w, m)?;
+                let (req, want) = request_and_reply(cfg.proto, m);
+                write_request(cfg, &mut w, &req)?;
+                wants.push(want);
             }
             w.flush()?;
-            for m in &batch {
-                let want = upper(m);
-                match frames.next_frame()? {
-                    Some(got) if got == want => out.delivery.intact += 1,
-                    Some(got) => {
-                        if got.len() > want.len() && got.starts_with(&want) {
+            for (k, want) in wants.iter().enumerate() {
+                match replies.next_reply()? {
+                    Some((got, true)) if &got == want => out.delivery.intact += 1,
+                    Some((got, _)) => {
+                        if (got.len() > want.len() && got.starts_with(want))
+                            || has_foreign_marker(&got, c, sent + k)
+                        {
                             out.merged += 1;
                         }
                         out.delivery.corrupted += 1;
                     }
-                    None => return Err(FrameError::Closed),
+                    None => return Err(LoadError::Closed),
                 }
             }
             sent += n;
         }
         stream.shutdown(Shutdown::Write)?;
-        if let Some(extra) = frames.next_frame()? {
+        if let Some((extra, _)) = replies.next_reply()? {
             out.delivery.extra += 1 + usize::from(extra.is_empty());
         }
         Ok(())
@@ -616,8 +752,9 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
     out
 }
 
-/// Runs `cfg.clients` framed clients at once against an upper-case echo
-/// server and checks every reply.
+/// Runs `cfg.clients` clients at once against the server `cfg.proto`
+/// names (lab 07's upper-case echo, lab 04's or lab 05's command server)
+/// and checks every reply.
 pub fn run_load(cfg: &LoadConfig) -> LoadReport {
     let start = Instant::now();
     let barrier = Arc::new(Barrier::new(cfg.clients.max(1)));
@@ -689,19 +826,34 @@ pub const LOAD_EXAMPLES: &str = "Examples:
   sticky load --clients 64 --messages 10000
   # against a running server (lab07-concurrency server speaks the 4-byte header):
   lab07-concurrency server --addr 127.0.0.1:8889 &
-  sticky load --addr 127.0.0.1:8889 --clients 64 --messages 10000 --proto header --server-pid $!";
+  sticky load --addr 127.0.0.1:8889 --clients 64 --messages 10000 --proto header --server-pid $!
+  # lab 04's and lab 05's command servers (`echo` requests, every reply checked):
+  lab04-struct-header server --addr 127.0.0.1:8083 --max-conns 128 &
+  sticky load --addr 127.0.0.1:8083 --proto lab04 --server-pid $!
+  lab05-json-header server --addr 127.0.0.1:8085 --dir /tmp/share --max-conns 128 &
+  sticky load --addr 127.0.0.1:8085 --proto lab05 --server-pid $!
+  # and cut the replies too, through a ChaosProxy:
+  sticky load --addr 127.0.0.1:8085 --proto lab05 --proxy-seed 3 --clients 8 --messages 500";
 
-/// What the load clients speak.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// What the load clients speak, and to which server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LoadProto {
     /// The 4-byte length header both ways, to an upper-case echo (lab 07's server).
     Header,
+    /// `echo <message>` in a 4-byte-header frame to lab 04's command server;
+    /// the reply frame must be exactly `<message>\n`.
+    Lab04,
+    /// `{"opt": "cmd", "cmd": "echo <message>"}` to lab 05's server; the
+    /// reply must be `<message>\n` with a matching md5 and exit code 0.
+    Lab05,
 }
 
 /// `sticky load` flags.
 #[derive(Clone, Debug, clap::Args)]
 pub struct LoadArgs {
-    /// Server to load (default: start lab 07's threaded echo server in this process).
+    /// Server to load (default, with `--proto header` only: start lab 07's
+    /// threaded echo server in this process).
     #[arg(long, value_parser = crate::cli::parse_addr)]
     pub addr: Option<SocketAddr>,
     /// Clients at once.
@@ -725,6 +877,9 @@ pub struct LoadArgs {
     /// Seed for messages and cuts.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Go through a ChaosProxy with this seed (cuts both directions into 1..=64-byte pieces).
+    #[arg(long)]
+    pub proxy_seed: Option<u64>,
     /// Report this process's memory (VmRSS) before and after (the server's pid).
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -735,6 +890,15 @@ pub struct LoadArgs {
 
 /// `sticky load`.
 pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
+    if args.addr.is_none() && args.proto != LoadProto::Header {
+        return crate::cli::fail(format!(
+            "--proto {} needs --addr: start the lab's server first (see --help)",
+            match args.proto {
+                LoadProto::Lab04 => "lab04",
+                _ => "lab05",
+            }
+        ));
+    }
     let local = match args.addr {
         Some(_) => None,
         None => match EchoServer::start(
@@ -754,7 +918,21 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     let pid = args
         .server_pid
         .or(local.as_ref().map(|_| std::process::id()));
-    let LoadProto::Header = args.proto;
+    let server_addr = addr;
+    let proxy = match args.proxy_seed {
+        None => None,
+        Some(seed) => {
+            let mut pc = crate::proxy::ProxyConfig::new(addr, seed, 64);
+            // No pause between pieces: the hold still makes them separate writes.
+            pc.delay = Duration::ZERO;
+            pc.hold = Duration::from_millis(1);
+            match crate::proxy::ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), pc) {
+                Ok(p) => Some(p),
+                Err(e) => return crate::cli::fail(format!("cannot start the chaos proxy: {e}")),
+            }
+        }
+    };
+    let addr = proxy.as_ref().map_or(addr, |p| p.local_addr());
     let cfg = LoadConfig {
         addr,
         clients: args.clients.clamp(1, 4096),
@@ -764,13 +942,23 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
         chaos_max_chunk: (args.chaos_max_chunk > 0).then_some(args.chaos_max_chunk),
         seed: args.seed,
         codec: LengthPrefix::lesson(),
+        proto: args.proto,
     };
     let before = pid.and_then(rss_kib);
     eprintln!(
-        "sticky load: {} clients × {} messages (1..={} B) to {addr}, chaos pieces {}",
+        "sticky load: {} clients × {} messages (1..={} B, --proto {}) to {server_addr}{}, chaos pieces {}",
         cfg.clients,
         cfg.messages,
         cfg.max_size,
+        serde_json::to_value(cfg.proto)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        if proxy.is_some() {
+            format!(" via a ChaosProxy on {addr} (pieces 1..=64 B both ways)")
+        } else {
+            String::new()
+        },
         cfg.chaos_max_chunk
             .map_or("off".into(), |c| format!("1..={c} B"))
     );
@@ -820,6 +1008,17 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_with_another_requests_marker_counts_as_merged() {
+        assert!(!has_foreign_marker(b"c3m10:abc\n", 3, 10));
+        assert!(has_foreign_marker(b"c3m10:abcc3m11:xy\n", 3, 10));
+        assert!(has_foreign_marker(b"C3M11:ABC", 3, 10));
+        // Not whole markers: a cut-off one, or one from random letters.
+        assert!(!has_foreign_marker(b"c3m10:c3m11", 3, 10));
+        assert!(!has_foreign_marker(b"c13m10:", 13, 10));
+        assert!(has_foreign_marker(b"c13m10:", 3, 10));
+    }
 
     #[test]
     fn upper_changes_ascii_letters_only() {
