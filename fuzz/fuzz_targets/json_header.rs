@@ -183,9 +183,10 @@ fuzz_target!(|data: &[u8]| {
         codec.prefix = codec.prefix.with_order(ByteOrder::Big);
     }
     // Buffers that grow with the bytes really received, the body (at most
-    // max_body), and what parsing and error messages make of a header of at
-    // most max_header bytes (a number like `1e5` renders as `100000.0`).
-    let allowed = 2 * data.len() + max_body as usize + 8 * max_header + 1024;
+    // max_body), and what parsing makes of a header of at most max_header
+    // bytes: `[0,0,…]` is a 32-byte `Value` per 2 bytes of JSON, in a Vec
+    // that may have doubled, so up to 32× the header limit.
+    let allowed = 2 * data.len() + max_body as usize + 32 * max_header + 1024;
 
     // 1. check: Complete means the whole message is really buffered.
     match codec.check(rest) {
