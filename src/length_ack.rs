@@ -62,6 +62,13 @@ pub enum AckError {
         /// The configured maximum.
         max: usize,
     },
+    /// Digits spelling a number no `u64` holds (20 digits, from
+    /// 18446744073709551616 up): over every limit, and not a number we can show.
+    #[error("length text \"{}\" is larger than any length", preview(.text, 40))]
+    Overflow {
+        /// The digits received so far.
+        text: Vec<u8>,
+    },
     /// The server waited for `ok` and got something else.
     #[error("expected the client's \"ok\", got \"{}\"", preview(.got, 40))]
     MissingOk {
@@ -206,8 +213,21 @@ impl LengthText {
             if i >= max_digits {
                 return Err(AckError::TooManyDigits { max_digits });
             }
-            // At most max_digits (≤ 20) digits: saturate rather than wrap.
-            value = value.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+            // Up to 20 digits are allowed when the limit is usize::MAX, and
+            // 20 digits can spell more than u64::MAX: such a text is over
+            // every limit, so it is refused rather than saturated (which
+            // would announce a length the digits never spelled).
+            value = match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            {
+                Some(v) => v,
+                None => {
+                    return Err(AckError::Overflow {
+                        text: buf[..=i].to_vec(),
+                    })
+                }
+            };
         }
         if self.terminated || buf.is_empty() {
             Ok(TextCheck::Incomplete)
@@ -537,6 +557,32 @@ mod tests {
             c.check(b"38931\n2\n"),
             Err(AckError::NotDigit { byte: b'\n', .. })
         ));
+    }
+
+    #[test]
+    fn twenty_digits_over_u64_are_refused_not_saturated() {
+        // Found by the length_text fuzz target's "the digits spell the
+        // length" property: with no limit (the lesson client's check), 20
+        // nines used to saturate to u64::MAX and come out as Complete.
+        let c = LengthText::lesson().with_max_len(usize::MAX);
+        assert!(matches!(
+            c.check(b"99999999999999999999"),
+            Err(AckError::Overflow { .. })
+        ));
+        let ours = LengthText::ours().with_max_len(usize::MAX);
+        assert!(matches!(
+            ours.check(b"18446744073709551616\n"),
+            Err(AckError::Overflow { .. })
+        ));
+        // The largest u64 still spells itself (and is then over the limit
+        // only where usize is smaller).
+        assert_eq!(
+            c.check(b"18446744073709551615").unwrap(),
+            TextCheck::Complete {
+                len: usize::MAX,
+                used: 20
+            }
+        );
     }
 
     #[test]

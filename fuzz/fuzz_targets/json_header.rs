@@ -1,0 +1,281 @@
+//! Lab 05's JSON header (`JsonHeader::check`, the push `Decoder`, the
+//! buffered `MessageReader`, the blocking `read_header` / `read_message`)
+//! on arbitrary bytes cut at arbitrary points.
+//!
+//! Input layout: byte 0 picks the limits, the size key and the length
+//! prefix's byte order; bytes 1..9 are the chaos seed; byte 9 the largest
+//! piece a read may return; the rest is the stream.
+//!
+//! Checked: nothing panics; `Complete` is only claimed when the header and
+//! the whole body are really buffered, and the header parses and announces
+//! that body; the three readers agree message for message and on how the
+//! stream ended; a decoded message re-encoded and decoded again is the
+//! same message; the same bytes taken as messages survive encode → cut →
+//! decode; no single allocation while decoding is larger than the limits
+//! (and the bytes really received) allow.
+#![no_main]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+use sticky_lab::chaos::{cut, ChaosPlan, ChaosReader};
+use sticky_lab::framing::ByteOrder;
+use sticky_lab::json_header::{
+    Check, Decoder, Header, HeaderError, JsonHeader, Message, MessageReader,
+};
+
+/// The fixed 64 KiB read buffers of `ChaosReader` and `MessageReader`: the
+/// only allocations not sized by the input, so the limit check skips
+/// exactly this size.
+const IO_BUF: usize = 64 * 1024;
+
+struct Counting;
+static WATCH: AtomicBool = AtomicBool::new(false);
+static LARGEST: AtomicUsize = AtomicUsize::new(0);
+
+fn note(size: usize) {
+    if WATCH.load(Ordering::Relaxed) && size != IO_BUF {
+        LARGEST.fetch_max(size, Ordering::Relaxed);
+    }
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Runs `f` and returns the largest single allocation it made.
+fn largest_alloc<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    LARGEST.store(0, Ordering::Relaxed);
+    WATCH.store(true, Ordering::Relaxed);
+    let out = f();
+    WATCH.store(false, Ordering::Relaxed);
+    (out, LARGEST.load(Ordering::Relaxed))
+}
+
+/// How a reader's run of messages ended.
+#[derive(Debug, PartialEq)]
+enum End {
+    /// A clean close between messages.
+    Clean,
+    /// Bytes left over that do not make a whole message (or a bad one).
+    Error,
+}
+
+fn chaos(bytes: &[u8], seed: u64, max_chunk: usize) -> ChaosReader<Cursor<Vec<u8>>> {
+    ChaosReader::new(Cursor::new(bytes.to_vec()), ChaosPlan::new(seed, max_chunk))
+}
+
+/// All messages through the push `Decoder`, the bytes pushed in chaos cuts.
+fn by_decoder(
+    codec: JsonHeader,
+    bytes: &[u8],
+    seed: u64,
+    max_chunk: usize,
+    allowed: usize,
+) -> (Vec<Message>, End) {
+    let pieces = cut(bytes, &mut ChaosPlan::new(seed, max_chunk));
+    let mut d = Decoder::new(codec);
+    let mut msgs = Vec::new();
+    for p in &pieces {
+        let ((), largest) = largest_alloc(|| d.push(p));
+        assert!(largest <= allowed, "push: {largest} > {allowed}");
+        loop {
+            let (got, largest) = largest_alloc(|| d.next_message());
+            assert!(largest <= allowed, "decoder: {largest} > {allowed}");
+            match got {
+                Ok(Some(m)) => msgs.push(m),
+                Ok(None) => break,
+                Err(_) => return (msgs, End::Error),
+            }
+        }
+    }
+    if d.pending() == 0 {
+        (msgs, End::Clean)
+    } else {
+        assert!(
+            d.needed().map_or(true, |n| n > 0),
+            "a whole message was left in the decoder"
+        );
+        (msgs, End::Error)
+    }
+}
+
+/// All messages through `MessageReader` over a chaos-cut stream.
+fn by_message_reader(
+    codec: JsonHeader,
+    bytes: &[u8],
+    seed: u64,
+    max_chunk: usize,
+    allowed: usize,
+) -> (Vec<Message>, End) {
+    let mut mr = MessageReader::new(chaos(bytes, seed, max_chunk), codec);
+    let mut msgs = Vec::new();
+    loop {
+        let (got, largest) = largest_alloc(|| mr.next_message());
+        assert!(largest <= allowed, "MessageReader: {largest} > {allowed}");
+        match got {
+            Ok(Some(m)) => msgs.push(m),
+            Ok(None) => return (msgs, End::Clean),
+            Err(HeaderError::Io(e)) => panic!("no I/O error can come from a Cursor: {e}"),
+            Err(_) => return (msgs, End::Error),
+        }
+    }
+}
+
+/// All messages through the blocking `read_message` over a chaos-cut stream.
+fn by_read_message(
+    codec: JsonHeader,
+    bytes: &[u8],
+    seed: u64,
+    max_chunk: usize,
+    allowed: usize,
+) -> (Vec<Message>, End) {
+    let mut r = chaos(bytes, seed, max_chunk);
+    let mut msgs = Vec::new();
+    loop {
+        let (got, largest) = largest_alloc(|| codec.read_message(&mut r));
+        assert!(largest <= allowed, "read_message: {largest} > {allowed}");
+        match got {
+            Ok(m) => msgs.push(m),
+            Err(HeaderError::Closed) => return (msgs, End::Clean),
+            Err(HeaderError::Io(e)) => panic!("no I/O error can come from a Cursor: {e}"),
+            Err(_) => return (msgs, End::Error),
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 10 {
+        return;
+    }
+    let mode = data[0];
+    let seed = u64::from_le_bytes(data[1..9].try_into().unwrap());
+    let max_chunk = usize::from(data[9]) + 1;
+    let rest = &data[10..];
+
+    let max_header = [0, 2, 16, 64, 256, 1024][usize::from(mode & 7) % 6];
+    let max_body = [0u64, 1, 100, 4096][usize::from(mode >> 3) & 3];
+    let mut codec = JsonHeader::lesson().with_limits(max_header, max_body);
+    if mode & 0x20 != 0 {
+        codec = codec.with_size_key("filesize");
+    }
+    if mode & 0x40 != 0 {
+        codec.prefix = codec.prefix.with_order(ByteOrder::Big);
+    }
+    // Buffers that grow with the bytes really received, the body (at most
+    // max_body), and what parsing makes of a header of at most max_header
+    // bytes: `[0,0,…]` is a 32-byte `Value` per 2 bytes of JSON, in a Vec
+    // that may have doubled, so up to 32× the header limit.
+    let allowed = 2 * data.len() + max_body as usize + 32 * max_header + 1024;
+
+    // 1. check: Complete means the whole message is really buffered.
+    match codec.check(rest) {
+        Ok(Check::Complete {
+            header_len,
+            body_len,
+        }) => {
+            assert!(header_len <= max_header);
+            assert!(body_len as u64 <= max_body);
+            assert!(rest.len() >= 4 + header_len + body_len);
+            let h = codec.parse(&rest[4..4 + header_len]).unwrap();
+            assert_eq!(codec.body_len(&h).unwrap(), body_len as u64);
+        }
+        Ok(Check::Incomplete { needed }) => assert!(needed > 0),
+        Err(_) => {}
+    }
+
+    // 2. The three readers agree, message for message, and on the end.
+    let (msgs, end) = by_decoder(codec, rest, seed, max_chunk, allowed);
+    let (msgs2, end2) = by_message_reader(codec, rest, seed, max_chunk, allowed);
+    let (msgs3, end3) = by_read_message(codec, rest, seed.rotate_left(7), max_chunk, allowed);
+    assert_eq!(msgs, msgs2);
+    assert_eq!(msgs, msgs3);
+    assert_eq!(end, end2);
+    assert_eq!(end, end3);
+
+    // 3. Each message is consistent, and re-encoding it gives it back.
+    let mut wire = Vec::new();
+    for m in &msgs {
+        assert!(m.body.len() as u64 <= max_body);
+        assert_eq!(codec.body_len(&m.header).unwrap(), m.body.len() as u64);
+        let again = codec.encode(&m.header, &m.body).unwrap_or_else(|e| {
+            // A header can shrink when re-serialized (whitespace, escapes,
+            // duplicate keys) but also grow (`1e5` → `100000.0`).
+            assert!(matches!(e, HeaderError::HeaderTooLarge { .. }), "{e}");
+            Vec::new()
+        });
+        if again.is_empty() {
+            continue;
+        }
+        assert!(matches!(codec.check(&again), Ok(Check::Complete { .. })));
+        wire.extend_from_slice(&again);
+    }
+    let (back, end) = by_message_reader(codec, &wire, seed, max_chunk, usize::MAX);
+    assert_eq!(end, End::Clean);
+    let kept: Vec<&Message> = msgs
+        .iter()
+        .filter(|m| codec.encode(&m.header, &m.body).is_ok())
+        .collect();
+    assert_eq!(back.iter().collect::<Vec<_>>(), kept);
+
+    // 4. The same bytes as messages (a name and a body, lengths from the
+    //    bytes themselves): encode → cut → decode is the identity.
+    let mut sent = Vec::new();
+    let mut left = rest;
+    while let Some((&n, tail)) = left.split_first() {
+        let n = usize::from(n).min(tail.len());
+        let (name, tail) = tail.split_at(n / 2);
+        let (body, tail) = tail.split_at((n - n / 2).min(max_body as usize));
+        let mut h = Header::new();
+        h.insert(
+            "filename".into(),
+            Value::from(String::from_utf8_lossy(name)),
+        );
+        h.insert(
+            "md5".into(),
+            Value::from(sticky_lab::json_header::md5_hex(body)),
+        );
+        left = tail;
+        let Ok(bytes) = codec.encode(&h, body) else {
+            continue;
+        };
+        h.insert(codec.size_key.into(), Value::from(body.len() as u64));
+        sent.push((
+            Message {
+                header: h,
+                body: body.to_vec(),
+            },
+            bytes,
+        ));
+    }
+    let wire: Vec<u8> = sent.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+    let want: Vec<Message> = sent.into_iter().map(|(m, _)| m).collect();
+    for (got, end) in [
+        by_decoder(codec, &wire, seed, max_chunk, usize::MAX),
+        by_message_reader(codec, &wire, seed, max_chunk, usize::MAX),
+        by_read_message(codec, &wire, seed, max_chunk, usize::MAX),
+    ] {
+        assert_eq!(end, End::Clean);
+        assert_eq!(got, want);
+    }
+});
