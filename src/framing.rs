@@ -337,41 +337,8 @@ impl<R: Read> FrameReader<R> {
     /// The next whole frame's body, or `Ok(None)` when the peer closed
     /// cleanly between frames.
     pub fn next_frame(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
-        loop {
-            let buffered = &self.buf[self.start..self.end];
-            match self.codec.check(buffered)? {
-                Check::Complete { body_len } => {
-                    let from = self.start + LengthPrefix::LEN;
-                    let body = self.buf[from..from + body_len].to_vec();
-                    self.start = from + body_len;
-                    self.large = body_len >= DIRECT_READ_MIN;
-                    return Ok(Some(body));
-                }
-                Check::Incomplete { needed }
-                    if needed >= DIRECT_READ_MIN && buffered.len() >= LengthPrefix::LEN =>
-                {
-                    return self.read_body_direct(needed).map(Some);
-                }
-                Check::Incomplete { needed } => {
-                    if self.fill(needed)? == 0 {
-                        let left = self.end - self.start;
-                        return if left == 0 {
-                            Ok(None)
-                        } else {
-                            Err(FrameError::Truncated {
-                                what: if left < LengthPrefix::LEN {
-                                    "header"
-                                } else {
-                                    "frame"
-                                },
-                                expected: left + needed,
-                                got: left,
-                            })
-                        };
-                    }
-                }
-            }
-        }
+        let mut body = Vec::new();
+        Ok(self.next_frame_into(&mut body)?.then_some(body))
     }
 
     /// Like [`FrameReader::next_frame`], but the body goes into `body`,
@@ -420,9 +387,12 @@ impl<R: Read> FrameReader<R> {
         }
     }
 
-    /// [`FrameReader::read_body_direct`] into a reused buffer. Its length is
-    /// only changed where it must be, so frames of one size are never
-    /// zero-filled again; it grows in steps of at most 1 MiB as bytes arrive.
+    /// A large body whose header is already checked: the rest of it is read
+    /// straight into `body`, asking for everything still missing, instead of
+    /// through `buf` and a copy (this is what keeps a 1 MiB frame close to a
+    /// raw pump). `body`'s length only changes where it must, so frames of one
+    /// size are never zero-filled again, and it grows in steps of at most
+    /// 1 MiB as bytes arrive: a lying header cannot make it reserve more.
     fn read_body_direct_into(
         &mut self,
         needed: usize,
@@ -470,43 +440,6 @@ impl<R: Read> FrameReader<R> {
             pos += n;
         }
         Ok(())
-    }
-
-    /// A large body whose header is already checked: read the rest of it
-    /// straight into the body's own buffer, instead of through `buf` and a
-    /// copy (this is what keeps a 1 MiB frame close to a raw pump's speed).
-    /// Memory is reserved only as bytes arrive beyond the first MiB, so a
-    /// header that lies about a large body costs little until the body comes.
-    fn read_body_direct(&mut self, needed: usize) -> Result<Vec<u8>, FrameError> {
-        let from = self.start + LengthPrefix::LEN;
-        let have = self.end - from;
-        let mut body = Vec::with_capacity((have + needed).min(have + (1 << 20)));
-        body.extend_from_slice(&self.buf[from..self.end]);
-        let mut head = [0u8; 4];
-        head.copy_from_slice(&self.buf[self.start..from]);
-        self.start = 0;
-        self.end = 0;
-        self.reads += 1;
-        let got = match (&mut self.inner).take(needed as u64).read_to_end(&mut body) {
-            Ok(n) => n,
-            Err(e) => {
-                // Keep what arrived, so the frame can still be finished later.
-                self.buf.clear();
-                self.buf.extend_from_slice(&head);
-                self.buf.extend_from_slice(&body);
-                self.end = self.buf.len();
-                return Err(e.into());
-            }
-        };
-        self.large = true;
-        if got < needed {
-            return Err(FrameError::Truncated {
-                what: "frame",
-                expected: LengthPrefix::LEN + have + needed,
-                got: LengthPrefix::LEN + have + got,
-            });
-        }
-        Ok(body)
     }
 
     /// How many read calls were made on the inner reader.
