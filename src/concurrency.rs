@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -152,32 +152,11 @@ where
     H: Fn(TcpStream, SocketAddr) -> Result<(), E>,
     E: std::fmt::Display,
 {
-    loop {
-        let (stream, peer) = match listener.accept() {
-            Ok(c) => c,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                eprintln!("server: accept failed: {e}");
-                thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-        };
-        if stop.load(Ordering::SeqCst) {
-            return Ok(());
-        }
-        if let Some(t) = opts.idle_timeout {
-            let _ = stream.set_read_timeout(Some(t));
-        }
-        if opts.log {
-            eprintln!("[{peer}] connected");
-        }
+    while let Some((stream, peer)) = server::accept_next(&listener, &opts, &stop) {
         // Everyone else waits in the listen backlog while this runs.
-        match handler(stream, peer) {
-            Ok(()) if opts.log => eprintln!("[{peer}] closed"),
-            Ok(()) => {}
-            Err(e) => eprintln!("[{peer}] error: {e}"),
-        }
+        server::handle_one(&handler, stream, peer, opts.log);
     }
+    Ok(())
 }
 
 /// Serves the upper-case echo on `listener` in `mode`, forever.

@@ -120,7 +120,34 @@ where
     let handler = Arc::new(handler);
     let slots = Slots::new(opts.max_conns);
     loop {
+        // At the cap this blocks, so new clients wait in the listen backlog.
         let slot = slots.acquire();
+        let Some((stream, peer)) = accept_next(&listener, &opts, &stop) else {
+            return Ok(());
+        };
+        let handler = handler.clone();
+        let log = opts.log;
+        let spawned = thread::Builder::new()
+            .name(format!("conn-{peer}"))
+            .spawn(move || {
+                let _slot = slot;
+                handle_one(&*handler, stream, peer, log);
+            });
+        if let Err(e) = spawned {
+            eprintln!("server: could not start a thread for {peer}: {e}");
+        }
+    }
+}
+
+/// Waits for the next client, like the lessons' `conn, addr = server.accept()`:
+/// a failed accept is reported and retried, the new connection gets the idle
+/// timeout, and `None` means `stop` was set (checked after each accept).
+pub fn accept_next(
+    listener: &TcpListener,
+    opts: &ServeOptions,
+    stop: &AtomicBool,
+) -> Option<(TcpStream, SocketAddr)> {
+    loop {
         let (stream, peer) = match listener.accept() {
             Ok(c) => c,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -131,29 +158,29 @@ where
             }
         };
         if stop.load(Ordering::SeqCst) {
-            return Ok(());
+            return None;
         }
         if let Some(t) = opts.idle_timeout {
             let _ = stream.set_read_timeout(Some(t));
         }
-        let handler = handler.clone();
-        let log = opts.log;
-        let spawned = thread::Builder::new()
-            .name(format!("conn-{peer}"))
-            .spawn(move || {
-                let _slot = slot;
-                if log {
-                    eprintln!("[{peer}] connected");
-                }
-                match handler(stream, peer) {
-                    Ok(()) if log => eprintln!("[{peer}] closed"),
-                    Ok(()) => {}
-                    Err(e) => eprintln!("[{peer}] error: {e}"),
-                }
-            });
-        if let Err(e) = spawned {
-            eprintln!("server: could not start a thread for {peer}: {e}");
-        }
+        return Some((stream, peer));
+    }
+}
+
+/// Runs one connection's handler and says in one line how it ended: its
+/// error ends this connection only.
+pub fn handle_one<H, E>(handler: &H, stream: TcpStream, peer: SocketAddr, log: bool)
+where
+    H: Fn(TcpStream, SocketAddr) -> Result<(), E> + ?Sized,
+    E: Display,
+{
+    if log {
+        eprintln!("[{peer}] connected");
+    }
+    match handler(stream, peer) {
+        Ok(()) if log => eprintln!("[{peer}] closed"),
+        Ok(()) => {}
+        Err(e) => eprintln!("[{peer}] error: {e}"),
     }
 }
 
