@@ -15,9 +15,7 @@
 //! (and the bytes really received) allow.
 #![no_main]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Cursor;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -27,50 +25,9 @@ use sticky_lab::json_header::{
     Check, Decoder, Header, HeaderError, JsonHeader, Message, MessageReader,
 };
 
-/// The fixed 64 KiB read buffers of `ChaosReader` and `MessageReader`: the
-/// only allocations not sized by the input, so the limit check skips
-/// exactly this size.
-const IO_BUF: usize = 64 * 1024;
-
-struct Counting;
-static WATCH: AtomicBool = AtomicBool::new(false);
-static LARGEST: AtomicUsize = AtomicUsize::new(0);
-
-fn note(size: usize) {
-    if WATCH.load(Ordering::Relaxed) && size != IO_BUF {
-        LARGEST.fetch_max(size, Ordering::Relaxed);
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Runs `f` and returns the largest single allocation it made.
-fn largest_alloc<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    LARGEST.store(0, Ordering::Relaxed);
-    WATCH.store(true, Ordering::Relaxed);
-    let out = f();
-    WATCH.store(false, Ordering::Relaxed);
-    (out, LARGEST.load(Ordering::Relaxed))
-}
+#[path = "alloc_watch.rs"]
+mod alloc_watch;
+use alloc_watch::largest_alloc;
 
 /// How a reader's run of messages ended.
 #[derive(Debug, PartialEq)]

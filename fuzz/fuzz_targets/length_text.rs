@@ -13,9 +13,7 @@
 //! no single allocation while decoding is larger than the limits allow.
 #![no_main]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufReader, Cursor, Read};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use libfuzzer_sys::fuzz_target;
 use sticky_lab::chaos::{ChaosPlan, ChaosReader};
@@ -25,49 +23,9 @@ use sticky_lab::length_ack::{
     LESSON_RECV,
 };
 
-/// The chaos reader's fixed 64 KiB read buffer: the one allocation that is
-/// not sized by the input, so the limit check skips exactly this size.
-const IO_BUF: usize = 64 * 1024;
-
-struct Counting;
-static WATCH: AtomicBool = AtomicBool::new(false);
-static LARGEST: AtomicUsize = AtomicUsize::new(0);
-
-fn note(size: usize) {
-    if WATCH.load(Ordering::Relaxed) && size != IO_BUF {
-        LARGEST.fetch_max(size, Ordering::Relaxed);
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Runs `f` and returns the largest single allocation it made.
-fn largest_alloc<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    LARGEST.store(0, Ordering::Relaxed);
-    WATCH.store(true, Ordering::Relaxed);
-    let out = f();
-    WATCH.store(false, Ordering::Relaxed);
-    (out, LARGEST.load(Ordering::Relaxed))
-}
+#[path = "alloc_watch.rs"]
+mod alloc_watch;
+use alloc_watch::{largest_alloc, IO_BUF};
 
 /// A chaos-cut stream behind a small `BufReader` (the servers use a
 /// `BufReader` over the socket; a small one makes its refills visible).
