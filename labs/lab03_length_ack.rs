@@ -149,12 +149,10 @@ fn server(args: &CommandServerArgs, compat: Compat, max_frame: usize) -> ExitCod
 }
 
 fn client(args: &ClientArgs, compat: Compat, max_frame: usize) -> ExitCode {
-    let addr = args.addr_or(cli::ports::LAB03);
-    let stream = match sock::connect(addr) {
+    let stream = match args.connect(cli::ports::LAB03) {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot connect to {addr}: {e}")),
+        Err(e) => return fail(e),
     };
-    let _ = stream.set_nodelay(true);
     let mut w = match stream.try_clone() {
         Ok(w) => w,
         Err(e) => return fail(format!("socket: {e}")),

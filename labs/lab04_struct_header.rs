@@ -164,12 +164,10 @@ fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> Exit
 }
 
 fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
-    let addr = args.addr_or(cli::ports::LAB04);
-    let stream = match sock::connect(addr) {
+    let stream = match args.connect(cli::ports::LAB04) {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot connect to {addr}: {e}")),
+        Err(e) => return fail(e),
     };
-    let _ = stream.set_nodelay(true);
     let mut w = match stream.try_clone() {
         Ok(w) => w,
         Err(e) => return fail(format!("socket: {e}")),

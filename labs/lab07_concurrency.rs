@@ -139,13 +139,9 @@ fn main() -> ExitCode {
 
 fn client(args: &ClientArgs, wire: Wire) -> ExitCode {
     let addr = args.addr_or(ports::LAB07);
-    let stream = match sticky_lab::sock::connect_with(
-        addr,
-        &sticky_lab::sock::SockOpts::nodelay(true),
-        Some(Duration::from_secs(10)),
-    ) {
+    let stream = match args.connect(ports::LAB07) {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot connect to {addr}: {e}")),
+        Err(e) => return fail(e),
     };
     let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
     while let Some(line) = prompt.next_command() {

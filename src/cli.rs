@@ -457,6 +457,18 @@ impl ClientArgs {
         self.addr
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
     }
+
+    /// Connects to the server with Nagle off (each command leaves at once,
+    /// lab 02) and a 10 s connect timeout; the error names the address.
+    pub fn connect(&self, default_port: u16) -> Result<std::net::TcpStream, String> {
+        let addr = self.addr_or(default_port);
+        crate::sock::connect_with(
+            addr,
+            &crate::sock::SockOpts::nodelay(true),
+            Some(std::time::Duration::from_secs(10)),
+        )
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))
+    }
 }
 
 /// Prints the line every server starts with, on stderr:
