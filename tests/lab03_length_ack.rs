@@ -262,11 +262,7 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
         ("random garbage", garbage, "non-digit byte 0x"),
     ];
     for (name, bytes, want) in &cases {
-        let mut s = TcpStream::connect(srv.addr).unwrap();
-        let peer = s.local_addr().unwrap();
-        s.write_all(bytes).unwrap();
-        s.shutdown(Shutdown::Write).unwrap();
-        let line = srv.error_line_for(peer, Duration::from_secs(10));
+        let line = srv.refusal_for(bytes);
         assert!(line.contains(want), "{name}: {line}");
         well_behaved(srv.addr);
     }

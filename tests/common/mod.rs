@@ -63,6 +63,16 @@ pub struct Running {
 }
 
 impl Running {
+    /// Sends `bytes` as one whole connection (then closes its write side)
+    /// and returns the server's `[peer] error: …` line about it.
+    pub fn refusal_for(&self, bytes: &[u8]) -> String {
+        let mut s = std::net::TcpStream::connect(self.addr).expect("connect");
+        let peer = s.local_addr().expect("local addr");
+        s.write_all(bytes).expect("write");
+        s.shutdown(std::net::Shutdown::Write).expect("shutdown");
+        self.error_line_for(peer, Duration::from_secs(10))
+    }
+
     /// Waits up to `limit` for the server's `[peer] error: …` line, failing
     /// the test if the server panicked on the way.
     pub fn error_line_for(&self, peer: SocketAddr, limit: Duration) -> String {
