@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{cmd, run_with_timeout, spawn_server, text};
-use sticky_lab::concurrency::{peak_rss_kib, rss_kib, run_load, LoadConfig};
+use sticky_lab::concurrency::{rss_kib, run_load, LoadConfig};
 use sticky_lab::framing::LengthPrefix;
 use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
 
@@ -44,14 +44,7 @@ fn many_clients_with_chaos_lose_merge_and_corrupt_nothing_and_memory_stays_bound
     // message would grow; a bounded one stays where it was.
     let second = run_load(&LoadConfig { seed: 8, ..cfg });
     assert!(second.perfect());
-    if let (Some(a), Some(b), Some(peak)) = (after_first, rss_kib(pid), peak_rss_kib(pid)) {
-        eprintln!("server RSS: {a} KiB after round 1, {b} KiB after round 2, peak {peak} KiB");
-        assert!(b < a + 8 * 1024, "RSS grew from {a} to {b} KiB");
-        assert!(
-            peak < 64 * 1024,
-            "peak RSS {peak} KiB for 32 small-message clients"
-        );
-    }
+    common::assert_memory_bounded(pid, after_first, "32 small-message clients");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{cmd, run_with_timeout, spawn_server, text};
-use sticky_lab::concurrency::{peak_rss_kib, rss_kib, run_load, LoadConfig, LoadProto};
+use sticky_lab::concurrency::{rss_kib, run_load, LoadConfig, LoadProto};
 use sticky_lab::framing::LengthPrefix;
 use sticky_lab::json_header::JsonHeader;
 use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
@@ -73,16 +73,11 @@ fn many_clients_with_chaos(proto: LoadProto) {
         "{:?}",
         second.clients.iter().find(|c| !c.perfect())
     );
-    if let (Some(a), Some(b), Some(peak)) = (after_first, rss_kib(pid), peak_rss_kib(pid)) {
-        eprintln!(
-            "{proto:?} server RSS: {a} KiB after round 1, {b} KiB after round 2, peak {peak} KiB"
-        );
-        assert!(b < a + 8 * 1024, "RSS grew from {a} to {b} KiB");
-        assert!(
-            peak < 64 * 1024,
-            "peak RSS {peak} KiB for 16 small-message clients"
-        );
-    }
+    common::assert_memory_bounded(
+        pid,
+        after_first,
+        &format!("{proto:?}, 16 small-message clients"),
+    );
 }
 
 #[test]

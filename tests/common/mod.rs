@@ -55,6 +55,21 @@ pub fn python_script(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// After a second, identical round of load: the server `pid` must not have
+/// grown by more than 8 MiB since `after_first` (a leak per connection or per
+/// message would), and its peak must stay under 64 MiB. Skipped where /proc
+/// has no figures.
+pub fn assert_memory_bounded(pid: u32, after_first: Option<u64>, what: &str) {
+    use sticky_lab::concurrency::{peak_rss_kib, rss_kib};
+    if let (Some(a), Some(b), Some(peak)) = (after_first, rss_kib(pid), peak_rss_kib(pid)) {
+        eprintln!(
+            "{what}: server RSS {a} KiB after round 1, {b} KiB after round 2, peak {peak} KiB"
+        );
+        assert!(b < a + 8 * 1024, "{what}: RSS grew from {a} to {b} KiB");
+        assert!(peak < 64 * 1024, "{what}: peak RSS {peak} KiB");
+    }
+}
+
 /// A running child process that is killed on drop.
 pub struct Running {
     pub child: Child,
