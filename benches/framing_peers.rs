@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use sticky_lab::bench::{run_cell, size_name, Proto, DEFAULT_SIZES};
+use sticky_lab::tools::bench::{run_cell, size_name, Proto, DEFAULT_SIZES};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 

@@ -12,19 +12,21 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use sticky_lab::cli::{self, ports, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt};
-use sticky_lab::naive::{self, Journal, NaiveClient, NaiveServer, BIG_RECV, LESSON_RECV};
-use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
-use sticky_lab::record::{boundaries, Chunk, Clock};
+use sticky_lab::harness::{self, ports, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt};
+use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::record::{boundaries, Chunk, Clock};
+use sticky_lab::kit::runner::RunnerConfig;
+use sticky_lab::kit::server::{Background, ServeOptions};
+use sticky_lab::kit::sock;
+use sticky_lab::kit::text::{decode_each, preview, shorten, Encoding, StreamDecoder};
+use sticky_lab::lessons::lab01_naive_recv::{
+    self as naive, Journal, NaiveClient, NaiveServer, BIG_RECV, LESSON_RECV,
+};
 use sticky_lab::report::chunks::{self, sizes};
 use sticky_lab::report::ledger::Ledger;
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
-use sticky_lab::runner::RunnerConfig;
-use sticky_lab::server::{Background, ServeOptions};
-use sticky_lab::sock;
-use sticky_lab::text::{decode_each, preview, shorten, Encoding, StreamDecoder};
 
 const LAB: &str = "lab01-naive-recv";
 /// The longest any single wait in the demo may take before it gives up.
@@ -112,31 +114,31 @@ fn main() -> ExitCode {
 fn server(args: &CommandServerArgs) -> ExitCode {
     let listener = match args.bind(ports::LAB01) {
         Ok(l) => l,
-        Err(e) => return cli::fail(e),
+        Err(e) => return harness::fail(e),
     };
     let addr = match listener.local_addr() {
         Ok(a) => a,
-        Err(e) => return cli::fail(format!("cannot read the listening address: {e}")),
+        Err(e) => return harness::fail(format!("cannot read the listening address: {e}")),
     };
-    cli::announce(LAB, addr);
+    harness::announce(LAB, addr);
     let mut naive = NaiveServer::new(args.runner());
     naive.log = true;
-    match sticky_lab::server::serve(listener, args.serve_options(), move |c, p| {
+    match sticky_lab::kit::server::serve(listener, args.serve_options(), move |c, p| {
         naive.handle(c, p)
     }) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => cli::fail(format!("server on {addr}: {e}")),
+        Err(e) => harness::fail(format!("server on {addr}: {e}")),
     }
 }
 
 fn client(opts: &ClientOpts) -> ExitCode {
     if opts.bufsize == 0 {
-        return cli::fail("--bufsize must be at least 1");
+        return harness::fail("--bufsize must be at least 1");
     }
     let addr = opts.args.addr_or(ports::LAB01);
     let mut c = match NaiveClient::connect(addr, opts.bufsize, Clock::start()) {
         Ok(c) => c,
-        Err(e) => return cli::fail(format!("cannot connect to {addr}: {e}")),
+        Err(e) => return harness::fail(format!("cannot connect to {addr}: {e}")),
     };
     let mut prompt = Prompt::new(opts.args.cmds.clone(), ">>> ");
     let mut out = io::stdout();
@@ -144,7 +146,7 @@ fn client(opts: &ClientOpts) -> ExitCode {
         // The lesson's loop: send, then ONE recv, printed as the whole reply.
         let reply = match c.ask(&cmd) {
             Ok(r) => r,
-            Err(e) if sticky_lab::sock::is_timeout(&e) => {
+            Err(e) if sticky_lab::kit::sock::is_timeout(&e) => {
                 // A command with no output sends nothing, and the naive
                 // protocol has no way to say "empty": recv() just waits.
                 eprintln!(
@@ -154,10 +156,10 @@ fn client(opts: &ClientOpts) -> ExitCode {
                 );
                 continue;
             }
-            Err(e) => return cli::fail(format!("talking to {addr}: {e}")),
+            Err(e) => return harness::fail(format!("talking to {addr}: {e}")),
         };
         if reply.is_empty() {
-            return cli::fail(format!("{addr} closed the connection"));
+            return harness::fail(format!("{addr} closed the connection"));
         }
         if opts.show_chunks {
             // Numbered over the whole session: recv #3 is the third recv() call.
@@ -207,7 +209,7 @@ fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
     let mut demo = Demo::new(LAB, "the naive recv(1024) bug (seed 002 §1.1)", opts, color);
     let lab = match start_server(RunnerConfig::default(), Clock::start()) {
         Ok(l) => l,
-        Err(e) => return cli::fail(format!("cannot start the demo server: {e}")),
+        Err(e) => return harness::fail(format!("cannot start the demo server: {e}")),
     };
     demo.say(&format!(
         "A server on {} (this process, real loopback sockets) runs built-in commands\n\

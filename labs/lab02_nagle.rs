@@ -4,7 +4,7 @@
 //! Stage 1 counts the segments the kernel really sent for 100 small writes,
 //! Nagle on and off. Stage 2 times the write-write-read pattern that stalls
 //! on delayed ACK, and the one-write fix. Stage 3 shows a merge Nagle did
-//! not cause: a slow reader. The mechanisms live in `sticky_lab::nagle`.
+//! not cause: a slow reader. The mechanisms live in `sticky_lab::lessons::lab02_nagle`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,16 +13,16 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
-use sticky_lab::cli::{self, announce, fail, parse_addr, write_atomic, Demo, DemoOpts};
-use sticky_lab::nagle::{
-    self, autocorking, fmt_ms, sizes_summary, BurstConfig, BurstRun, LocalServer, MessageWrites,
-    Served, ServerConfig, StallConfig, StallRun,
+use sticky_lab::harness::{self, announce, fail, parse_addr, write_atomic, Demo, DemoOpts};
+use sticky_lab::kit::record::{Chunk, Clock};
+use sticky_lab::kit::server::{serve, ServeOptions};
+use sticky_lab::lessons::lab02_nagle::{
+    self as nagle, autocorking, fmt_ms, sizes_summary, BurstConfig, BurstRun, LocalServer,
+    MessageWrites, Served, ServerConfig, StallConfig, StallRun,
 };
-use sticky_lab::record::{Chunk, Clock};
 use sticky_lab::report::svg::{self, Lane, Panel, TimeLane};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
-use sticky_lab::server::{serve, ServeOptions};
 
 const LAB: &str = "lab02-nagle";
 
@@ -107,7 +107,7 @@ Watch the segments yourself while the demo runs (another terminal, as root):
   ip netns exec sticky-a lab02-nagle server --addr 10.77.2.1:9502")]
     Server {
         /// Address to listen on.
-        #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], cli::ports::LAB02)))]
+        #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
         addr: SocketAddr,
         /// TCP_NODELAY on the server's replies.
         #[arg(long, value_enum, default_value_t = Switch::Off)]
@@ -131,7 +131,7 @@ Watch the segments yourself while the demo runs (another terminal, as root):
   lab02-nagle client --json --writes 20 --size 10000    # machine-readable")]
     Client {
         /// Server address.
-        #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], cli::ports::LAB02)))]
+        #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
         addr: SocketAddr,
         /// TCP_NODELAY: `on` switches Nagle's algorithm off.
         #[arg(long, value_enum, default_value_t = Switch::Off)]
@@ -743,7 +743,7 @@ fn run_server(
     if bufsize == 0 {
         return fail("--bufsize must be at least 1");
     }
-    let listener = match sticky_lab::sock::listen(addr) {
+    let listener = match sticky_lab::kit::sock::listen(addr) {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
     };

@@ -14,21 +14,24 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use sticky_lab::cli::{
+use sticky_lab::framing::{FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
+use sticky_lab::harness::Compat;
+use sticky_lab::harness::{
     self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt,
 };
-use sticky_lab::framing::{self, Compat, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
-use sticky_lab::length_ack::{self, lesson_ask, AckError, AckServer, LengthText};
-use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
-use sticky_lab::record::{boundaries, Chunk, Clock, Tape};
+use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::record::{boundaries, Chunk, Clock, Tape};
+use sticky_lab::kit::runner::{self, RunnerConfig};
+use sticky_lab::kit::server::{Background, ServeOptions};
+use sticky_lab::kit::sock;
+use sticky_lab::kit::text::preview;
+use sticky_lab::lessons::lab03_length_ack::{
+    self as length_ack, lesson_ask, AckError, AckServer, LengthText,
+};
 use sticky_lab::report::chunks;
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
-use sticky_lab::runner::{self, RunnerConfig};
-use sticky_lab::server::{Background, ServeOptions};
-use sticky_lab::sock;
-use sticky_lab::text::preview;
 
 const LAB: &str = "lab03-length-ack";
 
@@ -52,7 +55,7 @@ enum Command {
     #[command(after_help = "Examples:
   lab03-length-ack demo
   lab03-length-ack demo --seed 3 --rtt-ms 100
-  lab03-length-ack demo --color never --svg docs/labs/img/03-length-ack.svg
+  lab03-length-ack demo --color never --svg docs/labs/img/lab03-length-ack.svg
   lab03-length-ack demo --json > report.json")]
     Demo {
         #[command(flatten)]
@@ -126,7 +129,7 @@ fn main() -> ExitCode {
 }
 
 fn server(args: &CommandServerArgs, compat: Compat, max_frame: usize) -> ExitCode {
-    let listener = match args.bind(cli::ports::LAB03) {
+    let listener = match args.bind(harness::ports::LAB03) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -142,14 +145,14 @@ fn server(args: &CommandServerArgs, compat: Compat, max_frame: usize) -> ExitCod
         runner: args.runner(),
         idle: opts.idle_timeout,
     };
-    match sticky_lab::server::serve(listener, opts, move |s, _| srv.serve_tcp(s)) {
+    match sticky_lab::kit::server::serve(listener, opts, move |s, _| srv.serve_tcp(s)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("server on {addr}: {e}")),
     }
 }
 
 fn client(args: &ClientArgs, compat: Compat, max_frame: usize) -> ExitCode {
-    let stream = match args.connect(cli::ports::LAB03) {
+    let stream = match args.connect(harness::ports::LAB03) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -548,7 +551,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         .serve_tcp(s)
     })?;
     let (hdr_srv, _e2) = background(|s| {
-        framing::serve_commands(
+        sticky_lab::lessons::lab04_struct_header::serve_commands(
             s,
             LengthPrefix::lesson(),
             Compat::Ours,
@@ -586,7 +589,12 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
     let mut t04 = Vec::new();
     for _ in 0..rounds {
         let t0 = Instant::now();
-        let got = framing::ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
+        let got = sticky_lab::lessons::lab04_struct_header::ask(
+            &mut frames,
+            &mut w,
+            Compat::Ours,
+            cmd.as_bytes(),
+        )?;
         t04.push(t0.elapsed());
         intact &= got == want;
     }

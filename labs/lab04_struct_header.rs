@@ -15,21 +15,22 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use sticky_lab::cli::{
+use sticky_lab::framing::{
+    self, ByteOrder, FrameError, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME,
+};
+use sticky_lab::harness::Compat;
+use sticky_lab::harness::{
     self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt,
 };
-use sticky_lab::framing::{
-    self, lesson_struct_ask, ByteOrder, Compat, FrameError, FrameReader, LengthPrefix,
-    DEFAULT_MAX_FRAME,
-};
-use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::runner::{self, RunnerConfig};
+use sticky_lab::kit::server::{Background, ServeOptions};
+use sticky_lab::kit::sock;
+use sticky_lab::kit::text::preview;
+use sticky_lab::lessons::lab04_struct_header::{self as lesson, lesson_struct_ask};
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
-use sticky_lab::runner::{self, RunnerConfig};
-use sticky_lab::server::{Background, ServeOptions};
-use sticky_lab::sock;
-use sticky_lab::text::preview;
 
 const LAB: &str = "lab04-struct-header";
 
@@ -77,7 +78,7 @@ enum Command {
     #[command(after_help = "Examples:
   lab04-struct-header demo
   lab04-struct-header demo --seed 3
-  lab04-struct-header demo --color never --svg docs/labs/img/04-struct-header.svg
+  lab04-struct-header demo --color never --svg docs/labs/img/lab04-struct-header.svg
   lab04-struct-header demo --json > report.json")]
     Demo {
         #[command(flatten)]
@@ -139,7 +140,7 @@ fn main() -> ExitCode {
 }
 
 fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
-    let listener = match args.bind(cli::ports::LAB04) {
+    let listener = match args.bind(harness::ports::LAB04) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -150,8 +151,8 @@ fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> Exit
     announce("lab04", addr);
     let opts = args.serve_options();
     let (runner, idle) = (args.runner(), opts.idle_timeout);
-    match sticky_lab::server::serve(listener, opts, move |s, _| {
-        framing::serve_commands(s, codec, compat, &runner, idle).map_err(|e| {
+    match sticky_lab::kit::server::serve(listener, opts, move |s, _| {
+        lesson::serve_commands(s, codec, compat, &runner, idle).map_err(|e| {
             match codec.byte_order_hint(&e) {
                 Some(h) => format!("{e} ({h})"),
                 None => e.to_string(),
@@ -164,7 +165,7 @@ fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> Exit
 }
 
 fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
-    let stream = match args.connect(cli::ports::LAB04) {
+    let stream = match args.connect(harness::ports::LAB04) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -175,7 +176,7 @@ fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
     let mut frames = FrameReader::new(stream, codec);
     let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
     while let Some(cmd) = prompt.next_command() {
-        match framing::ask(&mut frames, &mut w, compat, cmd.as_bytes()) {
+        match lesson::ask(&mut frames, &mut w, compat, cmd.as_bytes()) {
             Ok(data) => print!("{}", args.encoding.decode(&data).0),
             Err(e) => {
                 let hint = codec
@@ -205,7 +206,7 @@ fn background(codec: LengthPrefix, compat: Compat) -> std::io::Result<(Backgroun
             ..ServeOptions::default()
         },
         move |s, _| -> Result<(), String> {
-            if let Err(e) = framing::serve_commands(s, codec, compat, &runner, None) {
+            if let Err(e) = lesson::serve_commands(s, codec, compat, &runner, None) {
                 if let Ok(mut v) = errs.lock() {
                     v.push(e.to_string());
                 }
@@ -272,7 +273,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     let mut all = true;
     let mut rows = Vec::new();
     for cmd in ["help", "ls", "bytes 100000"] {
-        let got = framing::ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
+        let got = lesson::ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
         let want = expected(cmd);
         let ok = got == want;
         all &= ok;
@@ -505,7 +506,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     let s = connect(guarded.addr())?;
     let mut w = s.try_clone()?;
     let mut frames = FrameReader::new(s, codec);
-    let after = framing::ask(&mut frames, &mut w, Compat::Ours, b"ls")?;
+    let after = lesson::ask(&mut frames, &mut w, Compat::Ours, b"ls")?;
     d.show(&format!(
         "  the next client's 'ls' is served: {} B",
         after.len()
@@ -514,7 +515,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     let s = connect(guarded.addr())?;
     let mut w = s.try_clone()?;
     let mut frames = FrameReader::new(s, small);
-    let client_side = framing::ask(&mut frames, &mut w, Compat::Ours, b"bytes 100000");
+    let client_side = lesson::ask(&mut frames, &mut w, Compat::Ours, b"bytes 100000");
     let client_msg = match &client_side {
         Ok(b) => format!("accepted {} B", b.len()),
         Err(e) => e.to_string(),

@@ -16,25 +16,25 @@ use clap::{Parser, Subcommand};
 use colored::Colorize;
 use rand::{RngExt, SeedableRng};
 use serde_json::json;
-use sticky_lab::cli::{
+use sticky_lab::harness::{
     self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt,
 };
-use sticky_lab::json_header::{
+use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
+use sticky_lab::kit::record::RecordingReader;
+use sticky_lab::kit::runner::{self, RunnerConfig};
+use sticky_lab::kit::server::{Background, ServeOptions};
+use sticky_lab::kit::text::preview;
+use sticky_lab::kit::{sock, text};
+use sticky_lab::lessons::lab05_json_header::{
     lesson_recv_header, md5_hex, CommandReply, Header, JsonHeader, DEFAULT_MAX_HEADER,
 };
-use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
-use sticky_lab::record::RecordingReader;
+use sticky_lab::lessons::lab05_transfer::{
+    self as transfer, handle_connection, is_temp_name, Client, Compat, Request, ServerConfig,
+    TransferError, DEFAULT_MAX_FILE,
+};
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::Table;
 use sticky_lab::report::ColorChoice;
-use sticky_lab::runner::{self, RunnerConfig};
-use sticky_lab::server::{Background, ServeOptions};
-use sticky_lab::text::preview;
-use sticky_lab::transfer::{
-    self, handle_connection, is_temp_name, Client, Compat, Request, ServerConfig, TransferError,
-    DEFAULT_MAX_FILE,
-};
-use sticky_lab::{sock, text};
 
 const LAB: &str = "lab05-json-header";
 
@@ -182,7 +182,7 @@ fn server(
             return fail(format!("--push {}: not a file", p.display()));
         }
     }
-    let listener = match args.bind(cli::ports::LAB05) {
+    let listener = match args.bind(harness::ports::LAB05) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -196,8 +196,10 @@ fn server(
         overwrite,
         compat,
         push,
-        codec: JsonHeader::lesson()
-            .with_limits(max_header, sticky_lab::json_header::DEFAULT_MAX_BODY),
+        codec: JsonHeader::lesson().with_limits(
+            max_header,
+            sticky_lab::lessons::lab05_json_header::DEFAULT_MAX_BODY,
+        ),
         max_file,
         log: true,
     };
@@ -212,7 +214,7 @@ fn server(
         },
         compat
     );
-    match sticky_lab::server::serve(listener, args.serve_options(), move |s, peer| {
+    match sticky_lab::kit::server::serve(listener, args.serve_options(), move |s, peer| {
         handle_connection(s, peer, &cfg)
     }) {
         Ok(()) => ExitCode::SUCCESS,
@@ -237,7 +239,7 @@ fn client(
     compat: Compat,
     show_header: bool,
 ) -> ExitCode {
-    let addr = args.addr_or(cli::ports::LAB05);
+    let addr = args.addr_or(harness::ports::LAB05);
     let stream = match sock::connect(addr) {
         Ok(s) => s,
         Err(e) => return fail(format!("cannot connect to {addr}: {e}")),

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use sticky_lab::cli::{self, fail, parse_addr, Demo, DemoOpts, Prompt};
+use sticky_lab::harness::{self, fail, parse_addr, Demo, DemoOpts, Prompt};
+use sticky_lab::kit::text::preview;
+use sticky_lab::lessons::lab06_udp_vs_tcp::{self as udp, ranges, Action, UdpChaos, UdpError};
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
-use sticky_lab::text::preview;
-use sticky_lab::udp::{self, ranges, Action, UdpChaos, UdpError};
 
 const LAB: &str = "lab06-udp-vs-tcp";
 
@@ -126,7 +126,7 @@ fn main() -> ExitCode {
 }
 
 fn default_addr(addr: Option<SocketAddr>) -> SocketAddr {
-    addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], cli::ports::LAB06)))
+    addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB06)))
 }
 
 fn server(addr: Option<SocketAddr>, bufsize: usize, max_threads: usize) -> ExitCode {
@@ -139,7 +139,7 @@ fn server(addr: Option<SocketAddr>, bufsize: usize, max_threads: usize) -> ExitC
     if !bound.ip().is_loopback() {
         eprintln!("note: listening on {bound}, which other machines may reach");
     }
-    cli::announce(LAB, bound);
+    harness::announce(LAB, bound);
     let opts = udp::EchoOptions {
         bufsize: bufsize.clamp(1, 65536),
         max_threads,

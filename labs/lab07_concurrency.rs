@@ -11,16 +11,16 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use sticky_lab::cli::{
+use sticky_lab::framing::LengthPrefix;
+use sticky_lab::harness::{
     self, announce, fail, parse_addr, ports, ClientArgs, Demo, DemoOpts, Prompt,
 };
-use sticky_lab::concurrency::{
+use sticky_lab::kit::server::ServeOptions;
+use sticky_lab::lessons::lab07_concurrency::{
     self as conc, ask, ClientTiming, Compat, EchoServer, LoadConfig, Mode, Scenario, Wire,
 };
-use sticky_lab::framing::LengthPrefix;
 use sticky_lab::report::table::Table;
 use sticky_lab::report::ColorChoice;
-use sticky_lab::server::ServeOptions;
 
 const LAB: &str = "lab07-concurrency";
 
@@ -102,7 +102,7 @@ fn main() -> ExitCode {
         } => {
             cli.color.apply();
             let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], ports::LAB07)));
-            let listener = match sticky_lab::sock::listen(addr) {
+            let listener = match sticky_lab::kit::sock::listen(addr) {
                 Ok(l) => l,
                 Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
             };
@@ -344,7 +344,7 @@ fn demo(opts: &DemoOpts, color: ColorChoice, hold: Duration) -> ExitCode {
 
     if let Some(path) = svg_path {
         let svg = conc::timeline_svg(&format!("{LAB} — waits for the first reply"), &scenarios);
-        match cli::write_atomic(&path, svg.as_bytes()) {
+        match harness::write_atomic(&path, svg.as_bytes()) {
             Ok(()) => d.say(&format!("timeline written to {}", path.display())),
             Err(e) => return fail(format!("could not write {}: {e}", path.display())),
         }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use sticky_lab::cli::{fail, parse_addr};
-use sticky_lab::proxy::{ChaosProxy, Direction, PieceLog, ProxyConfig};
+use sticky_lab::harness::{fail, parse_addr};
+use sticky_lab::kit::proxy::{ChaosProxy, Direction, PieceLog, ProxyConfig};
 use sticky_lab::report::ColorChoice;
 
 #[derive(Parser)]
@@ -79,23 +79,23 @@ enum Command {
         reorder: f64,
     },
     /// Framing speed over loopback: raw pump, 4-byte header, JSON header, length+ack.
-    #[command(after_help = sticky_lab::bench::BENCH_EXAMPLES)]
-    Bench(sticky_lab::bench::BenchArgs),
+    #[command(after_help = sticky_lab::tools::bench::BENCH_EXAMPLES)]
+    Bench(sticky_lab::tools::bench::BenchArgs),
     /// Many framed clients at once against an echo server, every reply checked.
-    #[command(after_help = sticky_lab::concurrency::LOAD_EXAMPLES)]
-    Load(sticky_lab::concurrency::LoadArgs),
+    #[command(after_help = sticky_lab::lessons::lab07_concurrency::LOAD_EXAMPLES)]
+    Load(sticky_lab::lessons::lab07_concurrency::LoadArgs),
     /// Instructor preflight: run every lab's demo and show which lessons reproduce here.
-    #[command(after_help = sticky_lab::bench::preflight::LABS_EXAMPLES)]
-    Labs(sticky_lab::bench::preflight::LabsArgs),
+    #[command(after_help = sticky_lab::tools::bench::preflight::LABS_EXAMPLES)]
+    Labs(sticky_lab::tools::bench::preflight::LabsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli.color.apply();
     match cli.command {
-        Command::Bench(args) => sticky_lab::bench::bench_command(&args),
-        Command::Load(args) => sticky_lab::concurrency::load_command(&args),
-        Command::Labs(args) => sticky_lab::bench::preflight::labs_command(&args, cli.color),
+        Command::Bench(args) => sticky_lab::tools::bench::bench_command(&args),
+        Command::Load(args) => sticky_lab::lessons::lab07_concurrency::load_command(&args),
+        Command::Labs(args) => sticky_lab::tools::bench::preflight::labs_command(&args, cli.color),
         Command::Proxy {
             listen,
             to,
@@ -155,14 +155,14 @@ fn udp_proxy(listen: SocketAddr, to: SocketAddr, seed: u64, p: [f64; 3]) -> Exit
             "--drop, --dup and --reorder must each be in 0..=1 and add up to at most 1 (got {p:?})"
         ));
     }
-    let mut cfg = sticky_lab::udp::UdpProxyConfig::new(to, seed);
-    cfg.chaos = sticky_lab::udp::UdpChaos {
+    let mut cfg = sticky_lab::lessons::lab06_udp_vs_tcp::UdpProxyConfig::new(to, seed);
+    cfg.chaos = sticky_lab::lessons::lab06_udp_vs_tcp::UdpChaos {
         drop: p[0],
         duplicate: p[1],
         reorder: p[2],
     };
     cfg.log = true;
-    match sticky_lab::udp::UdpChaosProxy::start(listen, cfg) {
+    match sticky_lab::lessons::lab06_udp_vs_tcp::UdpChaosProxy::start(listen, cfg) {
         Ok(proxy) => {
             eprintln!(
                 "sticky proxy --udp listening on {} → {to}, seed {seed}, drop {} dup {} reorder {} (Ctrl-C to stop)",

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use common::{cmd, run_with_timeout, spawn_server, text};
-use sticky_lab::runner::{self, RunnerConfig};
+use sticky_lab::kit::runner::{self, RunnerConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab01-naive-recv");
 const LIMIT: Duration = Duration::from_secs(60);
@@ -203,9 +203,9 @@ fn the_server_keeps_serving_after_bad_clients() {
 
     // A client that asks for 40 MB, reads a little and leaves: the server's
     // send fails mid-reply, and it says so in one line.
-    let mut leaver = sticky_lab::sock::connect_with(
+    let mut leaver = sticky_lab::kit::sock::connect_with(
         addr,
-        &sticky_lab::sock::SockOpts {
+        &sticky_lab::kit::sock::SockOpts {
             recv_buffer: Some(4096),
             ..Default::default()
         },

@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::{cmd, python3_available, run_with_timeout, spawn_server, text};
-use sticky_lab::runner::{self, RunnerConfig};
-use sticky_lab::text::Encoding;
+use sticky_lab::kit::runner::{self, RunnerConfig};
+use sticky_lab::kit::text::Encoding;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab01-naive-recv");
 const LIMIT: Duration = Duration::from_secs(60);

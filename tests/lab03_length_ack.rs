@@ -16,11 +16,11 @@ use common::{
 use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use sticky_lab::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
-use sticky_lab::length_ack::{self, AckError, LengthText, TextCheck};
-use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
+use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::runner::{self, RunnerConfig};
+use sticky_lab::lessons::lab03_length_ack::{self as length_ack, AckError, LengthText, TextCheck};
 use sticky_lab::report::ledger::Delivery;
-use sticky_lab::runner::{self, RunnerConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab03-length-ack");
 
@@ -94,7 +94,7 @@ fn ten_thousand_replies_survive_the_chaos_proxy() {
     let mut grand = 0;
     for seed in [11u64, 12, 13, 14] {
         let lens = chaos_sizes(seed, 2_500);
-        let listener = sticky_lab::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = sticky_lab::kit::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let up = listener.local_addr().unwrap();
         let l2 = lens.clone();
         let server = thread::spawn(move || {

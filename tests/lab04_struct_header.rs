@@ -16,11 +16,13 @@ use common::{
 use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use sticky_lab::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
-use sticky_lab::framing::{self, ByteOrder, Compat, FrameError, FrameReader, LengthPrefix};
-use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::framing::{ByteOrder, FrameError, FrameReader, LengthPrefix};
+use sticky_lab::harness::Compat;
+use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
+use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::runner::{self, RunnerConfig};
+use sticky_lab::lessons::lab04_struct_header as lesson;
 use sticky_lab::report::ledger::Delivery;
-use sticky_lab::runner::{self, RunnerConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab04-struct-header");
 
@@ -101,7 +103,7 @@ fn ten_thousand_frames_survive_the_chaos_proxy() {
     for (seed, buffered) in [(21u64, true), (22, false), (23, true), (24, false)] {
         let codec = LengthPrefix::lesson();
         let lens = chaos_sizes(seed, 2_500);
-        let listener = sticky_lab::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = sticky_lab::kit::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let up = listener.local_addr().unwrap();
         let cfg = ProxyConfig {
             delay: Duration::ZERO,
@@ -249,7 +251,7 @@ fn well_behaved(addr: SocketAddr) {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut w = s.try_clone().unwrap();
     let mut frames = FrameReader::new(s, LengthPrefix::lesson());
-    let got = framing::ask(&mut frames, &mut w, Compat::Ours, b"echo still here").unwrap();
+    let got = lesson::ask(&mut frames, &mut w, Compat::Ours, b"echo still here").unwrap();
     assert_eq!(got, b"still here\n");
 }
 

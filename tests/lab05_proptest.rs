@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use proptest::prelude::*;
 use serde_json::Value;
-use sticky_lab::json_header::{Decoder, Header, JsonHeader};
+use sticky_lab::lessons::lab05_json_header::{Decoder, Header, JsonHeader};
 
 fn chunked(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
@@ -100,9 +100,9 @@ proptest! {
         prop_assert_eq!(d.pending(), 0);
         prop_assert_eq!(got, expected.clone());
         // and the read-exact path agrees
-        let mut r = sticky_lab::chaos::ChaosReader::new(
+        let mut r = sticky_lab::kit::chaos::ChaosReader::new(
             Cursor::new(wire),
-            sticky_lab::chaos::ChaosPlan::new(cuts[0] as u64, 13),
+            sticky_lab::kit::chaos::ChaosPlan::new(cuts[0] as u64, 13),
         );
         for (h, body) in &expected {
             let m = codec.read_message(&mut r).unwrap();

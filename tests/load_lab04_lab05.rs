@@ -15,11 +15,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{cmd, run_with_timeout, spawn_server, text};
-use sticky_lab::concurrency::{rss_kib, run_load, LoadConfig, LoadProto};
 use sticky_lab::framing::LengthPrefix;
-use sticky_lab::json_header::JsonHeader;
-use sticky_lab::proxy::{ChaosProxy, ProxyConfig};
-use sticky_lab::transfer::Request;
+use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
+use sticky_lab::lessons::lab05_json_header::JsonHeader;
+use sticky_lab::lessons::lab05_transfer::Request;
+use sticky_lab::lessons::lab07_concurrency::{rss_kib, run_load, LoadConfig, LoadProto};
 
 const LAB04: &str = env!("CARGO_BIN_EXE_lab04-struct-header");
 const LAB05: &str = env!("CARGO_BIN_EXE_lab05-json-header");

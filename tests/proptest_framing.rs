@@ -14,8 +14,8 @@ use std::cell::Cell;
 use std::io::Cursor;
 
 use proptest::prelude::*;
-use sticky_lab::chaos::{ChaosPlan, ChaosReader};
 use sticky_lab::framing::{recv_exact, ByteOrder, Check, FrameError, FrameReader, LengthPrefix};
+use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
 
 struct Counting;
 

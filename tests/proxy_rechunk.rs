@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{cmd, run_with_timeout, spawn_server, text};
-use sticky_lab::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
 
 const STICKY: &str = env!("CARGO_BIN_EXE_sticky");
 

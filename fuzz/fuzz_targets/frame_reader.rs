@@ -9,7 +9,7 @@
 use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
-use sticky_lab::chaos::{ChaosPlan, ChaosReader};
+use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
 use sticky_lab::framing::{FrameError, FrameReader, LengthPrefix};
 
 fuzz_target!(|data: &[u8]| {

@@ -19,9 +19,9 @@ use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use sticky_lab::chaos::{cut, ChaosPlan, ChaosReader};
+use sticky_lab::kit::chaos::{cut, ChaosPlan, ChaosReader};
 use sticky_lab::framing::ByteOrder;
-use sticky_lab::json_header::{
+use sticky_lab::lessons::lab05_json_header::{
     Check, Decoder, Header, HeaderError, JsonHeader, Message, MessageReader,
 };
 
@@ -210,7 +210,7 @@ fuzz_target!(|data: &[u8]| {
         );
         h.insert(
             "md5".into(),
-            Value::from(sticky_lab::json_header::md5_hex(body)),
+            Value::from(sticky_lab::lessons::lab05_json_header::md5_hex(body)),
         );
         left = tail;
         let Ok(bytes) = codec.encode(&h, body) else {

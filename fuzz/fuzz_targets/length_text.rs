@@ -16,9 +16,9 @@
 use std::io::{BufReader, Cursor, Read};
 
 use libfuzzer_sys::fuzz_target;
-use sticky_lab::chaos::{ChaosPlan, ChaosReader};
+use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
 use sticky_lab::framing::FrameError;
-use sticky_lab::length_ack::{
+use sticky_lab::lessons::lab03_length_ack::{
     read_reply, read_request, send_reply, send_request, AckError, LengthText, TextCheck, ACK,
     LESSON_RECV,
 };

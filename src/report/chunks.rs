@@ -6,8 +6,8 @@
 use colored::Colorize;
 
 use super::paint;
-use crate::record::Chunk;
-use crate::text::preview;
+use crate::kit::record::Chunk;
+use crate::kit::text::preview;
 
 /// Renders chunks, marking the sender's `boundaries` (stream offsets where
 /// messages end) that fall strictly inside a chunk. `width` is the preview

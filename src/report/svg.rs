@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::SVG_PALETTE;
-use crate::record::Chunk;
+use crate::kit::record::Chunk;
 
 /// One side's calls.
 #[derive(Clone, Debug, Default)]

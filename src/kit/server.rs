@@ -197,7 +197,7 @@ impl Background {
         H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
         E: Display,
     {
-        let listener = crate::sock::listen(addr)?;
+        let listener = crate::kit::sock::listen(addr)?;
         Self::on(listener, opts, handler)
     }
 
@@ -253,7 +253,7 @@ pub fn check_exposure(
     if !shell {
         return Ok(None);
     }
-    if crate::sock::is_loopback(addr) {
+    if crate::kit::sock::is_loopback(addr) {
         return Ok(Some(format!(
             "warning: --exec shell runs every command a client sends through the real shell \
              (reachable from this machine only, on {addr})"

@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::chaos::ChaosPlan;
-use crate::sock;
+use crate::kit::chaos::ChaosPlan;
+use crate::kit::sock;
 
 /// How the proxy cuts and delays.
 #[derive(Clone, Debug)]

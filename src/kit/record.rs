@@ -139,7 +139,7 @@ impl<R: Read> RecordingReader<R> {
     /// Python's `recv(n)`: one read call of up to `n` bytes. An empty vector
     /// means end of stream (the peer closed).
     pub fn recv(&mut self, n: usize) -> io::Result<Vec<u8>> {
-        let mut buf = vec![0u8; n.min(crate::sock::RECV_ALLOC_LIMIT)];
+        let mut buf = vec![0u8; n.min(crate::kit::sock::RECV_ALLOC_LIMIT)];
         let got = self.read(&mut buf)?;
         buf.truncate(got);
         Ok(buf)

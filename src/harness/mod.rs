@@ -16,6 +16,11 @@ use std::process::ExitCode;
 
 use colored::Colorize;
 
+pub mod registry;
+mod stages;
+
+pub use stages::{Stage, StageError};
+
 use crate::report::svg::{self, Panel};
 use crate::report::{mark, ColorChoice, Report, StageReport};
 
@@ -351,22 +356,46 @@ mod tests {
     }
 }
 
-/// The fixed default ports, one per lab, taken from the lessons where they give one.
+/// The default ports, one per lab, read from [`registry::LABS`].
 pub mod ports {
+    use super::registry::lab;
     /// Lab 01 (seed 002 §1.1 uses 9527).
-    pub const LAB01: u16 = 9527;
+    pub const LAB01: u16 = lab(1).port;
     /// Lab 02.
-    pub const LAB02: u16 = 9502;
+    pub const LAB02: u16 = lab(2).port;
     /// Lab 03 (seed 001 uses 8001).
-    pub const LAB03: u16 = 8001;
+    pub const LAB03: u16 = lab(3).port;
     /// Lab 04 (seed 002 §1.2 uses 8083).
-    pub const LAB04: u16 = 8083;
+    pub const LAB04: u16 = lab(4).port;
     /// Lab 05 (seed 000 uses 9090).
-    pub const LAB05: u16 = 9090;
+    pub const LAB05: u16 = lab(5).port;
     /// Lab 06 (seed 002 §3.2 uses 8888 for UDP).
-    pub const LAB06: u16 = 8888;
+    pub const LAB06: u16 = lab(6).port;
     /// Lab 07 (seed 002 §3.1 uses 8889).
-    pub const LAB07: u16 = 8889;
+    pub const LAB07: u16 = lab(7).port;
+}
+
+/// Which bytes a lab's server and client put on the wire: `--compat ours|lesson`,
+/// the same two values with the same meaning in every lab that has the flag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compat {
+    /// Ours: every message framed, requests too, so nothing can stick.
+    #[default]
+    Ours,
+    /// Exactly the lesson's bytes: a bare command read with one `recv(1024)`,
+    /// replies as the lesson page sends them (so its Python programs work).
+    Lesson,
+}
+
+impl std::fmt::Display for Compat {
+    /// In words, for banners: never the enum's name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Compat::Ours => "our framed format (requests framed too)",
+            Compat::Lesson => "the lesson's own format (--compat lesson)",
+        })
+    }
 }
 
 /// The flags of every command server (labs 01, 03, 04, 05).
@@ -376,8 +405,8 @@ pub struct CommandServerArgs {
     #[arg(long, value_parser = parse_addr)]
     pub addr: Option<SocketAddr>,
     /// Which commands to run: deterministic built-ins, or the real shell.
-    #[arg(long, value_enum, default_value_t = crate::runner::ExecMode::Builtin)]
-    pub exec: crate::runner::ExecMode,
+    #[arg(long, value_enum, default_value_t = crate::kit::runner::ExecMode::Builtin)]
+    pub exec: crate::kit::runner::ExecMode,
     /// Allow `--exec shell` on a non-loopback address (a remote shell!).
     #[arg(long)]
     pub allow_remote: bool,
@@ -388,8 +417,8 @@ pub struct CommandServerArgs {
     #[arg(long, default_value_t = 1 << 20)]
     pub max_output: usize,
     /// Encoding of built-in output (gbk imitates a Chinese Windows server).
-    #[arg(long, value_enum, default_value_t = crate::text::Encoding::Utf8)]
-    pub encoding: crate::text::Encoding,
+    #[arg(long, value_enum, default_value_t = crate::kit::text::Encoding::Utf8)]
+    pub encoding: crate::kit::text::Encoding,
     /// Most clients served at once (one thread each).
     #[arg(long, default_value_t = 64)]
     pub max_conns: usize,
@@ -406,8 +435,8 @@ impl CommandServerArgs {
     }
 
     /// The runner these flags describe.
-    pub fn runner(&self) -> crate::runner::RunnerConfig {
-        crate::runner::RunnerConfig {
+    pub fn runner(&self) -> crate::kit::runner::RunnerConfig {
+        crate::kit::runner::RunnerConfig {
             mode: self.exec,
             timeout: std::time::Duration::from_secs_f64(self.timeout.clamp(0.001, 86_400.0)),
             max_output: self.max_output,
@@ -416,8 +445,8 @@ impl CommandServerArgs {
     }
 
     /// The serving options these flags describe.
-    pub fn serve_options(&self) -> crate::server::ServeOptions {
-        crate::server::ServeOptions {
+    pub fn serve_options(&self) -> crate::kit::server::ServeOptions {
+        crate::kit::server::ServeOptions {
             max_conns: self.max_conns,
             idle_timeout: Some(std::time::Duration::from_secs_f64(
                 self.idle_timeout.clamp(0.001, 86_400.0),
@@ -429,11 +458,12 @@ impl CommandServerArgs {
     /// Binds the listener after the remote-shell check, printing its warning.
     pub fn bind(&self, default_port: u16) -> Result<std::net::TcpListener, String> {
         let addr = self.addr_or(default_port);
-        let shell = self.exec == crate::runner::ExecMode::Shell;
-        if let Some(warning) = crate::server::check_exposure(&addr, shell, self.allow_remote)? {
+        let shell = self.exec == crate::kit::runner::ExecMode::Shell;
+        if let Some(warning) = crate::kit::server::check_exposure(&addr, shell, self.allow_remote)?
+        {
             eprintln!("{}", warning.yellow().bold());
         }
-        crate::sock::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
+        crate::kit::sock::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
     }
 }
 
@@ -447,8 +477,8 @@ pub struct ClientArgs {
     #[arg(long = "cmd", value_name = "COMMAND")]
     pub cmds: Vec<String>,
     /// How to decode the server's output (gbk for a Chinese Windows server).
-    #[arg(long, value_enum, default_value_t = crate::text::Encoding::Utf8)]
-    pub encoding: crate::text::Encoding,
+    #[arg(long, value_enum, default_value_t = crate::kit::text::Encoding::Utf8)]
+    pub encoding: crate::kit::text::Encoding,
 }
 
 impl ClientArgs {
@@ -462,9 +492,9 @@ impl ClientArgs {
     /// lab 02) and a 10 s connect timeout; the error names the address.
     pub fn connect(&self, default_port: u16) -> Result<std::net::TcpStream, String> {
         let addr = self.addr_or(default_port);
-        crate::sock::connect_with(
+        crate::kit::sock::connect_with(
             addr,
-            &crate::sock::SockOpts::nodelay(true),
+            &crate::kit::sock::SockOpts::nodelay(true),
             Some(std::time::Duration::from_secs(10)),
         )
         .map_err(|e| format!("cannot connect to {addr}: {e}"))

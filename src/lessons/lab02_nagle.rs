@@ -37,9 +37,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::framing::{recv_exact, FrameError, LengthPrefix};
-use crate::record::{Chunk, Clock, RecordingReader, RecordingWriter};
-use crate::server::{Background, ServeOptions};
-use crate::sock::{self, SockOpts};
+use crate::kit::record::{Chunk, Clock, RecordingReader, RecordingWriter};
+use crate::kit::server::{Background, ServeOptions};
+use crate::kit::sock::{self, SockOpts};
 
 /// Where Linux keeps the autocorking switch (1 = on, the default).
 pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";
@@ -328,7 +328,7 @@ pub fn serve_connection(
         stream.write_all(GO)?;
         answer_stall(stream)
     } else {
-        Err(NagleError::BadHello(crate::text::preview(&hello, 40)))
+        Err(NagleError::BadHello(crate::kit::text::preview(&hello, 40)))
     }
 }
 
@@ -538,7 +538,7 @@ fn open(addr: SocketAddr, nodelay: bool, hello: &[u8; 6]) -> Result<TcpStream, N
     if go.as_slice() != GO {
         return Err(NagleError::Unexpected {
             expected: "go\\n".into(),
-            got: crate::text::preview(&go, 40),
+            got: crate::kit::text::preview(&go, 40),
         });
     }
     Ok(stream)
@@ -606,7 +606,7 @@ pub fn send_burst(
     let mut line = Vec::new();
     (&stream).take(MAX_SUMMARY).read_to_end(&mut line)?;
     let receiver: ReceiverSummary = serde_json::from_slice(line.trim_ascii_end()).map_err(|e| {
-        NagleError::BadSummary(format!("{e} in {}", crate::text::preview(&line, 60)))
+        NagleError::BadSummary(format!("{e} in {}", crate::kit::text::preview(&line, 60)))
     })?;
     // The summary comes after the receiver read everything, so every
     // segment of the burst has been sent by now: the counter is final.
@@ -728,7 +728,7 @@ pub fn run_stall(addr: SocketAddr, cfg: &StallConfig) -> Result<StallRun, NagleE
         if reply.as_slice() != REPLY {
             return Err(NagleError::Unexpected {
                 expected: "ok".into(),
-                got: crate::text::preview(&reply, 40),
+                got: crate::kit::text::preview(&reply, 40),
             });
         }
         let t1 = Instant::now();

@@ -22,9 +22,10 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::framing::{Compat, FrameError, DEFAULT_MAX_FRAME};
-use crate::runner::{self, RunnerConfig};
-use crate::text::preview;
+use crate::framing::{FrameError, DEFAULT_MAX_FRAME};
+use crate::harness::Compat;
+use crate::kit::runner::{self, RunnerConfig};
+use crate::kit::text::preview;
 
 /// The acknowledgement the lesson's client sends after reading the length.
 pub const ACK: &[u8] = b"ok";
@@ -94,7 +95,7 @@ impl AckError {
     /// `WouldBlock` on Unix, `TimedOut` on Windows).
     pub fn idle_after(self, timeout: Option<Duration>) -> AckError {
         match (&self, timeout) {
-            (AckError::Frame(FrameError::Io(e)), Some(t)) if crate::sock::is_timeout(e) => {
+            (AckError::Frame(FrameError::Io(e)), Some(t)) if crate::kit::sock::is_timeout(e) => {
                 AckError::Idle(t)
             }
             _ => self,
@@ -442,7 +443,7 @@ impl AckServer {
         }
     }
 
-    /// Serves one TCP connection (for [`crate::server::serve`]).
+    /// Serves one TCP connection (for [`crate::kit::server::serve`]).
     pub fn serve_tcp(&self, stream: std::net::TcpStream) -> Result<(), AckError> {
         let _ = stream.set_nodelay(true);
         let mut w = stream.try_clone()?;
@@ -485,7 +486,7 @@ pub fn lesson_ask(
     let mut s = stream;
     s.write_all(cmd)?;
     let mut ex = LessonExchange {
-        length_text: crate::sock::recv_once(stream, LESSON_RECV)?,
+        length_text: crate::kit::sock::recv_once(stream, LESSON_RECV)?,
         ..LessonExchange::default()
     };
     if ex.length_text.is_empty() {
@@ -506,14 +507,14 @@ pub fn lesson_ask(
         s.write_all(ACK)?;
     }
     let Some(n) = ex.length else { return Ok(ex) };
-    ex.body_reads = crate::sock::recv_pieces(stream, n, read_all)?;
+    ex.body_reads = crate::kit::sock::recv_pieces(stream, n, read_all)?;
     Ok(ex)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::{ChaosPlan, ChaosReader};
+    use crate::kit::chaos::{ChaosPlan, ChaosReader};
     use std::io::{BufReader, Cursor};
 
     #[test]

@@ -9,7 +9,7 @@
 //! * **header** — the 4-byte [`LengthPrefix`] read by a [`FrameReader`]
 //!   (labs 04: `struct.pack('i', n)`);
 //! * **json** — a 4-byte length, a JSON header `{"total_size": n}`, the body,
-//!   written and read with lab 05's own codec ([`crate::json_header`]: the
+//!   written and read with lab 05's own codec ([`crate::lessons::lab05_json_header`]: the
 //!   header serialized per message, read by its buffered [`MessageReader`]);
 //! * **length-ack** — seed 001's handshake: the length in ASCII, wait for
 //!   `ok`, then the data. One round trip per message, which `--rtt-ms`
@@ -29,10 +29,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::framing::{FrameError, FrameReader, LengthPrefix};
-use crate::json_header::{Header, HeaderError, JsonHeader, MessageReader};
-use crate::proxy::{ChaosProxy, ProxyConfig};
+use crate::kit::proxy::{ChaosProxy, ProxyConfig};
+use crate::kit::sock::{self, SockOpts};
+use crate::lessons::lab05_json_header::{Header, HeaderError, JsonHeader, MessageReader};
 use crate::report::table::Table;
-use crate::sock::{self, SockOpts};
 
 /// The sizes the issue asks for: 16 B, 1 KiB, 64 KiB, 1 MiB.
 pub const DEFAULT_SIZES: [usize; 4] = [16, 1 << 10, 64 << 10, 1 << 20];
@@ -458,7 +458,7 @@ pub fn chart_svg(title: &str, cells: &[Cell]) -> String {
 }
 
 /// The lesson's Python struct-header pump (`benches/lesson_struct_pump.py`).
-pub const PYTHON_PUMP: &str = include_str!("../benches/lesson_struct_pump.py");
+pub const PYTHON_PUMP: &str = include_str!("../../benches/lesson_struct_pump.py");
 
 /// What the Python pump reported.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -585,7 +585,7 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         )
     }) {
         Ok(c) => c,
-        Err(e) => return crate::cli::fail(format!("bench: {e}")),
+        Err(e) => return crate::harness::fail(format!("bench: {e}")),
     };
     say(table(&cells).render().trim_end());
     let find = |p: Proto, size: usize| cells.iter().find(|c| c.proto == p && c.size == size);
@@ -631,8 +631,8 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
                 format!(" (+{} ms RTT)", args.rtt_ms)
             }
         );
-        if let Err(e) = crate::cli::write_atomic(path, chart_svg(&title, &cells).as_bytes()) {
-            return crate::cli::fail(format!("could not write {}: {e}", path.display()));
+        if let Err(e) = crate::harness::write_atomic(path, chart_svg(&title, &cells).as_bytes()) {
+            return crate::harness::fail(format!("could not write {}: {e}", path.display()));
         }
         say(&format!("chart written to {}", path.display()));
     }
@@ -646,7 +646,7 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         };
         match serde_json::to_string_pretty(&report) {
             Ok(j) => println!("{j}"),
-            Err(e) => return crate::cli::fail(format!("JSON: {e}")),
+            Err(e) => return crate::harness::fail(format!("JSON: {e}")),
         }
     }
     std::process::ExitCode::SUCCESS
@@ -833,7 +833,9 @@ pub mod preflight {
                 .and_then(|e| e.parent().map(Path::to_path_buf))
         }) {
             Some(d) => d,
-            None => return crate::cli::fail("cannot tell where the lab binaries are: pass --dir"),
+            None => {
+                return crate::harness::fail("cannot tell where the lab binaries are: pass --dir")
+            }
         };
         let limit = Duration::from_secs_f64(args.timeout.clamp(1.0, 3600.0));
         let mut results = Vec::new();
@@ -852,7 +854,7 @@ pub mod preflight {
                 r.lesson.clone(),
                 r.status.clone(),
                 format!("{:.1} s", r.seconds),
-                crate::text::shorten(&r.verdict, 90),
+                crate::kit::text::shorten(&r.verdict, 90),
             ]);
         }
         let ok = results.iter().filter(|r| r.reproduced).count();
@@ -865,7 +867,7 @@ pub mod preflight {
             eprintln!("{summary}");
             match serde_json::to_string_pretty(&results) {
                 Ok(j) => println!("{j}"),
-                Err(e) => return crate::cli::fail(format!("JSON: {e}")),
+                Err(e) => return crate::harness::fail(format!("JSON: {e}")),
             }
         } else {
             print!("{}", t.render());

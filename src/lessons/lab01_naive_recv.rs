@@ -26,9 +26,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::record::{Chunk, Clock, RecordingReader, RecordingWriter};
-use crate::runner::{self, RunnerConfig};
-use crate::text::preview;
+use crate::kit::record::{Chunk, Clock, RecordingReader, RecordingWriter};
+use crate::kit::runner::{self, RunnerConfig};
+use crate::kit::text::preview;
 
 /// The lesson's receive size: `recv(1024)`.
 pub const LESSON_RECV: usize = 1024;
@@ -160,10 +160,10 @@ impl NaiveServer {
         conn: &TcpStream,
         peer: SocketAddr,
     ) -> Result<Option<Exchange>, NaiveError> {
-        let request = match crate::sock::recv_once(conn, self.recv_size) {
+        let request = match crate::kit::sock::recv_once(conn, self.recv_size) {
             Ok(r) if r.is_empty() => return Ok(None),
             Ok(r) => r,
-            Err(e) if crate::sock::is_timeout(&e) => return Err(NaiveError::Idle),
+            Err(e) if crate::kit::sock::is_timeout(&e) => return Err(NaiveError::Idle),
             Err(e) => return Err(NaiveError::Recv(e)),
         };
         let out = runner::run(&request, &self.runner);
@@ -246,9 +246,9 @@ impl NaiveClient {
     /// Connects to `addr` (with `TCP_NODELAY`, so two quick sends leave as two
     /// segments: whatever merges them later is the receiver's buffer).
     pub fn connect(addr: SocketAddr, recv_size: usize, clock: Clock) -> io::Result<NaiveClient> {
-        let stream = crate::sock::connect_with(
+        let stream = crate::kit::sock::connect_with(
             addr,
-            &crate::sock::SockOpts::nodelay(true),
+            &crate::kit::sock::SockOpts::nodelay(true),
             Some(Duration::from_secs(5)),
         )?;
         stream.set_read_timeout(Some(CLIENT_WAIT))?;
@@ -316,7 +316,7 @@ impl NaiveClient {
 /// passes; returns how many are queued. A `recv()` after this returns
 /// `min(size, queued)` bytes, every time.
 pub fn wait_queued(stream: &TcpStream, n: usize, limit: Duration) -> io::Result<usize> {
-    let n = n.min(crate::sock::RECV_ALLOC_LIMIT);
+    let n = n.min(crate::kit::sock::RECV_ALLOC_LIMIT);
     if n == 0 {
         return Ok(0);
     }
@@ -327,7 +327,7 @@ pub fn wait_queued(stream: &TcpStream, n: usize, limit: Duration) -> io::Result<
     let result = loop {
         let queued = match stream.peek(&mut buf) {
             Ok(q) => q,
-            Err(e) if crate::sock::is_timeout(&e) => 0,
+            Err(e) if crate::kit::sock::is_timeout(&e) => 0,
             Err(e) => break Err(e),
         };
         if queued >= n || Instant::now() >= deadline {
@@ -346,7 +346,7 @@ pub fn wait_queued(stream: &TcpStream, n: usize, limit: Duration) -> io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{Background, ServeOptions};
+    use crate::kit::server::{Background, ServeOptions};
 
     fn start() -> (Background, Journal) {
         let mut server = NaiveServer::new(RunnerConfig::default());

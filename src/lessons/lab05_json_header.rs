@@ -524,7 +524,7 @@ pub fn lesson_recv_header(stream: &std::net::TcpStream, codec: &JsonHeader) -> L
         header: Err(HeaderError::Closed),
     };
     // x = client.recv(4)
-    match crate::sock::recv_once(stream, 4) {
+    match crate::kit::sock::recv_once(stream, 4) {
         Ok(x) => out.len_bytes = x,
         Err(e) => {
             out.header = Err(e.into());
@@ -551,7 +551,7 @@ pub fn lesson_recv_header(stream: &std::net::TcpStream, codec: &JsonHeader) -> L
     };
     out.header_len = Some(header_len);
     // json_str_bytes = client.recv(header_len); json.loads(...)
-    match crate::sock::recv_once(stream, header_len) {
+    match crate::kit::sock::recv_once(stream, header_len) {
         Ok(j) => out.json_bytes = j,
         Err(e) => {
             out.header = Err(e.into());
@@ -604,7 +604,7 @@ pub fn opt_str<'a>(h: &'a Header, key: &'static str) -> Result<Option<&'a str>, 
 fn wrong(key: &'static str, expected: &'static str, v: &Value) -> HeaderError {
     let mut got = format!("{} {}", kind(v), v);
     if got.len() > 60 {
-        got = crate::text::shorten(&got, 60);
+        got = crate::kit::text::shorten(&got, 60);
     }
     HeaderError::WrongType { key, expected, got }
 }
@@ -657,7 +657,7 @@ pub struct CommandReply {
 
 impl CommandReply {
     /// The header describing a command's output (its body is `out.combined()`).
-    pub fn header_for(out: &crate::runner::CommandOutput) -> Header {
+    pub fn header_for(out: &crate::kit::runner::CommandOutput) -> Header {
         let body = out.combined();
         let mut h = Header::new();
         h.insert("total_size".into(), Value::from(body.len() as u64));
@@ -720,7 +720,7 @@ impl CommandReply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::{ChaosPlan, ChaosReader};
+    use crate::kit::chaos::{ChaosPlan, ChaosReader};
     use std::io::Cursor;
 
     fn hdr(json: &str) -> Vec<u8> {
@@ -790,7 +790,7 @@ mod tests {
 
     #[test]
     fn a_reply_header_round_trips_and_checks_md5() {
-        let out = crate::runner::CommandOutput {
+        let out = crate::kit::runner::CommandOutput {
             stdout: b"hi\n".to_vec(),
             stderr: b"oops\n".to_vec(),
             exit_code: 1,

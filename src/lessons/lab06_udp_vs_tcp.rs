@@ -35,8 +35,8 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use socket2::SockRef;
 
-use crate::server::Slots;
-use crate::sock::{self, Datagram, SockOpts};
+use crate::kit::server::Slots;
+use crate::kit::sock::{self, Datagram, SockOpts};
 
 /// The largest UDP payload in one IPv4 datagram: the 16-bit total length
 /// (65535) less the 20-byte IP header and the 8-byte UDP header.
@@ -118,7 +118,7 @@ pub fn describe(d: &Datagram) -> String {
         "{} B from {}: {:?}",
         d.data.len(),
         d.from,
-        crate::text::preview(&d.data, 60)
+        crate::kit::text::preview(&d.data, 60)
     );
     if d.data.is_empty() && d.wire_len == 0 {
         s.push_str(" (an empty datagram: a real 0-byte message)");
@@ -169,7 +169,7 @@ pub fn serve_upper(sock: UdpSocket, opts: &EchoOptions, stop: &AtomicBool) -> io
     while !stop.load(Ordering::SeqCst) {
         let d = match sock::recv_datagram(&sock, opts.bufsize.max(1)) {
             Ok(d) => d,
-            Err(e) if crate::sock::is_timeout(&e) => continue,
+            Err(e) if crate::kit::sock::is_timeout(&e) => continue,
             // An ICMP error from an earlier reply (Linux reports
             // "connection refused" on the next call): not this datagram's fault.
             Err(e) => {
@@ -215,7 +215,7 @@ pub fn request(
     sock.set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
     match sock::recv_datagram(sock, bufsize.max(1)) {
         Ok(d) => Ok(d),
-        Err(e) if crate::sock::is_timeout(&e) => Err(UdpError::NoReply {
+        Err(e) if crate::kit::sock::is_timeout(&e) => Err(UdpError::NoReply {
             to,
             waited: timeout,
         }),
@@ -375,7 +375,7 @@ pub fn empty_messages(spin_window: Duration) -> io::Result<EmptyRun> {
     let mut probe = [0u8; 1024];
     let tcp_anything_arrived = match sock::recv_into(&server, &mut probe) {
         Ok(_) => true,
-        Err(e) if crate::sock::is_timeout(&e) => false,
+        Err(e) if crate::kit::sock::is_timeout(&e) => false,
         Err(e) => return Err(e),
     };
     drop(client);
@@ -618,7 +618,7 @@ pub fn udp_loss(n: u32, payload: usize, rcvbuf: usize) -> io::Result<LossRun> {
                     arrival.push(s);
                 }
             }
-            Err(e) if crate::sock::is_timeout(&e) => break,
+            Err(e) if crate::kit::sock::is_timeout(&e) => break,
             Err(e) => return Err(e),
         }
     }
@@ -1029,7 +1029,7 @@ fn pump(
         let data = match recv(65536) {
             Ok(d) => d,
             Err(e) => {
-                if !crate::sock::is_timeout(&e) {
+                if !crate::kit::sock::is_timeout(&e) {
                     // e.g. "connection refused" while the server is down: keep going.
                     thread::sleep(Duration::from_millis(5));
                 }
@@ -1092,7 +1092,7 @@ pub fn through_chaos(n: u32, seed: u64, chaos: UdpChaos, gap: Duration) -> io::R
     loop {
         match sock::recv_datagram(&rx, 1024) {
             Ok(d) => arrival.extend(seq_of(&d.data)),
-            Err(e) if crate::sock::is_timeout(&e) => break,
+            Err(e) if crate::kit::sock::is_timeout(&e) => break,
             Err(e) => return Err(e),
         }
     }

@@ -6,13 +6,13 @@
 //! once — the kernel completes the handshake and parks it in the listen
 //! backlog — but gets no reply until the first one leaves. A thread per
 //! connection fixes that, up to a point: threads cost memory, so a real
-//! server caps them ([`crate::server::Slots`]), and a client over the cap is
+//! server caps them ([`crate::kit::server::Slots`]), and a client over the cap is
 //! back in the backlog, connected but unanswered, until a slot frees.
 //!
 //! This module has the lesson's echo service (`msg.upper()`, in the
 //! lesson's raw `recv(1024)` form or framed with the 4-byte
 //! [`LengthPrefix`]), both server shapes ([`serve_sequential`] and
-//! [`crate::server::serve`]), a client-side stopwatch that measures how long
+//! [`crate::kit::server::serve`]), a client-side stopwatch that measures how long
 //! each client waited for its first reply ([`time_clients`]), an SVG of
 //! those waits, and a load harness ([`run_load`]): many framed clients, each
 //! cut to pieces by a [`ChaosWriter`], each delivery checked.
@@ -30,10 +30,10 @@ use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::chaos::{ChaosPlan, ChaosWriter};
 use crate::framing::{FrameError, FrameReader, LengthPrefix};
+use crate::kit::chaos::{ChaosPlan, ChaosWriter};
+use crate::kit::server::{self, ServeOptions};
 use crate::report::ledger::Delivery;
-use crate::server::{self, ServeOptions};
 
 /// How the server takes its clients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -118,7 +118,7 @@ pub fn handle_upper(
             // msg = self.request.recv(1024); if len(msg) == 0: break; send(msg.upper())
             let mut out = &stream;
             loop {
-                let msg = crate::sock::recv_once(&stream, 1024)
+                let msg = crate::kit::sock::recv_once(&stream, 1024)
                     .map_err(|e| EchoError::from_frame(e.into(), idle))?;
                 if msg.is_empty() {
                     return Ok(());
@@ -205,7 +205,7 @@ impl EchoServer {
         wire: Wire,
         max_conns: usize,
     ) -> io::Result<EchoServer> {
-        let listener = crate::sock::listen(addr)?;
+        let listener = crate::kit::sock::listen(addr)?;
         let opts = ServeOptions {
             max_conns,
             idle_timeout: Some(Duration::from_secs(30)),
@@ -235,7 +235,7 @@ pub fn ask(
     match wire {
         Wire::Lesson => {
             s.write_all(msg)?;
-            let reply = crate::sock::recv_once(stream, 1024)?;
+            let reply = crate::kit::sock::recv_once(stream, 1024)?;
             if reply.is_empty() {
                 return Err(FrameError::Closed);
             }
@@ -308,9 +308,9 @@ pub fn time_clients(
                     reply_ok: false,
                     error: None,
                 };
-                let stream = match crate::sock::connect_with(
+                let stream = match crate::kit::sock::connect_with(
                     addr,
-                    &crate::sock::SockOpts::nodelay(true),
+                    &crate::kit::sock::SockOpts::nodelay(true),
                     Some(Duration::from_secs(10)),
                 ) {
                     Ok(s) => s,
@@ -588,7 +588,7 @@ enum LoadError {
     #[error(transparent)]
     Frame(#[from] FrameError),
     #[error(transparent)]
-    Header(#[from] crate::json_header::HeaderError),
+    Header(#[from] crate::lessons::lab05_json_header::HeaderError),
     #[error("connection closed before every reply arrived")]
     Closed,
 }
@@ -616,7 +616,7 @@ fn request_and_reply(proto: LoadProto, m: &[u8]) -> (Vec<u8>, Vec<u8>) {
 /// Where a client reads its replies from: frames (labs 04 and 07) or JSON-header messages (lab 05).
 enum Replies<'a> {
     Framed(FrameReader<&'a TcpStream>),
-    Json(crate::json_header::MessageReader<&'a TcpStream>),
+    Json(crate::lessons::lab05_json_header::MessageReader<&'a TcpStream>),
 }
 
 impl Replies<'_> {
@@ -629,10 +629,14 @@ impl Replies<'_> {
                 let Some(msg) = r.next_message()? else {
                     return Ok(None);
                 };
-                let agrees = match crate::json_header::CommandReply::from_header(&msg.header) {
-                    Ok(reply) => reply.exit_code == 0 && reply.md5_matches(&msg.body) == Some(true),
-                    Err(_) => false,
-                };
+                let agrees =
+                    match crate::lessons::lab05_json_header::CommandReply::from_header(&msg.header)
+                    {
+                        Ok(reply) => {
+                            reply.exit_code == 0 && reply.md5_matches(&msg.body) == Some(true)
+                        }
+                        Err(_) => false,
+                    };
                 Ok(Some((msg.body, agrees)))
             }
         }
@@ -648,8 +652,8 @@ fn write_request<W: Write + ?Sized>(
         LoadProto::Header | LoadProto::Lab04 => cfg.codec.write_frame(w, req)?,
         LoadProto::Lab05 => {
             // What lab 05's client sends: {"opt": "cmd", "cmd": …}, no body.
-            let h = crate::transfer::Request::Command(req.to_vec()).to_header();
-            let codec = crate::json_header::JsonHeader::lesson();
+            let h = crate::lessons::lab05_transfer::Request::Command(req.to_vec()).to_header();
+            let codec = crate::lessons::lab05_json_header::JsonHeader::lesson();
             w.write_all(&codec.encode_header(&h)?)?;
         }
     }
@@ -668,9 +672,9 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
         LoadProto::Lab04 | LoadProto::Lab05 => COMMAND_ALPHABET,
     };
     let res = (|| -> Result<(), LoadError> {
-        let stream = crate::sock::connect_with(
+        let stream = crate::kit::sock::connect_with(
             cfg.addr,
-            &crate::sock::SockOpts::nodelay(true),
+            &crate::kit::sock::SockOpts::nodelay(true),
             Some(Duration::from_secs(10)),
         )?;
         stream.set_read_timeout(Some(Duration::from_secs(60)))?;
@@ -684,10 +688,12 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
             LoadProto::Header | LoadProto::Lab04 => {
                 Replies::Framed(FrameReader::new(&stream, cfg.codec))
             }
-            LoadProto::Lab05 => Replies::Json(crate::json_header::MessageReader::new(
-                &stream,
-                crate::json_header::JsonHeader::lesson(),
-            )),
+            LoadProto::Lab05 => {
+                Replies::Json(crate::lessons::lab05_json_header::MessageReader::new(
+                    &stream,
+                    crate::lessons::lab05_json_header::JsonHeader::lesson(),
+                ))
+            }
         };
         let mut sent = 0;
         while sent < cfg.messages {
@@ -833,7 +839,7 @@ pub enum LoadProto {
 pub struct LoadArgs {
     /// Server to load (default, with `--proto header` only: start lab 07's
     /// threaded echo server in this process).
-    #[arg(long, value_parser = crate::cli::parse_addr)]
+    #[arg(long, value_parser = crate::harness::parse_addr)]
     pub addr: Option<SocketAddr>,
     /// Clients at once.
     #[arg(long, default_value_t = 64)]
@@ -870,7 +876,7 @@ pub struct LoadArgs {
 /// `sticky load`.
 pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     if args.addr.is_none() && args.proto != LoadProto::Header {
-        return crate::cli::fail(format!(
+        return crate::harness::fail(format!(
             "--proto {} needs --addr: start the lab's server first (see --help)",
             match args.proto {
                 LoadProto::Lab04 => "lab04",
@@ -887,7 +893,7 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
             args.clients.max(1),
         ) {
             Ok(s) => Some(s),
-            Err(e) => return crate::cli::fail(format!("cannot start the echo server: {e}")),
+            Err(e) => return crate::harness::fail(format!("cannot start the echo server: {e}")),
         },
     };
     let addr = args
@@ -901,13 +907,15 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     let proxy = match args.proxy_seed {
         None => None,
         Some(seed) => {
-            let mut pc = crate::proxy::ProxyConfig::new(addr, seed, 64);
+            let mut pc = crate::kit::proxy::ProxyConfig::new(addr, seed, 64);
             // No pause between pieces: the hold still makes them separate writes.
             pc.delay = Duration::ZERO;
             pc.hold = Duration::from_millis(1);
-            match crate::proxy::ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), pc) {
+            match crate::kit::proxy::ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), pc) {
                 Ok(p) => Some(p),
-                Err(e) => return crate::cli::fail(format!("cannot start the chaos proxy: {e}")),
+                Err(e) => {
+                    return crate::harness::fail(format!("cannot start the chaos proxy: {e}"))
+                }
             }
         }
     };

@@ -13,7 +13,7 @@
 //!   a reply: what is still pending is not on the wire yet.
 //!
 //! These wrappers make the effect deterministic for tests. To force the same
-//! effect across a real TCP hop, use [`crate::proxy::ChaosProxy`].
+//! effect across a real TCP hop, use [`crate::kit::proxy::ChaosProxy`].
 
 use std::io::{self, Read, Write};
 

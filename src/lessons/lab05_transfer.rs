@@ -31,10 +31,10 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::json_header::{
+use crate::kit::runner::RunnerConfig;
+use crate::lessons::lab05_json_header::{
     get_size, get_str, hex, opt_str, read_body, CommandReply, Header, HeaderError, JsonHeader,
 };
-use crate::runner::RunnerConfig;
 
 /// The fixed buffer every file body goes through.
 pub const CHUNK: usize = 64 * 1024;
@@ -120,7 +120,7 @@ impl TransferError {
     fn idle_aware(self) -> TransferError {
         let timed_out = match &self {
             TransferError::Io(e) | TransferError::Header(HeaderError::Io(e)) => {
-                crate::sock::is_timeout(e)
+                crate::kit::sock::is_timeout(e)
             }
             _ => false,
         };
@@ -138,7 +138,7 @@ impl TransferError {
 pub fn safe_name(name: &str) -> Result<String, TransferError> {
     let bad = |why| {
         Err(TransferError::BadName {
-            name: crate::text::shorten(name, 80),
+            name: crate::kit::text::shorten(name, 80),
             why,
         })
     };
@@ -390,7 +390,9 @@ impl Request {
             "download" => Ok(Request::Download {
                 filename: get_str(h, "filename")?.to_string(),
             }),
-            other => Err(TransferError::UnknownOpt(crate::text::shorten(other, 40))),
+            other => Err(TransferError::UnknownOpt(crate::kit::text::shorten(
+                other, 40,
+            ))),
         }
     }
 
@@ -585,7 +587,7 @@ fn next_request(
         Compat::Lesson => {
             // The lesson's server: cmd = conn.recv(1024)
             let first = if leftover.is_empty() {
-                crate::sock::recv_once(stream, 1024)?
+                crate::kit::sock::recv_once(stream, 1024)?
             } else {
                 leftover
             };
@@ -617,7 +619,7 @@ fn serve_request<R: Read>(
     let codec = &cfg.codec;
     match req {
         Request::Command(cmd) => {
-            let out = crate::runner::run(&cmd, &cfg.runner);
+            let out = crate::kit::runner::run(&cmd, &cfg.runner);
             let header = CommandReply::header_for(&out);
             codec.write_message(&mut &*stream, &header, &out.combined())?;
             Ok(())
@@ -807,7 +809,7 @@ impl Client {
         if md5_ok == Some(false) {
             return Err(TransferError::Md5Mismatch {
                 expected: reply.md5.clone().unwrap_or_default(),
-                got: crate::json_header::md5_hex(&body),
+                got: crate::lessons::lab05_json_header::md5_hex(&body),
                 bytes: body.len() as u64,
             });
         }

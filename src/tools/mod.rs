@@ -1,0 +1,3 @@
+//! The tools behind the `sticky` binary: bench, load, preflight.
+
+pub mod bench;
