@@ -17,7 +17,7 @@ use sticky_lab::harness::{
 };
 use sticky_lab::kit::server::ServeOptions;
 use sticky_lab::lessons::lab07_concurrency::{
-    self as conc, ask, ClientTiming, Compat, EchoServer, LoadConfig, Mode, Scenario, Wire,
+    self as conc, ask, ClientTiming, Compat, EchoServer, Mode, Scenario, Wire,
 };
 use sticky_lab::report::table::Table;
 use sticky_lab::report::ColorChoice;
@@ -310,9 +310,9 @@ fn demo(opts: &DemoOpts, color: ColorChoice, hold: Duration) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("cannot start the server: {e}")),
     };
-    let mut cfg = LoadConfig::new(thr.addr(), 16, 500);
+    let mut cfg = sticky_lab::tools::load::LoadConfig::new(thr.addr(), 16, 500);
     cfg.seed = d.seed();
-    let r = conc::run_load(&cfg);
+    let r = sticky_lab::tools::load::run_load(&cfg);
     drop(thr);
     let bad: Vec<String> = r
         .clients

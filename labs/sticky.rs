@@ -82,8 +82,8 @@ enum Command {
     #[command(after_help = sticky_lab::tools::bench::BENCH_EXAMPLES)]
     Bench(sticky_lab::tools::bench::BenchArgs),
     /// Many framed clients at once against an echo server, every reply checked.
-    #[command(after_help = sticky_lab::lessons::lab07_concurrency::LOAD_EXAMPLES)]
-    Load(sticky_lab::lessons::lab07_concurrency::LoadArgs),
+    #[command(after_help = sticky_lab::tools::load::LOAD_EXAMPLES)]
+    Load(sticky_lab::tools::load::LoadArgs),
     /// Instructor preflight: run every lab's demo and show which lessons reproduce here.
     #[command(after_help = sticky_lab::tools::bench::preflight::LABS_EXAMPLES)]
     Labs(sticky_lab::tools::bench::preflight::LabsArgs),
@@ -94,7 +94,7 @@ fn main() -> ExitCode {
     cli.color.apply();
     match cli.command {
         Command::Bench(args) => sticky_lab::tools::bench::bench_command(&args),
-        Command::Load(args) => sticky_lab::lessons::lab07_concurrency::load_command(&args),
+        Command::Load(args) => sticky_lab::tools::load::load_command(&args),
         Command::Labs(args) => sticky_lab::tools::bench::preflight::labs_command(&args, cli.color),
         Command::Proxy {
             listen,

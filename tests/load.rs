@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use common::{cmd, run_with_timeout, spawn_server, text};
 use sticky_lab::framing::LengthPrefix;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
-use sticky_lab::lessons::lab07_concurrency::{rss_kib, run_load, LoadConfig};
+use sticky_lab::tools::load::{rss_kib, run_load, LoadConfig};
 
 const LAB07: &str = env!("CARGO_BIN_EXE_lab07-concurrency");
 const STICKY: &str = env!("CARGO_BIN_EXE_sticky");

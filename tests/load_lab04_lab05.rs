@@ -19,7 +19,7 @@ use sticky_lab::framing::LengthPrefix;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::lessons::lab05_json_header::JsonHeader;
 use sticky_lab::lessons::lab05_transfer::Request;
-use sticky_lab::lessons::lab07_concurrency::{rss_kib, run_load, LoadConfig, LoadProto};
+use sticky_lab::tools::load::{rss_kib, run_load, LoadConfig, LoadProto};
 
 const LAB04: &str = env!("CARGO_BIN_EXE_lab04-struct-header");
 const LAB05: &str = env!("CARGO_BIN_EXE_lab05-json-header");

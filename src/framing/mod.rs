@@ -16,6 +16,8 @@
 //! [`FrameReader`] puts the two together the way tokio's mini-redis does:
 //! read into a buffer, check, parse whole frames, keep the leftover.
 
+pub mod json_header;
+
 use std::io::{self, Read, Write};
 
 use serde::Serialize;

@@ -1,3 +1,4 @@
 //! The tools behind the `sticky` binary: bench, load, preflight.
 
 pub mod bench;
+pub mod load;

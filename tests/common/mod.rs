@@ -60,7 +60,7 @@ pub fn python_script(name: &str) -> std::path::PathBuf {
 /// message would), and its peak must stay under 64 MiB. Skipped where /proc
 /// has no figures.
 pub fn assert_memory_bounded(pid: u32, after_first: Option<u64>, what: &str) {
-    use sticky_lab::lessons::lab07_concurrency::{peak_rss_kib, rss_kib};
+    use sticky_lab::tools::load::{peak_rss_kib, rss_kib};
     if let (Some(a), Some(b), Some(peak)) = (after_first, rss_kib(pid), peak_rss_kib(pid)) {
         eprintln!(
             "{what}: server RSS {a} KiB after round 1, {b} KiB after round 2, peak {peak} KiB"

@@ -1,0 +1,557 @@
+//! The JSON header of seed 002 §1.3: 4-byte header length, a JSON object, then the body (lab 05).
+//!
+//! Lab 04's header carried one number. Seed 002's "ultimate version" makes
+//! the header a dictionary — `{"filename": …, "total_size": …, "md5": …}` —
+//! serialized as JSON, and puts the *JSON's* length in front of it with
+//! `struct.pack('i', len(json_bytes))`. A message on the wire is therefore
+//! three parts:
+//!
+//! ```text
+//! ┌──────────────┬───────────────────────────────┬──────────────────────┐
+//! │ header len   │ JSON header (header len bytes)│ body (total_size B)  │
+//! │ 4 bytes, 'i' │ {"total_size": 2175, …}       │ stdout + stderr      │
+//! └──────────────┴───────────────────────────────┴──────────────────────┘
+//! ```
+//!
+//! Three reads, and each one must be a *read exactly*: the lesson's client
+//! does one `recv(header_len)` for the JSON, which returns fewer bytes as
+//! soon as the stream is cut inside the header, and `json.loads` fails.
+//!
+//! The header is untrusted input, so [`JsonHeader`] checks before it parses
+//! and limits before it allocates: the header length against
+//! [`DEFAULT_MAX_HEADER`], the JSON must be an object, the keys a reader
+//! needs must be there with the right type, and the body it announces must
+//! be under the body limit. Every failure is a [`HeaderError`] that names
+//! the problem in one line.
+
+use std::io::{self, Read, Write};
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use super::{recv_exact, FrameError, LengthPrefix};
+
+/// The JSON object a header carries.
+pub type Header = Map<String, Value>;
+
+/// The largest JSON header accepted by default: 64 KiB is room for any
+/// description of a file; a header length above it is refused unread.
+pub const DEFAULT_MAX_HEADER: usize = 64 * 1024;
+
+/// The largest body held in memory (a command's output) by default: 64 MiB.
+pub const DEFAULT_MAX_BODY: u64 = crate::framing::DEFAULT_MAX_FRAME as u64;
+
+/// Why a JSON-header message could not be read.
+#[derive(Debug, Error)]
+pub enum HeaderError {
+    /// The 4-byte header length was bad, or the connection ended (see [`FrameError`]).
+    #[error("header length: {0}")]
+    Length(FrameError),
+    /// The connection closed cleanly before a message began.
+    #[error("connection closed")]
+    Closed,
+    /// The connection closed inside a message.
+    #[error("connection closed {got} bytes into a {expected}-byte {what}")]
+    Truncated {
+        /// Which part was being read ("JSON header", "body").
+        what: &'static str,
+        /// Bytes promised.
+        expected: u64,
+        /// Bytes that arrived.
+        got: u64,
+    },
+    /// The JSON header is not UTF-8 text.
+    #[error("JSON header is not UTF-8 (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// Offset of the first bad byte within the header.
+        offset: usize,
+    },
+    /// The JSON header does not parse.
+    #[error("JSON header is not valid JSON: {0}")]
+    InvalidJson(String),
+    /// The JSON parses but is not a dictionary.
+    #[error("JSON header is {0}, not an object")]
+    NotObject(&'static str),
+    /// A key the reader needs is absent.
+    #[error("JSON header has no \"{0}\" key")]
+    Missing(&'static str),
+    /// A key has the wrong type.
+    #[error("JSON header key \"{key}\" must be {expected}, got {got}")]
+    WrongType {
+        /// The key.
+        key: &'static str,
+        /// What was expected ("a non-negative integer", "a string").
+        expected: &'static str,
+        /// What was found (a short rendering of the value).
+        got: String,
+    },
+    /// A size key is negative.
+    #[error("JSON header key \"{key}\" is negative ({value})")]
+    Negative {
+        /// The key.
+        key: &'static str,
+        /// Its value.
+        value: i64,
+    },
+    /// The body announced is over this side's limit.
+    #[error("JSON header announces a {len}-byte body, over the {max}-byte limit")]
+    BodyTooLarge {
+        /// Announced length.
+        len: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The header does not fit the 4-byte length or the limit (when sending).
+    #[error("JSON header of {len} bytes is over the {max}-byte header limit")]
+    HeaderTooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// One `recv(4)` returned fewer than 4 bytes (the lesson's client only).
+    #[error("unpack requires a buffer of 4 bytes: one recv(4) returned {got}")]
+    ShortRecv {
+        /// Bytes the single recv returned.
+        got: usize,
+    },
+    /// The socket failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+impl From<FrameError> for HeaderError {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::Closed => HeaderError::Closed,
+            FrameError::Truncated {
+                what,
+                expected,
+                got,
+            } => HeaderError::Truncated {
+                what,
+                expected: expected as u64,
+                got: got as u64,
+            },
+            FrameError::Io(e) => HeaderError::Io(e),
+            other => HeaderError::Length(other),
+        }
+    }
+}
+
+impl HeaderError {
+    /// A clean close between messages: the normal end, not a problem.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, HeaderError::Closed)
+    }
+}
+
+/// Outcome of [`JsonHeader::check`] on the bytes buffered so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// A whole message is buffered: 4 + `header_len` + `body_len` bytes.
+    Complete {
+        /// Length of the JSON header.
+        header_len: usize,
+        /// Length of the body.
+        body_len: usize,
+    },
+    /// Not yet; at least `needed` more bytes must arrive (normal, not an error).
+    Incomplete {
+        /// Bytes still missing, at least.
+        needed: usize,
+    },
+}
+
+/// The codec: a 4-byte `'i'` length (lab 04's [`LengthPrefix`]) for the JSON
+/// header, limits for the header and the body, and the key that says how long
+/// the body is (`total_size` for command replies, `filesize` for files).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonHeader {
+    /// The header-length prefix; its `max_frame` is the header limit.
+    pub prefix: LengthPrefix,
+    /// Largest body accepted in memory.
+    pub max_body: u64,
+    /// The key holding the body length.
+    pub size_key: &'static str,
+}
+
+impl Default for JsonHeader {
+    fn default() -> Self {
+        JsonHeader::lesson()
+    }
+}
+
+impl JsonHeader {
+    /// Seed 002 §1.3: `struct.pack('i', len(json))`, the body length in `total_size`.
+    pub fn lesson() -> JsonHeader {
+        JsonHeader {
+            prefix: LengthPrefix::lesson().with_max_frame(DEFAULT_MAX_HEADER),
+            max_body: DEFAULT_MAX_BODY,
+            size_key: "total_size",
+        }
+    }
+
+    /// The same codec with the body length under another key (`filesize`).
+    pub fn with_size_key(self, size_key: &'static str) -> JsonHeader {
+        JsonHeader { size_key, ..self }
+    }
+
+    /// The same codec with other limits.
+    pub fn with_limits(self, max_header: usize, max_body: u64) -> JsonHeader {
+        JsonHeader {
+            prefix: self.prefix.with_max_frame(max_header),
+            max_body,
+            ..self
+        }
+    }
+
+    /// The 4-byte length and the JSON bytes of a header.
+    pub fn encode_header(&self, header: &Header) -> Result<Vec<u8>, HeaderError> {
+        let json = serde_json::to_vec(header)
+            .map_err(|e| HeaderError::InvalidJson(format!("cannot serialize: {e}")))?;
+        let head = self
+            .prefix
+            .encode(json.len())
+            .map_err(|_| HeaderError::HeaderTooLarge {
+                len: json.len(),
+                max: self.prefix.max_frame,
+            })?;
+        let mut out = Vec::with_capacity(4 + json.len());
+        out.extend_from_slice(&head);
+        out.extend_from_slice(&json);
+        Ok(out)
+    }
+
+    /// A whole message: header length, header, body. The header's size key
+    /// is set to the body's length, so the two cannot disagree.
+    pub fn encode(&self, header: &Header, body: &[u8]) -> Result<Vec<u8>, HeaderError> {
+        let mut h = header.clone();
+        h.insert(self.size_key.to_string(), Value::from(body.len() as u64));
+        let mut out = self.encode_header(&h)?;
+        out.extend_from_slice(body);
+        Ok(out)
+    }
+
+    /// Writes [`JsonHeader::encode`] in one write call (no Nagle stall between parts).
+    pub fn write_message<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        header: &Header,
+        body: &[u8],
+    ) -> Result<(), HeaderError> {
+        w.write_all(&self.encode(header, body)?)?;
+        Ok(())
+    }
+
+    /// Parses the JSON bytes of a header: UTF-8, valid JSON, an object.
+    pub fn parse(&self, json: &[u8]) -> Result<Header, HeaderError> {
+        let text = std::str::from_utf8(json).map_err(|e| HeaderError::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| HeaderError::InvalidJson(e.to_string()))?;
+        match v {
+            Value::Object(m) => Ok(m),
+            other => Err(HeaderError::NotObject(kind(&other))),
+        }
+    }
+
+    /// The body length the header announces, checked against the body limit.
+    pub fn body_len(&self, header: &Header) -> Result<u64, HeaderError> {
+        let n = get_size(header, self.size_key)?;
+        if n > self.max_body {
+            return Err(HeaderError::BodyTooLarge {
+                len: n,
+                max: self.max_body,
+            });
+        }
+        Ok(n)
+    }
+
+    /// Looks at the bytes buffered so far: is a whole message here? Never
+    /// allocates; a bad header is an error as soon as it is complete.
+    pub fn check(&self, buf: &[u8]) -> Result<Check, HeaderError> {
+        let Some(len4) = buf.first_chunk::<4>() else {
+            return Ok(Check::Incomplete {
+                needed: 4 - buf.len(),
+            });
+        };
+        let header_len = self.prefix.decode(*len4).map_err(HeaderError::Length)?;
+        let have = buf.len() - 4;
+        if have < header_len {
+            return Ok(Check::Incomplete {
+                needed: header_len - have,
+            });
+        }
+        let header = self.parse(&buf[4..4 + header_len])?;
+        let body_len = self.body_len(&header)? as usize;
+        let have = have - header_len;
+        if have < body_len {
+            return Ok(Check::Incomplete {
+                needed: body_len - have,
+            });
+        }
+        Ok(Check::Complete {
+            header_len,
+            body_len,
+        })
+    }
+
+    /// Reads one header the right way: exactly 4 bytes, validate, exactly
+    /// `header_len` bytes, parse. The body is left on the stream.
+    pub fn read_header<R: Read + ?Sized>(&self, r: &mut R) -> Result<Header, HeaderError> {
+        let len4 = recv_exact(r, 4, "header length")?;
+        let mut h = [0u8; 4];
+        h.copy_from_slice(&len4);
+        let header_len = self.prefix.decode(h).map_err(HeaderError::Length)?;
+        let json = match recv_exact(r, header_len, "JSON header") {
+            Err(FrameError::Closed) if header_len > 0 => {
+                return Err(HeaderError::Truncated {
+                    what: "JSON header",
+                    expected: header_len as u64,
+                    got: 0,
+                })
+            }
+            other => other?,
+        };
+        self.parse(&json)
+    }
+
+    /// Reads one whole message (header, then exactly the body it announces).
+    pub fn read_message<R: Read + ?Sized>(&self, r: &mut R) -> Result<Message, HeaderError> {
+        let header = self.read_header(r)?;
+        let n = self.body_len(&header)? as usize;
+        let body = read_body(r, n)?;
+        Ok(Message { header, body })
+    }
+}
+
+/// Reads exactly `n` body bytes; a close anywhere inside is [`HeaderError::Truncated`].
+pub fn read_body<R: Read + ?Sized>(r: &mut R, n: usize) -> Result<Vec<u8>, HeaderError> {
+    match recv_exact(r, n, "body") {
+        Err(FrameError::Closed) if n > 0 => Err(HeaderError::Truncated {
+            what: "body",
+            expected: n as u64,
+            got: 0,
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// One message: its header and its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The JSON header.
+    pub header: Header,
+    /// The body the header announced.
+    pub body: Vec<u8>,
+}
+
+/// A push decoder: feed it bytes as they arrive, take whole messages out
+/// (check, then parse, keep the leftover — mini-redis's `Connection`).
+#[derive(Debug)]
+pub struct Decoder {
+    codec: JsonHeader,
+    buf: Vec<u8>,
+    start: usize,
+    /// The current message's header, once it has arrived whole and passed
+    /// its checks, so a long body does not re-parse it on every read.
+    current: Option<(usize, usize, Header)>,
+}
+
+impl Decoder {
+    /// A decoder for `codec`.
+    pub fn new(codec: JsonHeader) -> Decoder {
+        Decoder {
+            codec,
+            buf: Vec::new(),
+            start: 0,
+            current: None,
+        }
+    }
+
+    /// Adds received bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        } else if self.start > 64 * 1024 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next whole message, `Ok(None)` if more bytes are needed.
+    /// Each part is checked as soon as it is complete: the length as soon
+    /// as its 4 bytes are in, the JSON as soon as all of it is.
+    pub fn next_message(&mut self) -> Result<Option<Message>, HeaderError> {
+        let rest = &self.buf[self.start..];
+        if self.current.is_none() {
+            let Some(len4) = rest.first_chunk::<4>() else {
+                return Ok(None);
+            };
+            let header_len = self
+                .codec
+                .prefix
+                .decode(*len4)
+                .map_err(HeaderError::Length)?;
+            if rest.len() - 4 < header_len {
+                return Ok(None);
+            }
+            let header = self.codec.parse(&rest[4..4 + header_len])?;
+            let body_len = self.codec.body_len(&header)? as usize;
+            self.current = Some((header_len, body_len, header));
+        }
+        let Some((header_len, body_len, _)) = &self.current else {
+            return Ok(None);
+        };
+        let from = 4 + header_len;
+        let end = from + body_len;
+        if rest.len() < end {
+            return Ok(None);
+        }
+        let body = rest[from..end].to_vec();
+        self.start += end;
+        Ok(self
+            .current
+            .take()
+            .map(|(_, _, header)| Message { header, body }))
+    }
+
+    /// Bytes buffered but not yet part of a whole message.
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// How many more bytes the next message needs at least (0 if one is whole).
+    pub fn needed(&self) -> Result<usize, HeaderError> {
+        if let Some((h, b, _)) = &self.current {
+            return Ok((4 + h + b).saturating_sub(self.pending()));
+        }
+        Ok(match self.codec.check(&self.buf[self.start..])? {
+            Check::Complete { .. } => 0,
+            Check::Incomplete { needed } => needed,
+        })
+    }
+}
+
+/// Reads messages from a stream through a [`Decoder`]: whatever each read
+/// returns is pushed, whole messages come out.
+#[derive(Debug)]
+pub struct MessageReader<R> {
+    inner: R,
+    decoder: Decoder,
+    reads: usize,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> MessageReader<R> {
+    /// Reads `codec` messages from `inner`.
+    pub fn new(inner: R, codec: JsonHeader) -> Self {
+        MessageReader {
+            inner,
+            decoder: Decoder::new(codec),
+            reads: 0,
+            buf: vec![0u8; 64 * 1024],
+        }
+    }
+
+    /// The next message, or `Ok(None)` at a clean close between messages.
+    pub fn next_message(&mut self) -> Result<Option<Message>, HeaderError> {
+        loop {
+            if let Some(m) = self.decoder.next_message()? {
+                return Ok(Some(m));
+            }
+            let n = loop {
+                match self.inner.read(&mut self.buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other?,
+                }
+            };
+            self.reads += 1;
+            if n == 0 {
+                let left = self.decoder.pending();
+                return if left == 0 {
+                    Ok(None)
+                } else {
+                    Err(HeaderError::Truncated {
+                        what: "message",
+                        expected: (left + self.decoder.needed()?) as u64,
+                        got: left as u64,
+                    })
+                };
+            }
+            self.decoder.push(&self.buf[..n]);
+        }
+    }
+
+    /// How many reads were made.
+    pub fn reads(&self) -> usize {
+        self.reads
+    }
+
+    /// The wrapped reader.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+}
+
+/// A non-negative integer under `key` (a size).
+pub fn get_size(h: &Header, key: &'static str) -> Result<u64, HeaderError> {
+    match h.get(key) {
+        None => Err(HeaderError::Missing(key)),
+        Some(Value::Number(n)) => {
+            if let Some(u) = n.as_u64() {
+                Ok(u)
+            } else if let Some(i) = n.as_i64() {
+                Err(HeaderError::Negative { key, value: i })
+            } else {
+                Err(wrong(
+                    key,
+                    "a non-negative integer",
+                    &Value::Number(n.clone()),
+                ))
+            }
+        }
+        Some(v) => Err(wrong(key, "a non-negative integer", v)),
+    }
+}
+
+/// A string under `key`.
+pub fn get_str<'a>(h: &'a Header, key: &'static str) -> Result<&'a str, HeaderError> {
+    match h.get(key) {
+        None => Err(HeaderError::Missing(key)),
+        Some(Value::String(s)) => Ok(s),
+        Some(v) => Err(wrong(key, "a string", v)),
+    }
+}
+
+/// An optional string under `key` (absent or null is `None`).
+pub fn opt_str<'a>(h: &'a Header, key: &'static str) -> Result<Option<&'a str>, HeaderError> {
+    match h.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(v) => Err(wrong(key, "a string", v)),
+    }
+}
+
+pub fn wrong(key: &'static str, expected: &'static str, v: &Value) -> HeaderError {
+    let mut got = format!("{} {}", kind(v), v);
+    if got.len() > 60 {
+        got = crate::kit::text::shorten(&got, 60);
+    }
+    HeaderError::WrongType { key, expected, got }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
