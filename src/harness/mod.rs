@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use colored::Colorize;
 
+pub mod args;
 pub mod registry;
 mod stages;
 
