@@ -320,6 +320,22 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("'{s}' resolved to no address"))
 }
 
+/// Parses a duration in seconds for a flag: a finite number above 0 and at
+/// most a day (`nan`, `inf`, `0` and `-1` are refused with the reason, so no
+/// server starts with a timeout that means nothing).
+pub fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !v.is_finite() || v <= 0.0 || v > 86_400.0 {
+        return Err(format!(
+            "'{s}' seconds is out of range: give a number above 0 and at most 86400 (a day)"
+        ));
+    }
+    Ok(v)
+}
+
 /// Prints a one-line error naming what was wrong and returns exit code 2.
 pub fn fail(what: impl std::fmt::Display) -> ExitCode {
     eprintln!("{} {what}", "error:".red().bold());
@@ -345,6 +361,15 @@ mod tests {
         assert_eq!(p.next_command().as_deref(), Some("ls"));
         assert_eq!(p.next_command().as_deref(), Some("help"));
         assert_eq!(p.next_command(), None);
+    }
+
+    #[test]
+    fn durations_must_be_finite_positive_seconds() {
+        assert_eq!(parse_seconds("2.5"), Ok(2.5));
+        for bad in ["nan", "NaN", "inf", "-1", "0", "1e9", "two"] {
+            let e = parse_seconds(bad).unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
     }
 
     #[test]
@@ -412,7 +437,7 @@ pub struct CommandServerArgs {
     #[arg(long)]
     pub allow_remote: bool,
     /// Seconds a command may run before it is killed.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
     pub timeout: f64,
     /// Largest command output sent back, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
@@ -424,7 +449,7 @@ pub struct CommandServerArgs {
     #[arg(long, default_value_t = 64)]
     pub max_conns: usize,
     /// Seconds a connected client may stay silent before it is dropped.
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
     pub idle_timeout: f64,
 }
 

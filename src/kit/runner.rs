@@ -97,6 +97,22 @@ impl CommandOutput {
         o
     }
 
+    /// Appends `note` to stderr, making room for it inside the cap by
+    /// cutting the output first: the cap is a promise about the whole reply.
+    fn append_within_cap(&mut self, note: &[u8], max: usize) {
+        let note = &note[..note.len().min(max)];
+        let room = max - note.len();
+        if self.stdout.len() + self.stderr.len() > room {
+            self.truncated = true;
+            let keep_err = room
+                .saturating_sub(self.stdout.len())
+                .min(self.stderr.len());
+            self.stderr.truncate(keep_err);
+            self.stdout.truncate(room - keep_err);
+        }
+        self.stderr.extend_from_slice(note);
+    }
+
     fn cap(&mut self, max: usize) {
         if self.stdout.len() > max {
             self.stdout.truncate(max);
@@ -317,7 +333,9 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
         c.args(["-c", line]);
         c
     };
-    cmd.stdin(Stdio::null())
+    let marker = new_marker();
+    cmd.env(MARKER_VAR, &marker)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     #[cfg(unix)]
@@ -375,9 +393,15 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
     loop {
         let now = Instant::now();
         if now >= deadline && !killed {
-            kill_tree(pid, &mut child);
+            kill_tree(pid, &marker, &mut child);
             killed = true;
             out.timed_out = true;
+        }
+        // Once killed, the reply goes out now: a descendant that escaped the
+        // kill may still hold the pipes open, and the client must not wait
+        // for it. The reader threads end on their own when the pipes close.
+        if killed && now >= deadline + LAST_WORDS {
+            break;
         }
         let wait = deadline
             .saturating_duration_since(now)
@@ -394,31 +418,56 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
                 dst.extend_from_slice(&bytes[..take]);
                 if take < bytes.len() && !killed {
                     out.truncated = true;
-                    kill_tree(pid, &mut child);
+                    kill_tree(pid, &marker, &mut child);
                     killed = true;
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                for r in readers.drain(..) {
+                    let _ = r.join();
+                }
+                break;
+            }
         }
     }
-    for r in readers {
-        let _ = r.join();
-    }
+    // The shell is done, but `cmd &` and `setsid cmd` may have left
+    // processes behind that would outlive the reply: a remote shell must not
+    // leave anything running. Kill whatever carries this command's marker.
+    kill_tree(pid, &marker, &mut child);
     out.exit_code = match child.wait() {
         _ if out.timed_out => 124,
         Ok(status) => status.code().unwrap_or(128 + 9),
         Err(_) => 1,
     };
     if out.timed_out {
-        out.stderr.extend_from_slice(
-            format!("sticky: stopped at the {:?} timeout\n", cfg.timeout).as_bytes(),
-        );
+        let notice = format!("sticky: stopped at the {:?} timeout\n", cfg.timeout);
+        out.append_within_cap(notice.as_bytes(), cfg.max_output);
     }
     out
 }
 
-fn kill_tree(pid: u32, child: &mut std::process::Child) {
+/// How long a killed command's last output may still arrive before the
+/// reply goes out without it.
+const LAST_WORDS: Duration = Duration::from_millis(200);
+
+/// The environment variable that marks every process one shell command
+/// starts: children inherit it through `fork` and `exec`, whatever process
+/// group or session they move to, so `setsid` and double forks keep it.
+const MARKER_VAR: &str = "STICKY_LAB_RUN";
+
+/// A marker no other command of this server (or of another one) carries.
+fn new_marker() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}.{n}", std::process::id())
+}
+
+/// Kills the shell and everything it started: its process group, and on
+/// Linux every process that carries the command's marker or descends from
+/// the shell (found in `/proc`), repeated until none is left, since a
+/// process may fork while we look.
+fn kill_tree(pid: u32, marker: &str, child: &mut std::process::Child) {
     #[cfg(unix)]
     {
         // SAFETY: kill(2) with a negative pid signals the process group we created.
@@ -426,8 +475,86 @@ fn kill_tree(pid: u32, child: &mut std::process::Child) {
             libc::kill(-(pid as i32), libc::SIGKILL);
         }
     }
-    let _ = pid;
+    #[cfg(target_os = "linux")]
+    for _ in 0..20 {
+        let found = descendants::find(pid, &format!("{MARKER_VAR}={marker}"));
+        if found.is_empty() {
+            break;
+        }
+        for p in found {
+            // SAFETY: kill(2) on a pid we just read from /proc; `find` never
+            // returns this process or pid 1.
+            unsafe {
+                libc::kill(p, libc::SIGKILL);
+            }
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    let _ = (pid, marker);
     let _ = child.kill();
+}
+
+/// Finding a command's processes in `/proc` (Linux).
+#[cfg(target_os = "linux")]
+mod descendants {
+    use std::collections::HashSet;
+
+    /// Live processes (zombies excluded) that carry `marker` in their
+    /// environment, sit in process group `root`, or descend from `root`.
+    pub fn find(root: u32, marker: &str) -> Vec<i32> {
+        let me = std::process::id() as i32;
+        let root = root as i32;
+        let mut procs = Vec::new(); // (pid, ppid)
+        let mut hit = HashSet::new();
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            if pid == me || pid <= 1 {
+                continue;
+            }
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // After the command name in parentheses: state, ppid, pgrp, …
+            let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+                continue;
+            };
+            let mut f = rest.split_whitespace();
+            let state = f.next().unwrap_or("");
+            let ppid: i32 = f.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+            let pgrp: i32 = f.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+            if state == "Z" || state == "X" {
+                continue;
+            }
+            procs.push((pid, ppid));
+            let marked = std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
+                .unwrap_or(false);
+            if pid == root || pgrp == root || marked {
+                hit.insert(pid);
+            }
+        }
+        // Descendants of anything found, to a fixed point.
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for &(pid, ppid) in &procs {
+                if !hit.contains(&pid) && (ppid == root || hit.contains(&ppid)) {
+                    hit.insert(pid);
+                    grew = true;
+                }
+            }
+        }
+        hit.into_iter().collect()
+    }
 }
 
 #[cfg(test)]
@@ -486,5 +613,90 @@ mod tests {
         assert_eq!(out.stdout, b"out\n");
         assert_eq!(out.stderr, b"err\n");
         assert_eq!(out.exit_code, 3);
+    }
+
+    /// Processes whose command line is exactly `argv` (Linux `/proc`).
+    #[cfg(target_os = "linux")]
+    fn alive(argv: &[&str]) -> usize {
+        let want: Vec<u8> = argv
+            .iter()
+            .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+            .collect();
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                let pid = e.file_name();
+                let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+                pid.to_string_lossy().parse::<u32>().is_ok()
+                    && !stat.contains(") Z ")
+                    && std::fs::read(e.path().join("cmdline")).unwrap_or_default() == want
+            })
+            .count()
+    }
+
+    #[cfg(target_os = "linux")]
+    fn shell(timeout_ms: u64, max_output: usize) -> RunnerConfig {
+        RunnerConfig {
+            mode: ExecMode::Shell,
+            timeout: Duration::from_millis(timeout_ms),
+            max_output,
+            ..RunnerConfig::default()
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_setsid_child_neither_delays_the_reply_nor_survives_it() {
+        // setsid leaves the process group the timeout used to kill, and
+        // holds the pipes open: the reply used to wait 25 s for it.
+        let t = Instant::now();
+        let out = run(b"setsid sleep 913", &shell(300, 4096));
+        assert!(out.timed_out, "{out:?}");
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert_eq!(alive(&["sleep", "913"]), 0, "the setsid sleeper survived");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_background_job_does_not_outlive_its_command() {
+        // Output redirected, so the pipes close at once and the reply is
+        // immediate; the sleeper used to live on after it.
+        let out = run(
+            b"sleep 914 >/dev/null 2>&1 & echo started",
+            &shell(5000, 4096),
+        );
+        assert_eq!(out.stdout, b"started\n");
+        assert!(!out.timed_out);
+        assert_eq!(alive(&["sleep", "914"]), 0, "the background job survived");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_double_forked_daemon_in_its_own_session_is_killed_too() {
+        let out = run(
+            b"sh -c 'setsid sh -c \"sleep 915 >/dev/null 2>&1 &\" &' ; echo ok",
+            &shell(5000, 4096),
+        );
+        assert_eq!(out.stdout, b"ok\n", "{out:?}");
+        assert_eq!(
+            alive(&["sleep", "915"]),
+            0,
+            "the daemonized grandchild survived"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_timeout_notice_fits_inside_the_output_cap() {
+        let out = run(b"head -c 990 /dev/zero; sleep 916", &shell(300, 1000));
+        assert!(out.timed_out);
+        assert!(
+            out.stdout.len() + out.stderr.len() <= 1000,
+            "{}",
+            out.stdout.len() + out.stderr.len()
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("stopped at the"));
+        assert_eq!(alive(&["sleep", "916"]), 0);
     }
 }
