@@ -140,8 +140,14 @@ where
 }
 
 /// Waits for the next client, like the lessons' `conn, addr = server.accept()`:
-/// a failed accept is reported and retried, the new connection gets the idle
-/// timeout, and `None` means `stop` was set (checked after each accept).
+/// a failed accept is reported and retried, and `None` means `stop` was set
+/// (checked after each accept).
+///
+/// The new connection gets the idle timeout on reads *and* on writes. A
+/// read timeout alone is not enough: a client that sends requests and never
+/// reads the replies fills the kernel's send buffer, and the server's next
+/// `send()` blocks forever, holding a connection slot. With the write
+/// timeout that `send()` fails after the same time, and the slot frees.
 pub fn accept_next(
     listener: &TcpListener,
     opts: &ServeOptions,
@@ -162,6 +168,7 @@ pub fn accept_next(
         }
         if let Some(t) = opts.idle_timeout {
             let _ = stream.set_read_timeout(Some(t));
+            let _ = stream.set_write_timeout(Some(t));
         }
         return Some((stream, peer));
     }
@@ -312,5 +319,38 @@ mod tests {
         assert!(check_exposure(&any, true, false).is_err());
         assert!(check_exposure(&any, true, true).unwrap().is_some());
         assert!(check_exposure(&any, false, false).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_client_that_never_reads_loses_its_slot_at_the_idle_timeout() {
+        // One slot. The first client asks for far more than the socket
+        // buffers hold and never reads: the server's write blocks. Before
+        // the write timeout it blocked forever and the second client waited.
+        let bg = Background::start(
+            "127.0.0.1:0".parse().unwrap(),
+            ServeOptions {
+                max_conns: 1,
+                idle_timeout: Some(Duration::from_millis(300)),
+                log: false,
+            },
+            |mut s: TcpStream, _| -> Result<(), String> {
+                let mut b = [0u8; 1];
+                s.read_exact(&mut b).map_err(|e| e.to_string())?;
+                let reply = vec![b[0]; if b[0] == b'h' { 64 << 20 } else { 1 }];
+                s.write_all(&reply).map_err(|e| e.to_string())
+            },
+        )
+        .unwrap();
+        let mut hog = TcpStream::connect(bg.addr()).unwrap();
+        hog.write_all(b"h").unwrap();
+        let mut next = TcpStream::connect(bg.addr()).unwrap();
+        next.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        next.write_all(b"k").unwrap();
+        let mut b = [0u8; 1];
+        next.read_exact(&mut b)
+            .expect("the second client was never served");
+        assert_eq!(&b, b"k");
+        drop(hog);
     }
 }
