@@ -15,6 +15,13 @@
 //!
 //! Each connection and direction gets its own plan derived from the seed, so
 //! the same seed and the same input give the same cuts.
+//!
+//! The proxy is a server too, and holds to the same limits: it buffers at
+//! most [`IN_FLIGHT`] chunks per direction (a fast sender meets a slow
+//! receiver's backpressure through the proxy, as it would without it), a
+//! reset on one side is passed on as a reset to the other (not turned into
+//! a polite close), and both directions' threads end as soon as either side
+//! is gone.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -277,6 +284,13 @@ fn relay(
     Ok(())
 }
 
+/// Reads the reader thread hands over at most, and how many may wait in the
+/// channel: the most one direction buffers is about `IN_FLIGHT × READ_SIZE`
+/// (1 MiB) plus the piece being cut. When the channel is full the reader
+/// stops reading, the kernel's receive window closes, and the sender waits.
+pub const IN_FLIGHT: usize = 16;
+const READ_SIZE: usize = 64 * 1024;
+
 /// Moves one direction: a reader thread timestamps what arrives, this thread
 /// re-cuts it and releases each piece when its latency has passed.
 fn pump(
@@ -285,12 +299,22 @@ fn pump(
     mut plan: ChaosPlan,
     cfg: &ProxyConfig,
 ) -> Vec<usize> {
-    let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
+    let (tx, rx) = mpsc::sync_channel::<(Instant, Vec<u8>)>(IN_FLIGHT);
+    let from_handle = from.try_clone();
+    let reset = Arc::new(AtomicBool::new(false));
+    let saw_reset = reset.clone();
     let reader = thread::spawn(move || {
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; READ_SIZE];
         loop {
             match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
+                Ok(0) => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    if e.kind() == io::ErrorKind::ConnectionReset {
+                        saw_reset.store(true, Ordering::SeqCst);
+                    }
+                    break;
+                }
                 Ok(n) => {
                     if tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
                         break;
@@ -349,6 +373,12 @@ fn pump(
             thread::sleep(due - now);
         }
         if to.write_all(&piece).is_err() {
+            // The receiver is gone: stop reading from the sender too, so
+            // neither thread of this direction outlives the connection.
+            if let Ok(f) = &from_handle {
+                let _ = f.shutdown(Shutdown::Both);
+            }
+            drop(rx);
             break;
         }
         pieces.push(piece.len());
@@ -356,8 +386,17 @@ fn pump(
             thread::sleep(cfg.delay);
         }
     }
-    let _ = to.shutdown(Shutdown::Write);
     let _ = reader.join();
+    if reset.load(Ordering::SeqCst) {
+        // The sender reset its connection: reset ours to the receiver too.
+        // With SO_LINGER 0 the last close sends RST instead of FIN; shutting
+        // the socket's reading side ends the other direction's reader, so
+        // that last close comes at once.
+        let _ = sock::set_linger_zero(&to);
+        let _ = to.shutdown(Shutdown::Read);
+    } else {
+        let _ = to.shutdown(Shutdown::Write);
+    }
     pieces
 }
 
@@ -382,5 +421,56 @@ mod tests {
         let mut got = Vec::new();
         conn.read_to_end(&mut got).unwrap();
         assert_eq!(got, data);
+    }
+
+    fn upstream_and_proxy() -> (TcpListener, ChaosProxy) {
+        let server = sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let upstream = server.local_addr().unwrap();
+        let mut cfg = ProxyConfig::new(upstream, 3, 64 * 1024);
+        cfg.delay = Duration::ZERO;
+        let proxy = ChaosProxy::start("127.0.0.1:0".parse().unwrap(), cfg).unwrap();
+        (server, proxy)
+    }
+
+    #[test]
+    fn a_fast_sender_meets_a_slow_receivers_backpressure_through_the_proxy() {
+        // The server accepts and never reads. Without a bound the proxy
+        // took 300 MiB in 1.3 s; with one, the client's writes stall once
+        // the kernel buffers and the proxy's 1 MiB are full.
+        let (server, proxy) = upstream_and_proxy();
+        let client = sock::connect(proxy.local_addr()).unwrap();
+        let (_silent, _) = server.accept().unwrap();
+        client.set_nonblocking(true).unwrap();
+        let chunk = vec![7u8; 1 << 20];
+        let mut sent = 0usize;
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            match (&client).write(&chunk) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    thread::sleep(Duration::from_millis(5))
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(sent < 96 << 20, "the proxy took {} MiB", sent >> 20);
+    }
+
+    #[test]
+    fn a_reset_is_passed_on_as_a_reset() {
+        let (server, proxy) = upstream_and_proxy();
+        let mut client = sock::connect(proxy.local_addr()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let (conn, _) = server.accept().unwrap();
+        sock::set_linger_zero(&conn).unwrap();
+        drop(conn); // RST to the proxy
+        let mut b = [0u8; 16];
+        let got = client.read(&mut b);
+        assert!(
+            matches!(&got, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
+            "the client saw {got:?}, not a reset"
+        );
     }
 }

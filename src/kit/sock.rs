@@ -212,6 +212,12 @@ fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
     unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
 }
 
+/// Makes the socket's last close send RST instead of FIN (`SO_LINGER` 0):
+/// how a relay passes a reset on.
+pub fn set_linger_zero(stream: &TcpStream) -> io::Result<()> {
+    socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO))
+}
+
 /// `true` when a blocking socket call gave up because its timeout passed.
 /// Unix reports that as `WouldBlock` (EAGAIN), Windows as `TimedOut`; both
 /// mean "nothing arrived in time", not "the connection broke".
