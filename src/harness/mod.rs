@@ -40,6 +40,10 @@ pub struct DemoOpts {
     /// Seed for the chaos cuts: the same seed gives the same cuts.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Capture the demo's packets on loopback to FILE (pcap, for Wireshark;
+    /// needs root or CAP_NET_RAW, Linux).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 /// A demo run: stages in order, each checked.
@@ -52,6 +56,7 @@ pub struct Demo {
     current: Option<(usize, String)>,
     panels: Vec<Panel>,
     out: Box<dyn Write>,
+    capture: Option<crate::kit::capture::Capture>,
 }
 
 impl Demo {
@@ -74,6 +79,7 @@ impl Demo {
             current: None,
             panels: Vec::new(),
             out,
+            capture: None,
         };
         let heading = format!("{lab} — {title}");
         d.line(&format!(
@@ -81,7 +87,37 @@ impl Demo {
             heading.bold(),
             "═".repeat(heading.chars().count())
         ));
+        if let Some(path) = &d.opts.pcap {
+            match crate::kit::capture::Capture::start() {
+                Ok(c) => d.capture = Some(c),
+                Err(e) => {
+                    let why = if e.kind() == io::ErrorKind::PermissionDenied {
+                        "capturing packets needs root or CAP_NET_RAW (try sudo)".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    d.line(&format!(
+                        "  {} no capture written to {}: {why}; the demo runs without it",
+                        "note:".yellow().bold(),
+                        path.display()
+                    ));
+                }
+            }
+        }
         d
+    }
+
+    /// Keeps every packet to or from `port` in the `--pcap` capture (call it
+    /// with each listening port the demo starts, before anyone connects).
+    pub fn watch_port(&mut self, port: u16) {
+        if let Some(c) = &self.capture {
+            c.watch(port);
+        }
+    }
+
+    /// Whether `--pcap` is capturing.
+    pub fn capturing(&self) -> bool {
+        self.capture.is_some()
     }
 
     /// The seed chosen with `--seed`.
@@ -190,6 +226,26 @@ impl Demo {
             let svg = svg::render(&format!("{} — {}", self.lab, self.title), &self.panels);
             match write_atomic(&path, svg.as_bytes()) {
                 Ok(()) => self.line(&format!("  timeline written to {}", path.display())),
+                Err(e) => {
+                    self.line(&format!("  could not write {}: {e}", path.display()));
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        if let (Some(cap), Some(path)) = (self.capture.take(), self.opts.pcap.clone()) {
+            let (packets, dropped) = cap.finish();
+            match crate::kit::capture::write_pcap(&path, &packets) {
+                Ok(()) => self.line(&format!(
+                    "  {} packets captured to {}{} (open it in Wireshark, or: tshark -r {})",
+                    packets.len(),
+                    path.display(),
+                    if dropped > 0 {
+                        format!(", {dropped} more did not fit in memory")
+                    } else {
+                        String::new()
+                    },
+                    path.display()
+                )),
                 Err(e) => {
                     self.line(&format!("  could not write {}: {e}", path.display()));
                     return ExitCode::from(2);

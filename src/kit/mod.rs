@@ -2,6 +2,7 @@
 //! the command runner, servers, and text decoding. Nothing here mentions a
 //! lab; the lessons (`crate::lessons`) are built out of these parts.
 
+pub mod capture;
 pub mod chaos;
 pub mod proxy;
 pub mod record;
