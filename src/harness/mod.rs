@@ -28,7 +28,7 @@ use crate::report::{mark, ColorChoice, Report, StageReport};
 /// Options every `demo` subcommand takes.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct DemoOpts {
-    /// Pause before each stage until Enter is pressed (on a terminal).
+    /// Pause before each stage until Enter is pressed, q stops (on a terminal).
     #[arg(long)]
     pub step: bool,
     /// Write a machine-readable JSON report to stdout (the story goes to stderr).
@@ -57,6 +57,8 @@ pub struct Demo {
     panels: Vec<Panel>,
     out: Box<dyn Write>,
     capture: Option<crate::kit::capture::Capture>,
+    /// `q` was typed at a `--step` pause: no more stages run.
+    stopped: bool,
 }
 
 impl Demo {
@@ -80,6 +82,7 @@ impl Demo {
             panels: Vec::new(),
             out,
             capture: None,
+            stopped: false,
         };
         let heading = format!("{lab} — {title}");
         d.line(&format!(
@@ -115,6 +118,11 @@ impl Demo {
         }
     }
 
+    /// Whether the user typed `q` at a `--step` pause.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
     /// Whether `--pcap` is capturing.
     pub fn capturing(&self) -> bool {
         self.capture.is_some()
@@ -132,15 +140,26 @@ impl Demo {
 
     /// Begins the next stage (after a pause with `--step`).
     pub fn stage(&mut self, title: &str) {
+        if self.stopped {
+            return;
+        }
         if self.current.is_some() {
             self.pending_unchecked();
         }
         let n = self.stages.len() + 1;
-        if self.opts.step && n > 1 && io::stdin().is_terminal() {
-            let _ = write!(self.out, "{}", "  [Enter] next stage… ".dimmed());
+        if self.opts.step && io::stdin().is_terminal() {
+            let _ = write!(
+                self.out,
+                "{}",
+                format!("  [Enter] stage {n}: {title} — q to stop… ").dimmed()
+            );
             let _ = self.out.flush();
             let mut s = String::new();
             let _ = io::stdin().lock().read_line(&mut s);
+            if matches!(s.trim(), "q" | "quit") {
+                self.stopped = true;
+                return;
+            }
         }
         self.line(&format!(
             "\n{} {}",
@@ -198,10 +217,15 @@ impl Demo {
             self.pending_unchecked();
         }
         let failed: Vec<&StageReport> = self.stages.iter().filter(|s| !s.ok).collect();
-        let ok = !self.stages.is_empty() && failed.is_empty();
+        let ok = !self.stages.is_empty() && failed.is_empty() && !self.stopped;
         let verdict = if ok {
             format!(
                 "all {} stages showed the lesson's behaviour",
+                self.stages.len()
+            )
+        } else if self.stopped {
+            format!(
+                "stopped by the user after {} stage(s); run again without q to see them all",
                 self.stages.len()
             )
         } else if self.stages.is_empty() {

@@ -86,6 +86,9 @@ impl Demo {
         };
         for stage in stages {
             self.stage(stage.title);
+            if self.stopped() {
+                break;
+            }
             if let Err(e) = (stage.run)(&mut self, &shared, stage.expected) {
                 self.check(
                     false,

@@ -253,7 +253,13 @@ fn relay(
         cfg.upstream,
         &sock::SockOpts::nodelay(true),
         Some(Duration::from_secs(5)),
-    )?;
+    )
+    .map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot reach the server at {}: {e}", cfg.upstream),
+        )
+    })?;
     client.set_nodelay(true)?;
     let pairs = [
         (

@@ -35,25 +35,33 @@ pub enum ColorChoice {
 impl ColorChoice {
     /// Applies the choice to stdout output (colored's global switch).
     pub fn apply(self) {
-        match self {
-            ColorChoice::Auto => colored::control::unset_override(),
-            ColorChoice::Always => colored::control::set_override(true),
-            ColorChoice::Never => colored::control::set_override(false),
-        }
+        colored::control::set_override(self.decide(std::io::stdout().is_terminal()));
     }
 
     /// Whether text written to stderr should be colored: colored only checks
     /// stdout, so the decision for stderr is made here.
     pub fn for_stderr(self) -> bool {
+        self.decide(std::io::stderr().is_terminal())
+    }
+
+    /// The decision for a stream that is (or is not) a terminal. In `auto`:
+    /// `CLICOLOR_FORCE` (not `0`) colors; a non-empty `NO_COLOR` or
+    /// `CLICOLOR=0` does not (an empty `NO_COLOR` is ignored, as no-color.org
+    /// asks); otherwise color only on a terminal.
+    fn decide(self, terminal: bool) -> bool {
+        self.decide_with(terminal, |name| std::env::var_os(name))
+    }
+
+    fn decide_with(self, terminal: bool, env: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
                     return true;
                 }
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stderr().is_terminal()
+                set("NO_COLOR").is_none() && set("CLICOLOR").is_none_or(|v| v != "0") && terminal
             }
         }
     }
@@ -124,4 +132,29 @@ pub struct Report {
     pub ok: bool,
     /// One sentence summing up.
     pub verdict: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_no_color_is_ignored_and_a_set_one_is_obeyed() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let auto = ColorChoice::Auto;
+        assert!(auto.decide_with(true, env(&[])));
+        assert!(!auto.decide_with(false, env(&[])));
+        assert!(auto.decide_with(true, env(&[("NO_COLOR", "")])));
+        assert!(!auto.decide_with(true, env(&[("NO_COLOR", "1")])));
+        assert!(!auto.decide_with(true, env(&[("CLICOLOR", "0")])));
+        assert!(auto.decide_with(false, env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])));
+        assert!(!ColorChoice::Never.decide_with(true, env(&[("CLICOLOR_FORCE", "1")])));
+    }
 }
