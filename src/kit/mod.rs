@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod chaos;
+pub mod counters;
 pub mod proxy;
 pub mod record;
 pub mod runner;
