@@ -57,6 +57,14 @@ impl SockOpts {
 
 /// Opens a listening TCP socket: `SO_REUSEADDR`, bind, listen. Port 0 asks
 /// the kernel for a free (ephemeral) port; read it back with `local_addr()`.
+///
+/// `SO_REUSEADDR` is what seed 002 sets "before bind" so a restarted server
+/// need not wait out TIME_WAIT. Its meaning differs by OS, so we follow
+/// Rust's standard library: on Unix it only allows binding over old
+/// TIME_WAIT connections (a port someone *listens* on still gives "address
+/// in use"); on Windows it would let a second program bind a port in use
+/// and steal its connections, so it is not set there (Windows has no
+/// TIME_WAIT wait for a listening port to begin with).
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     listen_with(addr, &SockOpts::default())
 }
@@ -65,6 +73,7 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 /// must be set before `listen` to affect the TCP window).
 pub fn listen_with(addr: SocketAddr, opts: &SockOpts) -> io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    #[cfg(not(windows))]
     socket.set_reuse_address(true)?;
     if addr.is_ipv6() {
         socket.set_only_v6(true)?;
@@ -276,5 +285,13 @@ mod tests {
         assert!(d.truncated);
         #[cfg(target_os = "linux")]
         assert_eq!(d.wire_len, 5);
+    }
+
+    #[test]
+    fn a_second_server_on_a_port_in_use_gets_address_in_use() {
+        let first = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let taken = first.local_addr().unwrap();
+        let second = listen(taken).map(|_| ()).unwrap_err();
+        assert_eq!(second.kind(), io::ErrorKind::AddrInUse, "{second}");
     }
 }
