@@ -63,8 +63,8 @@ impl SockOpts {
 /// Rust's standard library: on Unix it only allows binding over old
 /// TIME_WAIT connections (a port someone *listens* on still gives "address
 /// in use"); on Windows it would let a second program bind a port in use
-/// and steal its connections, so it is not set there (Windows has no
-/// TIME_WAIT wait for a listening port to begin with).
+/// and steal its connections, so it is not set there (std's `TcpListener::bind`
+/// makes the same choice for the same reason).
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     listen_with(addr, &SockOpts::default())
 }
