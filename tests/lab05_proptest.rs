@@ -3,46 +3,22 @@
 //! encode → chunk → [`FrameReader`] is the identity. The classic cuts,
 //! written out as bytes, are in `tests/framing_split_cases.rs`.
 
-use std::collections::VecDeque;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use proptest::prelude::*;
 use serde_json::Value;
 use sticky_lab::framing::{Check, FrameReader, Framing};
+use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
 use sticky_lab::lessons::lab05_json_header::{Header, JsonHeader, Message};
 
-/// A stream whose reads return exactly these pieces, one per read.
-struct Pieces(VecDeque<Vec<u8>>);
-
-impl Read for Pieces {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let Some(mut piece) = self.0.pop_front() else {
-            return Ok(0);
-        };
-        let n = piece.len().min(buf.len());
-        buf[..n].copy_from_slice(&piece[..n]);
-        if n < piece.len() {
-            self.0.push_front(piece.split_off(n));
-        }
-        Ok(n)
-    }
-}
-
-fn chunked(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut rest = bytes;
-    let mut i = 0;
-    while !rest.is_empty() {
-        let n = cuts
-            .get(i % cuts.len().max(1))
-            .copied()
-            .unwrap_or(1)
-            .clamp(1, rest.len());
-        out.push(rest[..n].to_vec());
-        rest = &rest[n..];
-        i += 1;
-    }
-    out
+/// The bytes as a stream cut by a `ChaosReader`, seeded by the cuts and
+/// returning pieces of up to their largest.
+fn chaos(bytes: &[u8], cuts: &[usize]) -> ChaosReader<Cursor<Vec<u8>>> {
+    let seed = cuts
+        .iter()
+        .fold(7u64, |h, &c| h.wrapping_mul(31).wrapping_add(c as u64));
+    let max = cuts.iter().copied().max().unwrap_or(1);
+    ChaosReader::new(Cursor::new(bytes.to_vec()), ChaosPlan::new(seed, max))
 }
 
 fn header_strategy() -> impl Strategy<Value = Header> {
@@ -82,7 +58,7 @@ proptest! {
             Ok(Check::Incomplete { needed }) => prop_assert!(needed > 0),
             Err(e) => prop_assert!(!e.to_string().is_empty()),
         }
-        let mut frames = FrameReader::new(Pieces(chunked(&bytes, &cuts).into()), codec);
+        let mut frames = FrameReader::new(chaos(&bytes, &cuts), codec);
         loop {
             match frames.next_frame() {
                 Ok(Some(m)) => prop_assert!(m.body.len() as u64 <= codec.max_body),
@@ -115,7 +91,7 @@ proptest! {
             h.insert("total_size".into(), Value::from(body.len() as u64));
             expected.push((h, body.clone()));
         }
-        let mut frames = FrameReader::new(Pieces(chunked(&wire, &cuts).into()), codec);
+        let mut frames = FrameReader::new(chaos(&wire, &cuts), codec);
         let mut got = Vec::new();
         while let Some(m) = frames.next_frame().unwrap() {
             got.push((m.header, m.body));
@@ -129,10 +105,7 @@ proptest! {
         }
         prop_assert_eq!(&again, &wire);
         // and the read-exact path agrees
-        let mut r = sticky_lab::kit::chaos::ChaosReader::new(
-            Cursor::new(wire),
-            sticky_lab::kit::chaos::ChaosPlan::new(cuts[0] as u64, 13),
-        );
+        let mut r = ChaosReader::new(Cursor::new(wire), ChaosPlan::new(cuts[0] as u64, 13));
         for (h, body) in &expected {
             let m = codec.read_message(&mut r).unwrap();
             prop_assert_eq!(&m.header, h);
