@@ -43,6 +43,16 @@
 //!   bench` needs, is kept apart in `fast_body.rs`.
 //! * [`recv_exact`] — the blocking way: loop until exactly `n` bytes came,
 //!   the loop the lesson's single `recv(n)` was missing.
+//!
+//! Lab 03's length-as-text (`lessons::lab03_length_ack`) is not a `Framing`,
+//! and the reason is the lesson itself: its boundary is marked in *time*,
+//! not in bytes. The lesson's bare digits `"1443"` end where the sender
+//! stops and waits for `ok`, so no look at the bytes can tell `"1443"` from
+//! the start of `"14431"`; and even our `"1443\n"`, which does end in the
+//! bytes, is followed by the body only after the receiver has *written* `ok`
+//! — a step `check` and `decode`, which only look at received bytes, cannot
+//! take. Its `LengthText::check` has the same "incomplete is normal" shape
+//! for the digits alone.
 
 mod fast_body;
 pub mod json_header;

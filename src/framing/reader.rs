@@ -11,6 +11,8 @@ pub(super) const READ_MIN: usize = 64 * 1024;
 /// The most a read asks for, however much a header promised: the buffer
 /// grows by what *arrives*, never by what an unchecked header claims.
 pub(super) const READ_MAX: usize = 256 * 1024;
+/// An empty buffer larger than this is freed rather than kept.
+const KEEP_MAX: usize = 4 << 20;
 
 /// A buffered reader of `F` frames (by default lab 04's 4-byte
 /// [`LengthPrefix`]) from any byte stream.
@@ -105,6 +107,11 @@ impl<R: Read, F> FrameReader<R, F> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
+            if self.buf.len() > KEEP_MAX {
+                // A very large frame has been decoded: give its room back
+                // rather than hold it for the rest of the connection.
+                self.buf = Vec::new();
+            }
         }
         let want = needed.clamp(least, READ_MAX);
         if self.end + want > self.buf.len() && self.start > 0 {
