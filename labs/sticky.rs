@@ -5,24 +5,16 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use sticky_lab::harness::{fail, parse_addr};
+use clap::Subcommand;
+use sticky_lab::harness::{args, fail, parse_addr};
 use sticky_lab::kit::proxy::{ChaosProxy, Direction, PieceLog, ProxyConfig};
-use sticky_lab::report::ColorChoice;
 
-#[derive(Parser)]
-#[command(
-    name = "sticky",
-    version,
-    about = "sticky-lab tools: the chaos proxy and friends"
-)]
-struct Cli {
-    /// When to color output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    color: ColorChoice,
-    #[command(subcommand)]
-    command: Command,
-}
+/// Examples for `sticky --help`.
+const EXAMPLES: &str = "Examples:
+  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --seed 7
+  sticky bench --sizes 16,1048576
+  sticky load --clients 64 --messages 10000
+  sticky labs";
 
 #[derive(Subcommand)]
 enum Command {
@@ -85,17 +77,21 @@ enum Command {
     #[command(after_help = sticky_lab::tools::load::LOAD_EXAMPLES)]
     Load(sticky_lab::tools::load::LoadArgs),
     /// Instructor preflight: run every lab's demo and show which lessons reproduce here.
-    #[command(after_help = sticky_lab::tools::bench::preflight::LABS_EXAMPLES)]
-    Labs(sticky_lab::tools::bench::preflight::LabsArgs),
+    #[command(after_help = sticky_lab::tools::preflight::LABS_EXAMPLES)]
+    Labs(sticky_lab::tools::preflight::LabsArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    cli.color.apply();
-    match cli.command {
-        Command::Bench(args) => sticky_lab::tools::bench::bench_command(&args),
-        Command::Load(args) => sticky_lab::tools::load::load_command(&args),
-        Command::Labs(args) => sticky_lab::tools::bench::preflight::labs_command(&args, cli.color),
+    let (command, color) = args::parse::<Command>(
+        "sticky",
+        "sticky-lab tools: the chaos proxy and friends",
+        EXAMPLES,
+    );
+    color.apply();
+    match command {
+        Command::Bench(a) => sticky_lab::tools::bench::bench_command(&a),
+        Command::Load(a) => sticky_lab::tools::load::load_command(&a),
+        Command::Labs(a) => sticky_lab::tools::preflight::labs_command(&a, color),
         Command::Proxy {
             listen,
             to,

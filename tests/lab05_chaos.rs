@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use rand::{RngExt, SeedableRng};
 use serde_json::json;
+use sticky_lab::framing::FrameReader;
 use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
 use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
-use sticky_lab::lessons::lab05_json_header::{md5_hex, Header, JsonHeader, MessageReader};
+use sticky_lab::lessons::lab05_json_header::{md5_hex, Header, JsonHeader};
 use sticky_lab::report::ledger::Delivery;
 
 const N: usize = 10_000;
@@ -87,19 +88,19 @@ fn ten_thousand_messages_through_the_chaos_wrappers() {
     }
     assert!(w.pieces().len() > c.wire.len() / 9000);
     let rewired = w.into_inner().unwrap();
-    let mut mr = MessageReader::new(Cursor::new(&rewired[..]), codec);
+    let mut mr = FrameReader::new(Cursor::new(&rewired[..]), codec);
     let mut got = Vec::with_capacity(N);
-    while let Some(m) = mr.next_message().unwrap() {
+    while let Some(m) = mr.next_frame().unwrap() {
         got.push(m.body);
     }
     assert!(Delivery::compare(&c.bodies, &got).perfect());
     // … and the reader splits, with several seeds and piece sizes.
     for (seed, max_chunk) in [(1u64, 1000usize), (2, 65_536), (3, 250_000)] {
         let r = ChaosReader::new(Cursor::new(&c.wire[..]), ChaosPlan::new(seed, max_chunk));
-        let mut mr = MessageReader::new(r, codec);
+        let mut mr = FrameReader::new(r, codec);
         let mut got = Vec::with_capacity(N);
         let mut seqs_ok = true;
-        while let Some(m) = mr.next_message().unwrap() {
+        while let Some(m) = mr.next_frame().unwrap() {
             seqs_ok &= m.header["seq"] == got.len();
             got.push(m.body);
         }
@@ -147,9 +148,9 @@ fn ten_thousand_messages_through_a_chaos_proxy_with_several_seeds() {
         let receiver = thread::spawn(move || {
             let (s, _) = listener.accept().unwrap();
             s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-            let mut mr = MessageReader::new(s, JsonHeader::lesson());
+            let mut mr = FrameReader::new(s, JsonHeader::lesson());
             let mut got = Vec::new();
-            while let Some(m) = mr.next_message().unwrap() {
+            while let Some(m) = mr.next_frame().unwrap() {
                 got.push(format!("{}:{}", m.body.len(), md5_hex(&m.body)));
             }
             (got, mr.reads())

@@ -1,28 +1,24 @@
-//! Properties of the JSON-header decoder: any byte stream in any chunking
-//! never panics (and never allocates past the limits); encode → chunk →
-//! decode is the identity.
+//! Properties of lab 05's JSON header as a [`Framing`]: any byte stream in
+//! any chunking never panics (and never yields a body past the limit);
+//! encode → chunk → [`FrameReader`] is the identity. The classic cuts,
+//! written out as bytes, are in `tests/framing_split_cases.rs`.
 
 use std::io::Cursor;
 
 use proptest::prelude::*;
 use serde_json::Value;
-use sticky_lab::lessons::lab05_json_header::{Decoder, Header, JsonHeader};
+use sticky_lab::framing::{Check, FrameReader, Framing};
+use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
+use sticky_lab::lessons::lab05_json_header::{Header, JsonHeader, Message};
 
-fn chunked(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut rest = bytes;
-    let mut i = 0;
-    while !rest.is_empty() {
-        let n = cuts
-            .get(i % cuts.len().max(1))
-            .copied()
-            .unwrap_or(1)
-            .clamp(1, rest.len());
-        out.push(rest[..n].to_vec());
-        rest = &rest[n..];
-        i += 1;
-    }
-    out
+/// The bytes as a stream cut by a `ChaosReader`, seeded by the cuts and
+/// returning pieces of up to their largest.
+fn chaos(bytes: &[u8], cuts: &[usize]) -> ChaosReader<Cursor<Vec<u8>>> {
+    let seed = cuts
+        .iter()
+        .fold(7u64, |h, &c| h.wrapping_mul(31).wrapping_add(c as u64));
+    let max = cuts.iter().copied().max().unwrap_or(1);
+    ChaosReader::new(Cursor::new(bytes.to_vec()), ChaosPlan::new(seed, max))
 }
 
 fn header_strategy() -> impl Strategy<Value = Header> {
@@ -52,21 +48,27 @@ proptest! {
         } else {
             JsonHeader::lesson()
         };
-        let mut d = Decoder::new(codec);
-        'feed: for piece in chunked(&bytes, &cuts) {
-            d.push(&piece);
-            loop {
-                match d.next_message() {
-                    Ok(Some(m)) => prop_assert!(m.body.len() as u64 <= codec.max_body),
-                    Ok(None) => break,
-                    Err(e) => {
-                        prop_assert!(!e.to_string().is_empty());
-                        break 'feed;
-                    }
+        // check only ever claims whole frames that are really there.
+        match codec.check(&bytes) {
+            Ok(Check::Complete { len }) => {
+                prop_assert!(len <= bytes.len());
+                let m = codec.decode(&bytes[..len]);
+                prop_assert!(m.is_ok());
+            }
+            Ok(Check::Incomplete { needed }) => prop_assert!(needed > 0),
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+        let mut frames = FrameReader::new(chaos(&bytes, &cuts), codec);
+        loop {
+            match frames.next_frame() {
+                Ok(Some(m)) => prop_assert!(m.body.len() as u64 <= codec.max_body),
+                Ok(None) => break,
+                Err(e) => {
+                    prop_assert!(!e.to_string().is_empty());
+                    break;
                 }
             }
         }
-        let _ = d.needed();
         // The blocking reader, on the same bytes, never panics either.
         let mut r = Cursor::new(bytes.clone());
         while codec.read_message(&mut r).is_ok() {}
@@ -89,21 +91,21 @@ proptest! {
             h.insert("total_size".into(), Value::from(body.len() as u64));
             expected.push((h, body.clone()));
         }
-        let mut d = Decoder::new(codec);
+        let mut frames = FrameReader::new(chaos(&wire, &cuts), codec);
         let mut got = Vec::new();
-        for piece in chunked(&wire, &cuts) {
-            d.push(&piece);
-            while let Some(m) = d.next_message().unwrap() {
-                got.push((m.header, m.body));
-            }
+        while let Some(m) = frames.next_frame().unwrap() {
+            got.push((m.header, m.body));
         }
-        prop_assert_eq!(d.pending(), 0);
         prop_assert_eq!(got, expected.clone());
+        // Framing::encode writes the same bytes as write_message.
+        let mut again = Vec::new();
+        for (header, body) in &expected {
+            let m = Message { header: header.clone(), body: body.clone() };
+            codec.encode(&m, &mut again).unwrap();
+        }
+        prop_assert_eq!(&again, &wire);
         // and the read-exact path agrees
-        let mut r = sticky_lab::kit::chaos::ChaosReader::new(
-            Cursor::new(wire),
-            sticky_lab::kit::chaos::ChaosPlan::new(cuts[0] as u64, 13),
-        );
+        let mut r = ChaosReader::new(Cursor::new(wire), ChaosPlan::new(cuts[0] as u64, 13));
         for (h, body) in &expected {
             let m = codec.read_message(&mut r).unwrap();
             prop_assert_eq!(&m.header, h);

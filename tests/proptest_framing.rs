@@ -1,7 +1,8 @@
 //! Property tests for the decoders: any byte stream, any chunking.
 //!
-//! * `LengthPrefix::check` / `decode` never panic, and `Complete` is only
-//!   claimed when the whole frame is really buffered;
+//! * `Framing::check` / `decode` of the 4-byte `LengthPrefix` never panic,
+//!   and `Complete` is only claimed when the whole frame is really buffered;
+//!   the classic cuts, written out as bytes, are in `tests/framing_split_cases.rs`;
 //! * encode → cut anywhere (a `ChaosReader` with any seed and piece size) →
 //!   decode is the identity, for `FrameReader` and for `read_frame` /
 //!   `recv_exact`;
@@ -14,7 +15,9 @@ use std::cell::Cell;
 use std::io::Cursor;
 
 use proptest::prelude::*;
-use sticky_lab::framing::{recv_exact, ByteOrder, Check, FrameError, FrameReader, LengthPrefix};
+use sticky_lab::framing::{
+    recv_exact, ByteOrder, Check, FrameError, FrameReader, Framing, LengthPrefix,
+};
 use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
 
 struct Counting;
@@ -89,9 +92,11 @@ proptest! {
     #[test]
     fn check_never_panics_and_complete_means_complete(codec in codec_strategy(), buf in proptest::collection::vec(any::<u8>(), 0..80)) {
         match codec.check(&buf) {
-            Ok(Check::Complete { body_len }) => {
-                prop_assert!(body_len <= codec.max_frame);
-                prop_assert!(buf.len() >= LengthPrefix::LEN + body_len);
+            Ok(Check::Complete { len }) => {
+                prop_assert!(len - LengthPrefix::LEN <= codec.max_frame);
+                prop_assert!(buf.len() >= len);
+                let body = Framing::decode(&codec, &buf[..len]).unwrap();
+                prop_assert_eq!(&body[..], &buf[LengthPrefix::LEN..len]);
             }
             Ok(Check::Incomplete { needed }) => prop_assert!(needed > 0),
             Err(_) => prop_assert!(buf.len() >= LengthPrefix::LEN),

@@ -6,9 +6,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// The fixed 64 KiB read buffers of `ChaosReader` and `MessageReader`: the
-/// only allocations not sized by the input, so the limit check skips
-/// exactly this size.
+/// The 64 KiB read size of `ChaosReader` and `FrameReader` (its least read):
+/// the only allocations not sized by the input, so the limit check skips
+/// exactly this size (and a target allows a `FrameReader` one more of it).
 pub const IO_BUF: usize = 64 * 1024;
 
 struct Counting;

@@ -1,4 +1,5 @@
-//! `LengthPrefix::check` / `decode` / `encode` on arbitrary bytes.
+//! The 4-byte `LengthPrefix` through the `Framing` trait (`check` /
+//! `decode` / `encode`) and its header `decode` / `encode`, on arbitrary bytes.
 //!
 //! The first byte picks the header (byte order, signed or not) and a small or
 //! large frame limit; the rest is "what has arrived so far". Nothing may
@@ -8,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sticky_lab::framing::{ByteOrder, Check, LengthPrefix};
+use sticky_lab::framing::{ByteOrder, Check, Framing, LengthPrefix};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, buf)) = data.split_first() else {
@@ -24,9 +25,14 @@ fuzz_target!(|data: &[u8]| {
     codec = codec.with_max_frame(if mode & 8 == 0 { 1 << 10 } else { usize::MAX });
 
     match codec.check(buf) {
-        Ok(Check::Complete { body_len }) => {
-            assert!(body_len <= codec.max_frame);
-            assert!(buf.len() >= LengthPrefix::LEN + body_len);
+        Ok(Check::Complete { len }) => {
+            assert!(len - LengthPrefix::LEN <= codec.max_frame);
+            assert!(buf.len() >= len);
+            let body = Framing::decode(&codec, &buf[..len]).unwrap();
+            assert_eq!(&body[..], &buf[LengthPrefix::LEN..len]);
+            let mut again = Vec::new();
+            Framing::encode(&codec, &body, &mut again).unwrap();
+            assert_eq!(&again[..], &buf[..len]);
         }
         Ok(Check::Incomplete { needed }) => {
             assert!(needed > 0);

@@ -29,7 +29,7 @@ use std::io::{self, Read, Write};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use super::{recv_exact, FrameError, LengthPrefix};
+use super::{recv_exact, Check, FrameError, Framing, LengthPrefix};
 
 /// The JSON object a header carries.
 pub type Header = Map<String, Value>;
@@ -146,23 +146,6 @@ impl HeaderError {
     }
 }
 
-/// Outcome of [`JsonHeader::check`] on the bytes buffered so far.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
-    /// A whole message is buffered: 4 + `header_len` + `body_len` bytes.
-    Complete {
-        /// Length of the JSON header.
-        header_len: usize,
-        /// Length of the body.
-        body_len: usize,
-    },
-    /// Not yet; at least `needed` more bytes must arrive (normal, not an error).
-    Incomplete {
-        /// Bytes still missing, at least.
-        needed: usize,
-    },
-}
-
 /// The codec: a 4-byte `'i'` length (lab 04's [`LengthPrefix`]) for the JSON
 /// header, limits for the header and the body, and the key that says how long
 /// the body is (`total_size` for command replies, `filesize` for files).
@@ -223,24 +206,38 @@ impl JsonHeader {
         Ok(out)
     }
 
-    /// A whole message: header length, header, body. The header's size key
-    /// is set to the body's length, so the two cannot disagree.
-    pub fn encode(&self, header: &Header, body: &[u8]) -> Result<Vec<u8>, HeaderError> {
-        let mut h = header.clone();
-        h.insert(self.size_key.to_string(), Value::from(body.len() as u64));
-        let mut out = self.encode_header(&h)?;
-        out.extend_from_slice(body);
-        Ok(out)
-    }
-
-    /// Writes [`JsonHeader::encode`] in one write call (no Nagle stall between parts).
+    /// Writes one whole message in one write call (no Nagle stall between
+    /// parts). The header's size key is set to the body's length, so the two
+    /// cannot disagree.
     pub fn write_message<W: Write + ?Sized>(
         &self,
         w: &mut W,
         header: &Header,
         body: &[u8],
     ) -> Result<(), HeaderError> {
-        w.write_all(&self.encode(header, body)?)?;
+        let mut out = Vec::new();
+        self.encode_message(header, body, &mut out)?;
+        w.write_all(&out)?;
+        Ok(())
+    }
+
+    /// Appends a whole message to `out`, the size key set to the body's length.
+    fn encode_message(
+        &self,
+        header: &Header,
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), HeaderError> {
+        let size = Value::from(body.len() as u64);
+        if header.get(self.size_key) == Some(&size) {
+            // Already right (a sender that reuses its header): no copy.
+            out.extend_from_slice(&self.encode_header(header)?);
+        } else {
+            let mut h = header.clone();
+            h.insert(self.size_key.to_string(), size);
+            out.extend_from_slice(&self.encode_header(&h)?);
+        }
+        out.extend_from_slice(body);
         Ok(())
     }
 
@@ -267,35 +264,6 @@ impl JsonHeader {
             });
         }
         Ok(n)
-    }
-
-    /// Looks at the bytes buffered so far: is a whole message here? Never
-    /// allocates; a bad header is an error as soon as it is complete.
-    pub fn check(&self, buf: &[u8]) -> Result<Check, HeaderError> {
-        let Some(len4) = buf.first_chunk::<4>() else {
-            return Ok(Check::Incomplete {
-                needed: 4 - buf.len(),
-            });
-        };
-        let header_len = self.prefix.decode(*len4).map_err(HeaderError::Length)?;
-        let have = buf.len() - 4;
-        if have < header_len {
-            return Ok(Check::Incomplete {
-                needed: header_len - have,
-            });
-        }
-        let header = self.parse(&buf[4..4 + header_len])?;
-        let body_len = self.body_len(&header)? as usize;
-        let have = have - header_len;
-        if have < body_len {
-            return Ok(Check::Incomplete {
-                needed: body_len - have,
-            });
-        }
-        Ok(Check::Complete {
-            header_len,
-            body_len,
-        })
     }
 
     /// Reads one header the right way: exactly 4 bytes, validate, exactly
@@ -327,6 +295,54 @@ impl JsonHeader {
     }
 }
 
+/// A frame is the 4-byte length, the JSON header, then the body the header
+/// announces; what it carries is a [`Message`].
+impl Framing for JsonHeader {
+    type Frame = Message;
+    type Error = HeaderError;
+    const HEADER_LEN: usize = LengthPrefix::LEN;
+
+    /// Each part is checked as soon as it is all in: the header length as
+    /// soon as its 4 bytes are, the JSON (object, size key, body limit) as
+    /// soon as all of it is — before a byte of the body is waited for.
+    fn check(&self, buf: &[u8]) -> Result<Check, HeaderError> {
+        let json_end = match self.prefix.check(buf).map_err(HeaderError::Length)? {
+            Check::Incomplete { needed } => return Ok(Check::Incomplete { needed }),
+            Check::Complete { len } => len,
+        };
+        let header = self.parse(&buf[LengthPrefix::LEN..json_end])?;
+        let len = json_end + self.body_len(&header)? as usize;
+        Ok(if buf.len() >= len {
+            Check::Complete { len }
+        } else {
+            Check::Incomplete {
+                needed: len - buf.len(),
+            }
+        })
+    }
+
+    fn decode(&self, frame: &[u8]) -> Result<Message, HeaderError> {
+        let Check::Complete { len: json_end } =
+            self.prefix.check(frame).map_err(HeaderError::Length)?
+        else {
+            return Err(FrameError::Truncated {
+                what: "header length",
+                expected: LengthPrefix::LEN,
+                got: frame.len(),
+            }
+            .into());
+        };
+        Ok(Message {
+            header: self.parse(&frame[LengthPrefix::LEN..json_end])?,
+            body: frame[json_end..].to_vec(),
+        })
+    }
+
+    fn encode(&self, message: &Message, out: &mut Vec<u8>) -> Result<(), HeaderError> {
+        self.encode_message(&message.header, &message.body, out)
+    }
+}
+
 /// Reads exactly `n` body bytes; a close anywhere inside is [`HeaderError::Truncated`].
 pub fn read_body<R: Read + ?Sized>(r: &mut R, n: usize) -> Result<Vec<u8>, HeaderError> {
     match recv_exact(r, n, "body") {
@@ -346,156 +362,6 @@ pub struct Message {
     pub header: Header,
     /// The body the header announced.
     pub body: Vec<u8>,
-}
-
-/// A push decoder: feed it bytes as they arrive, take whole messages out
-/// (check, then parse, keep the leftover — mini-redis's `Connection`).
-#[derive(Debug)]
-pub struct Decoder {
-    codec: JsonHeader,
-    buf: Vec<u8>,
-    start: usize,
-    /// The current message's header, once it has arrived whole and passed
-    /// its checks, so a long body does not re-parse it on every read.
-    current: Option<(usize, usize, Header)>,
-}
-
-impl Decoder {
-    /// A decoder for `codec`.
-    pub fn new(codec: JsonHeader) -> Decoder {
-        Decoder {
-            codec,
-            buf: Vec::new(),
-            start: 0,
-            current: None,
-        }
-    }
-
-    /// Adds received bytes.
-    pub fn push(&mut self, bytes: &[u8]) {
-        if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
-        } else if self.start > 64 * 1024 {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
-        self.buf.extend_from_slice(bytes);
-    }
-
-    /// The next whole message, `Ok(None)` if more bytes are needed.
-    /// Each part is checked as soon as it is complete: the length as soon
-    /// as its 4 bytes are in, the JSON as soon as all of it is.
-    pub fn next_message(&mut self) -> Result<Option<Message>, HeaderError> {
-        let rest = &self.buf[self.start..];
-        if self.current.is_none() {
-            let Some(len4) = rest.first_chunk::<4>() else {
-                return Ok(None);
-            };
-            let header_len = self
-                .codec
-                .prefix
-                .decode(*len4)
-                .map_err(HeaderError::Length)?;
-            if rest.len() - 4 < header_len {
-                return Ok(None);
-            }
-            let header = self.codec.parse(&rest[4..4 + header_len])?;
-            let body_len = self.codec.body_len(&header)? as usize;
-            self.current = Some((header_len, body_len, header));
-        }
-        let Some((header_len, body_len, _)) = &self.current else {
-            return Ok(None);
-        };
-        let from = 4 + header_len;
-        let end = from + body_len;
-        if rest.len() < end {
-            return Ok(None);
-        }
-        let body = rest[from..end].to_vec();
-        self.start += end;
-        Ok(self
-            .current
-            .take()
-            .map(|(_, _, header)| Message { header, body }))
-    }
-
-    /// Bytes buffered but not yet part of a whole message.
-    pub fn pending(&self) -> usize {
-        self.buf.len() - self.start
-    }
-
-    /// How many more bytes the next message needs at least (0 if one is whole).
-    pub fn needed(&self) -> Result<usize, HeaderError> {
-        if let Some((h, b, _)) = &self.current {
-            return Ok((4 + h + b).saturating_sub(self.pending()));
-        }
-        Ok(match self.codec.check(&self.buf[self.start..])? {
-            Check::Complete { .. } => 0,
-            Check::Incomplete { needed } => needed,
-        })
-    }
-}
-
-/// Reads messages from a stream through a [`Decoder`]: whatever each read
-/// returns is pushed, whole messages come out.
-#[derive(Debug)]
-pub struct MessageReader<R> {
-    inner: R,
-    decoder: Decoder,
-    reads: usize,
-    buf: Vec<u8>,
-}
-
-impl<R: Read> MessageReader<R> {
-    /// Reads `codec` messages from `inner`.
-    pub fn new(inner: R, codec: JsonHeader) -> Self {
-        MessageReader {
-            inner,
-            decoder: Decoder::new(codec),
-            reads: 0,
-            buf: vec![0u8; 64 * 1024],
-        }
-    }
-
-    /// The next message, or `Ok(None)` at a clean close between messages.
-    pub fn next_message(&mut self) -> Result<Option<Message>, HeaderError> {
-        loop {
-            if let Some(m) = self.decoder.next_message()? {
-                return Ok(Some(m));
-            }
-            let n = loop {
-                match self.inner.read(&mut self.buf) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    other => break other?,
-                }
-            };
-            self.reads += 1;
-            if n == 0 {
-                let left = self.decoder.pending();
-                return if left == 0 {
-                    Ok(None)
-                } else {
-                    Err(HeaderError::Truncated {
-                        what: "message",
-                        expected: (left + self.decoder.needed()?) as u64,
-                        got: left as u64,
-                    })
-                };
-            }
-            self.decoder.push(&self.buf[..n]);
-        }
-    }
-
-    /// How many reads were made.
-    pub fn reads(&self) -> usize {
-        self.reads
-    }
-
-    /// The wrapped reader.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
 }
 
 /// A non-negative integer under `key` (a size).

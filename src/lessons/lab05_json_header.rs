@@ -192,6 +192,7 @@ impl CommandReply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framing::{FrameReader, Framing};
     use crate::kit::chaos::{ChaosPlan, ChaosReader};
     use std::io::Cursor;
 
@@ -246,9 +247,9 @@ mod tests {
         }
         for seed in 0..4 {
             let r = ChaosReader::new(Cursor::new(wire.clone()), ChaosPlan::new(seed, 5));
-            let mut mr = MessageReader::new(r, c);
+            let mut mr = FrameReader::new(r, c);
             let mut got = Vec::new();
-            while let Some(m) = mr.next_message().unwrap() {
+            while let Some(m) = mr.next_frame().unwrap() {
                 got.push(m.body);
             }
             assert_eq!(got, msgs);

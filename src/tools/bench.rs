@@ -6,18 +6,21 @@
 //!
 //! * **raw** — the bytes with no framing at all: the ceiling, since nothing
 //!   less can be done with the same bytes;
-//! * **header** — the 4-byte [`LengthPrefix`] read by a [`FrameReader`]
-//!   (labs 04: `struct.pack('i', n)`);
-//! * **json** — a 4-byte length, a JSON header `{"total_size": n}`, the body,
-//!   written and read with lab 05's own codec ([`crate::lessons::lab05_json_header`]: the
-//!   header serialized per message, read by its buffered [`MessageReader`]);
+//! * **header** — the 4-byte [`LengthPrefix`] (lab 04: `struct.pack('i',
+//!   n)`), read by a [`FrameReader`] through its fast large-body path
+//!   ([`FrameReader::next_frame_into`], `src/framing/fast_body.rs`);
+//! * **json** — a 4-byte length, a JSON header `{"total_size": n}`, the body:
+//!   lab 05's [`JsonHeader`], the header serialized per message, read by the
+//!   same [`FrameReader`];
 //! * **length-ack** — seed 001's handshake: the length in ASCII, wait for
 //!   `ok`, then the data. One round trip per message, which `--rtt-ms`
 //!   (through a latency-only [`ChaosProxy`]) makes plain.
 //!
-//! Senders write through a 64 KiB `BufWriter` (raw, header, json), so small
-//! messages are batched into few system calls the same way for each; large
-//! bodies go straight to the socket.
+//! Both framed cells are one generic sender and one generic receiver over
+//! the [`Framing`] trait ([`send_frames`], [`receive_frames`]): a new framing
+//! is measured by giving them its codec. Senders write through a 64 KiB
+//! `BufWriter` (raw, header, json), so small messages are batched into few
+//! system calls the same way for each; large bodies go straight to the socket.
 
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Read, Write};
@@ -28,10 +31,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::framing::{FrameError, FrameReader, LengthPrefix};
+use crate::framing::json_header::{Header, HeaderError, JsonHeader, Message};
+use crate::framing::{FrameError, FrameReader, Framing, LengthPrefix};
 use crate::kit::proxy::{ChaosProxy, ProxyConfig};
 use crate::kit::sock::{self, SockOpts};
-use crate::lessons::lab05_json_header::{Header, HeaderError, JsonHeader, MessageReader};
 use crate::report::table::Table;
 
 /// The sizes the issue asks for: 16 B, 1 KiB, 64 KiB, 1 MiB.
@@ -210,38 +213,31 @@ fn send(
     deadline: Instant,
 ) -> Result<u64, BenchError> {
     let body = payload(size);
-    let codec = LengthPrefix::lesson();
-    let mut n = 0u64;
     match proto {
-        Proto::Raw | Proto::Header | Proto::Json => {
+        Proto::Raw => {
             let mut w = BufWriter::with_capacity(64 << 10, stream);
-            // Check the clock every few messages, not every 16 bytes.
-            let batch = (64 << 10) / (size + 64) + 1;
-            let json = JsonHeader::lesson();
-            let mut head = Header::new();
-            head.insert("total_size".into(), (size as u64).into());
+            let mut n = 0u64;
             while Instant::now() < deadline {
-                for _ in 0..batch {
-                    match proto {
-                        Proto::Raw => w.write_all(&body)?,
-                        Proto::Header => {
-                            w.write_all(&codec.encode(body.len())?)?;
-                            w.write_all(&body)?;
-                        }
-                        _ => {
-                            // As lab 05 sends a file: header (length + JSON), then the body.
-                            w.write_all(&json.encode_header(&head)?)?;
-                            w.write_all(&body)?;
-                        }
-                    }
+                for _ in 0..batch(size) {
+                    w.write_all(&body)?;
                     n += 1;
                 }
             }
             w.flush()?;
+            Ok(n)
+        }
+        Proto::Header => send_frames(&LengthPrefix::lesson(), &body, stream, deadline),
+        Proto::Json => {
+            // As lab 05 sends a file: header (length + JSON), then the body.
+            let mut header = Header::new();
+            header.insert("total_size".into(), (size as u64).into());
+            let message = Message { header, body };
+            send_frames(&JsonHeader::lesson(), &message, stream, deadline)
         }
         Proto::LengthAck => {
             let mut s = stream;
             let mut ok = [0u8; 2];
+            let mut n = 0u64;
             while Instant::now() < deadline {
                 s.write_all(size.to_string().as_bytes())?;
                 s.read_exact(&mut ok)?;
@@ -255,7 +251,66 @@ fn send(
                 s.write_all(&body)?;
                 n += 1;
             }
+            Ok(n)
         }
+    }
+}
+
+/// Messages written between two looks at the clock: not one per 16 bytes.
+fn batch(size: usize) -> usize {
+    (64 << 10) / (size + 64) + 1
+}
+
+/// Writes `frame` with any framing until `deadline`, encoding it anew for
+/// every message (the work a real sender does); returns how many were sent.
+pub fn send_frames<F: Framing>(
+    framing: &F,
+    frame: &F::Frame,
+    stream: &TcpStream,
+    deadline: Instant,
+) -> Result<u64, BenchError>
+where
+    BenchError: From<F::Error>,
+{
+    let mut w = BufWriter::with_capacity(64 << 10, stream);
+    let mut bytes = Vec::new();
+    framing.encode(frame, &mut bytes)?;
+    let per_look = batch(bytes.len());
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        for _ in 0..per_look {
+            bytes.clear();
+            framing.encode(frame, &mut bytes)?;
+            w.write_all(&bytes)?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// Reads frames with any framing until the sender closes; each must carry
+/// a `size`-byte body (`body_len` says how long a frame's is). `proto`
+/// names the cell in errors.
+pub fn receive_frames<F: Framing>(
+    mut frames: FrameReader<TcpStream, F>,
+    proto: &'static str,
+    size: usize,
+    body_len: impl Fn(&F::Frame) -> usize,
+) -> Result<u64, BenchError>
+where
+    BenchError: From<F::Error>,
+{
+    let mut n = 0u64;
+    while let Some(frame) = frames.next_frame()? {
+        if body_len(&frame) != size {
+            return Err(BenchError::Wrong {
+                proto,
+                size,
+                what: format!("a {}-byte body", body_len(&frame)),
+            });
+        }
+        n += 1;
     }
     Ok(n)
 }
@@ -285,8 +340,10 @@ fn receive(proto: Proto, size: usize, stream: TcpStream) -> Result<u64, BenchErr
             Ok(bytes / size as u64)
         }
         Proto::Header => {
-            // One body buffer for the whole run, as the raw pump has one
-            // receive buffer: the header path does only the framing's work.
+            // The fast path (src/framing/fast_body.rs): one body buffer for
+            // the whole run, as the raw pump has one receive buffer, filled by
+            // reads as large as what is missing. The header path then does
+            // only the framing's work.
             let mut frames = FrameReader::new(stream, LengthPrefix::lesson());
             let mut body = Vec::new();
             let mut n = 0u64;
@@ -300,15 +357,9 @@ fn receive(proto: Proto, size: usize, stream: TcpStream) -> Result<u64, BenchErr
         }
         Proto::Json => {
             let codec = JsonHeader::lesson().with_limits(MAX_JSON_HEADER, size as u64);
-            let mut messages = MessageReader::new(stream, codec);
-            let mut n = 0u64;
-            while let Some(m) = messages.next_message()? {
-                if m.body.len() != size {
-                    return Err(wrong(format!("a {}-byte body", m.body.len())));
-                }
-                n += 1;
-            }
-            Ok(n)
+            receive_frames(FrameReader::new(stream, codec), proto.name(), size, |m| {
+                m.body.len()
+            })
         }
         Proto::LengthAck => {
             let mut s = &stream;
@@ -650,235 +701,6 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         }
     }
     std::process::ExitCode::SUCCESS
-}
-
-/// `sticky labs`: the instructor's preflight. Runs every lab binary's
-/// `demo` (found next to this executable) with a time limit and tables
-/// which lessons reproduce on this machine, and why the others do not.
-pub mod preflight {
-    use std::io::Read;
-    use std::path::{Path, PathBuf};
-    use std::process::{Command, ExitCode, Stdio};
-    use std::thread;
-    use std::time::{Duration, Instant};
-
-    use serde::Serialize;
-
-    use crate::report::table::Table;
-    use crate::report::ColorChoice;
-
-    /// The labs, in teaching order: binary name and lesson.
-    pub const LABS: [(&str, &str); 7] = [
-        ("lab01-naive-recv", "recv(1024) splits and merges replies"),
-        ("lab02-nagle", "Nagle glues small sends"),
-        ("lab03-length-ack", "length + ack handshake"),
-        ("lab04-struct-header", "4-byte struct header"),
-        ("lab05-json-header", "JSON header, file transfer"),
-        ("lab06-udp-vs-tcp", "UDP keeps boundaries, loses data"),
-        ("lab07-concurrency", "one client at a time vs threads"),
-    ];
-
-    /// Examples for `sticky labs --help`.
-    pub const LABS_EXAMPLES: &str = "Examples:
-  sticky labs
-  sticky labs --timeout 30 --only lab01-naive-recv,lab07-concurrency
-  sticky labs --json > preflight.json";
-
-    /// `sticky labs` flags.
-    #[derive(Clone, Debug, clap::Args)]
-    pub struct LabsArgs {
-        /// Seconds each demo may run before it is killed.
-        #[arg(long, default_value_t = 90.0)]
-        pub timeout: f64,
-        /// Only these labs (comma-separated binary names).
-        #[arg(long, value_delimiter = ',')]
-        pub only: Vec<String>,
-        /// Where the lab binaries are (default: next to this program).
-        #[arg(long, value_name = "DIR")]
-        pub dir: Option<PathBuf>,
-        /// Print the results as JSON on stdout.
-        #[arg(long)]
-        pub json: bool,
-    }
-
-    /// How one lab's demo went.
-    #[derive(Clone, Debug, Serialize)]
-    pub struct LabResult {
-        /// Binary name.
-        pub lab: String,
-        /// The lesson.
-        pub lesson: String,
-        /// The demo exited 0: the lesson's behaviour was observed here.
-        pub reproduced: bool,
-        /// "ok", "failed (exit 1)", "not found", "timed out", …
-        pub status: String,
-        /// Seconds the demo ran.
-        pub seconds: f64,
-        /// The demo's VERDICT line, or why there is none.
-        pub verdict: String,
-    }
-
-    /// Runs `bin demo` with a time limit and reads its verdict.
-    pub fn run_demo(lab: &str, lesson: &str, bin: &Path, limit: Duration) -> LabResult {
-        let mut r = LabResult {
-            lab: lab.to_string(),
-            lesson: lesson.to_string(),
-            reproduced: false,
-            status: String::new(),
-            seconds: 0.0,
-            verdict: String::new(),
-        };
-        if !bin.is_file() {
-            r.status = "not found".into();
-            r.verdict = format!(
-                "no binary at {} (build it: cargo build --release)",
-                bin.display()
-            );
-            return r;
-        }
-        let start = Instant::now();
-        let child = Command::new(bin)
-            .args(["--color", "never", "demo"])
-            .env_remove("CLICOLOR_FORCE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        let mut child = match child {
-            Ok(c) => c,
-            Err(e) => {
-                r.status = "cannot start".into();
-                r.verdict = e.to_string();
-                return r;
-            }
-        };
-        let grab = |p: Option<Box<dyn Read + Send>>| {
-            thread::spawn(move || {
-                let mut s = Vec::new();
-                if let Some(mut p) = p {
-                    let _ = p.read_to_end(&mut s);
-                }
-                String::from_utf8_lossy(&s).into_owned()
-            })
-        };
-        let out = grab(
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
-        let err = grab(
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        );
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(s)) => break Some(s),
-                Ok(None) if start.elapsed() > limit => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break None;
-                }
-                Ok(None) => thread::sleep(Duration::from_millis(50)),
-                Err(_) => break None,
-            }
-        };
-        r.seconds = start.elapsed().as_secs_f64();
-        let text = format!(
-            "{}\n{}",
-            out.join().unwrap_or_default(),
-            err.join().unwrap_or_default()
-        );
-        let verdict = text
-            .lines()
-            .rev()
-            .find(|l| l.contains("VERDICT:"))
-            .map(|l| l.trim().trim_start_matches("VERDICT:").trim().to_string());
-        let last_error = text
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        match status {
-            None => {
-                r.status = format!("timed out ({:.0} s)", limit.as_secs_f64());
-                r.verdict = verdict.unwrap_or_else(|| "no verdict before the time limit".into());
-            }
-            Some(s) => {
-                r.reproduced = s.success();
-                r.status = if s.success() {
-                    "reproduced".into()
-                } else {
-                    format!(
-                        "failed (exit {})",
-                        s.code().map_or("signal".into(), |c| c.to_string())
-                    )
-                };
-                r.verdict = verdict.unwrap_or(last_error);
-            }
-        }
-        r
-    }
-
-    /// `sticky labs`.
-    pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
-        color.apply();
-        let dir = match args.dir.clone().or_else(|| {
-            std::env::current_exe()
-                .ok()
-                .and_then(|e| e.parent().map(Path::to_path_buf))
-        }) {
-            Some(d) => d,
-            None => {
-                return crate::harness::fail("cannot tell where the lab binaries are: pass --dir")
-            }
-        };
-        let limit = Duration::from_secs_f64(args.timeout.clamp(1.0, 3600.0));
-        let mut results = Vec::new();
-        for (lab, lesson) in LABS {
-            if !args.only.is_empty() && !args.only.iter().any(|o| o == lab) {
-                continue;
-            }
-            eprintln!("running {lab} demo…");
-            let bin = dir.join(format!("{lab}{}", std::env::consts::EXE_SUFFIX));
-            results.push(run_demo(lab, lesson, &bin, limit));
-        }
-        let mut t = Table::new(["lab", "lesson", "result", "time", "verdict / why not"]);
-        for r in &results {
-            t.row([
-                r.lab.clone(),
-                r.lesson.clone(),
-                r.status.clone(),
-                format!("{:.1} s", r.seconds),
-                crate::kit::text::shorten(&r.verdict, 90),
-            ]);
-        }
-        let ok = results.iter().filter(|r| r.reproduced).count();
-        let summary = format!(
-            "{ok} of {} lessons reproduce on this machine",
-            results.len()
-        );
-        if args.json {
-            eprint!("{}", t.render());
-            eprintln!("{summary}");
-            match serde_json::to_string_pretty(&results) {
-                Ok(j) => println!("{j}"),
-                Err(e) => return crate::harness::fail(format!("JSON: {e}")),
-            }
-        } else {
-            print!("{}", t.render());
-            println!("{summary}");
-        }
-        if !results.is_empty() && ok == results.len() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,16 @@
 //! `ChaosWriter`, every reply checked against what was sent; and the
 //! resident-memory probes the load tests use.
 
-use crate::framing::{FrameError, FrameReader, LengthPrefix};
+use crate::framing::json_header::{HeaderError, JsonHeader, Message};
+use crate::framing::{FrameError, FrameReader, Framing, LengthPrefix};
 use crate::kit::chaos::{ChaosPlan, ChaosWriter};
+use crate::lessons::lab05_json_header::CommandReply;
 use crate::report::ledger::Delivery;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -161,7 +163,7 @@ enum LoadError {
     #[error(transparent)]
     Frame(#[from] FrameError),
     #[error(transparent)]
-    Header(#[from] crate::lessons::lab05_json_header::HeaderError),
+    Header(#[from] HeaderError),
     #[error("connection closed before every reply arrived")]
     Closed,
 }
@@ -186,36 +188,6 @@ fn request_and_reply(proto: LoadProto, m: &[u8]) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
-/// Where a client reads its replies from: frames (labs 04 and 07) or JSON-header messages (lab 05).
-enum Replies<'a> {
-    Framed(FrameReader<&'a TcpStream>),
-    Json(crate::lessons::lab05_json_header::MessageReader<&'a TcpStream>),
-}
-
-impl Replies<'_> {
-    /// The next reply's body, and whether its header agrees with it (lab
-    /// 05: exit code 0 and the md5 of the body). `None`: the server closed.
-    fn next_reply(&mut self) -> Result<Option<(Vec<u8>, bool)>, LoadError> {
-        match self {
-            Replies::Framed(f) => Ok(f.next_frame()?.map(|b| (b, true))),
-            Replies::Json(r) => {
-                let Some(msg) = r.next_message()? else {
-                    return Ok(None);
-                };
-                let agrees =
-                    match crate::lessons::lab05_json_header::CommandReply::from_header(&msg.header)
-                    {
-                        Ok(reply) => {
-                            reply.exit_code == 0 && reply.md5_matches(&msg.body) == Some(true)
-                        }
-                        Err(_) => false,
-                    };
-                Ok(Some((msg.body, agrees)))
-            }
-        }
-    }
-}
-
 fn write_request<W: Write + ?Sized>(
     cfg: &LoadConfig,
     w: &mut W,
@@ -226,14 +198,39 @@ fn write_request<W: Write + ?Sized>(
         LoadProto::Lab05 => {
             // What lab 05's client sends: {"opt": "cmd", "cmd": …}, no body.
             let h = crate::lessons::lab05_transfer::Request::Command(req.to_vec()).to_header();
-            let codec = crate::lessons::lab05_json_header::JsonHeader::lesson();
-            w.write_all(&codec.encode_header(&h)?)?;
+            w.write_all(&JsonHeader::lesson().encode_header(&h)?)?;
         }
     }
     Ok(())
 }
 
+/// One load client. Its replies come in the framing of the server it
+/// talks to: the 4-byte prefix (labs 04 and 07) or lab 05's JSON header.
 fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
+    match cfg.proto {
+        LoadProto::Header | LoadProto::Lab04 => {
+            load_client_with(cfg, c, cfg.codec, |body| (body, true))
+        }
+        LoadProto::Lab05 => load_client_with(cfg, c, JsonHeader::lesson(), |m: Message| {
+            // Lab 05's header must agree with its body: exit code 0, the body's md5.
+            let agrees = CommandReply::from_header(&m.header)
+                .is_ok_and(|r| r.exit_code == 0 && r.md5_matches(&m.body) == Some(true));
+            (m.body, agrees)
+        }),
+    }
+}
+
+/// A load client whose replies are `F` frames; `reply` turns one into its
+/// body and whether its header agrees with it.
+fn load_client_with<F: Framing>(
+    cfg: &LoadConfig,
+    c: usize,
+    framing: F,
+    reply: impl Fn(F::Frame) -> (Vec<u8>, bool),
+) -> ClientOutcome
+where
+    LoadError: From<F::Error>,
+{
     let mut out = ClientOutcome {
         client: c,
         ..ClientOutcome::default()
@@ -257,16 +254,9 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
             Some(_) => Box::new(ChaosWriter::new(stream.try_clone()?, plan)),
             None => Box::new(io::BufWriter::new(stream.try_clone()?)),
         };
-        let mut replies = match cfg.proto {
-            LoadProto::Header | LoadProto::Lab04 => {
-                Replies::Framed(FrameReader::new(&stream, cfg.codec))
-            }
-            LoadProto::Lab05 => {
-                Replies::Json(crate::lessons::lab05_json_header::MessageReader::new(
-                    &stream,
-                    crate::lessons::lab05_json_header::JsonHeader::lesson(),
-                ))
-            }
+        let mut replies = FrameReader::new(&stream, framing);
+        let mut next_reply = || -> Result<Option<(Vec<u8>, bool)>, LoadError> {
+            Ok(replies.next_frame()?.map(&reply))
         };
         let mut sent = 0;
         while sent < cfg.messages {
@@ -282,7 +272,7 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
             }
             w.flush()?;
             for (k, want) in wants.iter().enumerate() {
-                match replies.next_reply()? {
+                match next_reply()? {
                     Some((got, true)) if &got == want => out.delivery.intact += 1,
                     Some((got, _)) => {
                         if (got.len() > want.len() && got.starts_with(want))
@@ -298,7 +288,7 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
             sent += n;
         }
         stream.shutdown(Shutdown::Write)?;
-        if let Some((extra, _)) = replies.next_reply()? {
+        if let Some((extra, _)) = next_reply()? {
             out.delivery.extra += 1 + usize::from(extra.is_empty());
         }
         Ok(())

@@ -1,0 +1,159 @@
+//! [`FrameReader`]: read what the kernel has, check, decode every whole
+//! frame, keep the leftover for the next read (tokio's mini-redis
+//! `Connection`, in blocking code).
+
+use std::io::{self, Read};
+
+use super::{Check, FrameError, Framing, LengthPrefix};
+
+/// The least a read asks for: many small frames per system call.
+pub(super) const READ_MIN: usize = 64 * 1024;
+/// The most a read asks for, however much a header promised: the buffer
+/// grows by what *arrives*, never by what an unchecked header claims.
+pub(super) const READ_MAX: usize = 256 * 1024;
+/// An empty buffer larger than this is freed rather than kept.
+const KEEP_MAX: usize = 4 << 20;
+
+/// A buffered reader of `F` frames (by default lab 04's 4-byte
+/// [`LengthPrefix`]) from any byte stream.
+///
+/// ```text
+///  buf: [ already decoded | received, not yet decoded | free space ]
+///        0           start                         end         buf.len()
+/// ```
+#[derive(Debug)]
+pub struct FrameReader<R, F = LengthPrefix> {
+    pub(super) inner: R,
+    pub(super) framing: F,
+    /// Bytes `start..end` are received and not yet decoded; the rest of
+    /// `buf` is space already zeroed once, reused for the next reads.
+    pub(super) buf: Vec<u8>,
+    pub(super) start: usize,
+    pub(super) end: usize,
+    /// Do not check again before this many bytes are buffered: the last
+    /// check said how many were missing, so checking sooner is wasted work
+    /// (a JSON header would be parsed again on every read of a long body).
+    pub(super) wait_for: usize,
+    pub(super) reads: usize,
+    /// Set by the fast path only (`fast_body.rs`): the last body was large.
+    pub(super) after_large_body: bool,
+}
+
+impl<R: Read, F: Framing> FrameReader<R, F> {
+    /// Reads `framing` frames from `inner`.
+    pub fn new(inner: R, framing: F) -> Self {
+        FrameReader {
+            inner,
+            framing,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            wait_for: 0,
+            reads: 0,
+            after_large_body: false,
+        }
+    }
+
+    /// The next whole frame, or `Ok(None)` when the peer closed cleanly
+    /// between frames. A close inside a frame is [`FrameError::Truncated`].
+    pub fn next_frame(&mut self) -> Result<Option<F::Frame>, F::Error> {
+        loop {
+            let buffered = &self.buf[self.start..self.end];
+            let needed = if buffered.len() < self.wait_for {
+                self.wait_for - buffered.len()
+            } else {
+                match self.framing.check(buffered)? {
+                    Check::Complete { len } => {
+                        let frame = self.framing.decode(&buffered[..len]);
+                        self.start += len;
+                        self.wait_for = 0;
+                        return frame.map(Some);
+                    }
+                    Check::Incomplete { needed } => {
+                        self.wait_for = buffered.len() + needed;
+                        needed
+                    }
+                }
+            };
+            if self.fill(READ_MIN, needed).map_err(FrameError::from)? == 0 {
+                return match self.cut_short(needed) {
+                    None => Ok(None),
+                    Some(e) => Err(e.into()),
+                };
+            }
+        }
+    }
+
+    /// The stream ended `needed` bytes short: `None` if that was cleanly
+    /// between frames, else how far into a header or a frame it was cut.
+    pub(super) fn cut_short(&self, needed: usize) -> Option<FrameError> {
+        let got = self.end - self.start;
+        (got > 0).then_some(FrameError::Truncated {
+            what: if got < F::HEADER_LEN {
+                "header"
+            } else {
+                "frame"
+            },
+            expected: got + needed,
+            got,
+        })
+    }
+}
+
+impl<R: Read, F> FrameReader<R, F> {
+    /// One read of whatever is available, asking for `needed` bytes but at
+    /// least `least` and at most [`READ_MAX`]. Returns 0 at the end of the stream.
+    pub(super) fn fill(&mut self, least: usize, needed: usize) -> io::Result<usize> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            if self.buf.len() > KEEP_MAX {
+                // A very large frame has been decoded: give its room back
+                // rather than hold it for the rest of the connection.
+                self.buf = Vec::new();
+            }
+        }
+        let want = needed.clamp(least, READ_MAX);
+        if self.end + want > self.buf.len() && self.start > 0 {
+            // Move the undecoded tail to the front only when out of room.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        // New space is zeroed once; later reads reuse it.
+        if self.buf.len() < self.end + want {
+            self.buf.resize(self.end + want, 0);
+        }
+        let n = loop {
+            match self.inner.read(&mut self.buf[self.end..self.end + want]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        }?;
+        self.end += n;
+        self.reads += 1;
+        Ok(n)
+    }
+}
+
+impl<R, F> FrameReader<R, F> {
+    /// How many read calls were made on the inner reader.
+    pub fn reads(&self) -> usize {
+        self.reads
+    }
+
+    /// The wrapped reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The wrapped reader, mutably (to write replies on the same socket).
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The framing this reader checks.
+    pub fn codec(&self) -> &F {
+        &self.framing
+    }
+}
