@@ -4,15 +4,22 @@
 //! as the whole reply. `demo` shows, measured on real sockets, the five ways
 //! this goes wrong; `server` and `client` speak the lesson's protocol so the
 //! lesson's own Python programs can talk to them.
+//!
+//! The lesson's read and the read that cannot desync are two functions side
+//! by side in `sticky_lab::lessons::lab01_naive_recv`: `lesson_recv` (one
+//! `recv(1024)` taken as the whole reply) and `recv_until_close` (one command
+//! per connection, read until the server closes). Stage 2 calls both.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::harness::{self, ports, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt};
+use sticky_lab::harness::{
+    self, ports, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt, Stage, StageError,
+};
 use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
 use sticky_lab::kit::record::{boundaries, Chunk, Clock};
 use sticky_lab::kit::runner::RunnerConfig;
@@ -20,8 +27,9 @@ use sticky_lab::kit::server::{Background, ServeOptions};
 use sticky_lab::kit::sock;
 use sticky_lab::kit::text::{decode_each, preview, shorten, Encoding, StreamDecoder};
 use sticky_lab::lessons::lab01_naive_recv::{
-    self as naive, Journal, NaiveClient, NaiveServer, BIG_RECV, LESSON_RECV,
+    self as naive, lesson_recv, recv_until_close, Journal, NaiveClient, NaiveServer, BIG_RECV,
 };
+use sticky_lab::lessons::LESSON_RECV;
 use sticky_lab::report::chunks::{self, sizes};
 use sticky_lab::report::ledger::Ledger;
 use sticky_lab::report::svg::{Lane, Panel};
@@ -34,24 +42,12 @@ const LIMIT: Duration = Duration::from_secs(10);
 /// Preview width of a chunk line.
 const WIDTH: usize = 70;
 
-#[derive(Parser)]
-#[command(
-    name = LAB,
-    version,
-    about = "Lab 01: the naive recv(1024) bug — replies cut, commands glued, text garbled",
-    after_help = "Examples:
+const ABOUT: &str = "Lab 01: the naive recv(1024) bug — replies cut, commands glued, text garbled";
+const EXAMPLES: &str = "Examples:
   lab01-naive-recv demo                       # the whole story, checked
   lab01-naive-recv demo --seed 3 --svg t.svg  # other proxy cuts, and a timeline picture
   lab01-naive-recv server                     # terminal 1 (127.0.0.1:9527)
-  lab01-naive-recv client                     # terminal 2: type help, then ls"
-)]
-struct Cli {
-    /// When to color output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    color: ColorChoice,
-    #[command(subcommand)]
-    command: Command,
-}
+  lab01-naive-recv client                     # terminal 2: type help, then ls";
 
 #[derive(Subcommand)]
 enum Command {
@@ -95,15 +91,15 @@ struct ClientOpts {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Demo(opts) => demo(&opts, cli.color),
+    let (command, color) = harness::args::parse::<Command>(LAB, ABOUT, EXAMPLES);
+    match command {
+        Command::Demo(opts) => demo(&opts, color),
         Command::Server(args) => {
-            cli.color.apply();
+            color.apply();
             server(&args)
         }
         Command::Client(opts) => {
-            cli.color.apply();
+            color.apply();
             client(&opts)
         }
     }
@@ -205,65 +201,60 @@ fn start_server(runner: RunnerConfig, clock: Clock) -> io::Result<Lab> {
     })
 }
 
+/// The lesson's table of contents: each stage's title, the lesson's claim,
+/// and the function that shows it.
+const STAGES: [Stage<Lab>; 5] = [
+    Stage {
+        title: "a short command works",
+        expected: "one recv(1024) returns exactly the reply",
+        run: short_command,
+    },
+    Stage {
+        title: "a long reply is cut, and the next reply begins with its rest",
+        expected:
+            "help cut at 1024; ls's reply starts with help's tail; read until close, help is whole",
+        run: long_reply_desync,
+    },
+    Stage {
+        title: "two quick commands arrive glued: ls + dir → lsdir",
+        expected: "the server's one recv(1024) returns b'lsdir'",
+        run: commands_glued,
+    },
+    Stage {
+        title: "a bigger buffer, recv(204800000), only hides the bug",
+        expected: "intact on loopback, broken again through a real chaos hop",
+        run: bigger_buffer,
+    },
+    Stage {
+        title: "text cut at a chunk edge, and GBK read as UTF-8",
+        expected: "decode-each garbles, StreamDecoder does not; GBK as UTF-8 garbles",
+        run: garbled_text,
+    },
+];
+
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
-    let mut demo = Demo::new(LAB, "the naive recv(1024) bug (seed 002 §1.1)", opts, color);
-    let lab = match start_server(RunnerConfig::default(), Clock::start()) {
-        Ok(l) => l,
-        Err(e) => return harness::fail(format!("cannot start the demo server: {e}")),
-    };
+    let demo = Demo::new(LAB, "the naive recv(1024) bug (seed 002 §1.1)", opts, color);
+    demo.run(setup, &STAGES)
+}
+
+/// The demo's server, announced in the lesson's words.
+fn setup(demo: &mut Demo) -> Result<Lab, StageError> {
+    let lab = start_server(RunnerConfig::default(), Clock::start())
+        .map_err(|e| StageError::new(format!("cannot start the demo server: {e}")))?;
     demo.say(&format!(
         "A server on {} (this process, real loopback sockets) runs built-in commands\n\
          and sends their output raw. The client takes ONE recv(1024) per command.",
         lab.addr
     ));
-    type StageFn = fn(&mut Demo, &Lab, &str) -> io::Result<()>;
-    let stages: [(&str, &str, StageFn); 5] = [
-        (
-            "a short command works",
-            "one recv(1024) returns exactly the reply",
-            short_command,
-        ),
-        (
-            "a long reply is cut, and the next reply begins with its rest",
-            "help cut at 1024; ls's reply starts with help's tail",
-            long_reply_desync,
-        ),
-        (
-            "two quick commands arrive glued: ls + dir → lsdir",
-            "the server's one recv(1024) returns b'lsdir'",
-            commands_glued,
-        ),
-        (
-            "a bigger buffer, recv(204800000), only hides the bug",
-            "intact on loopback, broken again through a real chaos hop",
-            bigger_buffer,
-        ),
-        (
-            "text cut at a chunk edge, and GBK read as UTF-8",
-            "decode-each garbles, StreamDecoder does not; GBK as UTF-8 garbles",
-            garbled_text,
-        ),
-    ];
-    for (title, expected, stage) in stages {
-        demo.stage(title);
-        if let Err(e) = stage(&mut demo, &lab, expected) {
-            demo.check(
-                false,
-                expected,
-                &format!("the stage could not run: {e}"),
-                json!({ "error": e.to_string() }),
-            );
-        }
-    }
-    demo.finish()
+    Ok(lab)
 }
 
-fn missing(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, format!("{what} never arrived"))
+fn missing(what: &str) -> StageError {
+    StageError::new(format!("{what} never arrived"))
 }
 
 /// The server's reply to the `i`-th command of `client`, waiting for it.
-fn reply_to(lab: &Lab, c: &NaiveClient, i: usize) -> io::Result<Vec<u8>> {
+fn reply_to(lab: &Lab, c: &NaiveClient, i: usize) -> Result<Vec<u8>, StageError> {
     let seen = lab.journal.wait_for(c.local_addr()?, i + 1, LIMIT);
     seen.get(i)
         .map(|e| e.reply.clone())
@@ -279,7 +270,7 @@ fn quote(b: &[u8]) -> String {
 }
 
 /// Stage 1: `ls` is short, so one recv(1024) happens to hold all of it.
-fn short_command(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
+fn short_command(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     let mut c = NaiveClient::connect(lab.addr, LESSON_RECV, lab.clock)?;
     let got = c.ask("ls")?;
     let reply = reply_to(lab, &c, 0)?;
@@ -315,20 +306,20 @@ fn short_command(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
 }
 
 /// Stage 2: `help` is longer than 1024 bytes; its tail answers the next command.
-fn long_reply_desync(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
+fn long_reply_desync(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     let mut c = NaiveClient::connect(lab.addr, LESSON_RECV, lab.clock)?;
     c.send(b"help")?;
     let help = reply_to(lab, &c, 0)?;
     // Let the whole reply land first, so the cut is the recv size's doing: at 1024, every run.
     c.wait_queued(help.len(), LIMIT)?;
-    let first = c.recv()?;
+    let first = lesson_recv(c.incoming(), LESSON_RECV)?;
     c.send(b"ls")?;
     let ls = reply_to(lab, &c, 1)?;
     c.wait_queued(
         (help.len() - first.len() + ls.len()).min(LESSON_RECV),
         LIMIT,
     )?;
-    let second = c.recv()?;
+    let second = lesson_recv(c.incoming(), LESSON_RECV)?;
     let tail = &help[first.len().min(help.len())..];
     demo.say(&format!(
         "client: send(b'help'); recv(1024)  — the server sent {} B",
@@ -359,27 +350,46 @@ fn long_reply_desync(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<(
     });
     let cut = first.len() == LESSON_RECV && help.starts_with(&first);
     let desync = !tail.is_empty() && second.starts_with(tail);
+
+    // The read that cannot desync: one command, then read until the server closes.
+    let mut once = NaiveClient::connect(lab.addr, LESSON_RECV, lab.clock)?;
+    once.send(b"help")?;
+    once.stop_sending()?;
+    let whole = recv_until_close(once.incoming(), LESSON_RECV)?;
+    let whole_ok = whole == help;
+    demo.say(&format!(
+        "The read that cannot desync (recv_until_close): a new connection, send(b'help'),\n\
+         shutdown(SHUT_WR), then recv(1024) until the server closes: {} reads, {} B, {}.\n\
+         The real fix keeps the connection and sends each reply's length first (lab 04).",
+        once.reads().len(),
+        whole.len(),
+        if whole_ok { "all of help" } else { "NOT help" }
+    ));
     demo.check(
-        cut && desync,
+        cut && desync && whole_ok,
         expected,
         &format!(
-            "help ({} B) cut at {}; the `ls` recv got {} B, the first {} of them help's tail",
+            "help ({} B) cut at {}; the `ls` recv got {} B, the first {} of them help's tail; \
+             read until close: {} B {}",
             help.len(),
             first.len(),
             second.len(),
-            tail.len().min(second.len())
+            tail.len().min(second.len()),
+            whole.len(),
+            if whole_ok { "intact" } else { "WRONG" }
         ),
         json!({
             "help_len": help.len(), "ls_len": ls.len(),
             "recv_sizes": sizes(c.reads()), "tail_len": tail.len(),
             "second_starts_with_tail": desync, "ledger": ledger,
+            "until_close_recv_sizes": sizes(once.reads()), "until_close_intact": whole_ok,
         }),
     );
     Ok(())
 }
 
 /// Stage 3: the request direction sticks too.
-fn commands_glued(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
+fn commands_glued(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     // A server connection we drive by hand, so we can say when its recv happens.
     let listener = sock::listen(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     let mut c = NaiveClient::connect(listener.local_addr()?, LESSON_RECV, lab.clock)?;
@@ -392,7 +402,7 @@ fn commands_glued(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> 
     );
     naive::wait_queued(&conn, 5, LIMIT)?;
     let server = NaiveServer::new(RunnerConfig::default());
-    let Some(ex) = server.answer_one(&conn, peer).map_err(io::Error::other)? else {
+    let Some(ex) = server.answer_one(&conn, peer)? else {
         return Err(missing("the commands"));
     };
     let answer = c.recv()?;
@@ -443,7 +453,7 @@ fn commands_glued(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> 
 }
 
 /// Stage 4: seed 000's recv(204800000) — fine on loopback, broken through a hop.
-fn bigger_buffer(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
+fn bigger_buffer(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     let cmds = ["help", "ls", "seq 300", "zh"];
     let mut c = NaiveClient::connect(lab.addr, BIG_RECV, lab.clock)?;
     for cmd in cmds {
@@ -483,7 +493,9 @@ fn bigger_buffer(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
         .iter()
         .map(|e| String::from_utf8_lossy(&e.request).into_owned())
         .collect();
-    let pieces = wait_pieces(&proxy, Direction::ToClient);
+    let pieces = proxy
+        .wait_pieces(Direction::ToClient, LIMIT)
+        .unwrap_or_default();
     let bounds = boundaries(replies.iter().map(Vec::len));
     demo.show(&chunks::render(
         "client recv(204800000)",
@@ -544,26 +556,8 @@ fn bigger_buffer(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// The proxy's piece lengths in one direction, once that direction has closed.
-fn wait_pieces(proxy: &ChaosProxy, direction: Direction) -> Vec<usize> {
-    let deadline = std::time::Instant::now() + LIMIT;
-    loop {
-        if let Some(l) = proxy
-            .piece_logs()
-            .into_iter()
-            .find(|l| l.direction == direction)
-        {
-            return l.pieces;
-        }
-        if std::time::Instant::now() >= deadline {
-            return Vec::new();
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// Stage 5: a multi-byte character cut at a chunk edge; GBK read as UTF-8.
-fn garbled_text(demo: &mut Demo, lab: &Lab, expected: &str) -> io::Result<()> {
+fn garbled_text(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     // (a) zh (UTF-8, three bytes per character) read with recv(100).
     const SMALL: usize = 100;
     let mut c = NaiveClient::connect(lab.addr, SMALL, lab.clock)?;

@@ -5,20 +5,27 @@
 //! Nagle on and off. Stage 2 times the write-write-read pattern that stalls
 //! on delayed ACK, and the one-write fix. Stage 3 shows a merge Nagle did
 //! not cause: a slow reader. The mechanisms live in `sticky_lab::lessons::lab02_nagle`.
+//!
+//! The lesson's code and its fix are two functions side by side at the top
+//! of that module: `lesson_send` (header and body in two small writes, then
+//! wait for the reply: write-write-read) and `send_whole` (the whole message
+//! in one write). Stage 2 calls both by name and times each.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use sticky_lab::harness::{self, announce, fail, parse_addr, write_atomic, Demo, DemoOpts};
-use sticky_lab::kit::record::{Chunk, Clock};
+use sticky_lab::harness::{
+    self, announce, fail, parse_addr, write_atomic, Demo, DemoOpts, Stage, StageError,
+};
+use sticky_lab::kit::record::{Chunk, Clock, RecordingWriter};
 use sticky_lab::kit::server::{serve, ServeOptions};
 use sticky_lab::lessons::lab02_nagle::{
-    self as nagle, autocorking, fmt_ms, sizes_summary, BurstConfig, BurstRun, LocalServer,
-    MessageWrites, Served, ServerConfig, StallConfig, StallRun,
+    self as nagle, autocorking, fmt_ms, lesson_send, send_whole, sizes_summary, BurstConfig,
+    BurstRun, LocalServer, MessageWrites, Served, ServerConfig, StallConfig, StallRun,
 };
 use sticky_lab::report::svg::{self, Lane, Panel, TimeLane};
 use sticky_lab::report::table::{Cell, Table, Tone};
@@ -26,25 +33,14 @@ use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab02-nagle";
 
-#[derive(Parser)]
-#[command(
-    name = "lab02-nagle",
-    version,
-    about = "Lab 02: Nagle's algorithm merges small writes and stalls write-write-read; the kernel's counters prove it",
-    after_help = "Examples:
+const ABOUT: &str =
+    "Lab 02: Nagle's algorithm merges small writes and stalls write-write-read; the kernel's counters prove it";
+const EXAMPLES: &str = "Examples:
   lab02-nagle demo                                   # the whole story over loopback
   lab02-nagle server                                 # terminal 1 (127.0.0.1:9502)
   lab02-nagle client --nodelay off --writes 100      # terminal 2: count the segments
   lab02-nagle client --pattern stall --rounds 20     # the 40 ms stall
-  sudo scripts/two-hosts.sh up                       # a real 1500-byte link (see the lab sheet)"
-)]
-struct Cli {
-    /// When to color output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    color: ColorChoice,
-    #[command(subcommand)]
-    command: Command,
-}
+  sudo scripts/two-hosts.sh up                       # a real 1500-byte link (see the lab sheet)";
 
 /// `on` or `off`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -165,9 +161,9 @@ Watch the segments yourself while the demo runs (another terminal, as root):
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    cli.color.apply();
-    match cli.command {
+    let (command, color) = harness::args::parse::<Command>(LAB, ABOUT, EXAMPLES);
+    color.apply();
+    match command {
         Command::Demo {
             opts,
             writes,
@@ -177,7 +173,7 @@ fn main() -> ExitCode {
             if writes == 0 || size == 0 || rounds == 0 {
                 return fail("--writes, --size and --rounds must be at least 1");
             }
-            demo(&opts, cli.color, writes, size, rounds)
+            demo(&opts, color, writes, size, rounds)
         }
         Command::Server {
             addr,
@@ -225,6 +221,43 @@ fn main() -> ExitCode {
 // demo
 // ---------------------------------------------------------------------------
 
+/// What the stages share: the demo's sizes and clock, and what stages 1
+/// and 2 saw, for the verdict.
+struct Lab {
+    clock: Clock,
+    writes: usize,
+    size: usize,
+    rounds: usize,
+    svg: Option<PathBuf>,
+    coalesced: std::cell::Cell<bool>,
+    stalled: std::cell::Cell<bool>,
+    tcp_info: std::cell::Cell<bool>,
+}
+
+/// The lesson, stage by stage.
+const STAGES: [Stage<Lab>; 4] = [
+    Stage {
+        title: "Coalescing: many small writes, Nagle on vs TCP_NODELAY",
+        expected: "Nagle on sends fewer segments than writes, and fewer than TCP_NODELAY",
+        run: coalescing,
+    },
+    Stage {
+        title: "The stall: write(header), write(body), wait for the reply",
+        expected: "Nagle-on median round trip at least 10× the TCP_NODELAY and one-write medians",
+        run: the_stall,
+    },
+    Stage {
+        title: "Receiver-side merging is a different thing: a slow reader",
+        expected: "fewer recv() calls than segments sent, even with TCP_NODELAY",
+        run: a_slow_reader,
+    },
+    Stage {
+        title: "Verdict",
+        expected: "both the coalescing and the stall observed",
+        run: verdict,
+    },
+];
+
 fn demo(
     opts: &DemoOpts,
     color: ColorChoice,
@@ -232,23 +265,33 @@ fn demo(
     size: usize,
     rounds: usize,
 ) -> ExitCode {
-    let mut d = Demo::new(
+    let d = Demo::new(
         LAB,
         "Nagle's algorithm: merged small writes and the 40 ms stall",
         opts,
         color,
     );
-    let clock = Clock::start();
-    let counters_known = cfg!(target_os = "linux");
+    let lab = Lab {
+        clock: Clock::start(),
+        writes,
+        size,
+        rounds,
+        svg: opts.svg.clone(),
+        coalesced: std::cell::Cell::new(false),
+        stalled: std::cell::Cell::new(false),
+        tcp_info: std::cell::Cell::new(false),
+    };
+    d.run(|_| Ok(lab), &STAGES)
+}
 
-    // Stage 1 -------------------------------------------------------------
-    d.stage(&format!(
-        "Coalescing: {writes} writes of {size} bytes, Nagle on vs TCP_NODELAY"
+/// Stage 1: count the segments the kernel really sent.
+fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError> {
+    let (writes, size) = (lab.writes, lab.size);
+    d.say(&format!(
+        "{writes} writes of {size} bytes: the sender calls write() in a tight loop. Linux's\n\
+         TCP_INFO counts the data segments the kernel really sent (tcpi_data_segs_out); the\n\
+         receiver counts its recv() calls."
     ));
-    d.say(
-        "The sender calls write() in a tight loop. Linux's TCP_INFO counts the data segments the\n\
-         kernel really sent (tcpi_data_segs_out); the receiver counts its recv() calls.",
-    );
     let cork = autocorking();
     d.say(&format!(
         "{}: {}",
@@ -259,18 +302,7 @@ fn demo(
             None => "not readable on this system",
         }
     ));
-    let coalescing = match stage_coalescing(&mut d, clock, writes, size) {
-        Ok(c) => c,
-        Err(e) => {
-            d.check(
-                false,
-                "two bursts measured",
-                &format!("the burst failed: {e}"),
-                json!(null),
-            );
-            return d.finish();
-        }
-    };
+    let coalescing = stage_coalescing(d, lab.clock, writes, size)?;
     let (on, off) = (&coalescing.nagle, &coalescing.nodelay);
     let (coalesced, observed, expected) = match (on.data_segments, off.data_segments) {
         (Some(a), Some(b)) => (
@@ -295,8 +327,10 @@ fn demo(
          latest, with the FIN when the sender closes). So the count depends on how soon ACKs come\n\
          back: our receiver has just answered the hello, so it delays its ACKs and everything\n\
          after the first write waits. A receiver that never sent anything is in quick-ACK mode\n\
-         and ACKs each segment at once (last row): more, smaller segments, still far fewer than\n\
-         writes (a fresh Python connection measured here showed about 17).\n\
+         and ACKs each segment at once (last row): more, smaller segments. How many depends on\n\
+         whether each ACK is back before the next write: Linux grants at most 16 quick ACKs at\n\
+         the start (17 segments when the receiver reads late), and up to one segment per write\n\
+         when it reads at once, so that row moves from run to run.\n\
          TCP_NODELAY may still merge some on Linux: autocorking holds a small write while the\n\
          previous packet is still in the device queue and sends them as one (how many it merges\n\
          depends on timing, so that number moves from run to run). Spaced writes (third row) find\n\
@@ -309,30 +343,26 @@ fn demo(
         &observed,
         json!({
             "autocorking": cork,
-            "tcp_info": counters_known && on.data_segments.is_some(),
+            "tcp_info": cfg!(target_os = "linux") && on.data_segments.is_some(),
             "runs": [on, off, &coalescing.spaced, &coalescing.quick],
             "trials_data_segments": coalescing.trials,
         }),
     );
 
-    // Stage 2 -------------------------------------------------------------
-    d.stage("The stall: write(header), write(body), wait for the reply");
+    lab.coalesced.set(coalesced);
+    lab.tcp_info.set(on.data_segments.is_some());
+    Ok(())
+}
+
+/// Stage 2: write-write-read against one write per message.
+fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
+    let rounds = lab.rounds;
     d.say(&format!(
         "{rounds} messages, each a 4-byte header (struct.pack('i', 16)) and a 16-byte body, each\n\
          waiting for a 2-byte reply. Three ways to send them:"
     ));
-    let stall = match stage_stall(rounds) {
-        Ok(s) => s,
-        Err(e) => {
-            d.check(
-                false,
-                "three conversations timed",
-                &format!("failed: {e}"),
-                json!(null),
-            );
-            return d.finish();
-        }
-    };
+    show_the_two_sends(d)?;
+    let stall = stage_stall(rounds)?;
     let mut t = Table::new([
         "",
         "Nagle on, 2 writes",
@@ -396,7 +426,7 @@ fn demo(
          That is the real fix: build the whole message (one buffer, or a BufWriter flushed once),\n\
          then write it once.",
     );
-    if let Some(path) = opts.svg.as_deref() {
+    if let Some(path) = lab.svg.as_deref() {
         let stall_svg = sibling(path, "stall");
         match write_atomic(&stall_svg, stall_timeline(&stall, rounds).as_bytes()) {
             Ok(()) => d.say(&format!(
@@ -408,7 +438,7 @@ fn demo(
     }
     d.check(
         stalled,
-        "Nagle-on median round trip at least 10× the TCP_NODELAY and one-write medians",
+        expected,
         &format!(
             "median {} with Nagle on and 2 writes vs {} (TCP_NODELAY) and {} (one write): {ratio:.0}×",
             fmt_ms(stall.split.median()),
@@ -422,13 +452,19 @@ fn demo(
         }),
     );
 
-    // Stage 3 -------------------------------------------------------------
-    d.stage("Receiver-side merging is a different thing: a slow reader");
+    lab.stalled.set(stalled);
+    Ok(())
+}
+
+/// Stage 3: the receiver merges too, whatever the sender does.
+fn a_slow_reader(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
+    let (writes, size) = (lab.writes, lab.size);
     d.say(&format!(
         "Same {writes} writes with TCP_NODELAY on, but the receiver sleeps 200 ms before its first recv()."
     ));
-    match slow_reader(clock, writes, size) {
-        Ok((run, chunks)) => {
+    let (run, chunks) = slow_reader(lab.clock, writes, size)?;
+    {
+        {
             let mut t = Table::new([
                 "sender",
                 "writes",
@@ -450,19 +486,15 @@ fn demo(
                 "The segments arrived separately and waited in the receiver's socket buffer; one\n\
                  recv() took everything there was. No sender option prevents this: only framing does.",
             );
-            d.panel(Panel {
-                title: format!(
+            d.panel(burst_panel(
+                format!(
                     "Slow reader: TCP_NODELAY, {} segments sent, {} recv() call(s)",
                     opt(run.data_segments),
                     run.receiver.recv_calls
                 ),
-                lanes: vec![
-                    Lane::from_chunks("client write()", &run.writes),
-                    Lane::from_chunks("server recv()", &chunks),
-                ],
-                boundaries: vec![],
-                unit: None,
-            });
+                &run,
+                &chunks,
+            ));
             let calls = run.receiver.recv_calls;
             let (ok, observed) = match run.data_segments {
                 Some(s) => (
@@ -478,33 +510,25 @@ fn demo(
                     format!("{calls} recv() call(s) for {writes} writes (no TCP_INFO here)"),
                 ),
             };
-            d.check(
-                ok,
-                "fewer recv() calls than segments sent, even with TCP_NODELAY",
-                &observed,
-                json!({ "run": run }),
-            );
+            d.check(ok, expected, &observed, json!({ "run": run }));
         }
-        Err(e) => d.check(
-            false,
-            "a slow reader measured",
-            &format!("failed: {e}"),
-            json!(null),
-        ),
     }
+    Ok(())
+}
 
-    // Stage 4 -------------------------------------------------------------
-    d.stage("Verdict");
-    let source = match on.data_segments {
-        Some(_) => "kernel counters (TCP_INFO tcpi_data_segs_out) for the segments",
-        None => "the receiver's recv() calls (this platform has no TCP_INFO counters)",
+/// Stage 4: both halves of the lesson, and the evidence they rest on.
+fn verdict(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
+    let (coalesced, stalled) = (lab.coalesced.get(), lab.stalled.get());
+    let source = match lab.tcp_info.get() {
+        true => "kernel counters (TCP_INFO tcpi_data_segs_out) for the segments",
+        false => "the receiver's recv() calls (this platform has no TCP_INFO counters)",
     };
     d.say(&format!(
         "Evidence: {source}, and wall-clock round trips for the stall."
     ));
     d.check(
         coalesced && stalled,
-        "both the coalescing and the stall observed",
+        expected,
         &format!(
             "coalescing {}, stall {}",
             if coalesced { "seen" } else { "NOT seen" },
@@ -512,7 +536,30 @@ fn demo(
         ),
         json!({ "coalescing": coalesced, "stall": stalled, "evidence": source }),
     );
-    d.finish()
+    Ok(())
+}
+
+/// The two sends of the lesson, side by side: what each does to write() calls.
+fn show_the_two_sends(d: &mut Demo) -> Result<(), StageError> {
+    let (header, body) = nagle::stall_message(16)?;
+    let mut two = RecordingWriter::new(std::io::sink());
+    lesson_send(&mut two, &header, &body)?;
+    let mut one = RecordingWriter::new(std::io::sink());
+    send_whole(&mut one, &header, &body)?;
+    let calls = |w: &RecordingWriter<std::io::Sink>| {
+        let sizes: Vec<String> = w
+            .chunks()
+            .iter()
+            .map(|c| format!("{} B", c.len()))
+            .collect();
+        format!("{} write() call(s): {}", sizes.len(), sizes.join(", "))
+    };
+    d.say(&format!(
+        "lesson_send (the lesson's code): {}; send_whole (the fix): {}.",
+        calls(&two),
+        calls(&one)
+    ));
+    Ok(())
 }
 
 fn fmt_loop(d: Duration) -> String {
@@ -520,6 +567,19 @@ fn fmt_loop(d: Duration) -> String {
         format!("{} µs", d.as_micros())
     } else {
         format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    }
+}
+
+/// A burst in the picture: the client's writes above the server's reads.
+fn burst_panel(title: String, run: &BurstRun, chunks: &[Chunk]) -> Panel {
+    Panel {
+        title,
+        lanes: vec![
+            Lane::from_chunks("client write()", &run.writes),
+            Lane::from_chunks("server recv()", chunks),
+        ],
+        boundaries: vec![],
+        unit: None,
     }
 }
 
@@ -610,19 +670,15 @@ fn stage_coalescing(
             Cell::from(sizes_summary(&run.receiver.sizes, 8)),
         ]);
         if i != 2 {
-            d.panel(Panel {
-                title: format!(
+            d.panel(burst_panel(
+                format!(
                     "{name}: {writes} write()s of {size} B → {} data segments → {} recv() calls",
                     opt(run.data_segments),
                     run.receiver.recv_calls
                 ),
-                lanes: vec![
-                    Lane::from_chunks("client write()", &run.writes),
-                    Lane::from_chunks("server recv()", &chunks),
-                ],
-                boundaries: vec![],
-                unit: None,
-            });
+                &run,
+                &chunks,
+            ));
         }
         kept.push((run, chunks));
     }

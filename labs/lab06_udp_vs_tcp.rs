@@ -2,36 +2,37 @@
 //! sticks but can lose data; `demo` shows every claim on real loopback
 //! sockets, the same sends over TCP and UDP side by side. `server` and
 //! `client` are seed 002 §3.2's upper-case echo over UDP.
+//!
+//! The lesson's read and its fix are two functions side by side in
+//! `sticky_lab::lessons::lab06_udp_vs_tcp`: `lesson_recvfrom` (seed 002's
+//! `recvfrom(2)`, which cuts a datagram and throws the rest away) and
+//! `recvfrom_whole` (a buffer as long as any datagram). Stage 2 calls both.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::harness::{self, fail, parse_addr, Demo, DemoOpts, Prompt};
+use sticky_lab::harness::{self, fail, parse_addr, Demo, DemoOpts, Prompt, Stage, StageError};
 use sticky_lab::kit::text::preview;
-use sticky_lab::lessons::lab06_udp_vs_tcp::{self as udp, ranges, Action, UdpChaos, UdpError};
+use sticky_lab::kit::udp_proxy::{Action, UdpChaos};
+use sticky_lab::lessons::lab06_udp_vs_tcp::{
+    self as udp, lesson_recvfrom, ranges, recvfrom_whole, UdpError,
+};
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab06-udp-vs-tcp";
 
-#[derive(Parser)]
-#[command(
-    name = LAB,
-    version,
-    about = "Lab 06: UDP beside TCP — boundaries, truncation, empty messages, size limits, loss"
-)]
-struct Cli {
-    /// When to color output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    color: ColorChoice,
-    #[command(subcommand)]
-    command: Command,
-}
+const ABOUT: &str =
+    "Lab 06: UDP beside TCP — boundaries, truncation, empty messages, size limits, loss";
+const EXAMPLES: &str = "Examples:
+  lab06-udp-vs-tcp demo                           # every claim, checked
+  lab06-udp-vs-tcp server                         # terminal 1 (127.0.0.1:8888)
+  lab06-udp-vs-tcp client --cmd hello             # terminal 2: HELLO comes back";
 
 #[derive(Subcommand)]
 enum Command {
@@ -94,9 +95,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    cli.color.apply();
-    match cli.command {
+    let (command, color) = harness::args::parse::<Command>(LAB, ABOUT, EXAMPLES);
+    color.apply();
+    match command {
         Command::Demo {
             opts,
             loss_count,
@@ -104,7 +105,7 @@ fn main() -> ExitCode {
             loss_runs,
         } => demo(
             &opts,
-            cli.color,
+            color,
             LossParams {
                 count: loss_count.max(1),
                 rcvbuf: loss_rcvbuf,
@@ -202,32 +203,51 @@ fn q(b: &[u8]) -> String {
     format!("'{}'", preview(b, 40))
 }
 
+/// The demo: the same sends over TCP and UDP, one claim per stage.
+const STAGES: [Stage<LossParams>; 6] = [
+    Stage {
+        title: "Boundaries — two quick sends, one busy receiver",
+        expected: "TCP: one read 'helloworld'; UDP: two datagrams 'hello', 'world'",
+        run: stage_boundaries,
+    },
+    Stage {
+        title: "Truncation — recvfrom(2), as in seed 002",
+        expected: "UDP: 'he' and 'wo', each from a 5-byte datagram, rest discarded; TCP: 2-byte reads, nothing lost; recvfrom(65535): 'hello', 'world'",
+        run: stage_truncation,
+    },
+    Stage {
+        title: "Empty messages — 0 bytes is a message on UDP, and 'closed' on TCP",
+        expected: "UDP delivers a 0-byte datagram; TCP sends nothing, recv()==0 means closed, `continue` spins",
+        run: stage_empty,
+    },
+    Stage {
+        title: "Size limit — how big can one datagram be?",
+        expected: "65507 B is the largest IPv4 datagram, 65508 B fails with EMSGSIZE, TCP takes 1 MiB in one call",
+        run: stage_size,
+    },
+    Stage {
+        title: "Loss — a blast of numbered datagrams at a small, busy receiver",
+        expected: "UDP loses some datagrams (received + lost = sent, by sequence number); TCP loses none and the sender waits",
+        run: stage_loss,
+    },
+    Stage {
+        title: "Reordering and duplication — through `sticky proxy --udp`",
+        expected: "sequence numbers show exactly the proxy's drops and duplicates, and its reorders",
+        run: stage_chaos,
+    },
+];
+
 fn demo(opts: &DemoOpts, color: ColorChoice, loss: LossParams) -> ExitCode {
-    let mut d = Demo::new(
+    let d = Demo::new(
         LAB,
         "UDP beside TCP: boundaries, truncation, empty messages, size limits, loss",
         opts,
         color,
     );
-    let r = stage_boundaries(&mut d)
-        .and_then(|_| stage_truncation(&mut d))
-        .and_then(|_| stage_empty(&mut d))
-        .and_then(|_| stage_size(&mut d))
-        .and_then(|_| stage_loss(&mut d, &loss))
-        .and_then(|_| stage_chaos(&mut d));
-    if let Err(e) = r {
-        d.check(
-            false,
-            "the stage to run on loopback sockets",
-            &format!("a socket error stopped the demo: {e}"),
-            json!({ "error": e.to_string() }),
-        );
-    }
-    d.finish()
+    d.run(|_| Ok(loss), &STAGES)
 }
 
-fn stage_boundaries(d: &mut Demo) -> std::io::Result<()> {
-    d.stage("Boundaries — two quick sends, one busy receiver");
+fn stage_boundaries(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), StageError> {
     d.say("The sender sends \"hello\" then \"world\" at once; the receiver is busy for 100 ms,");
     d.say("then reads with a 1024-byte buffer (TCP: recv(1024), UDP: recvfrom(1024)).");
     let run = udp::boundaries(&[b"hello", b"world"], Duration::from_millis(100))?;
@@ -264,7 +284,7 @@ fn stage_boundaries(d: &mut Demo) -> std::io::Result<()> {
     });
     d.check(
         merged && two,
-        "TCP: one read 'helloworld'; UDP: two datagrams 'hello', 'world'",
+        expected,
         &format!(
             "TCP got {} read(s): {}; UDP got {} datagram(s): {}",
             run.tcp_reads.len(),
@@ -280,11 +300,10 @@ fn stage_boundaries(d: &mut Demo) -> std::io::Result<()> {
     Ok(())
 }
 
-fn stage_truncation(d: &mut Demo) -> std::io::Result<()> {
-    d.stage("Truncation — recvfrom(2), as in seed 002");
+fn stage_truncation(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), StageError> {
     d.say("The same \"hello\" and \"world\", read through a 2-byte buffer on each protocol.");
     let sent: [&[u8]; 2] = [b"hello", b"world"];
-    let run = udp::truncation(&sent, 2)?;
+    let run = udp::truncation(&sent, lesson_recvfrom)?;
     let mut t = Table::new(["read", "TCP recv(2)", "UDP recvfrom(2)"]);
     let mut udp_rows = Vec::new();
     for (i, dg) in run.udp.iter().enumerate() {
@@ -336,6 +355,24 @@ fn stage_truncation(d: &mut Demo) -> std::io::Result<()> {
     d.say("UDP: each recvfrom() takes one whole datagram off the queue; what does not fit is");
     d.say("thrown away (Linux reports the true length with MSG_TRUNC). Seed 002's comments");
     d.say("`# b\"hello\"` are wrong: recvfrom(2) returns b'he'. TCP keeps the rest for the next recv().");
+    // The fix: a buffer no datagram can overflow.
+    let whole = udp::truncation(&sent, recvfrom_whole)?;
+    let whole_ok = whole.udp.len() == 2
+        && whole
+            .udp
+            .iter()
+            .zip(sent)
+            .all(|(g, m)| g.data == m && !g.truncated);
+    d.say(&format!(
+        "The fix (recvfrom_whole): recvfrom({}), as long as any datagram can be: {}, nothing cut.",
+        udp::WHOLE_DATAGRAM,
+        whole
+            .udp
+            .iter()
+            .map(|g| q(&g.data))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    ));
     d.panel(Panel {
         title: "2. truncation: recv(2) on 'helloworld'".into(),
         lanes: vec![
@@ -358,17 +395,21 @@ fn stage_truncation(d: &mut Demo) -> std::io::Result<()> {
         unit: None,
     });
     d.check(
-        udp_ok && tcp_ok,
-        "UDP: 'he' and 'wo', each from a 5-byte datagram, rest discarded; TCP: 2-byte reads, nothing lost",
+        udp_ok && tcp_ok && whole_ok,
+        expected,
         &format!(
-            "UDP kept {} of datagrams of {:?} B, {} datagram(s) left queued; TCP read {} B in {} reads",
+            "UDP kept {} of datagrams of {:?} B, {} datagram(s) left queued; TCP read {} B in {} reads; \
+             recvfrom({}) kept {}",
             run.udp.iter().map(|g| q(&g.data)).collect::<Vec<_>>().join(", "),
             run.udp.iter().map(|g| g.wire_len).collect::<Vec<_>>(),
             run.udp_left_over,
             tcp_all.len(),
-            run.tcp_reads.len()
+            run.tcp_reads.len(),
+            udp::WHOLE_DATAGRAM,
+            whole.udp.iter().map(|g| q(&g.data)).collect::<Vec<_>>().join(", "),
         ),
         json!({
+            "whole": whole.udp.iter().map(|g| String::from_utf8_lossy(&g.data)).collect::<Vec<_>>(),
             "udp": udp_rows,
             "udp_left_over": run.udp_left_over,
             "tcp_reads": run.tcp_reads.iter().map(|r| String::from_utf8_lossy(r)).collect::<Vec<_>>(),
@@ -377,8 +418,7 @@ fn stage_truncation(d: &mut Demo) -> std::io::Result<()> {
     Ok(())
 }
 
-fn stage_empty(d: &mut Demo) -> std::io::Result<()> {
-    d.stage("Empty messages — 0 bytes is a message on UDP, and 'closed' on TCP");
+fn stage_empty(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), StageError> {
     let window = Duration::from_millis(100);
     let run = udp::empty_messages(window)?;
     let mut t = Table::new(["", "TCP", "UDP"]);
@@ -452,7 +492,7 @@ fn stage_empty(d: &mut Demo) -> std::io::Result<()> {
         && run.break_recvs == 1;
     d.check(
         ok,
-        "UDP delivers a 0-byte datagram; TCP sends nothing, recv()==0 means closed, `continue` spins",
+        expected,
         &format!(
             "UDP delivered {} B (wire {}); TCP send returned {}, arrived: {}, after close recv → {} B; \
              `continue` loop made {} empty recvs in {} ms, `break` loop {}",
@@ -479,8 +519,7 @@ fn stage_empty(d: &mut Demo) -> std::io::Result<()> {
     Ok(())
 }
 
-fn stage_size(d: &mut Demo) -> std::io::Result<()> {
-    d.stage("Size limit — how big can one datagram be?");
+fn stage_size(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), StageError> {
     let tcp_bytes = 1 << 20;
     let run = udp::size_limits(tcp_bytes)?;
     let lo_mtu = std::fs::read_to_string("/sys/class/net/lo/mtu")
@@ -557,7 +596,7 @@ fn stage_size(d: &mut Demo) -> std::io::Result<()> {
             .map_or(true, |&n| n >= udp::MAX_IPV4_PAYLOAD);
     d.check(
         ok,
-        "65507 B is the largest IPv4 datagram, 65508 B fails with EMSGSIZE, TCP takes 1 MiB in one call",
+        expected,
         &format!(
             "IPv4 limit {} B (65507 delivered as {} B); 65508 → {}; IPv6 on ::1: {}; TCP {} of {} B",
             run.v4_measured,
@@ -588,8 +627,7 @@ fn stage_size(d: &mut Demo) -> std::io::Result<()> {
     Ok(())
 }
 
-fn stage_loss(d: &mut Demo, p: &LossParams) -> std::io::Result<()> {
-    d.stage("Loss — a blast of numbered datagrams at a small, busy receiver");
+fn stage_loss(d: &mut Demo, p: &LossParams, expected: &str) -> Result<(), StageError> {
     let payload = 64;
     let pause = Duration::from_millis(200);
     d.say(&format!(
@@ -721,7 +759,7 @@ fn stage_loss(d: &mut Demo, p: &LossParams) -> std::io::Result<()> {
         .all(|c| c.seq.lost.is_empty() && c.seq.arrival.iter().copied().eq(0..p.count));
     d.check(
         udp_ok && tcp_ok,
-        "UDP loses some datagrams (received + lost = sent, by sequence number); TCP loses none and the sender waits",
+        expected,
         &format!(
             "UDP lost {counts:?} of {} per run ({}); TCP lost {:?}, its sender waited {:?} ms for a {} ms pause",
             p.count,
@@ -739,8 +777,7 @@ fn stage_loss(d: &mut Demo, p: &LossParams) -> std::io::Result<()> {
     Ok(())
 }
 
-fn stage_chaos(d: &mut Demo) -> std::io::Result<()> {
-    d.stage("Reordering and duplication — through `sticky proxy --udp`");
+fn stage_chaos(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), StageError> {
     let seed = d.seed();
     let n = 60;
     let chaos = UdpChaos::default();
@@ -849,7 +886,7 @@ fn stage_chaos(d: &mut Demo) -> std::io::Result<()> {
         && run.seq.accounts_for_all();
     d.check(
         ok,
-        "sequence numbers show exactly the proxy's drops and duplicates, and its reorders",
+        expected,
         &format!(
             "missing {} (proxy dropped {}), twice {} (proxy duplicated {}), late {} (proxy held {})",
             ranges(&run.seq.lost),

@@ -151,14 +151,14 @@ fn udp_proxy(listen: SocketAddr, to: SocketAddr, seed: u64, p: [f64; 3]) -> Exit
             "--drop, --dup and --reorder must each be in 0..=1 and add up to at most 1 (got {p:?})"
         ));
     }
-    let mut cfg = sticky_lab::lessons::lab06_udp_vs_tcp::UdpProxyConfig::new(to, seed);
-    cfg.chaos = sticky_lab::lessons::lab06_udp_vs_tcp::UdpChaos {
+    let mut cfg = sticky_lab::kit::udp_proxy::UdpProxyConfig::new(to, seed);
+    cfg.chaos = sticky_lab::kit::udp_proxy::UdpChaos {
         drop: p[0],
         duplicate: p[1],
         reorder: p[2],
     };
     cfg.log = true;
-    match sticky_lab::lessons::lab06_udp_vs_tcp::UdpChaosProxy::start(listen, cfg) {
+    match sticky_lab::kit::udp_proxy::UdpChaosProxy::start(listen, cfg) {
         Ok(proxy) => {
             eprintln!(
                 "sticky proxy --udp listening on {} → {to}, seed {seed}, drop {} dup {} reorder {} (Ctrl-C to stop)",

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::net::TcpStream;
 use std::time::Duration;
 
 use common::{cmd, run_with_timeout, spawn_server, text};
@@ -63,18 +61,63 @@ fn nagle_on_sends_fewer_segments_than_nodelay() {
     panic!("Nagle on did not send fewer segments than TCP_NODELAY, twice: {seen:?}");
 }
 
+/// Linux grants a new connection at most this many quick ACKs
+/// (`TCP_MAX_QUICKACKS` in include/net/tcp.h) before it delays ACKs again.
+const TCP_MAX_QUICKACKS: u64 = 16;
+
+/// A receiver that never sent anything ACKs at once, so whether Nagle merges
+/// depends on whether each ACK is back before the next write: that is
+/// scheduling, not a guarantee (100 segments for 100 writes does happen).
+/// What the kernel does guarantee: every byte arrives, never more segments
+/// than writes, and never more `recv()` calls than segments received.
 #[test]
-fn a_quick_ack_receiver_still_sees_merged_writes() {
+fn a_quick_ack_receiver_gets_every_byte_in_at_most_one_segment_per_write() {
     let server = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    let v = client_json(
+        &server.addr.to_string(),
+        &["--quick-ack-receiver", "--writes", "100", "--size", "10"],
+    );
+    let receiver = &v["run"]["receiver"];
+    assert_eq!(receiver["bytes"], 1000, "{v}");
+    if let Some(segs) = v["run"]["data_segments"].as_u64() {
+        assert!(
+            (1..=100).contains(&segs),
+            "{segs} segments for 100 writes: {v}"
+        );
+    }
+    if let (Some(calls), Some(segs_in)) = (
+        receiver["recv_calls"].as_u64(),
+        receiver["data_segs_in"].as_u64(),
+    ) {
+        assert!(
+            calls <= segs_in,
+            "{calls} recv() calls for {segs_in} segments: {v}"
+        );
+    }
+}
+
+/// The merge made to happen on purpose: the receiver stays quiet and reads
+/// nothing for 200 ms, so only its kernel's quick ACKs (at most 16) can
+/// release Nagle's hold; after them ACKs are delayed again and the rest of
+/// the 100 writes leave together. Typically 17 segments (1 + 16).
+#[test]
+fn a_quick_ack_receiver_releases_at_most_16_segments_then_nagle_merges_again() {
+    let server = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--read-delay-ms", "200"],
+    );
     let v = client_json(
         &server.addr.to_string(),
         &["--quick-ack-receiver", "--writes", "100", "--size", "10"],
     );
     assert_eq!(v["run"]["receiver"]["bytes"], 1000, "{v}");
     if let Some(segs) = v["run"]["data_segments"].as_u64() {
+        // 1 + 16 quick-ACKed segments, plus room for a delayed-ACK timer
+        // (>= 40 ms) firing while a loaded machine preempts the write loop.
         assert!(
-            (1..100).contains(&segs),
-            "{segs} segments for 100 writes: {v}"
+            segs <= 1 + TCP_MAX_QUICKACKS + 8,
+            "{segs} segments for 100 writes, expected about {}: {v}",
+            1 + TCP_MAX_QUICKACKS
         );
     }
 }
@@ -150,24 +193,12 @@ fn demo_exits_zero_and_reports_kernel_counters() {
 #[test]
 fn a_bad_hello_is_refused_and_the_server_keeps_serving() {
     let server = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
-    let mut s = TcpStream::connect(server.addr).unwrap();
-    s.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
-    drop(s);
-    let addr = server.addr.to_string();
-    let (_, calls) = burst(&addr, "on");
+    // Wait for the refusal itself: the server serves each connection on its
+    // own thread, so under load a later burst may be logged before it.
+    let refusal = server.refusal_for(b"GET / HTTP/1.0\r\n\r\n");
+    assert!(refusal.contains("unknown hello"), "{refusal}");
+    let (_, calls) = burst(&server.addr.to_string(), "on");
     assert!(calls >= 1);
-    let mut errors = Vec::new();
-    while let Ok(line) = server.stderr_lines.recv_timeout(Duration::from_secs(5)) {
-        let done = line.contains("burst:");
-        errors.push(line);
-        if done {
-            break;
-        }
-    }
-    assert!(
-        errors.iter().any(|l| l.contains("unknown hello")),
-        "{errors:?}"
-    );
 }
 
 #[test]

@@ -11,3 +11,4 @@ pub mod runner;
 pub mod server;
 pub mod sock;
 pub mod text;
+pub mod udp_proxy;

@@ -16,11 +16,13 @@
 //! * A bigger buffer (`recv(204800000)`, seed 000) only hides the problem
 //!   while the network delivers a reply in one piece; a real hop cuts it.
 //!
-//! [`NaiveServer`] and [`NaiveClient`] speak this protocol exactly, so the
-//! lesson's own Python programs interoperate with them; both record every
-//! call, so a lab can show where the stream was cut.
+//! The lesson's read is [`lesson_recv`]; the read that cannot desync is
+//! [`recv_until_close`], right below. [`NaiveServer`] and [`NaiveClient`]
+//! speak this protocol exactly, so the lesson's own Python programs
+//! interoperate with them; both record every call, so a lab can show where
+//! the stream was cut.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -28,10 +30,44 @@ use std::time::{Duration, Instant};
 
 use crate::kit::record::{Chunk, Clock, RecordingReader, RecordingWriter};
 use crate::kit::runner::{self, RunnerConfig};
+use crate::kit::sock::RECV_ALLOC_LIMIT;
 use crate::kit::text::preview;
+use crate::lessons::LESSON_RECV;
 
-/// The lesson's receive size: `recv(1024)`.
-pub const LESSON_RECV: usize = 1024;
+// ─────────────── the lesson's read, and the read that cannot desync ───────────────
+
+/// The lesson's read (seed 002): `data = client.recv(1024)`, printed as the
+/// whole reply. One call returns whatever sits in the receive buffer, up to
+/// `size` bytes: part of a long reply, or the tail of the previous one.
+/// Seed 000's `recv(204800000)` is this same read with a bigger `size`.
+pub fn lesson_recv(conn: &mut impl Read, size: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; size.min(RECV_ALLOC_LIMIT)];
+    let got = conn.read(&mut buf)?; // one read() is one recv() system call
+    buf.truncate(got);
+    Ok(buf)
+}
+
+/// The read that cannot desync: the client sent ONE command and shut down
+/// its sending side, so the reply is everything until the server closes.
+/// Same `recv(size)` calls; what changed is that the end of the reply is
+/// known. The price is one connection per command; the real fix sends each
+/// reply's length first, so one connection carries many: lab 04's prefix.
+pub fn recv_until_close(conn: &mut impl Read, size: usize) -> io::Result<Vec<u8>> {
+    let mut reply = Vec::new();
+    loop {
+        let piece = lesson_recv(conn, size)?;
+        if piece.is_empty() {
+            return Ok(reply);
+        }
+        if reply.len() + piece.len() > MAX_REPLY {
+            return Err(io::Error::other(format!("a reply over {MAX_REPLY} B")));
+        }
+        reply.extend_from_slice(&piece);
+    }
+}
+
+/// The most a [`recv_until_close`] keeps: far above the server's output cap.
+pub const MAX_REPLY: usize = 64 << 20;
 
 /// Seed 000's "fix": `recv(204800000)`, a buffer bigger than any reply.
 pub const BIG_RECV: usize = 204_800_000;
@@ -266,7 +302,7 @@ impl NaiveClient {
 
     /// `client.recv(n)`: one call; an empty vector means the server closed.
     pub fn recv(&mut self) -> io::Result<Vec<u8>> {
-        self.reader.recv(self.recv_size)
+        lesson_recv(&mut self.reader, self.recv_size)
     }
 
     /// The lesson's loop body: send a command, take one `recv()` as its reply.
@@ -282,18 +318,22 @@ impl NaiveClient {
         wait_queued(self.reader.get_ref(), n, limit)
     }
 
-    /// Stops sending and reads everything left until the server closes:
-    /// the bytes still waiting, recorded call by call.
+    /// Stops sending and reads everything left until the server closes
+    /// ([`recv_until_close`]), recorded call by call.
     pub fn finish(&mut self) -> io::Result<Vec<u8>> {
-        self.writer.get_ref().shutdown(Shutdown::Write)?;
-        let mut rest = Vec::new();
-        loop {
-            let got = self.recv()?;
-            if got.is_empty() {
-                return Ok(rest);
-            }
-            rest.extend_from_slice(&got);
-        }
+        self.stop_sending()?;
+        recv_until_close(&mut self.reader, self.recv_size)
+    }
+
+    /// `client.shutdown(socket.SHUT_WR)`: no more commands on this connection.
+    pub fn stop_sending(&self) -> io::Result<()> {
+        self.writer.get_ref().shutdown(Shutdown::Write)
+    }
+
+    /// The receiving side, every call recorded: hand it to [`lesson_recv`]
+    /// or [`recv_until_close`].
+    pub fn incoming(&mut self) -> &mut RecordingReader<TcpStream> {
+        &mut self.reader
     }
 
     /// Every `recv()` so far.
@@ -316,7 +356,7 @@ impl NaiveClient {
 /// passes; returns how many are queued. A `recv()` after this returns
 /// `min(size, queued)` bytes, every time.
 pub fn wait_queued(stream: &TcpStream, n: usize, limit: Duration) -> io::Result<usize> {
-    let n = n.min(crate::kit::sock::RECV_ALLOC_LIMIT);
+    let n = n.min(RECV_ALLOC_LIMIT);
     if n == 0 {
         return Ok(0);
     }
@@ -377,6 +417,18 @@ mod tests {
         assert_eq!(c.recv().unwrap(), &help[..LESSON_RECV]);
         let next = c.ask("ls").unwrap();
         assert!(next.starts_with(&help[LESSON_RECV..]));
+    }
+
+    #[test]
+    fn a_reply_read_until_close_is_whole_however_it_was_cut() {
+        let (bg, _journal) = start();
+        let mut c = NaiveClient::connect(bg.addr(), LESSON_RECV, Clock::start()).unwrap();
+        c.send(b"help").unwrap();
+        c.stop_sending().unwrap();
+        let whole = recv_until_close(c.incoming(), LESSON_RECV).unwrap();
+        let help = runner::run(b"help", &RunnerConfig::default()).combined();
+        assert!(help.len() > LESSON_RECV);
+        assert_eq!(whole, help);
     }
 
     #[test]

@@ -19,6 +19,11 @@
 //!   Writing the whole message in one call removes the stall without touching
 //!   `TCP_NODELAY`.
 //!
+//! The lesson's code and its fix are the two functions right below:
+//! [`lesson_send`] writes a message as a header and a body, two small
+//! `write()`s (write-write-read: the stall), and [`send_whole`] writes the
+//! whole message in one call (no stall, with Nagle still on).
+//!
 //! The wire protocol is small so students can read it: the client sends a
 //! 6-byte hello (`burst\n` or `stall\n`) and waits for `go\n`, so the
 //! counters start from a quiet, fully acknowledged connection. (`quiet\n`
@@ -40,6 +45,32 @@ use crate::framing::{recv_exact, FrameError, LengthPrefix};
 use crate::kit::record::{Chunk, Clock, RecordingReader, RecordingWriter};
 use crate::kit::server::{Background, ServeOptions};
 use crate::kit::sock::{self, SockOpts};
+
+// ──────────────── the lesson's send, and one write per message ────────────────
+
+/// The lesson's send (seed 002 §1.2's client: `send(header)`, then
+/// `send(body)`): two small writes per message, then the caller waits for
+/// the reply. With Nagle on, the body may not leave while the header is
+/// unacknowledged, and the receiver delays that ACK (40 ms) hoping to
+/// piggyback it on a reply it cannot send before the body arrives.
+pub fn lesson_send(stream: &mut impl Write, header: &[u8], body: &[u8]) -> io::Result<()> {
+    stream.write_all(header)?;
+    stream.write_all(body)
+}
+
+/// The fix: build the whole message first and write it in ONE call (one
+/// buffer, or a `BufWriter` flushed once per message). Nothing small is
+/// left behind an unacknowledged segment, so Nagle never holds it and
+/// `TCP_NODELAY` is not needed.
+pub fn send_whole(stream: &mut impl Write, header: &[u8], body: &[u8]) -> io::Result<()> {
+    let mut message = Vec::with_capacity(header.len() + body.len());
+    message.extend_from_slice(header);
+    message.extend_from_slice(body);
+    stream.write_all(&message)
+}
+
+/// Sends one message: [`lesson_send`] or [`send_whole`].
+pub type SendMessage = fn(&mut TcpStream, &[u8], &[u8]) -> io::Result<()>;
 
 /// Where Linux keeps the autocorking switch (1 = on, the default).
 pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";
@@ -524,15 +555,21 @@ fn counters_or_note(stream: &TcpStream) -> (Option<TcpCounters>, Option<String>)
     }
 }
 
-/// Connects to a lab 02 server and hands it the hello; returns once the
-/// server's `go` has arrived, so the connection is quiet and acknowledged.
-fn open(addr: SocketAddr, nodelay: bool, hello: &[u8; 6]) -> Result<TcpStream, NagleError> {
-    let mut stream = sock::connect_with(
+/// A client connection with Nagle on or off, bounded waits both ways.
+fn connect(addr: SocketAddr, nodelay: bool) -> Result<TcpStream, NagleError> {
+    let stream = sock::connect_with(
         addr,
         &SockOpts::nodelay(nodelay),
         Some(Duration::from_secs(10)),
     )?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    Ok(stream)
+}
+
+/// Connects to a lab 02 server and hands it the hello; returns once the
+/// server's `go` has arrived, so the connection is quiet and acknowledged.
+fn open(addr: SocketAddr, nodelay: bool, hello: &[u8; 6]) -> Result<TcpStream, NagleError> {
+    let mut stream = connect(addr, nodelay)?;
     stream.write_all(hello)?;
     let go = recv_exact(&mut stream, GO.len(), "go")?;
     if go.as_slice() != GO {
@@ -547,12 +584,7 @@ fn open(addr: SocketAddr, nodelay: bool, hello: &[u8; 6]) -> Result<TcpStream, N
 /// Like [`open`] with the quiet hello: no `go` comes back, so wait until the
 /// kernel says the hello was acknowledged before the burst starts.
 fn open_quiet(addr: SocketAddr, nodelay: bool) -> Result<TcpStream, NagleError> {
-    let mut stream = sock::connect_with(
-        addr,
-        &SockOpts::nodelay(nodelay),
-        Some(Duration::from_secs(10)),
-    )?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut stream = connect(addr, nodelay)?;
     stream.write_all(HELLO_QUIET)?;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -648,6 +680,16 @@ pub enum MessageWrites {
     One,
 }
 
+impl MessageWrites {
+    /// The function that sends a message this way.
+    pub fn send(self) -> SendMessage {
+        match self {
+            MessageWrites::Split => lesson_send,
+            MessageWrites::One => send_whole,
+        }
+    }
+}
+
 /// A write-write-read conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct StallConfig {
@@ -657,7 +699,8 @@ pub struct StallConfig {
     pub body: usize,
     /// `TCP_NODELAY` on the sender.
     pub nodelay: bool,
-    /// Two writes per message, or one.
+    /// Two writes per message, or one: which of [`lesson_send`] and
+    /// [`send_whole`] [`run_stall`] uses.
     pub writes: MessageWrites,
 }
 
@@ -705,25 +748,27 @@ impl StallRun {
     }
 }
 
-/// Runs write-write-read rounds against a lab 02 server at `addr`.
+/// One stall message: the lesson's 4-byte header (`struct.pack('i', n)`)
+/// and a body of `n` bytes.
+pub fn stall_message(body_len: usize) -> Result<(Vec<u8>, Vec<u8>), NagleError> {
+    let codec = LengthPrefix::lesson().with_max_frame(MAX_STALL_BODY);
+    let header = codec.encode(body_len)?;
+    Ok((header.to_vec(), vec![b'x'; body_len]))
+}
+
+/// Runs write-write-read rounds against a lab 02 server at `addr`, each
+/// message sent by `cfg.writes`'s function ([`lesson_send`] or [`send_whole`]).
 pub fn run_stall(addr: SocketAddr, cfg: &StallConfig) -> Result<StallRun, NagleError> {
+    let send = cfg.writes.send();
     let mut stream = open(addr, cfg.nodelay, HELLO_STALL)?;
     let (before, _) = counters_or_note(&stream);
-    let codec = LengthPrefix::lesson().with_max_frame(MAX_STALL_BODY);
-    let body = vec![b'x'; cfg.body];
-    let head = codec.encode(body.len())?;
+    let (head, body) = stall_message(cfg.body)?;
     let start = Instant::now();
     let mut rtts_us = Vec::with_capacity(cfg.rounds);
     let mut spans_ms = Vec::with_capacity(cfg.rounds);
     for _ in 0..cfg.rounds {
         let t0 = Instant::now();
-        match cfg.writes {
-            MessageWrites::Split => {
-                stream.write_all(&head)?;
-                stream.write_all(&body)?;
-            }
-            MessageWrites::One => codec.write_frame(&mut stream, &body)?,
-        }
+        send(&mut stream, &head, &body)?;
         let reply = recv_exact(&mut stream, REPLY.len(), "reply")?;
         if reply.as_slice() != REPLY {
             return Err(NagleError::Unexpected {
@@ -792,6 +837,21 @@ pub fn fmt_ms(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lesson_writes_a_message_in_two_calls_and_the_fix_in_one() {
+        let (header, body) = stall_message(16).unwrap();
+        let mut two = RecordingWriter::new(Vec::new());
+        lesson_send(&mut two, &header, &body).unwrap();
+        let mut one = RecordingWriter::new(Vec::new());
+        send_whole(&mut one, &header, &body).unwrap();
+        let sizes = |w: &RecordingWriter<Vec<u8>>| -> Vec<usize> {
+            w.chunks().iter().map(Chunk::len).collect()
+        };
+        assert_eq!(sizes(&two), [4, 16]);
+        assert_eq!(sizes(&one), [20]);
+        assert_eq!(two.get_ref(), one.get_ref());
+    }
 
     #[test]
     fn sizes_are_summarised_as_runs() {
