@@ -16,8 +16,15 @@
 //! them, a value under the limit, and "incomplete" as the normal state of a
 //! stream. The price of the ack is one extra round trip per reply, measured
 //! in the lab against lab 04's fixed 4-byte header.
+//!
+//! Even with the digits whole, the lesson's client then reads the data with
+//! ONE `recv(int(length))`, and one `recv` returns what has arrived, not
+//! what was asked for. [`lesson_recv`] is that client; [`fixed_recv`] is
+//! the fix, the same handshake with a loop until every byte is in. Below
+//! them: [`LengthText`] and the lab's command server and client.
 
 use std::io::{self, BufRead, Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -25,13 +32,90 @@ use thiserror::Error;
 use crate::framing::{FrameError, DEFAULT_MAX_FRAME};
 use crate::harness::Compat;
 use crate::kit::runner::{self, RunnerConfig};
+use crate::kit::sock::recv_once;
 use crate::kit::text::preview;
+// Re-exported for the fuzz target, which reads the lesson's size from here.
+pub use crate::lessons::LESSON_RECV;
+
+/// The lesson's client reading one reply (seed 001): the digits from one
+/// `recv(1024)`, `ok`, then ONE `recv(int(length))` — which may return less.
+pub fn lesson_recv(stream: &TcpStream) -> Result<LessonExchange, AckError> {
+    let mut ex = recv_length_and_ack(stream)?;
+    if let Some(n) = ex.length {
+        let body = recv_once(stream, n)?;
+        ex.body_reads.extend(Some(body).filter(|b| !b.is_empty()));
+    }
+    Ok(ex)
+}
+
+/// The fix: the same digits and `ok`, then `recv()` again and again until
+/// all `int(length)` bytes have arrived (or the server closed).
+pub fn fixed_recv(stream: &TcpStream) -> Result<LessonExchange, AckError> {
+    let mut ex = recv_length_and_ack(stream)?;
+    let n = ex.length.unwrap_or(0);
+    let mut got = 0;
+    while got < n {
+        let piece = recv_once(stream, n - got)?;
+        if piece.is_empty() {
+            break;
+        }
+        got += piece.len();
+        ex.body_reads.push(piece);
+    }
+    Ok(ex)
+}
+
+/// One exchange the lesson's way, recorded for display: the digits from one
+/// `recv(1024)`, what `int()` made of them, and each `recv()` of the data.
+#[derive(Clone, Debug, Default)]
+pub struct LessonExchange {
+    /// What the `recv(1024)` for the length returned.
+    pub length_text: Vec<u8>,
+    /// The length as the lesson's `int()` understood it, if it could.
+    pub length: Option<usize>,
+    /// Why `int()` failed, if it did.
+    pub length_error: Option<String>,
+    /// Each `recv()` of the body, in order.
+    pub body_reads: Vec<Vec<u8>>,
+}
+
+impl LessonExchange {
+    /// All body bytes received.
+    pub fn body(&self) -> Vec<u8> {
+        self.body_reads.concat()
+    }
+}
+
+/// Both clients' first steps: `length = recv(1024)`, `int(length)`, and —
+/// when `int()` succeeded — `send(b'ok')`. A failed `int()` is recorded,
+/// not raised, so the demo can show it.
+fn recv_length_and_ack(stream: &TcpStream) -> Result<LessonExchange, AckError> {
+    let mut ex = LessonExchange {
+        length_text: recv_once(stream, LESSON_RECV)?,
+        ..LessonExchange::default()
+    };
+    if ex.length_text.is_empty() {
+        return Err(FrameError::Closed.into());
+    }
+    // The lesson's int() has no limit; neither does this check.
+    match LengthText::lesson()
+        .with_max_len(usize::MAX)
+        .check(&ex.length_text)
+    {
+        Ok(TextCheck::Complete { len, .. }) => ex.length = Some(len),
+        Ok(TextCheck::Incomplete) => {}
+        Err(e) => {
+            ex.length_error = Some(e.to_string());
+            return Ok(ex);
+        }
+    }
+    let mut s = stream;
+    s.write_all(ACK)?;
+    Ok(ex)
+}
 
 /// The acknowledgement the lesson's client sends after reading the length.
 pub const ACK: &[u8] = b"ok";
-
-/// The lesson's receive size for commands and acks: `recv(1024)`.
-pub const LESSON_RECV: usize = 1024;
 
 /// Why a length + ack exchange failed.
 #[derive(Debug, Error)]
@@ -76,9 +160,6 @@ pub enum AckError {
         /// What arrived instead.
         got: Vec<u8>,
     },
-    /// The peer said nothing for too long.
-    #[error("client sent nothing for {0:?} (idle timeout)")]
-    Idle(Duration),
     /// Closed, truncated, or a socket error.
     #[error(transparent)]
     Frame(#[from] FrameError),
@@ -91,14 +172,14 @@ impl From<io::Error> for AckError {
 }
 
 impl AckError {
-    /// A read timeout becomes [`AckError::Idle`] (sockets report it as
-    /// `WouldBlock` on Unix, `TimedOut` on Windows).
+    /// A read timeout becomes the idle-client error every server names the
+    /// same way ([`crate::kit::server::idle_error`]).
     pub fn idle_after(self, timeout: Option<Duration>) -> AckError {
-        match (&self, timeout) {
-            (AckError::Frame(FrameError::Io(e)), Some(t)) if crate::kit::sock::is_timeout(e) => {
-                AckError::Idle(t)
+        match self {
+            AckError::Frame(FrameError::Io(e)) => {
+                FrameError::Io(crate::kit::server::idle_error(e, timeout)).into()
             }
-            _ => self,
+            other => other,
         }
     }
 }
@@ -450,65 +531,6 @@ impl AckServer {
         let mut r = io::BufReader::new(stream);
         self.serve(&mut r, &mut w)
     }
-}
-
-/// One exchange the lesson's way, recorded for display: the digits from one
-/// `recv(1024)`, the `ok`, then either one `recv(int(length))` (the lesson)
-/// or a loop until every byte arrived (the fix).
-#[derive(Clone, Debug, Default)]
-pub struct LessonExchange {
-    /// What the `recv(1024)` for the length returned.
-    pub length_text: Vec<u8>,
-    /// The length as the lesson's `int()` understood it, if it could.
-    pub length: Option<usize>,
-    /// Why `int()` failed, if it did.
-    pub length_error: Option<String>,
-    /// Each `recv()` of the body, in order.
-    pub body_reads: Vec<Vec<u8>>,
-}
-
-impl LessonExchange {
-    /// All body bytes received.
-    pub fn body(&self) -> Vec<u8> {
-        self.body_reads.concat()
-    }
-}
-
-/// The lesson's client for one command, over a real socket: send the bare
-/// command, `recv(1024)` the digits, send `ok` (if `ack`), then one
-/// `recv(int(length))` — or, with `read_all`, recv until every byte came.
-pub fn lesson_ask(
-    stream: &std::net::TcpStream,
-    cmd: &[u8],
-    ack: bool,
-    read_all: bool,
-) -> Result<LessonExchange, AckError> {
-    let mut s = stream;
-    s.write_all(cmd)?;
-    let mut ex = LessonExchange {
-        length_text: crate::kit::sock::recv_once(stream, LESSON_RECV)?,
-        ..LessonExchange::default()
-    };
-    if ex.length_text.is_empty() {
-        return Err(FrameError::Closed.into());
-    }
-    match LengthText::lesson()
-        .with_max_len(usize::MAX)
-        .check(&ex.length_text)
-    {
-        Ok(TextCheck::Complete { len, .. }) => ex.length = Some(len),
-        Ok(TextCheck::Incomplete) => {}
-        Err(e) => {
-            ex.length_error = Some(e.to_string());
-            return Ok(ex);
-        }
-    }
-    if ack {
-        s.write_all(ACK)?;
-    }
-    let Some(n) = ex.length else { return Ok(ex) };
-    ex.body_reads = crate::kit::sock::recv_pieces(stream, n, read_all)?;
-    Ok(ex)
 }
 
 #[cfg(test)]
