@@ -107,20 +107,15 @@ fn main() -> ExitCode {
             rtt_ms,
             rounds,
         } => demo(&opts, color, rtt_ms, rounds as usize),
-        Command::Server { args, wire } => {
-            color.apply();
-            server(&args, &wire)
-        }
-        Command::Client { args, wire } => {
-            color.apply();
-            client(&args, &wire)
-        }
+        Command::Server { args, wire } => server(&args, &wire, color),
+        Command::Client { args, wire } => client(&args, &wire, color),
     }
 }
 
 // ───────────────────────────── server and client ─────────────────────────────
 
-fn server(args: &CommandServerArgs, wire: &WireArgs) -> ExitCode {
+fn server(args: &CommandServerArgs, wire: &WireArgs, color: ColorChoice) -> ExitCode {
+    color.apply();
     let srv = AckServer {
         compat: wire.compat,
         max_len: wire.max_frame,
@@ -132,7 +127,8 @@ fn server(args: &CommandServerArgs, wire: &WireArgs) -> ExitCode {
     })
 }
 
-fn client(args: &ClientArgs, wire: &WireArgs) -> ExitCode {
+fn client(args: &ClientArgs, wire: &WireArgs, color: ColorChoice) -> ExitCode {
+    color.apply();
     let codec = LengthText::for_compat(wire.compat).with_max_len(wire.max_frame);
     command::run_client(args, harness::ports::LAB03, BufReader::new, |r, w, cmd| {
         length_ack::send_request(w, &codec, cmd)?;

@@ -29,8 +29,9 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::framing::{FrameError, DEFAULT_MAX_FRAME};
+use crate::framing::{recv_exact, FrameError, DEFAULT_MAX_FRAME};
 use crate::harness::Compat;
+use crate::kit::record::RecordingReader;
 use crate::kit::runner::{self, RunnerConfig};
 use crate::kit::sock::recv_once;
 use crate::kit::text::preview;
@@ -48,19 +49,15 @@ pub fn lesson_recv(stream: &TcpStream) -> Result<LessonExchange, AckError> {
     Ok(ex)
 }
 
-/// The fix: the same digits and `ok`, then `recv()` again and again until
-/// all `int(length)` bytes have arrived (or the server closed).
+/// The fix: the same digits and `ok`, then read exactly `int(length)`
+/// bytes — `recv()` again and again until all of them have arrived.
 pub fn fixed_recv(stream: &TcpStream) -> Result<LessonExchange, AckError> {
     let mut ex = recv_length_and_ack(stream)?;
-    let n = ex.length.unwrap_or(0);
-    let mut got = 0;
-    while got < n {
-        let piece = recv_once(stream, n - got)?;
-        if piece.is_empty() {
-            break;
-        }
-        got += piece.len();
-        ex.body_reads.push(piece);
+    if let Some(n) = ex.length {
+        // Recorded, so the demo can show how many recv() calls it took.
+        let mut reads = RecordingReader::new(stream);
+        recv_exact(&mut reads, n, "reply")?;
+        ex.body_reads = reads.take_chunks().into_iter().map(|c| c.bytes).collect();
     }
     Ok(ex)
 }
@@ -379,6 +376,16 @@ fn fill<R: BufRead + ?Sized>(r: &mut R) -> io::Result<&[u8]> {
     }
 }
 
+/// The lesson's `recv(1024)` on a buffered stream: whatever is there, at
+/// most 1024 bytes, empty when the peer has closed.
+fn recv_1024<R: BufRead + ?Sized>(r: &mut R) -> io::Result<Vec<u8>> {
+    let avail = fill(r)?;
+    let n = avail.len().min(LESSON_RECV);
+    let got = avail[..n].to_vec();
+    r.consume(n);
+    Ok(got)
+}
+
 /// Reads exactly `n` body bytes, growing the buffer only as bytes arrive:
 /// a length that promises 64 MiB and sends nothing costs nothing.
 pub fn read_body<R: Read + ?Sized>(
@@ -424,10 +431,7 @@ pub fn read_request<R: BufRead + ?Sized>(
     codec: &LengthText,
 ) -> Result<Option<Vec<u8>>, AckError> {
     if !codec.terminated {
-        let avail = fill(r)?;
-        let n = avail.len().min(LESSON_RECV);
-        let cmd = avail[..n].to_vec();
-        r.consume(n);
+        let cmd = recv_1024(r)?;
         return Ok(if cmd.is_empty() { None } else { Some(cmd) });
     }
     let n = match codec.read(r) {
@@ -450,11 +454,7 @@ pub fn send_reply<R: BufRead + ?Sized, W: Write + ?Sized>(
     let got = if codec.terminated {
         read_body(r, ACK.len(), "ok")?
     } else {
-        let avail = fill(r)?;
-        let n = avail.len().min(LESSON_RECV);
-        let got = avail[..n].to_vec();
-        r.consume(n);
-        got
+        recv_1024(r)?
     };
     if got != ACK {
         return Err(AckError::MissingOk { got });
