@@ -27,7 +27,7 @@ use sticky_lab::kit::runner::{self, RunnerConfig};
 use sticky_lab::kit::server::Background;
 use sticky_lab::kit::text::preview;
 use sticky_lab::lessons::lab03_length_ack::{
-    self as length_ack, fixed_recv, lesson_recv, AckError, AckServer, LengthText,
+    self as length_ack, fixed_recv, lesson_recv, AckServer, LengthText,
 };
 use sticky_lab::lessons::lab04_struct_header;
 use sticky_lab::report::chunks;
@@ -406,17 +406,8 @@ fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
         "Through ChaosProxy (seed {}), which like a real network merges bytes that arrive close together:",
         cfg.seed
     ));
-    let (noack, _e) = background(|s| -> Result<(), AckError> {
-        let runner = RunnerConfig::default();
-        let mut w = s.try_clone()?;
-        let mut r = BufReader::new(s);
-        let codec = LengthText::lesson();
-        while let Some(cmd) = length_ack::read_request(&mut r, &codec)? {
-            let out = runner::run(&cmd, &runner);
-            length_ack::send_reply_without_ack(&mut w, &codec, &out.stdout)?;
-        }
-        Ok(())
-    })?;
+    let runner = RunnerConfig::default();
+    let (noack, _e) = background(move |s| length_ack::serve_without_ack(s, &runner))?;
     let mut c = cfg.clone();
     c.upstream = noack.addr();
     let (proxy, conn) = command::through(&c)?;

@@ -525,12 +525,26 @@ impl AckServer {
     }
 
     /// Serves one TCP connection (for [`crate::kit::server::serve`]).
-    pub fn serve_tcp(&self, stream: std::net::TcpStream) -> Result<(), AckError> {
+    pub fn serve_tcp(&self, stream: TcpStream) -> Result<(), AckError> {
         let _ = stream.set_nodelay(true);
         let mut w = stream.try_clone()?;
         let mut r = io::BufReader::new(stream);
         self.serve(&mut r, &mut w)
     }
+}
+
+/// The lesson's server without step 2, for one connection: each command's
+/// stdout goes out as digits and data at once ([`send_reply_without_ack`]),
+/// so nothing keeps the digits apart from the data any more.
+pub fn serve_without_ack(stream: TcpStream, runner: &RunnerConfig) -> Result<(), AckError> {
+    let mut w = stream.try_clone()?;
+    let mut r = io::BufReader::new(stream);
+    let codec = LengthText::lesson();
+    while let Some(cmd) = read_request(&mut r, &codec)? {
+        let out = runner::run(&cmd, runner);
+        send_reply_without_ack(&mut w, &codec, &out.stdout)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
