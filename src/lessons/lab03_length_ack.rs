@@ -553,6 +553,40 @@ mod tests {
     use crate::kit::chaos::{ChaosPlan, ChaosReader};
     use std::io::{BufReader, Cursor};
 
+    /// A lesson server on loopback that sends "10", waits for ok, then the
+    /// data in two halves 200 ms apart; returns where to connect.
+    fn halves_server() -> std::net::SocketAddr {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..2 {
+                let (mut s, _) = l.accept().unwrap();
+                s.write_all(b"10").unwrap();
+                let mut ok = [0u8; 2];
+                s.read_exact(&mut ok).unwrap();
+                s.write_all(b"hello").unwrap();
+                std::thread::sleep(Duration::from_millis(200));
+                s.write_all(b"world").unwrap();
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn one_recv_returns_what_has_arrived_and_the_fix_waits_for_the_rest() {
+        let addr = halves_server();
+        let lesson = lesson_recv(&TcpStream::connect(addr).unwrap()).unwrap();
+        assert_eq!(lesson.length, Some(10));
+        assert_eq!(
+            lesson.body(),
+            b"hello",
+            "one recv(10) got only the first half"
+        );
+        let fixed = fixed_recv(&TcpStream::connect(addr).unwrap()).unwrap();
+        assert_eq!(fixed.body(), b"helloworld");
+        assert!(fixed.body_reads.len() >= 2, "{:?}", fixed.body_reads);
+    }
+
     #[test]
     fn check_waits_for_the_newline_and_refuses_what_cannot_be_a_length() {
         let c = LengthText::ours().with_max_len(10_000);
