@@ -1,53 +1,41 @@
 //! Lab 03 — the length as text, an `ok`, then the data (seed 001, scheme 1).
 //!
-//! The demo tells the story in order: the scheme works on loopback; the
-//! lesson's single `recv(int(length))` comes up short under chaos and a
-//! read-until-done loop fixes it; the length text itself can be split; the
+//! The lesson's client and the fix are two functions side by side at the
+//! top of `src/lessons/lab03_length_ack.rs`: [`lesson_recv`] (the digits,
+//! `ok`, then ONE `recv(int(length))`) and [`fixed_recv`] (the same, then
+//! `recv` until every byte arrived). The stages tell the story in order:
+//! the scheme works on loopback; `lesson_recv` comes up short under chaos
+//! where `fixed_recv` does not; the length text itself can be split; the
 //! `ok` is what keeps the digits apart from the data; and the `ok` costs a
 //! round trip, measured against lab 04's 4-byte header.
 
 use std::io::BufReader;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use serde_json::json;
 use sticky_lab::framing::{FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
-use sticky_lab::harness::Compat;
+use sticky_lab::harness::command::{self, background, demo_connect};
 use sticky_lab::harness::{
-    self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt,
+    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Stage, StageError,
 };
-use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::proxy::ProxyConfig;
 use sticky_lab::kit::record::{boundaries, Chunk, Clock, Tape};
 use sticky_lab::kit::runner::{self, RunnerConfig};
-use sticky_lab::kit::server::{Background, ServeOptions};
-use sticky_lab::kit::sock;
+use sticky_lab::kit::server::Background;
 use sticky_lab::kit::text::preview;
 use sticky_lab::lessons::lab03_length_ack::{
-    self as length_ack, lesson_ask, AckError, AckServer, LengthText,
+    self as length_ack, fixed_recv, lesson_recv, AckServer, LengthText,
 };
+use sticky_lab::lessons::lab04_struct_header;
 use sticky_lab::report::chunks;
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab03-length-ack";
-
-#[derive(Parser)]
-#[command(
-    name = LAB,
-    version,
-    about = "Lab 03: send the length as text, wait for \"ok\", then send the data (seed 001, scheme 1)"
-)]
-struct Cli {
-    /// When to color output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    color: ColorChoice,
-    #[command(subcommand)]
-    command: Command,
-}
 
 #[derive(Subcommand)]
 enum Command {
@@ -76,12 +64,8 @@ enum Command {
     Server {
         #[command(flatten)]
         args: CommandServerArgs,
-        /// Wire format: ours (framed commands, digits end with \\n) or the lesson's.
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
-        /// Largest length accepted or sent, in bytes.
-        #[arg(long, default_value_t = DEFAULT_MAX_FRAME)]
-        max_frame: usize,
+        #[command(flatten)]
+        wire: WireArgs,
     },
     /// Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
     #[command(after_help = "Examples:
@@ -92,118 +76,79 @@ enum Command {
     Client {
         #[command(flatten)]
         args: ClientArgs,
-        /// Wire format: ours or the lesson's.
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
-        /// Largest reply accepted, in bytes.
-        #[arg(long, default_value_t = DEFAULT_MAX_FRAME)]
-        max_frame: usize,
+        #[command(flatten)]
+        wire: WireArgs,
     },
 }
 
+/// The wire flags server and client share.
+#[derive(Clone, Debug, clap::Args)]
+struct WireArgs {
+    /// Wire format: ours (framed commands, digits end with \\n) or the lesson's.
+    #[arg(long, value_enum, default_value_t = Compat::Ours)]
+    compat: Compat,
+    /// Largest length accepted or sent, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_FRAME)]
+    max_frame: usize,
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    let (command, color) = harness::args::parse::<Command>(
+        LAB,
+        "Lab 03: send the length as text, wait for \"ok\", then send the data (seed 001, scheme 1)",
+        "Examples:
+  lab03-length-ack demo                         # the whole story, checked
+  lab03-length-ack server                       # terminal 1 (127.0.0.1:8001)
+  lab03-length-ack client --cmd help            # terminal 2",
+    );
+    match command {
         Command::Demo {
             opts,
             rtt_ms,
             rounds,
-        } => demo(&opts, cli.color, rtt_ms, rounds as usize),
-        Command::Server {
-            args,
-            compat,
-            max_frame,
-        } => {
-            cli.color.apply();
-            server(&args, compat, max_frame)
-        }
-        Command::Client {
-            args,
-            compat,
-            max_frame,
-        } => {
-            cli.color.apply();
-            client(&args, compat, max_frame)
-        }
+        } => demo(&opts, color, rtt_ms, rounds as usize),
+        Command::Server { args, wire } => server(&args, &wire, color),
+        Command::Client { args, wire } => client(&args, &wire, color),
     }
 }
 
-fn server(args: &CommandServerArgs, compat: Compat, max_frame: usize) -> ExitCode {
-    let listener = match args.bind(harness::ports::LAB03) {
-        Ok(l) => l,
-        Err(e) => return fail(e),
+// ───────────────────────────── server and client ─────────────────────────────
+
+fn server(args: &CommandServerArgs, wire: &WireArgs, color: ColorChoice) -> ExitCode {
+    color.apply();
+    let srv = AckServer {
+        compat: wire.compat,
+        max_len: wire.max_frame,
+        runner: args.runner(),
+        idle: args.serve_options().idle_timeout,
     };
-    let addr = match listener.local_addr() {
-        Ok(a) => a,
-        Err(e) => return fail(format!("cannot read the listening address: {e}")),
-    };
-    announce("lab03", addr);
-    let opts = args.serve_options();
+    command::run_server(args, harness::ports::LAB03, "lab03", move |s, _| {
+        srv.serve_tcp(s)
+    })
+}
+
+fn client(args: &ClientArgs, wire: &WireArgs, color: ColorChoice) -> ExitCode {
+    color.apply();
+    let codec = LengthText::for_compat(wire.compat).with_max_len(wire.max_frame);
+    command::run_client(args, harness::ports::LAB03, BufReader::new, |r, w, cmd| {
+        length_ack::send_request(w, &codec, cmd)?;
+        length_ack::read_reply(r, w, &codec)
+    })
+}
+
+// ───────────────────────────────── the demo ──────────────────────────────────
+
+/// What every stage shares: the lesson's server and the cost stage's flags.
+struct Lab {
+    lesson: Background,
+    rtt_ms: u64,
+    rounds: usize,
+}
+
+/// A quiet lab 03 server speaking `compat`, its errors kept.
+fn ack_server(compat: Compat) -> std::io::Result<(Background, command::Errors)> {
     let srv = AckServer {
         compat,
-        max_len: max_frame,
-        runner: args.runner(),
-        idle: opts.idle_timeout,
-    };
-    match sticky_lab::kit::server::serve(listener, opts, move |s, _| srv.serve_tcp(s)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(format!("server on {addr}: {e}")),
-    }
-}
-
-fn client(args: &ClientArgs, compat: Compat, max_frame: usize) -> ExitCode {
-    let stream = match args.connect(harness::ports::LAB03) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let mut w = match stream.try_clone() {
-        Ok(w) => w,
-        Err(e) => return fail(format!("socket: {e}")),
-    };
-    let mut r = BufReader::new(stream);
-    let codec = LengthText::for_compat(compat).with_max_len(max_frame);
-    let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
-    while let Some(cmd) = prompt.next_command() {
-        let reply = length_ack::send_request(&mut w, &codec, cmd.as_bytes())
-            .and_then(|()| length_ack::read_reply(&mut r, &mut w, &codec));
-        match reply {
-            Ok(data) => print!("{}", args.encoding.decode(&data).0),
-            Err(e) => return fail(format!("{cmd}: {e}")),
-        }
-    }
-    ExitCode::SUCCESS
-}
-
-/// A demo server on an ephemeral loopback port whose connection errors are
-/// kept for the story instead of printed.
-fn background<F>(handler: F) -> std::io::Result<(Background, Arc<Mutex<Vec<String>>>)>
-where
-    F: Fn(TcpStream) -> Result<(), AckError> + Send + Sync + 'static,
-{
-    let errors = Arc::new(Mutex::new(Vec::new()));
-    let errs = errors.clone();
-    let bg = Background::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ServeOptions {
-            log: false,
-            idle_timeout: Some(Duration::from_secs(30)),
-            ..ServeOptions::default()
-        },
-        move |s, _| -> Result<(), String> {
-            if let Err(e) = handler(s) {
-                if let Ok(mut v) = errs.lock() {
-                    v.push(e.to_string());
-                }
-            }
-            Ok(())
-        },
-    )?;
-    Ok((bg, errors))
-}
-
-fn lesson_server() -> std::io::Result<(Background, Arc<Mutex<Vec<String>>>)> {
-    let srv = AckServer {
-        compat: Compat::Lesson,
         max_len: DEFAULT_MAX_FRAME,
         runner: RunnerConfig::default(),
         idle: None,
@@ -223,68 +168,67 @@ fn expected(cmd: &str) -> Vec<u8> {
     runner::run(cmd.as_bytes(), &RunnerConfig::default()).stdout
 }
 
-fn loopback(port_of: &Background) -> std::io::Result<TcpStream> {
-    let s = sock::connect(port_of.addr())?;
-    s.set_nodelay(true)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    Ok(s)
+/// Sends the bare command on a connection (the lesson's `send(cmd)`).
+fn send(mut conn: &TcpStream, cmd: &str) -> std::io::Result<()> {
+    std::io::Write::write_all(&mut conn, cmd.as_bytes())
 }
 
-fn via(proxy: &ChaosProxy) -> std::io::Result<TcpStream> {
-    let s = sock::connect(proxy.local_addr())?;
-    s.set_nodelay(true)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    Ok(s)
-}
-
-/// A proxy config, from the demo's seed on, whose first cut leaves the
-/// command whole (the lesson's server reads it with one recv) and whose
-/// first cut of the reply satisfies `reply_cut`.
-fn cue(
-    up: SocketAddr,
-    seed: u64,
-    max_chunk: usize,
-    delay_ms: u64,
-    cmd: &str,
-    reply_cut: impl Fn(usize) -> bool,
-) -> Option<ProxyConfig> {
-    let mut base = ProxyConfig::new(up, seed, max_chunk);
-    base.delay = Duration::from_millis(delay_ms);
-    base.first_seed_where(1_000_000, |c| {
-        c.plan(0, Direction::ToServer).next_cut() >= cmd.len()
-            && reply_cut(c.plan(0, Direction::ToClient).next_cut())
-    })
-}
+const STAGES: [Stage<Lab>; 5] = [
+    Stage {
+        title: "on loopback, the lesson's protocol works",
+        expected: "every reply arrives whole in one recv on loopback",
+        run: works_on_loopback,
+    },
+    Stage {
+        title: "under chaos, one recv(int(length)) comes up short",
+        expected: "one recv returns fewer bytes than the length; the loop gets them all",
+        run: short_under_chaos,
+    },
+    Stage {
+        title: "the length text itself can be split: \"12\" | \"34\"",
+        expected: "the digits arrive in two pieces and the lesson's client believes a wrong length; \\n-terminated digits survive",
+        run: split_length_text,
+    },
+    Stage {
+        title: "why the ok is load-bearing",
+        expected: "without the ok the digits and the data's first bytes arrive together; with it the digits arrive alone",
+        run: ok_is_load_bearing,
+    },
+    Stage {
+        title: "the cost of the ok: one more round trip per command",
+        expected: "the handshake takes about 2 RTT per command, the 4-byte header about 1 RTT",
+        run: cost_of_the_ok,
+    },
+];
 
 fn demo(opts: &DemoOpts, color: ColorChoice, rtt_ms: u64, rounds: usize) -> ExitCode {
-    let mut d = Demo::new(LAB, "length as text + \"ok\", then the data", opts, color);
-    if let Err(e) = run_demo(&mut d, rtt_ms, rounds) {
-        d.say(&format!("the demo could not run: {e}"));
-        d.check(
-            false,
-            "a completed demo",
-            &format!("error: {e}"),
-            json!(null),
-        );
-    }
-    d.finish()
+    let d = Demo::new(LAB, "length as text + \"ok\", then the data", opts, color);
+    d.run(
+        |_| {
+            let (lesson, _errors) = ack_server(Compat::Lesson)?;
+            Ok(Lab {
+                lesson,
+                rtt_ms,
+                rounds,
+            })
+        },
+        &STAGES,
+    )
 }
 
-fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let (srv, _errs) = lesson_server()?;
-
-    // ── Stage 1 ────────────────────────────────────────────────────────────
-    d.stage("on loopback, the lesson's protocol works");
+/// Stage 1: [`lesson_recv`] on loopback, where one recv happens to suffice.
+fn works_on_loopback(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
     d.say(
         "The lesson's server sends str(len(data)), waits for the client's \"ok\", then the data.",
     );
     d.say("The lesson's client reads the digits with one recv(1024) and the data with one recv(int(length)).");
-    let conn = loopback(&srv)?;
+    let conn = demo_connect(lab.lesson.addr())?;
     let mut t = Table::new(["command", "length text", "recv(int(length)) got", "intact"]);
     let mut all = true;
     let mut rows = Vec::new();
     for cmd in ["help", "ls", "seq 100"] {
-        let ex = lesson_ask(&conn, cmd.as_bytes(), true, false)?;
+        send(&conn, cmd)?;
+        let ex = lesson_recv(&conn)?;
         let want = expected(cmd);
         let ok = ex.body() == want && ex.body_reads.len() == 1;
         all &= ok;
@@ -302,7 +246,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
     d.show(&t.render());
     d.check(
         all,
-        "every reply arrives whole in one recv on loopback",
+        expected_claim,
         &if all {
             format!(
                 "3 of 3 replies arrived whole, help's {} bytes (over 1024) included",
@@ -313,27 +257,28 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         },
         json!({ "replies": rows }),
     );
-    drop(conn);
+    Ok(())
+}
 
-    // ── Stage 2 ────────────────────────────────────────────────────────────
-    d.stage("under chaos, one recv(int(length)) comes up short");
+/// Stage 2: [`lesson_recv`] against [`fixed_recv`], through the same cuts.
+fn short_under_chaos(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
     let cmd = "bytes 200000";
     let want = expected(cmd);
     let digits = want.len().to_string().len();
-    let Some(cfg) = cue(srv.addr(), d.seed(), 1500, 1, cmd, |c| c > digits) else {
-        return Err("no seed cues this stage".into());
-    };
+    let cfg = command::cue(lab.lesson.addr(), d.seed(), 1500, 1, cmd, |c| c > digits)?;
     d.say(&format!(
         "Now through ChaosProxy, a real TCP hop that cuts the reply into pieces of 1..=1500 bytes, 1 ms apart \
          (seed {}: the first from --seed {} that leaves the command and the digits whole).",
         cfg.seed,
         d.seed()
     ));
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
-    let short = lesson_ask(&via(&proxy)?, cmd.as_bytes(), true, false)?;
+    let (proxy, conn) = command::through(&cfg)?;
+    send(&conn, cmd)?;
+    let short = lesson_recv(&conn)?;
     drop(proxy);
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
-    let fixed = lesson_ask(&via(&proxy)?, cmd.as_bytes(), true, true)?;
+    let (proxy, conn) = command::through(&cfg)?;
+    send(&conn, cmd)?;
+    let fixed = fixed_recv(&conn)?;
     drop(proxy);
     let got = short.body().len();
     d.show(&format!(
@@ -366,7 +311,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
     });
     d.check(
         ok,
-        "one recv returns fewer bytes than the length; the loop gets them all",
+        expected_claim,
         &format!(
             "one recv got {got} of {} B; the loop got all {} B in {} reads",
             want.len(),
@@ -375,23 +320,24 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         ),
         json!({"seed": cfg.seed, "want": want.len(), "one_recv": got, "loop_reads": fixed.body_reads.len(), "loop_bytes": fixed.body().len()}),
     );
+    Ok(())
+}
 
-    // ── Stage 3 ────────────────────────────────────────────────────────────
-    d.stage("the length text itself can be split: \"12\" | \"34\"");
+/// Stage 3: the digits cut by the network, and digits that end with `\n`.
+fn split_length_text(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
     let cmd = "bytes 1234";
     let want = expected(cmd);
-    let Some(cfg) = cue(srv.addr(), d.seed(), 1500, 30, cmd, |c| c < 4) else {
-        return Err("no seed cues this stage".into());
-    };
+    let cfg = command::cue(lab.lesson.addr(), d.seed(), 1500, 30, cmd, |c| c < 4)?;
     d.say(&format!(
         "The digits carry no end mark: the client takes whatever one recv(1024) returns. Through ChaosProxy \
          (seed {}: the first from --seed {} whose first cut falls inside the digits, pieces 30 ms apart):",
         cfg.seed,
         d.seed()
     ));
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
-    let split = lesson_ask(&via(&proxy)?, cmd.as_bytes(), true, false)?;
-    drop(proxy);
+    let (proxy, conn) = command::through(&cfg)?;
+    send(&conn, cmd)?;
+    let split = lesson_recv(&conn)?;
+    drop((conn, proxy));
     let believed = split.length.unwrap_or(0);
     let mut reads = vec![split.length_text.clone()];
     reads.extend(split.body_reads.iter().cloned());
@@ -405,19 +351,10 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         (4 + want.len()).saturating_sub(split.length_text.len() + split.body().len())
     ));
     // Our wire format ends the digits with \n: a split cannot shorten them.
-    let (ours, _e) = background(|s| {
-        AckServer {
-            compat: Compat::Ours,
-            max_len: DEFAULT_MAX_FRAME,
-            runner: RunnerConfig::default(),
-            idle: None,
-        }
-        .serve_tcp(s)
-    })?;
+    let (ours, _e) = ack_server(Compat::Ours)?;
     let mut cfg_ours = cfg.clone();
     cfg_ours.upstream = ours.addr();
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg_ours)?;
-    let s = via(&proxy)?;
+    let (proxy, s) = command::through(&cfg_ours)?;
     let mut w = s.try_clone()?;
     let mut r = BufReader::new(s);
     let codec = LengthText::ours();
@@ -444,7 +381,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
     });
     d.check(
         ok,
-        "the digits arrive in two pieces and the lesson's client believes a wrong length; \\n-terminated digits survive",
+        expected_claim,
         &format!(
             "\"{}\" arrived alone, the client believed {believed} B instead of {}; ours got all {} B",
             preview(&split.length_text, 8),
@@ -453,15 +390,15 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         ),
         json!({"seed": cfg.seed, "length_text": String::from_utf8_lossy(&split.length_text), "believed": believed, "true_length": want.len(), "fixed_ok": whole == want}),
     );
+    Ok(())
+}
 
-    // ── Stage 4 ────────────────────────────────────────────────────────────
-    d.stage("why the ok is load-bearing");
+/// Stage 4: a server without step 2 — the digits merge with the data.
+fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
     let cmd = "seq 1000";
     let want = expected(cmd);
     let dl = want.len().to_string().len();
-    let Some(mut cfg) = cue(srv.addr(), d.seed(), 1024, 1, cmd, |c| c > dl + 8) else {
-        return Err("no seed cues this stage".into());
-    };
+    let mut cfg = command::cue(lab.lesson.addr(), d.seed(), 1024, 1, cmd, |c| c > dl + 8)?;
     // Bytes that reach the proxy within 50 ms of each other may share a piece.
     cfg.hold = Duration::from_millis(50);
     d.say("Drop step 2: the server sends the digits and then the data at once, without waiting for ok.");
@@ -469,22 +406,14 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         "Through ChaosProxy (seed {}), which like a real network merges bytes that arrive close together:",
         cfg.seed
     ));
-    let (noack, _e) = background(|s| {
-        let runner = RunnerConfig::default();
-        let mut w = s.try_clone()?;
-        let mut r = BufReader::new(s);
-        let codec = LengthText::lesson();
-        while let Some(cmd) = length_ack::read_request(&mut r, &codec)? {
-            let out = runner::run(&cmd, &runner);
-            length_ack::send_reply_without_ack(&mut w, &codec, &out.stdout)?;
-        }
-        Ok(())
-    })?;
+    let runner = RunnerConfig::default();
+    let (noack, _e) = background(move |s| length_ack::serve_without_ack(s, &runner))?;
     let mut c = cfg.clone();
     c.upstream = noack.addr();
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), c)?;
-    let merged = lesson_ask(&via(&proxy)?, cmd.as_bytes(), false, false)?;
-    drop(proxy);
+    let (proxy, conn) = command::through(&c)?;
+    send(&conn, cmd)?;
+    let merged = lesson_recv(&conn)?;
+    drop((conn, proxy));
     d.show(&chunks::render(
         "recv(1024) for the length",
         &chunks_of(std::slice::from_ref(&merged.length_text)),
@@ -499,9 +428,10 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         )
     });
     d.show(&format!("  int() of that: {why}"));
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
-    let acked = lesson_ask(&via(&proxy)?, cmd.as_bytes(), true, true)?;
-    drop(proxy);
+    let (proxy, conn) = command::through(&cfg)?;
+    send(&conn, cmd)?;
+    let acked = fixed_recv(&conn)?;
+    drop((conn, proxy));
     d.show(&format!(
         "  with the ok (same seed, same cuts): recv(1024) got \"{}\" alone — the server sends nothing more until the ok arrives",
         preview(&acked.length_text, 12)
@@ -525,7 +455,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
     });
     d.check(
         ok,
-        "without the ok the digits and the data's first bytes arrive together; with it the digits arrive alone",
+        expected_claim,
         &format!(
             "without ok: \"{}\" ({why}); with ok: \"{}\"",
             preview(&merged.length_text, 16),
@@ -533,40 +463,25 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         ),
         json!({"seed": cfg.seed, "merged": String::from_utf8_lossy(&merged.length_text), "error": merged.length_error, "acked": String::from_utf8_lossy(&acked.length_text)}),
     );
+    Ok(())
+}
 
-    // ── Stage 5 ────────────────────────────────────────────────────────────
-    d.stage("the cost of the ok: one more round trip per command");
+/// Stage 5: the ok's round trip against lab 04's header, through a delay proxy.
+fn cost_of_the_ok(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
+    let (rtt_ms, rounds) = (lab.rtt_ms, lab.rounds);
     let rtt = Duration::from_millis(rtt_ms);
     d.say(&format!(
         "A delay proxy adds {rtt_ms} ms of round-trip time (ProxyConfig::latency_only, like `sticky proxy --rtt-ms {rtt_ms}`)."
     ));
     d.say("Seed 004: \"this approach amplifies the performance loss caused by network latency\". Measured:");
-    let (ack_srv, _e1) = background(|s| {
-        AckServer {
-            compat: Compat::Ours,
-            max_len: DEFAULT_MAX_FRAME,
-            runner: RunnerConfig::default(),
-            idle: None,
-        }
-        .serve_tcp(s)
-    })?;
+    let (ack_srv, _e1) = ack_server(Compat::Ours)?;
     let (hdr_srv, _e2) = background(|s| {
-        sticky_lab::lessons::lab04_struct_header::serve_commands(
-            s,
-            LengthPrefix::lesson(),
-            Compat::Ours,
-            &RunnerConfig::default(),
-            None,
-        )
-        .map_err(AckError::from)
+        let runner = RunnerConfig::default();
+        lab04_struct_header::serve_commands(s, LengthPrefix::lesson(), Compat::Ours, &runner, None)
     })?;
     let cmd = "ls";
     let want = runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined();
-    let p3 = ChaosProxy::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ProxyConfig::latency_only(ack_srv.addr(), rtt),
-    )?;
-    let s = via(&p3)?;
+    let (_p3, s) = command::through(&ProxyConfig::latency_only(ack_srv.addr(), rtt))?;
     let mut w = s.try_clone()?;
     let mut r = BufReader::new(s);
     let codec = LengthText::ours();
@@ -579,22 +494,13 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
         t03.push(t0.elapsed());
         intact &= got == want;
     }
-    let p4 = ChaosProxy::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ProxyConfig::latency_only(hdr_srv.addr(), rtt),
-    )?;
-    let s = via(&p4)?;
+    let (_p4, s) = command::through(&ProxyConfig::latency_only(hdr_srv.addr(), rtt))?;
     let mut w = s.try_clone()?;
     let mut frames = FrameReader::new(s, LengthPrefix::lesson());
     let mut t04 = Vec::new();
     for _ in 0..rounds {
         let t0 = Instant::now();
-        let got = sticky_lab::lessons::lab04_struct_header::ask(
-            &mut frames,
-            &mut w,
-            Compat::Ours,
-            cmd.as_bytes(),
-        )?;
+        let got = lab04_struct_header::ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
         t04.push(t0.elapsed());
         intact &= got == want;
     }
@@ -631,7 +537,7 @@ fn run_demo(d: &mut Demo, rtt_ms: u64, rounds: usize) -> Result<(), Box<dyn std:
     let ok = intact && ratio > 1.5 && m03 / r > 1.5 && m04 / r < 1.5;
     d.check(
         ok,
-        "the handshake takes about 2 RTT per command, the 4-byte header about 1 RTT",
+        expected_claim,
         &format!(
             "{:.2} RTT against {:.2} RTT per command ({ratio:.2}× slower with the ok)",
             m03 / r,

@@ -1,56 +1,45 @@
 //! Lab 04 — a fixed 4-byte length header (seed 001 scheme 2, seed 002 §1.2).
 //!
 //! `struct.pack('i', len(data)) + data`: the receiver reads exactly 4
-//! bytes, learns the length, reads exactly that many. The demo shows it
-//! working, the lesson's single `recv(4)` / `recv(n)` failing under chaos
-//! against the read-exact loops, what a byte-order mismatch looks like, the
-//! `'i'` format's 2^31 − 1 limit, and the frame limit that stops a header
-//! from making either side allocate gigabytes.
+//! bytes, learns the length, reads exactly that many. The lesson's client
+//! and the fix are two functions side by side at the top of
+//! `src/lessons/lab04_struct_header.rs`: [`lesson_recv`] (one `recv(4)`, one
+//! `recv(n)`) and [`fixed_recv`] (`recv_exact` twice). The stages below show
+//! the header working, `lesson_recv` failing under chaos where `fixed_recv`
+//! does not, what a byte-order mismatch looks like, the `'i'` format's
+//! 2^31 − 1 limit, and the frame limit that stops a header from making
+//! either side allocate gigabytes.
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use serde_json::json;
 use sticky_lab::framing::{
     self, ByteOrder, FrameError, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME,
 };
-use sticky_lab::harness::Compat;
+use sticky_lab::harness::command::{self, background, demo_connect, last_error};
 use sticky_lab::harness::{
-    self, announce, fail, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt,
+    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Stage, StageError,
 };
-use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::kit::record::RecordingReader;
 use sticky_lab::kit::runner::{self, RunnerConfig};
-use sticky_lab::kit::server::{Background, ServeOptions};
+use sticky_lab::kit::server::Background;
 use sticky_lab::kit::sock;
 use sticky_lab::kit::text::preview;
-use sticky_lab::lessons::lab04_struct_header::{self as lesson, lesson_struct_ask};
+use sticky_lab::lessons::lab04_struct_header::{
+    self as lesson, fixed_recv, lesson_recv, serve_commands,
+};
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab04-struct-header";
 
-#[derive(Parser)]
-#[command(
-    name = LAB,
-    version,
-    about = "Lab 04: a 4-byte length header, struct.pack('i', n) (seed 001 scheme 2, seed 002 §1.2)"
-)]
-struct Cli {
-    /// When to color output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    color: ColorChoice,
-    #[command(subcommand)]
-    command: Command,
-}
-
-/// The header flags every subcommand shares.
+/// The wire flags server and client share.
 #[derive(Clone, Debug, clap::Args)]
-struct HeaderArgs {
+struct WireArgs {
     /// Header byte order: little (struct.pack('i') on x86/ARM, the default on those
     /// machines) or big (network order, struct.pack('!I')).
     #[arg(long, value_enum)]
@@ -58,17 +47,19 @@ struct HeaderArgs {
     /// Largest body a header may announce, in bytes (default 64 MiB).
     #[arg(long, default_value_t = DEFAULT_MAX_FRAME)]
     max_frame: usize,
+    /// Wire format: ours (the command is framed too) or the lesson's (bare command).
+    #[arg(long, value_enum, default_value_t = Compat::Ours)]
+    compat: Compat,
 }
 
-impl HeaderArgs {
+impl WireArgs {
     fn codec(&self) -> LengthPrefix {
-        let base = match self.byte_order.unwrap_or_else(ByteOrder::native) {
-            // '<i': what struct.pack('i') gives on x86 and ARM.
+        // '<i' is what struct.pack('i') gives on x86 and ARM; '!I' is network order.
+        match self.byte_order.unwrap_or_else(ByteOrder::native) {
             ByteOrder::Little => LengthPrefix::lesson().with_order(ByteOrder::Little),
-            // '!I': network order.
             ByteOrder::Big => LengthPrefix::network(),
-        };
-        base.with_max_frame(self.max_frame)
+        }
+        .with_max_frame(self.max_frame)
     }
 }
 
@@ -94,10 +85,7 @@ enum Command {
         #[command(flatten)]
         args: CommandServerArgs,
         #[command(flatten)]
-        header: HeaderArgs,
-        /// Wire format: ours (the command is framed too) or the lesson's (bare command).
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
+        wire: WireArgs,
     },
     /// Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
     #[command(after_help = "Examples:
@@ -109,119 +97,73 @@ enum Command {
         #[command(flatten)]
         args: ClientArgs,
         #[command(flatten)]
-        header: HeaderArgs,
-        /// Wire format: ours or the lesson's.
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
+        wire: WireArgs,
     },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Demo { opts } => demo(&opts, cli.color),
-        Command::Server {
-            args,
-            header,
-            compat,
-        } => {
-            cli.color.apply();
-            server(&args, header.codec(), compat)
+    let (command, color) = harness::args::parse::<Command>(
+        LAB,
+        "Lab 04: a 4-byte length header, struct.pack('i', n) (seed 001 scheme 2, seed 002 §1.2)",
+        "Examples:
+  lab04-struct-header demo                      # the whole story, checked
+  lab04-struct-header server                    # terminal 1 (127.0.0.1:8083)
+  lab04-struct-header client --cmd help         # terminal 2",
+    );
+    match command {
+        Command::Demo { opts } => demo(&opts, color),
+        Command::Server { args, wire } => {
+            color.apply();
+            server(&args, wire.codec(), wire.compat)
         }
-        Command::Client {
-            args,
-            header,
-            compat,
-        } => {
-            cli.color.apply();
-            client(&args, header.codec(), compat)
+        Command::Client { args, wire } => {
+            color.apply();
+            client(&args, wire.codec(), wire.compat)
         }
+    }
+}
+
+// ───────────────────────────── server and client ─────────────────────────────
+
+/// The error, with a hint when a header read in the other byte order explains it.
+fn with_hint(codec: &LengthPrefix, e: &FrameError) -> String {
+    match codec.byte_order_hint(e) {
+        Some(h) => format!("{e} ({h})"),
+        None => e.to_string(),
     }
 }
 
 fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
-    let listener = match args.bind(harness::ports::LAB04) {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
-    let addr = match listener.local_addr() {
-        Ok(a) => a,
-        Err(e) => return fail(format!("cannot read the listening address: {e}")),
-    };
-    announce("lab04", addr);
-    let opts = args.serve_options();
-    let (runner, idle) = (args.runner(), opts.idle_timeout);
-    match sticky_lab::kit::server::serve(listener, opts, move |s, _| {
-        lesson::serve_commands(s, codec, compat, &runner, idle).map_err(|e| {
-            match codec.byte_order_hint(&e) {
-                Some(h) => format!("{e} ({h})"),
-                None => e.to_string(),
-            }
-        })
-    }) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(format!("server on {addr}: {e}")),
-    }
+    let (runner, idle) = (args.runner(), args.serve_options().idle_timeout);
+    command::run_server(args, harness::ports::LAB04, "lab04", move |s, _| {
+        serve_commands(s, codec, compat, &runner, idle).map_err(|e| with_hint(&codec, &e))
+    })
 }
 
 fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
-    let stream = match args.connect(harness::ports::LAB04) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let mut w = match stream.try_clone() {
-        Ok(w) => w,
-        Err(e) => return fail(format!("socket: {e}")),
-    };
-    let mut frames = FrameReader::new(stream, codec);
-    let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
-    while let Some(cmd) = prompt.next_command() {
-        match lesson::ask(&mut frames, &mut w, compat, cmd.as_bytes()) {
-            Ok(data) => print!("{}", args.encoding.decode(&data).0),
-            Err(e) => {
-                let hint = codec
-                    .byte_order_hint(&e)
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default();
-                return fail(format!("{cmd}: {e}{hint}"));
-            }
-        }
-    }
-    ExitCode::SUCCESS
+    command::run_client(
+        args,
+        harness::ports::LAB04,
+        |stream| FrameReader::new(stream, codec),
+        |frames, w, cmd| lesson::ask(frames, w, compat, cmd).map_err(|e| with_hint(&codec, &e)),
+    )
 }
 
-type Errors = Arc<Mutex<Vec<String>>>;
+// ───────────────────────────────── the demo ──────────────────────────────────
 
-/// A demo server on an ephemeral loopback port; its connection errors are
-/// kept for the story instead of printed.
-fn background(codec: LengthPrefix, compat: Compat) -> std::io::Result<(Background, Errors)> {
-    let errors: Errors = Arc::new(Mutex::new(Vec::new()));
-    let errs = errors.clone();
+/// What every stage shares: the header format and our command server.
+struct Lab {
+    codec: LengthPrefix,
+    ours: Background,
+}
+
+/// A quiet command server on an ephemeral port, its errors kept.
+fn command_server(
+    codec: LengthPrefix,
+    compat: Compat,
+) -> std::io::Result<(Background, command::Errors)> {
     let runner = RunnerConfig::default();
-    let bg = Background::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ServeOptions {
-            log: false,
-            idle_timeout: Some(Duration::from_secs(30)),
-            ..ServeOptions::default()
-        },
-        move |s, _| -> Result<(), String> {
-            if let Err(e) = lesson::serve_commands(s, codec, compat, &runner, None) {
-                if let Ok(mut v) = errs.lock() {
-                    v.push(e.to_string());
-                }
-            }
-            Ok(())
-        },
-    )?;
-    Ok((bg, errors))
-}
-
-fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
-    let s = sock::connect(addr)?;
-    s.set_nodelay(true)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    Ok(s)
+    background(move |s| serve_commands(s, codec, compat, &runner, None))
 }
 
 fn expected(cmd: &str) -> Vec<u8> {
@@ -235,38 +177,61 @@ fn hex(b: &[u8]) -> String {
         .join(" ")
 }
 
+const STAGES: [Stage<Lab>; 5] = [
+    Stage {
+        title: "on loopback, header + data works",
+        expected: "every reply arrives whole",
+        run: header_works,
+    },
+    Stage {
+        title: "under chaos: one recv(4), one recv(n) — against the read-exact loops",
+        expected: "one recv(n) comes up short and the next header is read from the leftover body; the loops get every byte",
+        run: single_recv_under_chaos,
+    },
+    Stage {
+        title: "byte order: a little-endian header read as big-endian",
+        expected: "the swapped header claims an absurd length and is refused with a clear error",
+        run: byte_order,
+    },
+    Stage {
+        title: "the 'i' limit: 2^31 − 1 is the largest length",
+        expected: "2^31 − 1 packs, 2^31 is refused like Python's struct.error, '!I' reaches 2^32 − 1",
+        run: struct_limit,
+    },
+    Stage {
+        title: "a frame limit: no header makes either side allocate gigabytes",
+        expected: "the server refuses the 2 GiB header at once and keeps serving; the client refuses over its limit",
+        run: frame_limit,
+    },
+];
+
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
-    let mut d = Demo::new(
+    let d = Demo::new(
         LAB,
         "a 4-byte length header, struct.pack('i', n)",
         opts,
         color,
     );
-    if let Err(e) = run_demo(&mut d) {
-        d.say(&format!("the demo could not run: {e}"));
-        d.check(
-            false,
-            "a completed demo",
-            &format!("error: {e}"),
-            json!(null),
-        );
-    }
-    d.finish()
+    d.run(
+        |_| {
+            let codec = LengthPrefix::lesson();
+            let (ours, _errors) = command_server(codec, Compat::Ours)?;
+            Ok(Lab { codec, ours })
+        },
+        &STAGES,
+    )
 }
 
-fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
-    let codec = LengthPrefix::lesson();
-    let (srv, _errs) = background(codec, Compat::Ours)?;
-
-    // ── Stage 1 ────────────────────────────────────────────────────────────
-    d.stage("on loopback, header + data works");
+/// Stage 1: ours on loopback — every reply whole.
+fn header_works(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
+    let codec = lab.codec;
     d.say(&format!(
         "The server sends struct.pack('i', len(data)) + data in one write: this machine is {}-endian, \
          so the header is struct format '{}'.",
         if ByteOrder::native() == ByteOrder::Little { "little" } else { "big" },
         codec.struct_format()
     ));
-    let s = connect(srv.addr())?;
+    let s = demo_connect(lab.ours.addr())?;
     let mut w = s.try_clone()?;
     let mut frames = FrameReader::new(s, codec);
     let mut t = Table::new(["command", "header bytes", "length", "received", "intact"]);
@@ -289,40 +254,42 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         ]);
         rows.push(json!({"cmd": cmd, "len": want.len(), "got": got.len()}));
     }
-    drop(frames);
     d.show(&t.render());
     d.check(
         all,
-        "every reply arrives whole",
+        expected_claim,
         &format!("{} of 3 replies intact", rows.len()),
         json!({ "replies": rows }),
     );
+    Ok(())
+}
 
-    // ── Stage 2 ────────────────────────────────────────────────────────────
-    d.stage("under chaos: one recv(4), one recv(n) — against the read-exact loops");
-    let (lesson_srv, _e) = background(codec, Compat::Lesson)?;
+/// Stage 2: [`lesson_recv`] against [`fixed_recv`], through the same cuts.
+fn single_recv_under_chaos(
+    d: &mut Demo,
+    lab: &Lab,
+    expected_claim: &str,
+) -> Result<(), StageError> {
+    let codec = lab.codec;
+    let (lesson_srv, _e) = command_server(codec, Compat::Lesson)?;
     let cmd = "bytes 200000";
     let want = expected(cmd);
-    let mut base = ProxyConfig::new(lesson_srv.addr(), d.seed(), 1500);
-    base.delay = Duration::from_millis(1);
-    let cfg = base
-        .first_seed_where(1_000_000, |c| {
-            c.plan(0, Direction::ToServer).next_cut() >= cmd.len()
-                && c.plan(0, Direction::ToClient).next_cut() >= LengthPrefix::LEN
-        })
-        .ok_or("no seed cues this stage")?;
+    let cfg = command::cue(lesson_srv.addr(), d.seed(), 1500, 1, cmd, |c| {
+        c >= LengthPrefix::LEN
+    })?;
     d.say(&format!(
         "Through ChaosProxy, a real TCP hop cutting the reply into pieces of 1..=1500 bytes, 1 ms apart \
          (seed {}: the first from --seed {} that leaves the command whole). Seed 001's client:",
         cfg.seed,
         d.seed()
     ));
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
-    let conn = connect(proxy.local_addr())?;
-    let first = lesson_struct_ask(&conn, &codec, cmd.as_bytes(), false)?;
+    let (proxy, mut conn) = command::through(&cfg)?;
+    conn.write_all(cmd.as_bytes())?;
+    let first = lesson_recv(&conn, &codec)?;
     // Give the rest of the reply time to arrive, as a person typing would.
     std::thread::sleep(Duration::from_millis(300));
-    let second = lesson_struct_ask(&conn, &codec, b"ls", false)?;
+    conn.write_all(b"ls")?;
+    let second = lesson_recv(&conn, &codec)?;
     drop(conn);
     drop(proxy);
     let got = first.body().len();
@@ -333,29 +300,32 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         want.len()
     ));
     let absurd = match &second.claimed {
-        Some(Ok(n)) => format!("{n} B announced"),
-        Some(Err(e)) => e.clone(),
-        None => "nothing".into(),
+        Ok(n) => format!("{n} B announced"),
+        Err(e) => e.clone(),
     };
     d.show(&format!(
         "  'ls' next: recv(4) = {} (\"{}\", left over from the last reply) → {absurd}",
         hex(&second.header),
         preview(&second.header, 8)
     ));
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
-    let conn = connect(proxy.local_addr())?;
-    let f1 = lesson_struct_ask(&conn, &codec, cmd.as_bytes(), true)?;
-    let f2 = lesson_struct_ask(&conn, &codec, b"ls", true)?;
+    let (proxy, mut conn) = command::through(&cfg)?;
+    let mut reads = RecordingReader::new(conn.try_clone()?);
+    conn.write_all(cmd.as_bytes())?;
+    let f1 = fixed_recv(&mut reads, &codec)?;
+    let f1_reads: Vec<usize> = reads.take_chunks().iter().map(|c| c.len()).collect();
+    conn.write_all(b"ls")?;
+    let f2 = fixed_recv(&mut reads, &codec)?;
     drop(conn);
     drop(proxy);
     let fixed_ok = f1.body() == want && f2.body() == expected("ls");
     d.show(&format!(
         "  read-exact loops, same seed, same cuts: '{cmd}' {} B in {} reads, then 'ls' {} B — both intact: {fixed_ok}",
         f1.body().len(),
-        f1.body_reads.len(),
+        // The cue keeps the first piece ≥ 4 bytes: the header is one read.
+        f1_reads.len().saturating_sub(1),
         f2.body().len()
     ));
-    let second_wrong = !matches!(second.claimed, Some(Ok(n)) if n == expected("ls").len());
+    let second_wrong = !matches!(second.claimed, Ok(n) if n == expected("ls").len());
     d.panel(Panel {
         title: format!(
             "Stage 2: seed 001's client through ChaosProxy (seed {})",
@@ -364,19 +334,14 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         lanes: vec![
             Lane::from_lengths("server: header | data", &[4, want.len()]),
             Lane::from_lengths("lesson: recv(4), recv(n)", &[first.header.len(), got]),
-            Lane::from_lengths(
-                "fix: read exactly",
-                &std::iter::once(f1.header.len())
-                    .chain(f1.body_reads.iter().map(Vec::len))
-                    .collect::<Vec<_>>(),
-            ),
+            Lane::from_lengths("fix: read exactly", &f1_reads),
         ],
         boundaries: vec![4, 4 + want.len() as u64],
         unit: None,
     });
     d.check(
         got < want.len() && second_wrong && fixed_ok,
-        "one recv(n) comes up short and the next header is read from the leftover body; the loops get every byte",
+        expected_claim,
         &format!(
             "recv({}) got {got} B; the next recv(4) read \"{}\" ({absurd}); the loops delivered both replies intact",
             want.len(),
@@ -384,19 +349,21 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         ),
         json!({"seed": cfg.seed, "one_recv": got, "want": want.len(), "next_header": hex(&second.header), "next_claim": absurd, "fixed_ok": fixed_ok}),
     );
+    Ok(())
+}
 
-    // ── Stage 3 ────────────────────────────────────────────────────────────
-    d.stage("byte order: a little-endian header read as big-endian");
+/// Stage 3: the same 4 bytes unpacked in the other byte order.
+fn byte_order(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
+    let codec = lab.codec;
     let be = LengthPrefix::network();
-    let s = connect(srv.addr())?;
+    let s = demo_connect(lab.ours.addr())?;
     let mut w = s.try_clone()?;
     let mut raw = s.try_clone()?;
     // Send a framed 'ls' in the server's order, read the reply header raw.
     codec.write_frame(&mut w, b"ls")?;
     w.flush()?;
     let header = framing::recv_exact(&mut raw, 4, "header")?;
-    let mut h = [0u8; 4];
-    h.copy_from_slice(&header);
+    let h = header.first_chunk::<4>().copied().unwrap_or_default();
     let true_len = codec.decode(h)?;
     let err = be.decode(h).err();
     let claimed = u32::from_be_bytes(h);
@@ -420,13 +387,15 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
     }
     d.check(
         matches!(err, Some(FrameError::TooLarge { .. })) && hint.is_some(),
-        "the swapped header claims an absurd length and is refused with a clear error",
+        expected_claim,
         &format!("{true_len} B became {claimed} B; refused: {msg}"),
         json!({"header": hex(&header), "little": true_len, "big": claimed, "error": msg}),
     );
+    Ok(())
+}
 
-    // ── Stage 4 ────────────────────────────────────────────────────────────
-    d.stage("the 'i' limit: 2^31 − 1 is the largest length");
+/// Stage 4: what `'i'` and `'!I'` can carry, encoding only.
+fn struct_limit(d: &mut Demo, _: &Lab, expected_claim: &str) -> Result<(), StageError> {
     let unlimited = LengthPrefix::lesson().with_max_frame(usize::MAX);
     let top = (1usize << 31) - 1;
     let ok_top = unlimited.encode(top);
@@ -466,7 +435,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         ok_top.is_ok()
             && matches!(over, Err(FrameError::Unrepresentable { .. }))
             && unsigned.is_ok(),
-        "2^31 − 1 packs, 2^31 is refused like Python's struct.error, '!I' reaches 2^32 − 1",
+        expected_claim,
         &format!(
             "2^31 refused: {}",
             over.as_ref()
@@ -476,11 +445,14 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         ),
         json!({"top_ok": ok_top.is_ok(), "over": over.err().map(|e| e.to_string())}),
     );
+    Ok(())
+}
 
-    // ── Stage 5 ────────────────────────────────────────────────────────────
-    d.stage("a frame limit: no header makes either side allocate gigabytes");
-    let (guarded, errs) = background(codec, Compat::Ours)?;
-    let mut hostile = connect(guarded.addr())?;
+/// Stage 5: a 2 GiB header refused on both sides, nothing allocated.
+fn frame_limit(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
+    let codec = lab.codec;
+    let (guarded, errs) = command_server(codec, Compat::Ours)?;
+    let mut hostile = demo_connect(guarded.addr())?;
     let claim = [0xff, 0xff, 0xff, 0x7f];
     let t0 = Instant::now();
     hostile.write_all(&claim)?;
@@ -489,11 +461,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(true);
     let took = t0.elapsed();
     std::thread::sleep(Duration::from_millis(50));
-    let line = errs
-        .lock()
-        .ok()
-        .and_then(|v| v.last().cloned())
-        .unwrap_or_default();
+    let line = last_error(&errs);
     d.say(&format!(
         "A client sends only the header {} (2^31 − 1 = 2 GiB announced) to a server with the default {} MiB limit:",
         hex(&claim),
@@ -503,7 +471,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         "  server: {line}  (closed that connection after {:.1} ms, before reading or allocating a body)",
         took.as_secs_f64() * 1e3
     ));
-    let s = connect(guarded.addr())?;
+    let s = demo_connect(guarded.addr())?;
     let mut w = s.try_clone()?;
     let mut frames = FrameReader::new(s, codec);
     let after = lesson::ask(&mut frames, &mut w, Compat::Ours, b"ls")?;
@@ -512,7 +480,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
         after.len()
     ));
     let small = codec.with_max_frame(64 * 1024);
-    let s = connect(guarded.addr())?;
+    let s = demo_connect(guarded.addr())?;
     let mut w = s.try_clone()?;
     let mut frames = FrameReader::new(s, small);
     let client_side = lesson::ask(&mut frames, &mut w, Compat::Ours, b"bytes 100000");
@@ -528,7 +496,7 @@ fn run_demo(d: &mut Demo) -> Result<(), Box<dyn std::error::Error>> {
             && line.contains("over the")
             && after == expected("ls")
             && matches!(client_side, Err(FrameError::TooLarge { .. })),
-        "the server refuses the 2 GiB header at once and keeps serving; the client refuses over its limit",
+        expected_claim,
         &format!("server: {line}; client: {client_msg}"),
         json!({"server_error": line, "closed_ms": took.as_secs_f64() * 1e3, "client_error": client_msg}),
     );

@@ -11,7 +11,8 @@ use std::thread;
 use std::time::Duration;
 
 use common::{
-    chaos_sizes, cmd, numbered_message, python_script, run_with_timeout, spawn_server, text,
+    assert_lesson_client_talks_to, chaos_sizes, cmd, numbered_message, python_script,
+    run_with_timeout, spawn_server, text,
 };
 use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
@@ -261,11 +262,7 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
         ),
         ("random garbage", garbage, "non-digit byte 0x"),
     ];
-    for (name, bytes, want) in &cases {
-        let line = srv.refusal_for(bytes);
-        assert!(line.contains(want), "{name}: {line}");
-        well_behaved(srv.addr);
-    }
+    srv.assert_refusals(&cases, well_behaved);
     // A client that answers the length with something other than ok.
     let s = TcpStream::connect(srv.addr).unwrap();
     let peer = s.local_addr().unwrap();
@@ -281,14 +278,7 @@ fn hostile_input_gets_a_named_error_and_the_server_keeps_serving() {
     );
     well_behaved(srv.addr);
     // A client that connects and says nothing.
-    let s = TcpStream::connect(srv.addr).unwrap();
-    let peer = s.local_addr().unwrap();
-    let line = srv.error_line_for(peer, Duration::from_secs(10));
-    assert!(
-        line.contains("client sent nothing for 500ms (idle timeout)"),
-        "{line}"
-    );
-    drop(s);
+    srv.assert_idle_client_named();
     well_behaved(srv.addr);
 }
 
@@ -337,18 +327,7 @@ fn our_lesson_mode_client_talks_to_the_lessons_python_server() {
         "python3",
         &[python_script("lab03_server.py").to_str().unwrap(), "0"],
     );
-    let mut c = cmd(BIN);
-    c.args([
-        "client",
-        "--compat",
-        "lesson",
-        "--addr",
-        &srv.addr.to_string(),
-    ]);
-    c.args(["--cmd", "echo hi", "--cmd", "echo sticky"]);
-    let out = run_with_timeout(c, b"", Duration::from_secs(30));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "hi\nsticky\n");
+    assert_lesson_client_talks_to(BIN, &srv, "lab03_server.py");
     let _ = srv.child.kill();
 }
 

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use colored::Colorize;
 
 pub mod args;
+pub mod command;
 pub mod registry;
 mod stages;
 

@@ -250,6 +250,20 @@ impl Drop for Background {
     }
 }
 
+/// A read timeout on a server's socket, renamed for what it means there: the
+/// client went quiet. Sockets report the timeout as `WouldBlock` on Unix and
+/// `TimedOut` on Windows; either becomes one `TimedOut` error that names the
+/// wait (`timeout`, the socket's read timeout). Any other error passes through.
+pub fn idle_error(e: io::Error, timeout: Option<Duration>) -> io::Error {
+    match timeout {
+        Some(t) if crate::kit::sock::is_timeout(&e) => io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("client sent nothing for {t:?} (idle timeout)"),
+        ),
+        _ => e,
+    }
+}
+
 /// Refuses to expose a remote shell by accident: the real shell on a
 /// non-loopback address needs an explicit `--allow-remote`.
 pub fn check_exposure(
@@ -309,6 +323,19 @@ mod tests {
         let mut b = [0u8; 1];
         good.read_exact(&mut b).unwrap();
         assert_eq!(&b, b"k");
+    }
+
+    #[test]
+    fn a_read_timeout_is_named_an_idle_client_and_other_errors_pass() {
+        let t = Some(Duration::from_secs(2));
+        let quiet = io::Error::from(io::ErrorKind::WouldBlock);
+        let e = idle_error(quiet, t);
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert!(e.to_string().contains("client sent nothing for 2s"), "{e}");
+        let reset = idle_error(io::Error::from(io::ErrorKind::ConnectionReset), t);
+        assert_eq!(reset.kind(), io::ErrorKind::ConnectionReset);
+        let untimed = idle_error(io::Error::from(io::ErrorKind::WouldBlock), None);
+        assert_eq!(untimed.kind(), io::ErrorKind::WouldBlock);
     }
 
     #[test]

@@ -16,22 +16,103 @@
 //! them, a value under the limit, and "incomplete" as the normal state of a
 //! stream. The price of the ack is one extra round trip per reply, measured
 //! in the lab against lab 04's fixed 4-byte header.
+//!
+//! Even with the digits whole, the lesson's client then reads the data with
+//! ONE `recv(int(length))`, and one `recv` returns what has arrived, not
+//! what was asked for. [`lesson_recv`] is that client; [`fixed_recv`] is
+//! the fix, the same handshake with a loop until every byte is in. Below
+//! them: [`LengthText`] and the lab's command server and client.
 
 use std::io::{self, BufRead, Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::framing::{FrameError, DEFAULT_MAX_FRAME};
+use crate::framing::{recv_exact, FrameError, DEFAULT_MAX_FRAME};
 use crate::harness::Compat;
+use crate::kit::record::RecordingReader;
 use crate::kit::runner::{self, RunnerConfig};
+use crate::kit::sock::recv_once;
 use crate::kit::text::preview;
+// Re-exported for the fuzz target, which reads the lesson's size from here.
+pub use crate::lessons::LESSON_RECV;
+
+/// The lesson's client reading one reply (seed 001): the digits from one
+/// `recv(1024)`, `ok`, then ONE `recv(int(length))` — which may return less.
+pub fn lesson_recv(stream: &TcpStream) -> Result<LessonExchange, AckError> {
+    let mut ex = recv_length_and_ack(stream)?;
+    if let Some(n) = ex.length {
+        let body = recv_once(stream, n)?;
+        ex.body_reads.extend(Some(body).filter(|b| !b.is_empty()));
+    }
+    Ok(ex)
+}
+
+/// The fix: the same digits and `ok`, then read exactly `int(length)`
+/// bytes — `recv()` again and again until all of them have arrived.
+pub fn fixed_recv(stream: &TcpStream) -> Result<LessonExchange, AckError> {
+    let mut ex = recv_length_and_ack(stream)?;
+    if let Some(n) = ex.length {
+        // Recorded, so the demo can show how many recv() calls it took.
+        let mut reads = RecordingReader::new(stream);
+        recv_exact(&mut reads, n, "reply")?;
+        ex.body_reads = reads.take_chunks().into_iter().map(|c| c.bytes).collect();
+    }
+    Ok(ex)
+}
+
+/// One exchange the lesson's way, recorded for display: the digits from one
+/// `recv(1024)`, what `int()` made of them, and each `recv()` of the data.
+#[derive(Clone, Debug, Default)]
+pub struct LessonExchange {
+    /// What the `recv(1024)` for the length returned.
+    pub length_text: Vec<u8>,
+    /// The length as the lesson's `int()` understood it, if it could.
+    pub length: Option<usize>,
+    /// Why `int()` failed, if it did.
+    pub length_error: Option<String>,
+    /// Each `recv()` of the body, in order.
+    pub body_reads: Vec<Vec<u8>>,
+}
+
+impl LessonExchange {
+    /// All body bytes received.
+    pub fn body(&self) -> Vec<u8> {
+        self.body_reads.concat()
+    }
+}
+
+/// Both clients' first steps: `length = recv(1024)`, `int(length)`, and —
+/// when `int()` succeeded — `send(b'ok')`. A failed `int()` is recorded,
+/// not raised, so the demo can show it.
+fn recv_length_and_ack(stream: &TcpStream) -> Result<LessonExchange, AckError> {
+    let mut ex = LessonExchange {
+        length_text: recv_once(stream, LESSON_RECV)?,
+        ..LessonExchange::default()
+    };
+    if ex.length_text.is_empty() {
+        return Err(FrameError::Closed.into());
+    }
+    // The lesson's int() has no limit; neither does this check.
+    match LengthText::lesson()
+        .with_max_len(usize::MAX)
+        .check(&ex.length_text)
+    {
+        Ok(TextCheck::Complete { len, .. }) => ex.length = Some(len),
+        Ok(TextCheck::Incomplete) => {}
+        Err(e) => {
+            ex.length_error = Some(e.to_string());
+            return Ok(ex);
+        }
+    }
+    let mut s = stream;
+    s.write_all(ACK)?;
+    Ok(ex)
+}
 
 /// The acknowledgement the lesson's client sends after reading the length.
 pub const ACK: &[u8] = b"ok";
-
-/// The lesson's receive size for commands and acks: `recv(1024)`.
-pub const LESSON_RECV: usize = 1024;
 
 /// Why a length + ack exchange failed.
 #[derive(Debug, Error)]
@@ -76,9 +157,6 @@ pub enum AckError {
         /// What arrived instead.
         got: Vec<u8>,
     },
-    /// The peer said nothing for too long.
-    #[error("client sent nothing for {0:?} (idle timeout)")]
-    Idle(Duration),
     /// Closed, truncated, or a socket error.
     #[error(transparent)]
     Frame(#[from] FrameError),
@@ -91,14 +169,14 @@ impl From<io::Error> for AckError {
 }
 
 impl AckError {
-    /// A read timeout becomes [`AckError::Idle`] (sockets report it as
-    /// `WouldBlock` on Unix, `TimedOut` on Windows).
+    /// A read timeout becomes the idle-client error every server names the
+    /// same way ([`crate::kit::server::idle_error`]).
     pub fn idle_after(self, timeout: Option<Duration>) -> AckError {
-        match (&self, timeout) {
-            (AckError::Frame(FrameError::Io(e)), Some(t)) if crate::kit::sock::is_timeout(e) => {
-                AckError::Idle(t)
+        match self {
+            AckError::Frame(FrameError::Io(e)) => {
+                FrameError::Io(crate::kit::server::idle_error(e, timeout)).into()
             }
-            _ => self,
+            other => other,
         }
     }
 }
@@ -298,6 +376,16 @@ fn fill<R: BufRead + ?Sized>(r: &mut R) -> io::Result<&[u8]> {
     }
 }
 
+/// The lesson's `recv(1024)` on a buffered stream: whatever is there, at
+/// most 1024 bytes, empty when the peer has closed.
+fn recv_1024<R: BufRead + ?Sized>(r: &mut R) -> io::Result<Vec<u8>> {
+    let avail = fill(r)?;
+    let n = avail.len().min(LESSON_RECV);
+    let got = avail[..n].to_vec();
+    r.consume(n);
+    Ok(got)
+}
+
 /// Reads exactly `n` body bytes, growing the buffer only as bytes arrive:
 /// a length that promises 64 MiB and sends nothing costs nothing.
 pub fn read_body<R: Read + ?Sized>(
@@ -343,10 +431,7 @@ pub fn read_request<R: BufRead + ?Sized>(
     codec: &LengthText,
 ) -> Result<Option<Vec<u8>>, AckError> {
     if !codec.terminated {
-        let avail = fill(r)?;
-        let n = avail.len().min(LESSON_RECV);
-        let cmd = avail[..n].to_vec();
-        r.consume(n);
+        let cmd = recv_1024(r)?;
         return Ok(if cmd.is_empty() { None } else { Some(cmd) });
     }
     let n = match codec.read(r) {
@@ -369,11 +454,7 @@ pub fn send_reply<R: BufRead + ?Sized, W: Write + ?Sized>(
     let got = if codec.terminated {
         read_body(r, ACK.len(), "ok")?
     } else {
-        let avail = fill(r)?;
-        let n = avail.len().min(LESSON_RECV);
-        let got = avail[..n].to_vec();
-        r.consume(n);
-        got
+        recv_1024(r)?
     };
     if got != ACK {
         return Err(AckError::MissingOk { got });
@@ -444,7 +525,7 @@ impl AckServer {
     }
 
     /// Serves one TCP connection (for [`crate::kit::server::serve`]).
-    pub fn serve_tcp(&self, stream: std::net::TcpStream) -> Result<(), AckError> {
+    pub fn serve_tcp(&self, stream: TcpStream) -> Result<(), AckError> {
         let _ = stream.set_nodelay(true);
         let mut w = stream.try_clone()?;
         let mut r = io::BufReader::new(stream);
@@ -452,63 +533,18 @@ impl AckServer {
     }
 }
 
-/// One exchange the lesson's way, recorded for display: the digits from one
-/// `recv(1024)`, the `ok`, then either one `recv(int(length))` (the lesson)
-/// or a loop until every byte arrived (the fix).
-#[derive(Clone, Debug, Default)]
-pub struct LessonExchange {
-    /// What the `recv(1024)` for the length returned.
-    pub length_text: Vec<u8>,
-    /// The length as the lesson's `int()` understood it, if it could.
-    pub length: Option<usize>,
-    /// Why `int()` failed, if it did.
-    pub length_error: Option<String>,
-    /// Each `recv()` of the body, in order.
-    pub body_reads: Vec<Vec<u8>>,
-}
-
-impl LessonExchange {
-    /// All body bytes received.
-    pub fn body(&self) -> Vec<u8> {
-        self.body_reads.concat()
+/// The lesson's server without step 2, for one connection: each command's
+/// stdout goes out as digits and data at once ([`send_reply_without_ack`]),
+/// so nothing keeps the digits apart from the data any more.
+pub fn serve_without_ack(stream: TcpStream, runner: &RunnerConfig) -> Result<(), AckError> {
+    let mut w = stream.try_clone()?;
+    let mut r = io::BufReader::new(stream);
+    let codec = LengthText::lesson();
+    while let Some(cmd) = read_request(&mut r, &codec)? {
+        let out = runner::run(&cmd, runner);
+        send_reply_without_ack(&mut w, &codec, &out.stdout)?;
     }
-}
-
-/// The lesson's client for one command, over a real socket: send the bare
-/// command, `recv(1024)` the digits, send `ok` (if `ack`), then one
-/// `recv(int(length))` — or, with `read_all`, recv until every byte came.
-pub fn lesson_ask(
-    stream: &std::net::TcpStream,
-    cmd: &[u8],
-    ack: bool,
-    read_all: bool,
-) -> Result<LessonExchange, AckError> {
-    let mut s = stream;
-    s.write_all(cmd)?;
-    let mut ex = LessonExchange {
-        length_text: crate::kit::sock::recv_once(stream, LESSON_RECV)?,
-        ..LessonExchange::default()
-    };
-    if ex.length_text.is_empty() {
-        return Err(FrameError::Closed.into());
-    }
-    match LengthText::lesson()
-        .with_max_len(usize::MAX)
-        .check(&ex.length_text)
-    {
-        Ok(TextCheck::Complete { len, .. }) => ex.length = Some(len),
-        Ok(TextCheck::Incomplete) => {}
-        Err(e) => {
-            ex.length_error = Some(e.to_string());
-            return Ok(ex);
-        }
-    }
-    if ack {
-        s.write_all(ACK)?;
-    }
-    let Some(n) = ex.length else { return Ok(ex) };
-    ex.body_reads = crate::kit::sock::recv_pieces(stream, n, read_all)?;
-    Ok(ex)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -516,6 +552,40 @@ mod tests {
     use super::*;
     use crate::kit::chaos::{ChaosPlan, ChaosReader};
     use std::io::{BufReader, Cursor};
+
+    /// A lesson server on loopback that sends "10", waits for ok, then the
+    /// data in two halves 200 ms apart; returns where to connect.
+    fn halves_server() -> std::net::SocketAddr {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..2 {
+                let (mut s, _) = l.accept().unwrap();
+                s.write_all(b"10").unwrap();
+                let mut ok = [0u8; 2];
+                s.read_exact(&mut ok).unwrap();
+                s.write_all(b"hello").unwrap();
+                std::thread::sleep(Duration::from_millis(200));
+                s.write_all(b"world").unwrap();
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn one_recv_returns_what_has_arrived_and_the_fix_waits_for_the_rest() {
+        let addr = halves_server();
+        let lesson = lesson_recv(&TcpStream::connect(addr).unwrap()).unwrap();
+        assert_eq!(lesson.length, Some(10));
+        assert_eq!(
+            lesson.body(),
+            b"hello",
+            "one recv(10) got only the first half"
+        );
+        let fixed = fixed_recv(&TcpStream::connect(addr).unwrap()).unwrap();
+        assert_eq!(fixed.body(), b"helloworld");
+        assert!(fixed.body_reads.len() >= 2, "{:?}", fixed.body_reads);
+    }
 
     #[test]
     fn check_waits_for_the_newline_and_refuses_what_cannot_be_a_length() {

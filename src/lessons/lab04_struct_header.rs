@@ -1,25 +1,84 @@
 //! Lab 04 — a 4-byte struct header (seed 001 scheme 2, seed 002 §1.2).
 //!
-//! The lesson's command server and client around the 4-byte prefix of
-//! [`crate::framing::LengthPrefix`].
+//! The lesson's server sends `struct.pack('i', len(data)) + data` in one
+//! write. Its client reads the header with ONE `recv(4)` and the body with
+//! ONE `recv(n)`. TCP keeps no boundaries, so either `recv` may return
+//! fewer bytes than asked: the body comes up short, its rest stays in the
+//! socket, and the next `recv(4)` reads four bytes of *text* as a header —
+//! an absurd length, or a `struct.error`.
+//!
+//! [`lesson_recv`] is that client; [`fixed_recv`] is the fix, the same two
+//! steps with a loop each ([`recv_exact`], as [`LengthPrefix::read_frame`]
+//! does). Below them: the lab's command server and client.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
 
 use crate::framing::{recv_exact, FrameError, FrameReader, LengthPrefix};
 use crate::harness::Compat;
+use crate::kit::sock::recv_once;
 use crate::lessons::LESSON_RECV;
 
-/// A socket read timeout, renamed for what it means on a server: the
-/// client went quiet (sockets report it as `WouldBlock` on Unix).
-pub fn idle_error(e: FrameError, timeout: Option<std::time::Duration>) -> FrameError {
-    match (e, timeout) {
-        (FrameError::Io(io), Some(t)) if crate::kit::sock::is_timeout(&io) => {
-            FrameError::Io(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("client sent nothing for {t:?} (idle timeout)"),
-            ))
+/// The lesson's client reading one reply: ONE `recv(4)`, `struct.unpack`,
+/// ONE `recv(n)` — each may return fewer bytes than asked.
+pub fn lesson_recv(stream: &TcpStream, codec: &LengthPrefix) -> Result<StructReply, FrameError> {
+    let mut reply = StructReply::unpack(recv_once(stream, LengthPrefix::LEN)?, codec);
+    if let Ok(n) = reply.claimed {
+        let body = recv_once(stream, n)?;
+        reply
+            .body_reads
+            .extend(Some(body).filter(|b| !b.is_empty()));
+    }
+    Ok(reply)
+}
+
+/// The fix: read exactly 4 bytes, unpack, read exactly `n` bytes — a loop
+/// for each, until every byte asked for has arrived.
+pub fn fixed_recv<R: Read + ?Sized>(
+    r: &mut R,
+    codec: &LengthPrefix,
+) -> Result<StructReply, FrameError> {
+    let mut reply = StructReply::unpack(recv_exact(r, LengthPrefix::LEN, "header")?, codec);
+    if let Ok(n) = reply.claimed {
+        reply.body_reads.push(recv_exact(r, n, "body")?);
+    }
+    Ok(reply)
+}
+
+/// One reply as a client received it, recorded for the demo.
+#[derive(Clone, Debug)]
+pub struct StructReply {
+    /// What the read of the header returned.
+    pub header: Vec<u8>,
+    /// `struct.unpack('i', header)[0]`, or why it failed (a length this side
+    /// refuses is reported here, never allocated).
+    pub claimed: Result<usize, String>,
+    /// The body, as the reads returned it.
+    pub body_reads: Vec<Vec<u8>>,
+}
+
+impl StructReply {
+    /// `struct.unpack` of what arrived as the header: Python refuses anything
+    /// but exactly 4 bytes, and we refuse lengths over the frame limit.
+    fn unpack(header: Vec<u8>, codec: &LengthPrefix) -> StructReply {
+        let claimed = match header.first_chunk::<4>() {
+            Some(h) => codec.decode(*h).map_err(|e| e.to_string()),
+            None => Err(format!(
+                "struct.error: unpack requires a buffer of 4 bytes (recv(4) returned {})",
+                header.len()
+            )),
+        };
+        StructReply {
+            header,
+            claimed,
+            body_reads: Vec::new(),
         }
-        (e, _) => e,
+    }
+
+    /// All body bytes received.
+    pub fn body(&self) -> Vec<u8> {
+        self.body_reads.concat()
     }
 }
 
@@ -27,25 +86,31 @@ pub fn idle_error(e: FrameError, timeout: Option<std::time::Duration>) -> FrameE
 /// or the lesson's bare `recv(1024)`), run it, reply with a 4-byte header
 /// and stdout + stderr in one write (seed 002 §1.2). Requests are read
 /// with a [`FrameReader`], so a header that promises 64 MiB and sends
-/// nothing makes the server allocate nothing.
+/// nothing makes the server allocate nothing. `idle` is the socket's read
+/// timeout, named in the error when a client goes quiet.
 pub fn serve_commands(
-    stream: std::net::TcpStream,
+    stream: TcpStream,
     codec: LengthPrefix,
     compat: Compat,
     runner: &crate::kit::runner::RunnerConfig,
-    idle: Option<std::time::Duration>,
+    idle: Option<Duration>,
 ) -> Result<(), FrameError> {
     let _ = stream.set_nodelay(true);
     let mut frames = FrameReader::new(stream, codec);
     loop {
         let cmd = match compat {
             Compat::Ours => frames.next_frame(),
-            Compat::Lesson => crate::kit::sock::recv_once(frames.get_ref(), LESSON_RECV)
+            Compat::Lesson => recv_once(frames.get_ref(), LESSON_RECV)
                 .map(|c| Some(c).filter(|c| !c.is_empty()))
                 .map_err(FrameError::from),
         };
-        let Some(cmd) = cmd.map_err(|e| idle_error(e, idle))? else {
-            return Ok(());
+        let cmd = match cmd {
+            Ok(Some(cmd)) => cmd,
+            Ok(None) => return Ok(()),
+            Err(FrameError::Io(e)) => {
+                return Err(crate::kit::server::idle_error(e, idle).into());
+            }
+            Err(e) => return Err(e),
         };
         let out = crate::kit::runner::run(&cmd, runner);
         codec.write_frame(frames.get_mut(), &out.combined())?;
@@ -53,7 +118,7 @@ pub fn serve_commands(
 }
 
 /// Lab 04's client side of one command: send it (framed, or bare for the
-/// lesson's servers), then read the reply frame with both loops.
+/// lesson's servers), then read the reply frame.
 pub fn ask<R: Read, W: Write + ?Sized>(
     frames: &mut FrameReader<R>,
     w: &mut W,
@@ -68,57 +133,39 @@ pub fn ask<R: Read, W: Write + ?Sized>(
     frames.next_frame()?.ok_or(FrameError::Closed)
 }
 
-/// One command the way seed 001's scheme-2 client does it, recorded.
-#[derive(Clone, Debug, Default)]
-pub struct LessonStructReply {
-    /// What `recv(4)` returned.
-    pub header: Vec<u8>,
-    /// `struct.unpack('i', header)[0]`, or why it failed.
-    pub claimed: Option<Result<usize, String>>,
-    /// Each `recv()` of the body.
-    pub body_reads: Vec<Vec<u8>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
 
-impl LessonStructReply {
-    /// All body bytes received.
-    pub fn body(&self) -> Vec<u8> {
-        self.body_reads.concat()
+    fn framed(body: &[u8]) -> Vec<u8> {
+        let mut wire = Vec::new();
+        LengthPrefix::lesson().write_frame(&mut wire, body).unwrap();
+        wire
     }
-}
 
-/// Seed 001's scheme-2 client over a real socket: send the bare command,
-/// one `recv(4)`, unpack, then one `recv(n)` — or, with `read_all`, the
-/// read-exact loops for both. A length this side would refuse is reported,
-/// never allocated.
-pub fn lesson_struct_ask(
-    stream: &std::net::TcpStream,
-    codec: &LengthPrefix,
-    cmd: &[u8],
-    read_all: bool,
-) -> Result<LessonStructReply, FrameError> {
-    let mut s = stream;
-    s.write_all(cmd)?;
-    let mut rep = LessonStructReply::default();
-    if read_all {
-        rep.header = recv_exact(&mut s, LengthPrefix::LEN, "header")?;
-    } else {
-        rep.header = crate::kit::sock::recv_once(stream, LengthPrefix::LEN)?;
+    #[test]
+    fn the_fix_reads_a_reply_cut_into_single_bytes() {
+        let wire = framed(b"hello, world");
+        let plan = crate::kit::chaos::ChaosPlan::new(3, 1);
+        let mut r = crate::kit::chaos::ChaosReader::new(Cursor::new(wire), plan);
+        let reply = fixed_recv(&mut r, &LengthPrefix::lesson()).unwrap();
+        assert_eq!(reply.claimed, Ok(12));
+        assert_eq!(reply.body(), b"hello, world");
     }
-    let Some(head) = rep.header.first_chunk::<4>() else {
-        rep.claimed = Some(Err(format!(
-            "struct.error: unpack requires a buffer of 4 bytes (recv(4) returned {})",
-            rep.header.len()
-        )));
-        return Ok(rep);
-    };
-    let n = match codec.decode(*head) {
-        Ok(n) => n,
-        Err(e) => {
-            rep.claimed = Some(Err(e.to_string()));
-            return Ok(rep);
-        }
-    };
-    rep.claimed = Some(Ok(n));
-    rep.body_reads = crate::kit::sock::recv_pieces(stream, n, read_all)?;
-    Ok(rep)
+
+    #[test]
+    fn text_read_as_a_header_claims_an_absurd_length_that_is_refused() {
+        let mut r = Cursor::new(b"t.rs\nmain.rs\n".to_vec());
+        let reply = fixed_recv(&mut r, &LengthPrefix::lesson()).unwrap();
+        assert!(reply.claimed.is_err(), "{:?}", reply.claimed);
+        assert!(reply.body_reads.is_empty());
+    }
+
+    #[test]
+    fn a_short_header_is_pythons_struct_error() {
+        let reply = StructReply::unpack(b"ab".to_vec(), &LengthPrefix::lesson());
+        let e = reply.claimed.unwrap_err();
+        assert!(e.starts_with("struct.error"), "{e}");
+    }
 }

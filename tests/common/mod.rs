@@ -107,6 +107,48 @@ impl Running {
     }
 }
 
+impl Running {
+    /// Sends each hostile `(name, bytes, wanted error)` case on its own
+    /// connection: the server's error line must name it, and `still_serving`
+    /// (a well-behaved client) must get its answer after every one.
+    pub fn assert_refusals(
+        &self,
+        cases: &[(&str, Vec<u8>, &str)],
+        still_serving: impl Fn(SocketAddr),
+    ) {
+        for (name, bytes, want) in cases {
+            let line = self.refusal_for(bytes);
+            assert!(line.contains(want), "{name}: {line}");
+            still_serving(self.addr);
+        }
+    }
+
+    /// A client that connects and says nothing is dropped with the one idle
+    /// error (for servers started with `--idle-timeout 0.5`).
+    pub fn assert_idle_client_named(&self) {
+        let s = std::net::TcpStream::connect(self.addr).expect("connect");
+        let peer = s.local_addr().expect("local addr");
+        let line = self.error_line_for(peer, Duration::from_secs(10));
+        assert!(
+            line.contains("client sent nothing for 500ms (idle timeout)"),
+            "{line}"
+        );
+    }
+}
+
+/// Our client `bin` in lesson mode against a lesson's server (a Python
+/// program, say): it asks `echo hi`, then `echo sticky`, and must print
+/// exactly their output. `what` names the server in failures.
+pub fn assert_lesson_client_talks_to(bin: &str, server: &Running, what: &str) {
+    let mut c = cmd(bin);
+    let addr = server.addr.to_string();
+    c.args(["client", "--compat", "lesson", "--addr", &addr]);
+    c.args(["--cmd", "echo hi", "--cmd", "echo sticky"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(30));
+    assert!(out.status.success(), "{what}: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hi\nsticky\n", "{what}");
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1,0 +1,173 @@
+//! The command server and client of the framed labs (03 and 04), written
+//! once: a lab passes the one thing that differs — how a connection is
+//! served, how one command is asked — and gets the rest here: the bind and
+//! its remote-shell check, the `listening on` line, the `>>> ` loop, the
+//! decoded output, and the demo's quiet background servers.
+
+use std::fmt::Display;
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{announce, fail, ClientArgs, CommandServerArgs, Prompt, StageError};
+use crate::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use crate::kit::server::{Background, ServeOptions};
+
+/// Serves `--addr` (or 127.0.0.1 and `port`) forever, one thread per
+/// connection, each handled by `handler`; announces itself as `lab`.
+/// Exit 2 when the address cannot be bound.
+pub fn run_server<H, E>(args: &CommandServerArgs, port: u16, lab: &str, handler: H) -> ExitCode
+where
+    H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
+    E: Display,
+{
+    let listener = match args.bind(port) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => return fail(format!("cannot read the listening address: {e}")),
+    };
+    announce(lab, addr);
+    match crate::kit::server::serve(listener, args.serve_options(), handler) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("server on {addr}: {e}")),
+    }
+}
+
+/// Connects to `--addr` (or 127.0.0.1 and `port`), wraps the read side with
+/// `open`, then asks every command from the prompt with `ask` (read side,
+/// write side, command) and prints each reply in `--encoding`. The first
+/// error ends the session with exit 2, naming the command.
+pub fn run_client<S, E: Display>(
+    args: &ClientArgs,
+    port: u16,
+    open: impl FnOnce(TcpStream) -> S,
+    mut ask: impl FnMut(&mut S, &mut TcpStream, &[u8]) -> Result<Vec<u8>, E>,
+) -> ExitCode {
+    let stream = match args.connect(port) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let mut w = match stream.try_clone() {
+        Ok(w) => w,
+        Err(e) => return fail(format!("socket: {e}")),
+    };
+    let mut r = open(stream);
+    let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
+    while let Some(cmd) = prompt.next_command() {
+        match ask(&mut r, &mut w, cmd.as_bytes()) {
+            Ok(data) => print!("{}", args.encoding.decode(&data).0),
+            Err(e) => return fail(format!("{cmd}: {e}")),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The errors a demo server's connections ended with, in order.
+pub type Errors = Arc<Mutex<Vec<String>>>;
+
+/// A demo server on an ephemeral loopback port: each connection served by
+/// `handler`, whose errors are kept for the story instead of printed.
+pub fn background<H, E>(handler: H) -> io::Result<(Background, Errors)>
+where
+    H: Fn(TcpStream) -> Result<(), E> + Send + Sync + 'static,
+    E: Display,
+{
+    let errors: Errors = Arc::new(Mutex::new(Vec::new()));
+    let errs = errors.clone();
+    let bg = Background::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        ServeOptions {
+            log: false,
+            idle_timeout: Some(Duration::from_secs(30)),
+            ..ServeOptions::default()
+        },
+        move |s, _| -> Result<(), String> {
+            if let Err(e) = handler(s) {
+                if let Ok(mut v) = errs.lock() {
+                    v.push(e.to_string());
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok((bg, errors))
+}
+
+/// The last error a demo server kept, or "" if none yet.
+pub fn last_error(errors: &Errors) -> String {
+    errors
+        .lock()
+        .ok()
+        .and_then(|v| v.last().cloned())
+        .unwrap_or_default()
+}
+
+/// A demo client's connection: Nagle off (each command leaves at once) and
+/// a 10 s read timeout, so a stage that waits for bytes never hangs.
+pub fn demo_connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let s = crate::kit::sock::connect(addr)?;
+    s.set_nodelay(true)?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    Ok(s)
+}
+
+/// A chaos proxy config for one demo stage: from `seed` on, the first seed
+/// whose first cut leaves the command `cmd` whole (the lesson's server reads
+/// it with one `recv`) and whose first cut of the reply satisfies
+/// `reply_cut`. Pieces of 1..=`max_chunk` bytes, `delay_ms` apart.
+pub fn cue(
+    upstream: SocketAddr,
+    seed: u64,
+    max_chunk: usize,
+    delay_ms: u64,
+    cmd: &str,
+    reply_cut: impl Fn(usize) -> bool,
+) -> Result<ProxyConfig, StageError> {
+    let mut base = ProxyConfig::new(upstream, seed, max_chunk);
+    base.delay = Duration::from_millis(delay_ms);
+    base.first_seed_where(1_000_000, |c| {
+        c.plan(0, Direction::ToServer).next_cut() >= cmd.len()
+            && reply_cut(c.plan(0, Direction::ToClient).next_cut())
+    })
+    .ok_or_else(|| StageError::new("no seed cues this stage"))
+}
+
+/// Starts a chaos proxy with `cfg` and connects a demo client through it.
+/// Keep the proxy alive as long as the connection is used.
+pub fn through(cfg: &ProxyConfig) -> io::Result<(ChaosProxy, TcpStream)> {
+    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg.clone())?;
+    let conn = demo_connect(proxy.local_addr())?;
+    Ok((proxy, conn))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn a_background_server_keeps_its_connections_errors() {
+        let (bg, errors) = background(|mut s: TcpStream| -> Result<(), String> {
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).map_err(|e| e.to_string())?;
+            Err(format!("refused {:?}", b[0] as char))
+        })
+        .unwrap();
+        let mut c = demo_connect(bg.addr()).unwrap();
+        c.write_all(b"x").unwrap();
+        let mut rest = Vec::new();
+        let _ = c.read_to_end(&mut rest);
+        for _ in 0..100 {
+            if !last_error(&errors).is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(last_error(&errors), "refused 'x'");
+    }
+}
