@@ -151,27 +151,6 @@ pub fn recv_once(stream: &TcpStream, n: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Receives a body of `n` bytes the two ways the lessons do, keeping every
-/// piece: with `until_all` it loops `recv(n - got)` until all `n` bytes are in
-/// or the peer closes (the fix); without, it stops after the first `recv(n)`,
-/// which may return fewer (the lessons' bug).
-pub fn recv_pieces(stream: &TcpStream, n: usize, until_all: bool) -> io::Result<Vec<Vec<u8>>> {
-    let mut pieces = Vec::new();
-    let mut got = 0;
-    while got < n {
-        let piece = recv_once(stream, n - got)?;
-        if piece.is_empty() {
-            break;
-        }
-        got += piece.len();
-        pieces.push(piece);
-        if !until_all {
-            break;
-        }
-    }
-    Ok(pieces)
-}
-
 /// What one `recvfrom()` on a UDP socket returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Datagram {
