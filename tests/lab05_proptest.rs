@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use proptest::prelude::*;
 use serde_json::Value;
-use sticky_lab::lessons::lab05_json_header::{Decoder, Header, JsonHeader};
+use sticky_lab::framing::json_header::{Decoder, Header, JsonHeader};
 
 fn chunked(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();

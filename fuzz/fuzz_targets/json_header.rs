@@ -21,7 +21,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use sticky_lab::kit::chaos::{cut, ChaosPlan, ChaosReader};
 use sticky_lab::framing::ByteOrder;
-use sticky_lab::lessons::lab05_json_header::{
+use sticky_lab::framing::json_header::{
     Check, Decoder, Header, HeaderError, JsonHeader, Message, MessageReader,
 };
 

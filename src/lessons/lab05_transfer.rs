@@ -18,7 +18,7 @@
 //!
 //! It also holds lab 05's server and client: remote commands answered with a
 //! JSON header (`total_size` plus sizes, exit code and md5), uploads and
-//! downloads; and `Compat::Lesson`, the lessons' exact wire formats.
+//! downloads; and, with `--compat lesson` ([`Compat::Lesson`]), the lessons' exact wire formats.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
@@ -31,10 +31,13 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::kit::runner::RunnerConfig;
-use crate::lessons::lab05_json_header::{
-    get_size, get_str, hex, opt_str, read_body, CommandReply, Header, HeaderError, JsonHeader,
+use crate::framing::json_header::{
+    get_size, get_str, opt_str, read_body, Header, HeaderError, JsonHeader,
 };
+use crate::harness::Compat;
+use crate::kit::runner::RunnerConfig;
+use crate::lessons::lab05_json_header::{hex, CommandReply};
+use crate::lessons::LESSON_RECV;
 
 /// The fixed buffer every file body goes through.
 pub const CHUNK: usize = 64 * 1024;
@@ -346,16 +349,6 @@ pub fn send_file<W: Write + ?Sized>(
     Ok(md5)
 }
 
-/// Which wire format to speak.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Compat {
-    /// Ours: every request framed too (4-byte length + JSON header + body).
-    #[default]
-    Sticky,
-    /// The lessons': raw command read with one recv(1024), seed 000's upload, seed 004's push.
-    Lesson,
-}
-
 /// One request a client can make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
@@ -479,7 +472,7 @@ impl ServerConfig {
             runner: RunnerConfig::default(),
             dir,
             overwrite: false,
-            compat: Compat::Sticky,
+            compat: Compat::Ours,
             push: None,
             codec: JsonHeader::lesson(),
             max_file: DEFAULT_MAX_FILE,
@@ -579,7 +572,7 @@ fn next_request(
     leftover: Vec<u8>,
 ) -> Result<Option<(Request, Vec<u8>)>, TransferError> {
     match cfg.compat {
-        Compat::Sticky => match cfg.codec.read_header(&mut &*stream) {
+        Compat::Ours => match cfg.codec.read_header(&mut &*stream) {
             Ok(h) => Ok(Some((Request::from_header(&h)?, leftover))),
             Err(HeaderError::Closed) => Ok(None),
             Err(e) => Err(e.into()),
@@ -587,7 +580,7 @@ fn next_request(
         Compat::Lesson => {
             // The lesson's server: cmd = conn.recv(1024)
             let first = if leftover.is_empty() {
-                crate::kit::sock::recv_once(stream, 1024)?
+                crate::kit::sock::recv_once(stream, LESSON_RECV)?
             } else {
                 leftover
             };
@@ -791,7 +784,7 @@ impl Client {
     pub fn command(&mut self, cmd: &str) -> Result<CommandResult, TransferError> {
         let mut w = &self.stream;
         match self.compat {
-            Compat::Sticky => {
+            Compat::Ours => {
                 let h = Request::Command(cmd.as_bytes().to_vec()).to_header();
                 w.write_all(&self.codec.encode_header(&h)?)?;
             }
@@ -831,7 +824,7 @@ impl Client {
         }
         let size = meta.len();
         let md5 = match self.compat {
-            Compat::Sticky => Some(file_md5(path)?),
+            Compat::Ours => Some(file_md5(path)?),
             Compat::Lesson => None,
         };
         let req = Request::Upload {
@@ -886,7 +879,7 @@ impl Client {
         dir: &Path,
         overwrite: bool,
     ) -> Result<Received, TransferError> {
-        if self.compat == Compat::Sticky {
+        if self.compat == Compat::Ours {
             let name = safe_name(name)?;
             if !overwrite && dir.join(&name).exists() {
                 return Err(TransferError::Exists(name));
@@ -920,6 +913,90 @@ impl Client {
         );
         pb.finish_and_clear();
         got
+    }
+}
+
+/// What the `client` subcommand's `>>> ` prompt does besides commands.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// Where downloads are stored.
+    pub dir: PathBuf,
+    /// Replace a local file that already exists.
+    pub overwrite: bool,
+    /// Print each reply's JSON header (as the lesson's client does).
+    pub show_header: bool,
+    /// How to decode command output.
+    pub encoding: crate::kit::text::Encoding,
+}
+
+impl Client {
+    /// Runs one prompt line: `put FILE`, `get NAME`, or a remote command
+    /// whose output goes to stdout and its header's summary to stderr.
+    pub fn run_line(&mut self, line: &str, s: &Session) -> Result<(), TransferError> {
+        if let Some(path) = line.strip_prefix("put ") {
+            let sent = self.put(Path::new(path.trim()))?;
+            let (name, bytes, md5) = (&sent.name, sent.bytes, &sent.md5);
+            match sent.confirmed {
+                Some(true) => eprintln!(
+                    "uploaded {name} ({bytes} bytes, md5 {md5} verified by the server)"
+                ),
+                Some(false) => eprintln!(
+                    "uploaded {name} ({bytes} bytes) but the server's md5 differs from {md5}"
+                ),
+                None => eprintln!(
+                    "uploaded {name} ({bytes} bytes, md5 {md5}; the lesson's server does not answer)"
+                ),
+            }
+            return Ok(());
+        }
+        if let Some(name) = line.strip_prefix("get ") {
+            let r = self.get(name.trim(), &s.dir, s.overwrite)?;
+            let how = if r.verified {
+                " verified"
+            } else {
+                ", not verified: the server sent no md5"
+            };
+            let (path, bytes, md5) = (r.path.display(), r.bytes, &r.md5);
+            eprintln!("downloaded {path} ({bytes} bytes, md5 {md5}{how})");
+            return Ok(());
+        }
+        let r = self.command(line)?;
+        if s.show_header {
+            println!("{}", Value::Object(r.header.clone()));
+        }
+        let (txt, _) = s.encoding.decode(&r.body);
+        print!("{txt}");
+        if !txt.is_empty() && !txt.ends_with('\n') {
+            println!();
+        }
+        let _ = io::stdout().flush();
+        let rep = &r.reply;
+        let summary = format!(
+            "[total_size={} stdout={} stderr={} exit={}{}{}{}]",
+            rep.total_size,
+            rep.stdout_size,
+            rep.stderr_size,
+            rep.exit_code,
+            match r.md5_ok {
+                Some(true) => " md5 ok",
+                Some(false) => " md5 MISMATCH",
+                None => "",
+            },
+            if rep.timed_out { " timed out" } else { "" },
+            if rep.truncated { " truncated" } else { "" },
+        );
+        eprintln!("{}", colored::Colorize::dimmed(summary.as_str()));
+        Ok(())
+    }
+}
+
+impl TransferError {
+    /// A failure that leaves the connection unusable ends the client.
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            TransferError::Header(_) | TransferError::Io(_) | TransferError::Truncated { .. }
+        )
     }
 }
 

@@ -9,7 +9,7 @@
 //! * **header** — the 4-byte [`LengthPrefix`] read by a [`FrameReader`]
 //!   (labs 04: `struct.pack('i', n)`);
 //! * **json** — a 4-byte length, a JSON header `{"total_size": n}`, the body,
-//!   written and read with lab 05's own codec ([`crate::lessons::lab05_json_header`]: the
+//!   written and read with lab 05's own codec ([`crate::framing::json_header`]: the
 //!   header serialized per message, read by its buffered [`MessageReader`]);
 //! * **length-ack** — seed 001's handshake: the length in ASCII, wait for
 //!   `ok`, then the data. One round trip per message, which `--rtt-ms`
@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::framing::json_header::{Header, HeaderError, JsonHeader, MessageReader};
 use crate::framing::{FrameError, FrameReader, LengthPrefix};
 use crate::kit::proxy::{ChaosProxy, ProxyConfig};
 use crate::kit::sock::{self, SockOpts};
-use crate::lessons::lab05_json_header::{Header, HeaderError, JsonHeader, MessageReader};
 use crate::report::table::Table;
 
 /// The sizes the issue asks for: 16 B, 1 KiB, 64 KiB, 1 MiB.

@@ -161,7 +161,7 @@ enum LoadError {
     #[error(transparent)]
     Frame(#[from] FrameError),
     #[error(transparent)]
-    Header(#[from] crate::lessons::lab05_json_header::HeaderError),
+    Header(#[from] crate::framing::json_header::HeaderError),
     #[error("connection closed before every reply arrived")]
     Closed,
 }
@@ -189,7 +189,7 @@ fn request_and_reply(proto: LoadProto, m: &[u8]) -> (Vec<u8>, Vec<u8>) {
 /// Where a client reads its replies from: frames (labs 04 and 07) or JSON-header messages (lab 05).
 enum Replies<'a> {
     Framed(FrameReader<&'a TcpStream>),
-    Json(crate::lessons::lab05_json_header::MessageReader<&'a TcpStream>),
+    Json(crate::framing::json_header::MessageReader<&'a TcpStream>),
 }
 
 impl Replies<'_> {
@@ -226,7 +226,7 @@ fn write_request<W: Write + ?Sized>(
         LoadProto::Lab05 => {
             // What lab 05's client sends: {"opt": "cmd", "cmd": …}, no body.
             let h = crate::lessons::lab05_transfer::Request::Command(req.to_vec()).to_header();
-            let codec = crate::lessons::lab05_json_header::JsonHeader::lesson();
+            let codec = crate::framing::json_header::JsonHeader::lesson();
             w.write_all(&codec.encode_header(&h)?)?;
         }
     }
@@ -261,12 +261,10 @@ fn load_client(cfg: &LoadConfig, c: usize) -> ClientOutcome {
             LoadProto::Header | LoadProto::Lab04 => {
                 Replies::Framed(FrameReader::new(&stream, cfg.codec))
             }
-            LoadProto::Lab05 => {
-                Replies::Json(crate::lessons::lab05_json_header::MessageReader::new(
-                    &stream,
-                    crate::lessons::lab05_json_header::JsonHeader::lesson(),
-                ))
-            }
+            LoadProto::Lab05 => Replies::Json(crate::framing::json_header::MessageReader::new(
+                &stream,
+                crate::framing::json_header::JsonHeader::lesson(),
+            )),
         };
         let mut sent = 0;
         while sent < cfg.messages {
