@@ -12,18 +12,15 @@
 //! second; the server, client and file transfer are in `lab05_transfer.rs`.
 
 use std::cell::Cell;
-use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use colored::Colorize;
-use rand::{RngExt, SeedableRng};
 use serde_json::json;
 use sticky_lab::framing::json_header::{
-    read_body, Header, JsonHeader, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER,
+    read_body, JsonHeader, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER,
 };
 use sticky_lab::framing::ByteOrder;
 use sticky_lab::harness::{
@@ -40,8 +37,8 @@ use sticky_lab::lessons::lab05_json_header::{
     fixed_recv_header, lesson_recv_header, md5_hex, CommandReply,
 };
 use sticky_lab::lessons::lab05_transfer::{
-    self as transfer, handle_connection, is_temp_name, Client, Request, ServerConfig, Session,
-    TransferError, DEFAULT_MAX_FILE,
+    self as transfer, handle_connection, is_temp_name, send_request, upload_answer, Client,
+    Request, ServerConfig, Session, TransferError, DEFAULT_MAX_FILE,
 };
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::Table;
@@ -73,28 +70,7 @@ enum Command {
   lab05-json-header server --compat lesson           # seed 002 §1.3 / seed 000 clients
   lab05-json-header server --compat lesson --push notes.txt   # seed 004's server
   lab05-json-header server --exec shell              # the real shell (loopback only)")]
-    Server {
-        #[command(flatten)]
-        args: CommandServerArgs,
-        /// The folder uploads are stored into and downloads served from.
-        #[arg(long, default_value = "sticky-files")]
-        dir: PathBuf,
-        /// Replace a file that already exists (refused by default).
-        #[arg(long)]
-        overwrite: bool,
-        /// Wire format: ours (framed requests) or the lessons' (raw command with one recv(1024)).
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
-        /// Seed 004's server: send this file to every client that connects, then close.
-        #[arg(long, value_name = "FILE")]
-        push: Option<PathBuf>,
-        /// Largest JSON header accepted, in bytes.
-        #[arg(long, default_value_t = DEFAULT_MAX_HEADER)]
-        max_header: usize,
-        /// Largest upload accepted, in bytes.
-        #[arg(long, default_value_t = DEFAULT_MAX_FILE)]
-        max_file: u64,
-    },
+    Server(ServerOpts),
     /// Send commands (and `put FILE` / `get NAME`) at a `>>> ` prompt.
     #[command(after_help = "Examples:
   lab05-json-header client                        # >>> help, seq 5000, put a.txt, get a.txt
@@ -103,28 +79,55 @@ enum Command {
   lab05-json-header client --get big.iso --dir downloads
   lab05-json-header client --compat lesson --addr 127.0.0.1:8083 --cmd 'echo hi'   # seed 002's server
   lab05-json-header client --compat lesson --get x --addr 127.0.0.1:9527          # seed 004's push")]
-    Client {
-        #[command(flatten)]
-        args: ClientArgs,
-        /// Upload FILE before any command (repeatable).
-        #[arg(long, value_name = "FILE")]
-        put: Vec<PathBuf>,
-        /// Download NAME before any command (repeatable).
-        #[arg(long, value_name = "NAME")]
-        get: Vec<String>,
-        /// Where downloads are stored.
-        #[arg(long, default_value = ".")]
-        dir: PathBuf,
-        /// Replace a local file that already exists (refused by default).
-        #[arg(long)]
-        overwrite: bool,
-        /// Wire format: ours, or the lessons' (raw command; seed 000 upload; seed 004 push).
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
-        /// Print each reply's JSON header (as the lesson's client does).
-        #[arg(long)]
-        show_header: bool,
-    },
+    Client(ClientOpts),
+}
+
+#[derive(clap::Args)]
+struct ServerOpts {
+    #[command(flatten)]
+    args: CommandServerArgs,
+    /// The folder uploads are stored into and downloads served from.
+    #[arg(long, default_value = "sticky-files")]
+    dir: PathBuf,
+    /// Replace a file that already exists (refused by default).
+    #[arg(long)]
+    overwrite: bool,
+    /// Wire format: ours (framed requests) or the lessons' (raw command with one recv(1024)).
+    #[arg(long, value_enum, default_value_t = Compat::Ours)]
+    compat: Compat,
+    /// Seed 004's server: send this file to every client that connects, then close.
+    #[arg(long, value_name = "FILE")]
+    push: Option<PathBuf>,
+    /// Largest JSON header accepted, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_HEADER)]
+    max_header: usize,
+    /// Largest upload accepted, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_FILE)]
+    max_file: u64,
+}
+
+#[derive(clap::Args)]
+struct ClientOpts {
+    #[command(flatten)]
+    args: ClientArgs,
+    /// Upload FILE before any command (repeatable).
+    #[arg(long, value_name = "FILE")]
+    put: Vec<PathBuf>,
+    /// Download NAME before any command (repeatable).
+    #[arg(long, value_name = "NAME")]
+    get: Vec<String>,
+    /// Where downloads are stored.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    /// Replace a local file that already exists (refused by default).
+    #[arg(long)]
+    overwrite: bool,
+    /// Wire format: ours, or the lessons' (raw command; seed 000 upload; seed 004 push).
+    #[arg(long, value_enum, default_value_t = Compat::Ours)]
+    compat: Compat,
+    /// Print each reply's JSON header (as the lesson's client does).
+    #[arg(long)]
+    show_header: bool,
 }
 
 fn main() -> ExitCode {
@@ -142,62 +145,34 @@ fn main() -> ExitCode {
             max_chunk,
             file_size,
         } => demo(&opts, color, max_chunk.max(1), file_size),
-        Command::Server {
-            args,
-            dir,
-            overwrite,
-            compat,
-            push,
-            max_header,
-            max_file,
-        } => {
+        Command::Server(o) => {
             color.apply();
-            let cfg = ServerConfig {
-                runner: args.runner(),
-                dir,
-                overwrite,
-                compat,
-                push,
-                codec: JsonHeader::lesson().with_limits(max_header, DEFAULT_MAX_BODY),
-                max_file,
-                log: true,
-            };
-            server(&args, cfg)
+            server(o)
         }
-        Command::Client {
-            args,
-            put,
-            get,
-            dir,
-            overwrite,
-            compat,
-            show_header,
-        } => {
+        Command::Client(o) => {
             color.apply();
-            let mut actions: Vec<String> =
-                put.iter().map(|p| format!("put {}", p.display())).collect();
-            actions.extend(get.iter().map(|n| format!("get {n}")));
-            let session = Session {
-                dir,
-                overwrite,
-                show_header,
-                encoding: args.encoding,
-            };
-            client(&args, compat, &actions, &session)
+            client(o)
         }
     }
 }
 
 // ───────────────────────────── server and client ─────────────────────────────
 
-fn server(args: &CommandServerArgs, cfg: ServerConfig) -> ExitCode {
-    if let Err(e) = std::fs::create_dir_all(&cfg.dir) {
-        return fail(format!("cannot use folder {}: {e}", cfg.dir.display()));
+fn server(o: ServerOpts) -> ExitCode {
+    let cfg = ServerConfig {
+        runner: o.args.runner(),
+        dir: o.dir,
+        overwrite: o.overwrite,
+        compat: o.compat,
+        push: o.push,
+        codec: JsonHeader::lesson().with_limits(o.max_header, DEFAULT_MAX_BODY),
+        max_file: o.max_file,
+        log: true,
+    };
+    if let Err(e) = cfg.prepare() {
+        return fail(e);
     }
-    if let Some(p) = cfg.push.as_ref().filter(|p| !p.is_file()) {
-        return fail(format!("--push {}: not a file", p.display()));
-    }
-    let listener = match args.bind(harness::ports::LAB05) {
+    let listener = match o.args.bind(harness::ports::LAB05) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -206,51 +181,38 @@ fn server(args: &CommandServerArgs, cfg: ServerConfig) -> ExitCode {
         Err(e) => return fail(e),
     };
     announce(LAB, addr);
-    let overwrite = if cfg.overwrite {
-        "overwriting allowed"
-    } else {
-        "no overwrite"
-    };
-    eprintln!(
-        "files are stored in and served from {} ({overwrite}; wire format: {})",
-        cfg.dir.display(),
-        cfg.compat
-    );
-    let handler = move |s, peer| handle_connection(s, peer, &cfg);
-    match sticky_lab::kit::server::serve(listener, args.serve_options(), handler) {
+    match transfer::serve_folder(listener, o.args.serve_options(), cfg) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
 }
 
 /// `--put`/`--get` first; then the prompt, unless only those flags were given.
-fn client(args: &ClientArgs, compat: Compat, actions: &[String], s: &Session) -> ExitCode {
-    let addr = args.addr_or(harness::ports::LAB05);
-    let stream = match sock::connect(addr) {
-        Ok(s) => s,
+fn client(o: ClientOpts) -> ExitCode {
+    let addr = o.args.addr_or(harness::ports::LAB05);
+    let mut c = match sock::connect(addr) {
+        Ok(s) => Client::new(s, o.compat),
         Err(e) => return fail(format!("cannot connect to {addr}: {e}")),
     };
-    let mut c = Client::new(stream, compat);
-    let mut failures = 0;
-    let flags_only = !actions.is_empty() && args.cmds.is_empty();
-    let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
-    let mut lines = actions
+    let mut actions: Vec<String> = o
+        .put
         .iter()
-        .cloned()
-        .chain(std::iter::from_fn(move || prompt.next_command()).take_while(move |_| !flags_only));
-    for line in &mut lines {
-        if let Err(e) = c.run_line(&line, s) {
-            if e.ends_session() {
-                return fail(e);
-            }
-            eprintln!("{} {e}", "error:".red().bold());
-            failures += 1;
-        }
-    }
-    if failures > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+        .map(|p| format!("put {}", p.display()))
+        .collect();
+    actions.extend(o.get.iter().map(|n| format!("get {n}")));
+    let flags_only = !actions.is_empty() && o.args.cmds.is_empty();
+    let mut prompt = (!flags_only).then(|| Prompt::new(o.args.cmds.clone(), ">>> "));
+    let typed = std::iter::from_fn(move || prompt.as_mut()?.next_command());
+    let session = Session {
+        dir: o.dir,
+        overwrite: o.overwrite,
+        show_header: o.show_header,
+        encoding: o.args.encoding,
+    };
+    match c.run_lines(actions.into_iter().chain(typed), &session) {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => fail(e),
     }
 }
 
@@ -343,13 +305,6 @@ fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
-/// Sends a framed command request: `{"cmd": …}` behind its 4-byte length.
-fn send_command(stream: &TcpStream, codec: &JsonHeader, cmd: &str) -> Result<(), StageError> {
-    let request = Request::Command(cmd.as_bytes().to_vec()).to_header();
-    (&*stream).write_all(&codec.encode_header(&request)?)?;
-    Ok(())
-}
-
 /// The three parts of `help`'s reply, as lanes' boundaries.
 fn part_boundaries(lab: &Lab) -> (Lane, Vec<u64>) {
     let (json_len, body_len) = lab.parts.get();
@@ -361,7 +316,7 @@ fn part_boundaries(lab: &Lab) -> (Lane, Vec<u64>) {
 fn message_on_the_wire(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     d.say("The client asks for `help` (longer than 1024 bytes). The server answers with three parts:\n4 bytes = struct.pack('i', len(json)), the JSON header, then total_size bytes of output.");
     let stream = sock::connect(lab.server.addr())?;
-    send_command(&stream, &lab.codec, "help")?;
+    send_request(&lab.codec, &stream, &command("help"), &[])?;
     let mut rr = RecordingReader::new(&stream);
     let msg = lab.codec.read_message(&mut rr)?;
     let wire: Vec<u8> = rr.chunks().iter().flat_map(|c| c.bytes.clone()).collect();
@@ -417,7 +372,7 @@ fn lesson_client_under_chaos(d: &mut Demo, lab: &Lab, expected: &str) -> Result<
         lab.proxy.local_addr()
     ));
     let stream = sock::connect(lab.proxy.local_addr())?;
-    send_command(&stream, &lab.codec, "help")?;
+    send_request(&lab.codec, &stream, &command("help"), &[])?;
     let naive = lesson_recv_header(&stream, &lab.codec);
     drop(stream);
     let (got4, got_json) = (naive.len_bytes.len(), naive.json_bytes.len());
@@ -464,7 +419,7 @@ fn read_exactly(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErro
     let mut t = Table::new(["command", "total_size", "reads", "md5", "intact"]);
     let (mut all_ok, mut rows, mut help_reads) = (true, Vec::new(), Vec::new());
     for cmd in ["help", "seq 5000"] {
-        send_command(&stream, &lab.codec, cmd)?;
+        send_request(&lab.codec, &stream, &command(cmd), &[])?;
         let mut rr = RecordingReader::new(&stream);
         let got = fixed_recv_header(&mut rr, &lab.codec).and_then(|header| {
             let body = read_body(&mut rr, lab.codec.body_len(&header)? as usize)?;
@@ -584,7 +539,7 @@ fn files_both_ways(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageE
     let proxy = ChaosProxy::start(loopback(), fast)
         .map_err(|e| StageError::new(format!("cannot start the chaos proxy: {e}")))?;
     let src = lab.local.0.join("lesson-data.bin");
-    write_random_file(&src, file_size, lab.seed)?;
+    transfer::write_seeded_file(&src, file_size, lab.seed)?;
     let local_md5 = transfer::file_md5(&src)?;
     d.say(&format!(
         "A {file_size}-byte file goes up (seed 000's {{\"opt\":\"upload\",\"filename\",\"filesize\"}} + our md5) and\ncomes back down (seed 004's {{\"filename\",\"filesize\"}} + md5), through pieces of up to 64 KiB.\nBoth sides stream through one 64 KiB buffer, write a temporary file, check the md5, then rename."
@@ -638,53 +593,19 @@ fn files_both_ways(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageE
     Ok(())
 }
 
-/// `size` bytes of seeded noise (the same seed gives the same file).
-fn write_random_file(path: &Path, size: u64, seed: u64) -> std::io::Result<()> {
-    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
-    let mut f = std::fs::File::create(path)?;
-    let (mut left, mut buf) = (size, vec![0u8; 64 * 1024]);
-    while left > 0 {
-        let n = left.min(buf.len() as u64) as usize;
-        rng.fill(&mut buf[..n]);
-        f.write_all(&buf[..n])?;
-        left -= n as u64;
-    }
-    Ok(())
-}
-
-/// Sends an upload's header and (part of) its body.
-fn send_upload(
-    codec: &JsonHeader,
-    s: &TcpStream,
-    h: Header,
-    body: &[u8],
-) -> Result<(), StageError> {
-    let mut w = s;
-    w.write_all(&codec.encode_header(&h)?)?;
-    w.write_all(body)?;
-    Ok(())
-}
-
-/// The server's answer to an upload: its `error`, or "ok".
-fn server_said(codec: &JsonHeader, s: &TcpStream) -> String {
-    match codec.read_header(&mut &*s) {
-        Ok(h) => h
-            .get("error")
-            .and_then(|v| v.as_str())
-            .unwrap_or("ok")
-            .to_string(),
-        Err(e) => format!("(no reply: {e})"),
-    }
-}
-
-fn upload(filename: &str, filesize: usize, md5: String) -> Header {
+/// Seed 000's upload request, with our md5.
+fn upload(filename: &str, filesize: usize, md5: String) -> Request {
     let (filename, filesize, md5) = (filename.into(), filesize as u64, Some(md5));
     Request::Upload {
         filename,
         filesize,
         md5,
     }
-    .to_header()
+}
+
+/// A command request, `{"opt": "cmd", "cmd": …}`.
+fn command(cmd: &str) -> Request {
+    Request::Command(cmd.as_bytes().to_vec())
 }
 
 fn bad_uploads_refused(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
@@ -693,36 +614,22 @@ fn bad_uploads_refused(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), St
     let body = b"the real content of the file\n".repeat(100);
     let stream = sock::connect(lab.server.addr())?;
     // (a) md5 of other content; (b) path traversal, on the same connection.
-    send_upload(
-        codec,
-        &stream,
-        upload("tampered.txt", body.len(), md5_hex(b"something else")),
-        &body,
-    )?;
-    let said_a = server_said(codec, &stream);
-    send_upload(
-        codec,
-        &stream,
-        upload("../escape.txt", body.len(), md5_hex(&body)),
-        &body,
-    )?;
-    let said_b = server_said(codec, &stream);
+    let tampered = upload("tampered.txt", body.len(), md5_hex(b"something else"));
+    send_request(codec, &stream, &tampered, &body)?;
+    let said_a = upload_answer(codec, &stream);
+    let traversal = upload("../escape.txt", body.len(), md5_hex(&body));
+    send_request(codec, &stream, &traversal, &body)?;
+    let said_b = upload_answer(codec, &stream);
     // The same connection still works.
     let mut c = Client::new(stream, Compat::Ours);
     c.progress = false;
-    let still = c
-        .command("echo still serving")
-        .map(|r| r.body)
-        .unwrap_or_default();
+    let still = c.command("echo still serving").map(|r| r.body);
+    let still = still.unwrap_or_default();
     drop(c);
     // (c) a short body, then close.
     let stream = sock::connect(lab.server.addr())?;
-    send_upload(
-        codec,
-        &stream,
-        upload("short.txt", body.len(), md5_hex(&body)),
-        &body[..1000],
-    )?;
+    let short = upload("short.txt", body.len(), md5_hex(&body));
+    send_request(codec, &stream, &short, &body[..1000])?;
     drop(stream);
     let said_c = lab
         .errors

@@ -990,6 +990,105 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The `client` subcommand's loop: runs `lines` in order. An error that
+    /// leaves the connection unusable ends it; the others are printed and
+    /// counted (the count is returned).
+    pub fn run_lines(
+        &mut self,
+        lines: impl Iterator<Item = String>,
+        s: &Session,
+    ) -> Result<usize, TransferError> {
+        let mut failures = 0;
+        for line in lines {
+            match self.run_line(&line, s) {
+                Err(e) if e.ends_session() => return Err(e),
+                Err(e) => {
+                    eprintln!(
+                        "{} {e}",
+                        colored::Colorize::bold(colored::Colorize::red("error:"))
+                    );
+                    failures += 1;
+                }
+                Ok(()) => {}
+            }
+        }
+        Ok(failures)
+    }
+}
+
+impl ServerConfig {
+    /// Before listening: makes the folder, and checks the file to `push` is one.
+    pub fn prepare(&self) -> Result<(), String> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot use folder {}: {e}", self.dir.display()))?;
+        match self.push.as_ref().filter(|p| !p.is_file()) {
+            Some(p) => Err(format!("--push {}: not a file", p.display())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The `server` subcommand once its listener is bound and the config
+/// [prepared](ServerConfig::prepare): prints the banner, then serves every
+/// client on its own thread (`opts`), each through [`handle_connection`].
+pub fn serve_folder(
+    listener: std::net::TcpListener,
+    opts: crate::kit::server::ServeOptions,
+    cfg: ServerConfig,
+) -> Result<(), String> {
+    let overwrite = if cfg.overwrite {
+        "overwriting allowed"
+    } else {
+        "no overwrite"
+    };
+    let (dir, compat) = (cfg.dir.display(), cfg.compat);
+    eprintln!("files are stored in and served from {dir} ({overwrite}; wire format: {compat})");
+    let handler = move |s, peer| handle_connection(s, peer, &cfg);
+    crate::kit::server::serve(listener, opts, handler).map_err(|e| e.to_string())
+}
+
+/// Sends a request the way our client frames it — 4-byte length, JSON
+/// header — then `body` as it is (a file's bytes, or part of them).
+pub fn send_request(
+    codec: &JsonHeader,
+    stream: &TcpStream,
+    request: &Request,
+    body: &[u8],
+) -> Result<(), TransferError> {
+    let mut w = stream;
+    w.write_all(&codec.encode_header(&request.to_header())?)?;
+    w.write_all(body)?;
+    Ok(())
+}
+
+/// The server's answer to an upload, in words: its `error`, or "ok".
+pub fn upload_answer(codec: &JsonHeader, stream: &TcpStream) -> String {
+    match codec.read_header(&mut &*stream) {
+        Ok(h) => h
+            .get("error")
+            .and_then(|v| v.as_str())
+            .unwrap_or("ok")
+            .to_string(),
+        Err(e) => format!("(no reply: {e})"),
+    }
+}
+
+/// Writes `size` bytes of seeded noise to `path` (the same seed, the same file).
+pub fn write_seeded_file(path: &Path, size: u64, seed: u64) -> io::Result<()> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
+    let mut f = File::create(path)?;
+    let (mut left, mut buf) = (size, vec![0u8; CHUNK]);
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        rng.fill(&mut buf[..n]);
+        f.write_all(&buf[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
 impl TransferError {
     /// A failure that leaves the connection unusable ends the client.
     pub fn ends_session(&self) -> bool {
