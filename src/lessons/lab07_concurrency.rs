@@ -414,39 +414,25 @@ mod tests {
         assert_eq!(upper("abc 中文 xyz".as_bytes()), "ABC 中文 XYZ".as_bytes());
     }
 
+    /// Two clients 20 ms apart against `serve`, each staying 300 ms.
+    fn two_clients(serve: Serve) -> Vec<ClientTiming> {
+        let srv = start_upper("127.0.0.1:0".parse().unwrap(), serve, Compat::Ours, 8).unwrap();
+        let (stagger, hold) = (Duration::from_millis(20), Duration::from_millis(300));
+        let t = time_clients(srv.addr(), Compat::Ours, 2, stagger, hold);
+        assert!(t.iter().all(|c| c.reply_ok), "{t:?}");
+        t
+    }
+
     #[test]
     fn sequential_server_makes_the_second_client_wait() {
-        let srv = start_upper(
-            "127.0.0.1:0".parse().unwrap(),
-            lesson_serve,
-            Compat::Ours,
-            8,
-        )
-        .unwrap();
-        let t = time_clients(
-            srv.addr(),
-            Compat::Ours,
-            2,
-            Duration::from_millis(20),
-            Duration::from_millis(300),
-        );
-        assert!(t.iter().all(|c| c.reply_ok), "{t:?}");
+        let t = two_clients(lesson_serve);
         assert!(t[1].reply_wait_ms() > 150.0, "{t:?}");
         assert!(t[1].connect_wait_ms() < 150.0, "{t:?}");
     }
 
     #[test]
     fn a_thread_per_connection_answers_the_second_client_at_once() {
-        let srv =
-            start_upper("127.0.0.1:0".parse().unwrap(), fixed_serve, Compat::Ours, 8).unwrap();
-        let t = time_clients(
-            srv.addr(),
-            Compat::Ours,
-            2,
-            Duration::from_millis(20),
-            Duration::from_millis(300),
-        );
-        assert!(t.iter().all(|c| c.reply_ok), "{t:?}");
+        let t = two_clients(fixed_serve);
         assert!(t[1].reply_wait_ms() < 150.0, "{t:?}");
     }
 }
