@@ -40,6 +40,7 @@ use sticky_lab::lessons::lab05_transfer::{
     self as transfer, handle_connection, is_temp_name, send_request, upload_answer, Client,
     Request, ServerConfig, Session, TransferError, DEFAULT_MAX_FILE,
 };
+use sticky_lab::lessons::LESSON_RECV;
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::Table;
 use sticky_lab::report::ColorChoice;
@@ -350,7 +351,7 @@ fn message_on_the_wire(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), St
     d.show(&format!("  JSON header in full: {json_text}"));
     let md5_ok = reply.md5_matches(&msg.body) == Some(true);
     d.check(
-        msg.body == expected_help && reply.total_size as usize == msg.body.len() && msg.body.len() > 1024 && md5_ok,
+        msg.body == expected_help && reply.total_size as usize == msg.body.len() && msg.body.len() > LESSON_RECV && md5_ok,
         expected,
         &format!(
             "header {json_len} B says total_size={} stdout_size={} exit_code={}; body {} B, md5 {}",
