@@ -33,11 +33,9 @@ use sticky_lab::kit::runner::{self, RunnerConfig};
 use sticky_lab::kit::server::{Background, KeptErrors, ServeOptions};
 use sticky_lab::kit::sock;
 use sticky_lab::kit::text::{preview, shorten};
-use sticky_lab::lessons::lab05_json_header::{
-    fixed_recv_header, lesson_recv_header, md5_hex, CommandReply,
-};
+use sticky_lab::lessons::lab05_json_header::{fixed_recv_header, lesson_recv_header, CommandReply};
 use sticky_lab::lessons::lab05_transfer::{
-    self as transfer, handle_connection, is_temp_name, send_request, upload_answer, Client,
+    self as transfer, handle_connection, is_temp_name, send_request, Client, HostileUploads,
     Request, ServerConfig, Session, TransferError, DEFAULT_MAX_FILE,
 };
 use sticky_lab::lessons::LESSON_RECV;
@@ -594,16 +592,6 @@ fn files_both_ways(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageE
     Ok(())
 }
 
-/// Seed 000's upload request, with our md5.
-fn upload(filename: &str, filesize: usize, md5: String) -> Request {
-    let (filename, filesize, md5) = (filename.into(), filesize as u64, Some(md5));
-    Request::Upload {
-        filename,
-        filesize,
-        md5,
-    }
-}
-
 /// A command request, `{"opt": "cmd", "cmd": …}`.
 fn command(cmd: &str) -> Request {
     Request::Command(cmd.as_bytes().to_vec())
@@ -611,31 +599,8 @@ fn command(cmd: &str) -> Request {
 
 fn bad_uploads_refused(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     d.say("Nothing may appear under the final name unless every byte came and the md5 agrees.");
-    let codec = &lab.codec;
     let body = b"the real content of the file\n".repeat(100);
-    let stream = sock::connect(lab.server.addr())?;
-    // (a) md5 of other content; (b) path traversal, on the same connection.
-    let tampered = upload("tampered.txt", body.len(), md5_hex(b"something else"));
-    send_request(codec, &stream, &tampered, &body)?;
-    let said_a = upload_answer(codec, &stream);
-    let traversal = upload("../escape.txt", body.len(), md5_hex(&body));
-    send_request(codec, &stream, &traversal, &body)?;
-    let said_b = upload_answer(codec, &stream);
-    // The same connection still works.
-    let mut c = Client::new(stream, Compat::Ours);
-    c.progress = false;
-    let still = c.command("echo still serving").map(|r| r.body);
-    let still = still.unwrap_or_default();
-    drop(c);
-    // (c) a short body, then close.
-    let stream = sock::connect(lab.server.addr())?;
-    let short = upload("short.txt", body.len(), md5_hex(&body));
-    send_request(codec, &stream, &short, &body[..1000])?;
-    drop(stream);
-    let said_c = lab
-        .errors
-        .wait_for("cut short", Duration::from_secs(5))
-        .unwrap_or_else(|| "(no error seen)".into());
+    let tried = HostileUploads::try_against(lab.server.addr(), &lab.codec, &lab.errors, &body)?;
     let files = names_in(&lab.store.0);
     let temps = files.iter().filter(|n| is_temp_name(n)).count();
     let escaped = lab
@@ -645,27 +610,8 @@ fn bad_uploads_refused(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), St
         .is_some_and(|p| p.join("escape.txt").exists());
     let mut t = Table::new(["attack", "server said", "final name", "temp files"]);
     let (mut all_refused, mut rows) = (true, Vec::new());
-    for (attack, said, name, want) in [
-        (
-            "md5 of other content",
-            &said_a,
-            "tampered.txt",
-            "md5 mismatch",
-        ),
-        (
-            "filename ../escape.txt",
-            &said_b,
-            "escape.txt",
-            "path traversal",
-        ),
-        (
-            "1000 of 2900 bytes, then close",
-            &said_c,
-            "short.txt",
-            "cut short",
-        ),
-    ] {
-        let present = files.iter().any(|f| f == name) || (name == "escape.txt" && escaped);
+    for (attack, said, name, want) in &tried.said {
+        let present = files.iter().any(|f| f == name) || (*name == "escape.txt" && escaped);
         all_refused &= said.contains(want) && !present;
         let shown = if present { "PRESENT" } else { "absent" };
         t.row([
@@ -677,10 +623,11 @@ fn bad_uploads_refused(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), St
         rows.push(json!({"attack": attack, "server_said": said, "final_name_present": present}));
     }
     d.show(&t.render());
+    let still = &tried.still_serving;
     let still_ok = still == b"still serving\n";
     d.show(&format!(
         "  after the refusals, the same connection ran `echo still serving` → {:?}",
-        String::from_utf8_lossy(&still)
+        String::from_utf8_lossy(still)
     ));
     d.check(
         all_refused && temps == 0 && still_ok,

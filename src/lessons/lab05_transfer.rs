@@ -1074,6 +1074,83 @@ pub fn upload_answer(codec: &JsonHeader, stream: &TcpStream) -> String {
     }
 }
 
+/// Three uploads a server must refuse, tried against the server at `addr`
+/// (whose connections' errors are `errors`), and what it said to each.
+#[derive(Clone, Debug)]
+pub struct HostileUploads {
+    /// (the attack, what the server said, the name it must not create, the reason it must give).
+    pub said: [(String, String, &'static str, &'static str); 3],
+    /// What `echo still serving` returned on the attacked connection afterwards.
+    pub still_serving: Vec<u8>,
+}
+
+impl HostileUploads {
+    /// Sends `body` with the md5 of other content, then as `../escape.txt`
+    /// (on one connection, which must still serve a command), then its first
+    /// 1000 bytes only and closes (the server can only log that one).
+    pub fn try_against(
+        addr: SocketAddr,
+        codec: &JsonHeader,
+        errors: &crate::kit::server::KeptErrors,
+        body: &[u8],
+    ) -> Result<HostileUploads, TransferError> {
+        let md5 = crate::lessons::lab05_json_header::md5_hex;
+        let upload = |filename: &str, md5: String| Request::Upload {
+            filename: filename.into(),
+            filesize: body.len() as u64,
+            md5: Some(md5),
+        };
+        let stream = crate::kit::sock::connect(addr)?;
+        send_request(
+            codec,
+            &stream,
+            &upload("tampered.txt", md5(b"something else")),
+            body,
+        )?;
+        let tampered = upload_answer(codec, &stream);
+        send_request(codec, &stream, &upload("../escape.txt", md5(body)), body)?;
+        let traversal = upload_answer(codec, &stream);
+        let mut c = Client::new(stream, Compat::Ours);
+        c.progress = false;
+        let still_serving = c.command("echo still serving").map(|r| r.body);
+        drop(c);
+        let stream = crate::kit::sock::connect(addr)?;
+        send_request(
+            codec,
+            &stream,
+            &upload("short.txt", md5(body)),
+            &body[..1000],
+        )?;
+        drop(stream);
+        let wait = std::time::Duration::from_secs(5);
+        let short = errors.wait_for("cut short", wait);
+        let n = body.len();
+        Ok(HostileUploads {
+            said: [
+                (
+                    "md5 of other content".into(),
+                    tampered,
+                    "tampered.txt",
+                    "md5 mismatch",
+                ),
+                (
+                    "filename ../escape.txt".into(),
+                    traversal,
+                    "escape.txt",
+                    "path traversal",
+                ),
+                (
+                    format!("1000 of {n} bytes, then close"),
+                    short.unwrap_or_else(|| "(no error seen)".into()),
+                    "short.txt",
+                    "cut short",
+                ),
+            ],
+            still_serving: still_serving.unwrap_or_default(),
+        })
+    }
+}
+
 /// Writes `size` bytes of seeded noise to `path` (the same seed, the same file).
 pub fn write_seeded_file(path: &Path, size: u64, seed: u64) -> io::Result<()> {
     use rand::{RngExt, SeedableRng};
