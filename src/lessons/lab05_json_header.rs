@@ -228,6 +228,37 @@ mod tests {
         v
     }
 
+    /// A loopback connection whose sender writes `parts` 100 ms apart, so
+    /// each `recv` on the other side sees at most one part.
+    fn cut_stream(parts: Vec<Vec<u8>>) -> TcpStream {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            for p in parts {
+                std::io::Write::write_all(&mut s, &p).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn a_header_cut_in_two_breaks_the_lesson_and_not_the_fix() {
+        let c = JsonHeader::lesson();
+        let wire = hdr(r#"{"total_size": 0}"#);
+        let cut = || vec![wire[..9].to_vec(), wire[9..].to_vec()];
+        let lesson = lesson_recv_header(&cut_stream(cut()), &c);
+        assert_eq!((lesson.len_bytes.len(), lesson.json_bytes.len()), (4, 5));
+        let e = lesson.header.unwrap_err();
+        assert!(e.to_string().contains("not valid JSON"), "{e}");
+        let fixed = fixed_recv_header(&mut &cut_stream(cut()), &c).unwrap();
+        assert_eq!(fixed.get("total_size"), Some(&Value::from(0)));
+    }
+
     #[test]
     fn hostile_headers_get_named_errors() {
         let c = JsonHeader::lesson();
