@@ -15,10 +15,11 @@ use std::time::Duration;
 
 use rand::{RngExt, SeedableRng};
 use serde_json::json;
+use sticky_lab::framing::json_header::{Header, JsonHeader};
 use sticky_lab::framing::FrameReader;
 use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader, ChaosWriter};
 use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
-use sticky_lab::lessons::lab05_json_header::{md5_hex, Header, JsonHeader};
+use sticky_lab::lessons::lab05_json_header::md5_hex;
 use sticky_lab::report::ledger::Delivery;
 
 const N: usize = 10_000;

@@ -12,9 +12,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use sticky_lab::framing::json_header::JsonHeader;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::kit::runner::{self, RunnerConfig};
-use sticky_lab::lessons::lab05_json_header::{md5_hex, JsonHeader};
+use sticky_lab::lessons::lab05_json_header::md5_hex;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab05-json-header");
 const LIMIT: Duration = Duration::from_secs(60);

@@ -7,9 +7,9 @@ use std::io::Cursor;
 
 use proptest::prelude::*;
 use serde_json::Value;
+use sticky_lab::framing::json_header::{Header, JsonHeader, Message};
 use sticky_lab::framing::{Check, FrameReader, Framing};
 use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
-use sticky_lab::lessons::lab05_json_header::{Header, JsonHeader, Message};
 
 /// The bytes as a stream cut by a `ChaosReader`, seeded by the cuts and
 /// returning pieces of up to their largest.

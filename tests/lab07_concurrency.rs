@@ -116,7 +116,7 @@ fn a_bad_header_ends_only_that_connection() {
 
 #[test]
 fn client_binary_upper_cases_each_line_framed_and_in_lesson_form() {
-    for compat in [None, Some("lesson")] {
+    for compat in [None, Some("ours"), Some("lesson")] {
         let mut args = vec!["server", "--addr", "127.0.0.1:0"];
         if let Some(c) = compat {
             args.extend(["--compat", c]);

@@ -15,9 +15,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{cmd, run_with_timeout, spawn_server, text};
+use sticky_lab::framing::json_header::JsonHeader;
 use sticky_lab::framing::LengthPrefix;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
-use sticky_lab::lessons::lab05_json_header::JsonHeader;
 use sticky_lab::lessons::lab05_transfer::Request;
 use sticky_lab::tools::load::{rss_kib, run_load, LoadConfig, LoadProto};
 

@@ -22,7 +22,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use sticky_lab::kit::chaos::{ChaosPlan, ChaosReader};
 use sticky_lab::framing::{ByteOrder, Check, FrameReader, Framing};
-use sticky_lab::lessons::lab05_json_header::{Header, HeaderError, JsonHeader, Message};
+use sticky_lab::framing::json_header::{Header, HeaderError, JsonHeader, Message};
 
 #[path = "alloc_watch.rs"]
 mod alloc_watch;

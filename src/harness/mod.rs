@@ -488,7 +488,9 @@ pub mod ports {
 #[serde(rename_all = "lowercase")]
 pub enum Compat {
     /// Ours: every message framed, requests too, so nothing can stick.
+    /// (`sticky` is lab 05's old name for it, kept so old scripts work.)
     #[default]
+    #[value(alias = "sticky")]
     Ours,
     /// Exactly the lesson's bytes: a bare command read with one `recv(1024)`,
     /// replies as the lesson page sends them (so its Python programs work).

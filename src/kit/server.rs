@@ -7,6 +7,7 @@
 //! The number of threads is capped: at the cap the server stops accepting
 //! until a slot frees, so new clients wait in the kernel's listen backlog.
 
+use std::convert::Infallible;
 use std::fmt::Display;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -264,6 +265,63 @@ pub fn idle_error(e: io::Error, timeout: Option<Duration>) -> io::Error {
     }
 }
 
+/// The errors a background server's connections ended with, kept for the
+/// demo or test that started it: a demo's server must not print into the
+/// story, and the story may need to show what the server refused.
+#[derive(Clone, Debug, Default)]
+pub struct KeptErrors(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl KeptErrors {
+    /// Every error so far, oldest first.
+    pub fn all(&self) -> Vec<String> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    /// Waits up to `within` for an error containing `words`.
+    pub fn wait_for(&self, words: &str, within: Duration) -> Option<String> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(e) = self.all().into_iter().find(|e| e.contains(words)) {
+                return Some(e);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn push(&self, e: String) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(e);
+        }
+    }
+}
+
+impl Background {
+    /// [`Background::start`] whose connections' errors are kept (returned
+    /// beside it), not printed.
+    pub fn keeping_errors<H, E>(
+        addr: SocketAddr,
+        opts: ServeOptions,
+        handler: H,
+    ) -> io::Result<(Background, KeptErrors)>
+    where
+        H: Fn(TcpStream, SocketAddr) -> Result<(), E> + Send + Sync + 'static,
+        E: Display,
+    {
+        let kept = KeptErrors::default();
+        let k = kept.clone();
+        let bg = Self::start(addr, opts, move |s, peer| -> Result<(), Infallible> {
+            if let Err(e) = handler(s, peer) {
+                k.push(e.to_string());
+            }
+            Ok(())
+        })?;
+        Ok((bg, kept))
+    }
+}
+
 /// Refuses to expose a remote shell by accident: the real shell on a
 /// non-loopback address needs an explicit `--allow-remote`.
 pub fn check_exposure(
@@ -379,5 +437,18 @@ mod tests {
             .expect("the second client was never served");
         assert_eq!(&b, b"k");
         drop(hog);
+    }
+
+    #[test]
+    fn a_kept_error_is_returned_not_printed() {
+        let (bg, kept) = Background::keeping_errors(
+            "127.0.0.1:0".parse().unwrap(),
+            ServeOptions::default(),
+            |_: TcpStream, _| Err::<(), _>("refused: cut short"),
+        )
+        .unwrap();
+        drop(TcpStream::connect(bg.addr()).unwrap());
+        let e = kept.wait_for("cut short", Duration::from_secs(5));
+        assert_eq!(e.as_deref(), Some("refused: cut short"));
     }
 }

@@ -17,17 +17,64 @@
 //! does one `recv(header_len)` for the JSON, which returns fewer bytes as
 //! soon as the stream is cut inside the header, and `json.loads` fails.
 //!
+//! The lesson's receiver and the fix are the first two functions below:
+//! [`lesson_recv_header`] (one `recv(4)`, one `recv(header_len)`,
+//! `json.loads`) and [`fixed_recv_header`] (the same three steps, each read
+//! *exact*). The demo calls both, through the same chaos proxy.
+//!
 //! The header is untrusted input, so [`JsonHeader`] checks before it parses
 //! and limits before it allocates: the header length against
-//! [`DEFAULT_MAX_HEADER`], the JSON must be an object, the keys a reader
-//! needs must be there with the right type, and the body it announces must
-//! be under the body limit. Every failure is a [`HeaderError`] that names
-//! the problem in one line.
+//! [`DEFAULT_MAX_HEADER`](crate::framing::json_header::DEFAULT_MAX_HEADER),
+//! the JSON must be an object, the keys a reader needs must be there with
+//! the right type, and the body it announces must be under the body limit.
+//! Every failure is a [`HeaderError`] that names the problem in one line.
+
+use std::io::Read;
+use std::net::TcpStream;
 
 use md5::{Digest, Md5};
-
-pub use crate::framing::json_header::*;
 use serde_json::Value;
+
+use crate::framing::json_header::{get_size, opt_str, wrong, Header, HeaderError, JsonHeader};
+
+/// The lesson's receiver, bug included (seed 002 §1.3's client): ONE
+/// `recv(4)` for the length and ONE `recv(header_len)` for the JSON. It works
+/// on loopback and fails as soon as the stream is cut inside the header.
+pub fn lesson_recv_header(stream: &TcpStream, codec: &JsonHeader) -> LessonRecv {
+    let mut out = LessonRecv::default();
+    // x = client.recv(4); header_len = struct.unpack('i', x)[0]
+    out.len_bytes = match crate::kit::sock::recv_once(stream, 4) {
+        Ok(x) => x,
+        Err(e) => return out.failed(e.into()),
+    };
+    let header_len = match unpack_i(&out.len_bytes, codec) {
+        Ok(n) => n,
+        Err(e) => return out.failed(e),
+    };
+    out.header_len = Some(header_len);
+    // json_str_bytes = client.recv(header_len)
+    out.json_bytes = match crate::kit::sock::recv_once(stream, header_len) {
+        Ok(j) => j,
+        Err(e) => return out.failed(e.into()),
+    };
+    // header_dic = json.loads(json_str_bytes)
+    out.header = codec.parse(&out.json_bytes);
+    out
+}
+
+/// The fix: the same three steps, each read *exact* — `recv_exact` loops
+/// until all 4 bytes, then all `header_len` bytes are in, however the stream
+/// was cut — and the length is checked against the limit before anything is
+/// allocated ([`JsonHeader::read_header`] is these steps). The body follows
+/// with [`read_body`](crate::framing::json_header::read_body), exact too.
+pub fn fixed_recv_header<R: Read + ?Sized>(
+    stream: &mut R,
+    codec: &JsonHeader,
+) -> Result<Header, HeaderError> {
+    // x = recv_exact(4); header_len = struct.unpack('i', x)[0], within the limit
+    // json_str_bytes = recv_exact(header_len); header_dic = json.loads(...)
+    codec.read_header(stream)
+}
 
 /// What the lesson's receiver got from its two single `recv` calls.
 #[derive(Debug)]
@@ -42,54 +89,33 @@ pub struct LessonRecv {
     pub header: Result<Header, HeaderError>,
 }
 
-/// The lesson's receiver, bug included (seed 002 §1.3's client): ONE
-/// `recv(4)` for the length and ONE `recv(header_len)` for the JSON. It works
-/// on loopback and fails as soon as the stream is cut inside the header.
-/// Kept so the demo can show the failure next to [`JsonHeader::read_header`].
-pub fn lesson_recv_header(stream: &std::net::TcpStream, codec: &JsonHeader) -> LessonRecv {
-    let mut out = LessonRecv {
-        len_bytes: Vec::new(),
-        header_len: None,
-        json_bytes: Vec::new(),
-        header: Err(HeaderError::Closed),
-    };
-    // x = client.recv(4)
-    match crate::kit::sock::recv_once(stream, 4) {
-        Ok(x) => out.len_bytes = x,
-        Err(e) => {
-            out.header = Err(e.into());
-            return out;
+impl Default for LessonRecv {
+    /// Nothing received yet: as if the peer had closed.
+    fn default() -> LessonRecv {
+        LessonRecv {
+            len_bytes: Vec::new(),
+            header_len: None,
+            json_bytes: Vec::new(),
+            header: Err(HeaderError::Closed),
         }
     }
-    // header_len = struct.unpack('i', x)[0]  (struct.error if fewer than 4)
-    let Some(len4) = out.len_bytes.first_chunk::<4>() else {
-        out.header = Err(if out.len_bytes.is_empty() {
-            HeaderError::Closed
-        } else {
-            HeaderError::ShortRecv {
-                got: out.len_bytes.len(),
-            }
-        });
-        return out;
-    };
-    let header_len = match codec.prefix.decode(*len4) {
-        Ok(n) => n,
-        Err(e) => {
-            out.header = Err(HeaderError::Length(e));
-            return out;
-        }
-    };
-    out.header_len = Some(header_len);
-    // json_str_bytes = client.recv(header_len); json.loads(...)
-    match crate::kit::sock::recv_once(stream, header_len) {
-        Ok(j) => out.json_bytes = j,
-        Err(e) => {
-            out.header = Err(e.into());
-            return out;
-        }
+}
+
+impl LessonRecv {
+    /// Stops at a step that failed with `e`.
+    fn failed(mut self, e: HeaderError) -> LessonRecv {
+        self.header = Err(e);
+        self
     }
-    out.header = codec.parse(&out.json_bytes);
-    out
+}
+
+/// `struct.unpack('i', x)[0]`: `struct.error` unless `x` is 4 bytes long.
+fn unpack_i(x: &[u8], codec: &JsonHeader) -> Result<usize, HeaderError> {
+    match x.first_chunk::<4>() {
+        Some(len4) => codec.prefix.decode(*len4).map_err(HeaderError::Length),
+        None if x.is_empty() => Err(HeaderError::Closed),
+        None => Err(HeaderError::ShortRecv { got: x.len() }),
+    }
 }
 
 /// The md5 of some bytes, as lowercase hex (what Python's `hashlib.md5().hexdigest()` prints).
@@ -200,6 +226,37 @@ mod tests {
         let mut v = (json.len() as i32).to_ne_bytes().to_vec();
         v.extend_from_slice(json.as_bytes());
         v
+    }
+
+    /// A loopback connection whose sender writes `parts` 100 ms apart, so
+    /// each `recv` on the other side sees at most one part.
+    fn cut_stream(parts: Vec<Vec<u8>>) -> TcpStream {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            for p in parts {
+                std::io::Write::write_all(&mut s, &p).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn a_header_cut_in_two_breaks_the_lesson_and_not_the_fix() {
+        let c = JsonHeader::lesson();
+        let wire = hdr(r#"{"total_size": 0}"#);
+        let cut = || vec![wire[..9].to_vec(), wire[9..].to_vec()];
+        let lesson = lesson_recv_header(&cut_stream(cut()), &c);
+        assert_eq!((lesson.len_bytes.len(), lesson.json_bytes.len()), (4, 5));
+        let e = lesson.header.unwrap_err();
+        assert!(e.to_string().contains("not valid JSON"), "{e}");
+        let fixed = fixed_recv_header(&mut &cut_stream(cut()), &c).unwrap();
+        assert_eq!(fixed.get("total_size"), Some(&Value::from(0)));
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //!
 //! It also holds lab 05's server and client: remote commands answered with a
 //! JSON header (`total_size` plus sizes, exit code and md5), uploads and
-//! downloads; and `Compat::Lesson`, the lessons' exact wire formats.
+//! downloads; and, with `--compat lesson` ([`Compat::Lesson`]), the lessons' exact wire formats.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
@@ -31,10 +31,13 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::kit::runner::RunnerConfig;
-use crate::lessons::lab05_json_header::{
-    get_size, get_str, hex, opt_str, read_body, CommandReply, Header, HeaderError, JsonHeader,
+use crate::framing::json_header::{
+    get_size, get_str, opt_str, read_body, Header, HeaderError, JsonHeader,
 };
+use crate::harness::Compat;
+use crate::kit::runner::RunnerConfig;
+use crate::lessons::lab05_json_header::{hex, CommandReply};
+use crate::lessons::LESSON_RECV;
 
 /// The fixed buffer every file body goes through.
 pub const CHUNK: usize = 64 * 1024;
@@ -346,16 +349,6 @@ pub fn send_file<W: Write + ?Sized>(
     Ok(md5)
 }
 
-/// Which wire format to speak.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Compat {
-    /// Ours: every request framed too (4-byte length + JSON header + body).
-    #[default]
-    Sticky,
-    /// The lessons': raw command read with one recv(1024), seed 000's upload, seed 004's push.
-    Lesson,
-}
-
 /// One request a client can make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
@@ -479,7 +472,7 @@ impl ServerConfig {
             runner: RunnerConfig::default(),
             dir,
             overwrite: false,
-            compat: Compat::Sticky,
+            compat: Compat::Ours,
             push: None,
             codec: JsonHeader::lesson(),
             max_file: DEFAULT_MAX_FILE,
@@ -579,7 +572,7 @@ fn next_request(
     leftover: Vec<u8>,
 ) -> Result<Option<(Request, Vec<u8>)>, TransferError> {
     match cfg.compat {
-        Compat::Sticky => match cfg.codec.read_header(&mut &*stream) {
+        Compat::Ours => match cfg.codec.read_header(&mut &*stream) {
             Ok(h) => Ok(Some((Request::from_header(&h)?, leftover))),
             Err(HeaderError::Closed) => Ok(None),
             Err(e) => Err(e.into()),
@@ -587,7 +580,7 @@ fn next_request(
         Compat::Lesson => {
             // The lesson's server: cmd = conn.recv(1024)
             let first = if leftover.is_empty() {
-                crate::kit::sock::recv_once(stream, 1024)?
+                crate::kit::sock::recv_once(stream, LESSON_RECV)?
             } else {
                 leftover
             };
@@ -791,7 +784,7 @@ impl Client {
     pub fn command(&mut self, cmd: &str) -> Result<CommandResult, TransferError> {
         let mut w = &self.stream;
         match self.compat {
-            Compat::Sticky => {
+            Compat::Ours => {
                 let h = Request::Command(cmd.as_bytes().to_vec()).to_header();
                 w.write_all(&self.codec.encode_header(&h)?)?;
             }
@@ -831,7 +824,7 @@ impl Client {
         }
         let size = meta.len();
         let md5 = match self.compat {
-            Compat::Sticky => Some(file_md5(path)?),
+            Compat::Ours => Some(file_md5(path)?),
             Compat::Lesson => None,
         };
         let req = Request::Upload {
@@ -886,7 +879,7 @@ impl Client {
         dir: &Path,
         overwrite: bool,
     ) -> Result<Received, TransferError> {
-        if self.compat == Compat::Sticky {
+        if self.compat == Compat::Ours {
             let name = safe_name(name)?;
             if !overwrite && dir.join(&name).exists() {
                 return Err(TransferError::Exists(name));
@@ -920,6 +913,266 @@ impl Client {
         );
         pb.finish_and_clear();
         got
+    }
+}
+
+/// What the `client` subcommand's `>>> ` prompt does besides commands.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// Where downloads are stored.
+    pub dir: PathBuf,
+    /// Replace a local file that already exists.
+    pub overwrite: bool,
+    /// Print each reply's JSON header (as the lesson's client does).
+    pub show_header: bool,
+    /// How to decode command output.
+    pub encoding: crate::kit::text::Encoding,
+}
+
+impl Client {
+    /// Runs one prompt line: `put FILE`, `get NAME`, or a remote command
+    /// whose output goes to stdout and its header's summary to stderr.
+    pub fn run_line(&mut self, line: &str, s: &Session) -> Result<(), TransferError> {
+        if let Some(path) = line.strip_prefix("put ") {
+            let sent = self.put(Path::new(path.trim()))?;
+            let (name, bytes, md5) = (&sent.name, sent.bytes, &sent.md5);
+            match sent.confirmed {
+                Some(true) => eprintln!(
+                    "uploaded {name} ({bytes} bytes, md5 {md5} verified by the server)"
+                ),
+                Some(false) => eprintln!(
+                    "uploaded {name} ({bytes} bytes) but the server's md5 differs from {md5}"
+                ),
+                None => eprintln!(
+                    "uploaded {name} ({bytes} bytes, md5 {md5}; the lesson's server does not answer)"
+                ),
+            }
+            return Ok(());
+        }
+        if let Some(name) = line.strip_prefix("get ") {
+            let r = self.get(name.trim(), &s.dir, s.overwrite)?;
+            let how = if r.verified {
+                " verified"
+            } else {
+                ", not verified: the server sent no md5"
+            };
+            let (path, bytes, md5) = (r.path.display(), r.bytes, &r.md5);
+            eprintln!("downloaded {path} ({bytes} bytes, md5 {md5}{how})");
+            return Ok(());
+        }
+        let r = self.command(line)?;
+        if s.show_header {
+            println!("{}", Value::Object(r.header.clone()));
+        }
+        let (txt, _) = s.encoding.decode(&r.body);
+        print!("{txt}");
+        if !txt.is_empty() && !txt.ends_with('\n') {
+            println!();
+        }
+        let _ = io::stdout().flush();
+        let rep = &r.reply;
+        let summary = format!(
+            "[total_size={} stdout={} stderr={} exit={}{}{}{}]",
+            rep.total_size,
+            rep.stdout_size,
+            rep.stderr_size,
+            rep.exit_code,
+            match r.md5_ok {
+                Some(true) => " md5 ok",
+                Some(false) => " md5 MISMATCH",
+                None => "",
+            },
+            if rep.timed_out { " timed out" } else { "" },
+            if rep.truncated { " truncated" } else { "" },
+        );
+        eprintln!("{}", colored::Colorize::dimmed(summary.as_str()));
+        Ok(())
+    }
+}
+
+impl Client {
+    /// The `client` subcommand's loop: runs `lines` in order. An error that
+    /// leaves the connection unusable ends it; the others are printed and
+    /// counted (the count is returned).
+    pub fn run_lines(
+        &mut self,
+        lines: impl Iterator<Item = String>,
+        s: &Session,
+    ) -> Result<usize, TransferError> {
+        let mut failures = 0;
+        for line in lines {
+            match self.run_line(&line, s) {
+                Err(e) if e.ends_session() => return Err(e),
+                Err(e) => {
+                    eprintln!(
+                        "{} {e}",
+                        colored::Colorize::bold(colored::Colorize::red("error:"))
+                    );
+                    failures += 1;
+                }
+                Ok(()) => {}
+            }
+        }
+        Ok(failures)
+    }
+}
+
+impl ServerConfig {
+    /// Before listening: makes the folder, and checks the file to `push` is one.
+    pub fn prepare(&self) -> Result<(), String> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot use folder {}: {e}", self.dir.display()))?;
+        match self.push.as_ref().filter(|p| !p.is_file()) {
+            Some(p) => Err(format!("--push {}: not a file", p.display())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The `server` subcommand once its listener is bound and the config
+/// [prepared](ServerConfig::prepare): prints the banner, then serves every
+/// client on its own thread (`opts`), each through [`handle_connection`].
+pub fn serve_folder(
+    listener: std::net::TcpListener,
+    opts: crate::kit::server::ServeOptions,
+    cfg: ServerConfig,
+) -> Result<(), String> {
+    let overwrite = if cfg.overwrite {
+        "overwriting allowed"
+    } else {
+        "no overwrite"
+    };
+    let (dir, compat) = (cfg.dir.display(), cfg.compat);
+    eprintln!("files are stored in and served from {dir} ({overwrite}; wire format: {compat})");
+    let handler = move |s, peer| handle_connection(s, peer, &cfg);
+    crate::kit::server::serve(listener, opts, handler).map_err(|e| e.to_string())
+}
+
+/// Sends a request the way our client frames it — 4-byte length, JSON
+/// header — then `body` as it is (a file's bytes, or part of them).
+pub fn send_request(
+    codec: &JsonHeader,
+    stream: &TcpStream,
+    request: &Request,
+    body: &[u8],
+) -> Result<(), TransferError> {
+    let mut w = stream;
+    w.write_all(&codec.encode_header(&request.to_header())?)?;
+    w.write_all(body)?;
+    Ok(())
+}
+
+/// The server's answer to an upload, in words: its `error`, or "ok".
+pub fn upload_answer(codec: &JsonHeader, stream: &TcpStream) -> String {
+    match codec.read_header(&mut &*stream) {
+        Ok(h) => h
+            .get("error")
+            .and_then(|v| v.as_str())
+            .unwrap_or("ok")
+            .to_string(),
+        Err(e) => format!("(no reply: {e})"),
+    }
+}
+
+/// Three uploads a server must refuse, tried against the server at `addr`
+/// (whose connections' errors are `errors`), and what it said to each.
+#[derive(Clone, Debug)]
+pub struct HostileUploads {
+    /// (the attack, what the server said, the name it must not create, the reason it must give).
+    pub said: [(String, String, &'static str, &'static str); 3],
+    /// What `echo still serving` returned on the attacked connection afterwards.
+    pub still_serving: Vec<u8>,
+}
+
+impl HostileUploads {
+    /// Sends `body` with the md5 of other content, then as `../escape.txt`
+    /// (on one connection, which must still serve a command), then its first
+    /// 1000 bytes only and closes (the server can only log that one).
+    pub fn try_against(
+        addr: SocketAddr,
+        codec: &JsonHeader,
+        errors: &crate::kit::server::KeptErrors,
+        body: &[u8],
+    ) -> Result<HostileUploads, TransferError> {
+        let md5 = crate::lessons::lab05_json_header::md5_hex;
+        let upload = |filename: &str, md5: String| Request::Upload {
+            filename: filename.into(),
+            filesize: body.len() as u64,
+            md5: Some(md5),
+        };
+        let stream = crate::kit::sock::connect(addr)?;
+        send_request(
+            codec,
+            &stream,
+            &upload("tampered.txt", md5(b"something else")),
+            body,
+        )?;
+        let tampered = upload_answer(codec, &stream);
+        send_request(codec, &stream, &upload("../escape.txt", md5(body)), body)?;
+        let traversal = upload_answer(codec, &stream);
+        let mut c = Client::new(stream, Compat::Ours);
+        c.progress = false;
+        let still_serving = c.command("echo still serving").map(|r| r.body);
+        drop(c);
+        let stream = crate::kit::sock::connect(addr)?;
+        send_request(
+            codec,
+            &stream,
+            &upload("short.txt", md5(body)),
+            &body[..1000],
+        )?;
+        drop(stream);
+        let wait = std::time::Duration::from_secs(5);
+        let short = errors.wait_for("cut short", wait);
+        let n = body.len();
+        Ok(HostileUploads {
+            said: [
+                (
+                    "md5 of other content".into(),
+                    tampered,
+                    "tampered.txt",
+                    "md5 mismatch",
+                ),
+                (
+                    "filename ../escape.txt".into(),
+                    traversal,
+                    "escape.txt",
+                    "path traversal",
+                ),
+                (
+                    format!("1000 of {n} bytes, then close"),
+                    short.unwrap_or_else(|| "(no error seen)".into()),
+                    "short.txt",
+                    "cut short",
+                ),
+            ],
+            still_serving: still_serving.unwrap_or_default(),
+        })
+    }
+}
+
+/// Writes `size` bytes of seeded noise to `path` (the same seed, the same file).
+pub fn write_seeded_file(path: &Path, size: u64, seed: u64) -> io::Result<()> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
+    let mut f = File::create(path)?;
+    let (mut left, mut buf) = (size, vec![0u8; CHUNK]);
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        rng.fill(&mut buf[..n]);
+        f.write_all(&buf[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+impl TransferError {
+    /// A failure that leaves the connection unusable ends the client.
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            TransferError::Header(_) | TransferError::Io(_) | TransferError::Truncated { .. }
+        )
     }
 }
 

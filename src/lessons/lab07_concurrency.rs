@@ -9,13 +9,14 @@
 //! server caps them ([`crate::kit::server::Slots`]), and a client over the cap is
 //! back in the backlog, connected but unanswered, until a slot frees.
 //!
-//! This module has the lesson's echo service (`msg.upper()`, in the
-//! lesson's raw `recv(1024)` form or framed with the 4-byte
-//! [`LengthPrefix`]), both server shapes ([`serve_sequential`] and
-//! [`crate::kit::server::serve`]), a client-side stopwatch that measures how long
-//! each client waited for its first reply ([`time_clients`]), an SVG of
-//! those waits, and a load harness ([`run_load`]): many framed clients, each
-//! cut to pieces by a [`ChaosWriter`], each delivery checked.
+//! The lesson's server and the fix, side by side, are the first two
+//! functions below: [`lesson_serve`] (`while True: accept()`, then that one
+//! client until it leaves) and [`fixed_serve`] (a thread per connection,
+//! under a cap). Both serve the lesson's echo service, `msg.upper()`, in
+//! the lesson's raw `recv(1024)` form (`--compat lesson`) or framed with the
+//! 4-byte [`LengthPrefix`] (`--compat ours`). After them: a client-side
+//! stopwatch that measures how long each client waited for its first reply
+//! ([`time_clients`]) and an SVG of those waits.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -29,41 +30,74 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::framing::{FrameError, FrameReader, LengthPrefix};
-use crate::kit::server::{self, ServeOptions};
+use crate::harness::Compat;
+use crate::kit::server::{self, Background, ServeOptions};
+use crate::lessons::LESSON_RECV;
 
-/// How the server takes its clients.
+/// The lesson's first server: `while True: conn, addr = server.accept()`,
+/// then talk to that one client until it leaves. A second client's
+/// `connect()` succeeds at once (the kernel parks it in the listen
+/// backlog), but nobody reads its message until the first one is gone.
+pub fn lesson_serve(
+    listener: TcpListener,
+    compat: Compat,
+    opts: ServeOptions,
+    stop: Arc<AtomicBool>,
+) -> io::Result<()> {
+    let idle = opts.idle_timeout;
+    while let Some((stream, peer)) = server::accept_next(&listener, &opts, &stop) {
+        // Everyone else waits in the listen backlog while this runs.
+        let one_client = |s: TcpStream, _: SocketAddr| handle_upper(s, compat, idle);
+        server::handle_one(&one_client, stream, peer, opts.log);
+    }
+    Ok(())
+}
+
+/// The fix, `socketserver.ThreadingTCPServer`'s shape: accept, give the
+/// client its own thread, accept again — but at most `opts.max_conns`
+/// threads, because each costs memory. At the cap the server stops
+/// accepting until a slot frees, so a client over the cap is back in the
+/// backlog: connected, unanswered ([`server::serve_until`] is that loop).
+pub fn fixed_serve(
+    listener: TcpListener,
+    compat: Compat,
+    opts: ServeOptions,
+    stop: Arc<AtomicBool>,
+) -> io::Result<()> {
+    let idle = opts.idle_timeout;
+    let each_client = move |s: TcpStream, _: SocketAddr| handle_upper(s, compat, idle);
+    server::serve_until(listener, opts, stop, each_client)
+}
+
+/// How the server takes its clients (`--mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
-    /// The lessons' first server: accept, talk until the client leaves, accept the next.
+    /// The lessons' first server: [`lesson_serve`].
     Sequential,
-    /// `ThreadingTCPServer`'s shape: a thread per connection, up to `--max-conns`.
+    /// `ThreadingTCPServer`'s shape, up to `--max-conns`: [`fixed_serve`].
     Threaded,
 }
 
-/// What goes over the wire between the echo client and server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Wire {
-    /// Each message framed with the 4-byte [`LengthPrefix`] (the fix from labs 04/05).
-    Header,
-    /// The lesson's code as written: `send(msg)`, one `recv(1024)` per reply.
-    Lesson,
+impl std::fmt::Display for Mode {
+    /// In words, for the server's banner.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Sequential => "one client at a time (the lesson's while True: accept())",
+            Mode::Threaded => "a thread per client (ThreadingTCPServer's shape)",
+        })
+    }
 }
 
-/// `--compat lesson`: speak the lesson's own unframed protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Compat {
-    /// Seed 002 §3.1 exactly: `recv(1024)` and `send(msg.upper())`, no header.
-    Lesson,
-}
+/// A server loop: [`lesson_serve`] or [`fixed_serve`].
+pub type Serve = fn(TcpListener, Compat, ServeOptions, Arc<AtomicBool>) -> io::Result<()>;
 
-impl Wire {
-    /// The wire a `--compat` flag asks for (none: the 4-byte header).
-    pub fn from_compat(c: Option<Compat>) -> Wire {
-        match c {
-            Some(Compat::Lesson) => Wire::Lesson,
-            None => Wire::Header,
+impl Mode {
+    /// The server loop this mode names.
+    pub fn serve(self) -> Serve {
+        match self {
+            Mode::Sequential => lesson_serve,
+            Mode::Threaded => fixed_serve,
         }
     }
 }
@@ -101,20 +135,19 @@ pub fn upper(msg: &[u8]) -> Vec<u8> {
     msg.to_ascii_uppercase()
 }
 
-/// Serves one client until it leaves: the handler both server shapes run.
+/// Serves one client until it leaves: what both server loops run per client.
 /// `idle` is only used to name a read timeout as an idle client.
 pub fn handle_upper(
     stream: TcpStream,
-    wire: Wire,
-    codec: LengthPrefix,
+    compat: Compat,
     idle: Option<Duration>,
 ) -> Result<(), EchoError> {
-    match wire {
-        Wire::Lesson => {
+    match compat {
+        Compat::Lesson => {
             // msg = self.request.recv(1024); if len(msg) == 0: break; send(msg.upper())
             let mut out = &stream;
             loop {
-                let msg = crate::kit::sock::recv_once(&stream, 1024)
+                let msg = crate::kit::sock::recv_once(&stream, LESSON_RECV)
                     .map_err(|e| EchoError::from_frame(e.into(), idle))?;
                 if msg.is_empty() {
                     return Ok(());
@@ -122,7 +155,8 @@ pub fn handle_upper(
                 out.write_all(&upper(&msg)).map_err(FrameError::from)?;
             }
         }
-        Wire::Header => {
+        Compat::Ours => {
+            let codec = LengthPrefix::lesson();
             let mut out = stream.try_clone().map_err(FrameError::from)?;
             let mut frames = FrameReader::new(&stream, codec);
             loop {
@@ -136,108 +170,39 @@ pub fn handle_upper(
     }
 }
 
-/// The lessons' first server: one client at a time. Returns when `stop` is
-/// set (checked after each accept).
-pub fn serve_sequential<H, E>(
-    listener: TcpListener,
-    opts: ServeOptions,
-    stop: Arc<AtomicBool>,
-    handler: H,
-) -> io::Result<()>
-where
-    H: Fn(TcpStream, SocketAddr) -> Result<(), E>,
-    E: std::fmt::Display,
-{
-    while let Some((stream, peer)) = server::accept_next(&listener, &opts, &stop) {
-        // Everyone else waits in the listen backlog while this runs.
-        server::handle_one(&handler, stream, peer, opts.log);
-    }
-    Ok(())
-}
-
-/// Serves the upper-case echo on `listener` in `mode`, forever.
-pub fn serve_upper(
-    listener: TcpListener,
-    mode: Mode,
-    wire: Wire,
-    codec: LengthPrefix,
-    opts: ServeOptions,
-) -> io::Result<()> {
-    serve_upper_until(
-        listener,
-        mode,
-        wire,
-        codec,
-        opts,
-        Arc::new(AtomicBool::new(false)),
-    )
-}
-
-fn serve_upper_until(
-    listener: TcpListener,
-    mode: Mode,
-    wire: Wire,
-    codec: LengthPrefix,
-    opts: ServeOptions,
-    stop: Arc<AtomicBool>,
-) -> io::Result<()> {
-    let idle = opts.idle_timeout;
-    let handler = move |s: TcpStream, _peer: SocketAddr| handle_upper(s, wire, codec, idle);
-    match mode {
-        Mode::Sequential => serve_sequential(listener, opts, stop, handler),
-        Mode::Threaded => server::serve_until(listener, opts, stop, handler),
-    }
-}
-
-/// An echo server on a background thread (for the demo and tests); it
-/// stops when dropped.
-pub struct EchoServer(server::Background);
-
-impl EchoServer {
-    /// Binds `addr` (port 0: ephemeral) and serves in the background.
-    pub fn start(
-        addr: SocketAddr,
-        mode: Mode,
-        wire: Wire,
-        max_conns: usize,
-    ) -> io::Result<EchoServer> {
-        let listener = crate::kit::sock::listen(addr)?;
-        let opts = ServeOptions {
-            max_conns,
-            idle_timeout: Some(Duration::from_secs(30)),
-            log: false,
-        };
-        let bg = server::Background::run(listener, move |l, stop| {
-            serve_upper_until(l, mode, wire, LengthPrefix::lesson(), opts, stop)
-        })?;
-        Ok(EchoServer(bg))
-    }
-
-    /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
-        self.0.addr()
-    }
+/// Runs `serve` (a [`Mode`]'s loop) on `addr` (port 0: ephemeral) in the
+/// background, quietly, for the demo, tests and `sticky load`; it stops
+/// when the returned [`Background`] is dropped.
+pub fn start_upper(
+    addr: SocketAddr,
+    serve: Serve,
+    compat: Compat,
+    max_conns: usize,
+) -> io::Result<Background> {
+    let listener = crate::kit::sock::listen(addr)?;
+    let opts = ServeOptions {
+        max_conns,
+        idle_timeout: Some(Duration::from_secs(30)),
+        log: false,
+    };
+    Background::run(listener, move |l, stop| serve(l, compat, opts, stop))
 }
 
 /// Sends one message and reads one reply, in the chosen wire form.
-/// With [`Wire::Lesson`] the reply is whatever one `recv(1024)` returned.
-pub fn ask(
-    stream: &TcpStream,
-    wire: Wire,
-    codec: LengthPrefix,
-    msg: &[u8],
-) -> Result<Vec<u8>, FrameError> {
+/// With [`Compat::Lesson`] the reply is whatever one `recv(1024)` returned.
+pub fn ask(stream: &TcpStream, compat: Compat, msg: &[u8]) -> Result<Vec<u8>, FrameError> {
     let mut s = stream;
-    match wire {
-        Wire::Lesson => {
+    match compat {
+        Compat::Lesson => {
             s.write_all(msg)?;
-            let reply = crate::kit::sock::recv_once(stream, 1024)?;
+            let reply = crate::kit::sock::recv_once(stream, LESSON_RECV)?;
             if reply.is_empty() {
                 return Err(FrameError::Closed);
             }
             Ok(reply)
         }
-        Wire::Header => {
+        Compat::Ours => {
+            let codec = LengthPrefix::lesson();
             codec.write_frame(&mut s, msg)?;
             codec.read_frame(&mut s)
         }
@@ -280,7 +245,7 @@ impl ClientTiming {
 /// line), then leaves. Returns each client's stopwatch, in start order.
 pub fn time_clients(
     addr: SocketAddr,
-    wire: Wire,
+    compat: Compat,
     clients: usize,
     stagger: Duration,
     hold: Duration,
@@ -318,7 +283,7 @@ pub fn time_clients(
                 t.connected_ms = ms(Instant::now());
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                 let msg = format!("hello from client {i}");
-                match ask(&stream, wire, LengthPrefix::lesson(), msg.as_bytes()) {
+                match ask(&stream, compat, msg.as_bytes()) {
                     Ok(reply) => {
                         t.replied_ms = ms(Instant::now());
                         t.reply_ok = reply == upper(msg.as_bytes());
@@ -449,24 +414,25 @@ mod tests {
         assert_eq!(upper("abc 中文 xyz".as_bytes()), "ABC 中文 XYZ".as_bytes());
     }
 
+    /// Two clients 20 ms apart against `serve`, each staying 300 ms.
+    fn two_clients(serve: Serve) -> Vec<ClientTiming> {
+        let srv = start_upper("127.0.0.1:0".parse().unwrap(), serve, Compat::Ours, 8).unwrap();
+        let (stagger, hold) = (Duration::from_millis(20), Duration::from_millis(300));
+        let t = time_clients(srv.addr(), Compat::Ours, 2, stagger, hold);
+        assert!(t.iter().all(|c| c.reply_ok), "{t:?}");
+        t
+    }
+
     #[test]
     fn sequential_server_makes_the_second_client_wait() {
-        let srv = EchoServer::start(
-            "127.0.0.1:0".parse().unwrap(),
-            Mode::Sequential,
-            Wire::Header,
-            8,
-        )
-        .unwrap();
-        let t = time_clients(
-            srv.addr(),
-            Wire::Header,
-            2,
-            Duration::from_millis(20),
-            Duration::from_millis(300),
-        );
-        assert!(t.iter().all(|c| c.reply_ok), "{t:?}");
+        let t = two_clients(lesson_serve);
         assert!(t[1].reply_wait_ms() > 150.0, "{t:?}");
         assert!(t[1].connect_wait_ms() < 150.0, "{t:?}");
+    }
+
+    #[test]
+    fn a_thread_per_connection_answers_the_second_client_at_once() {
+        let t = two_clients(fixed_serve);
+        assert!(t[1].reply_wait_ms() < 150.0, "{t:?}");
     }
 }

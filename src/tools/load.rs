@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-use crate::lessons::lab07_concurrency::{upper, EchoServer, Mode, Wire};
+use crate::lessons::lab07_concurrency::{fixed_serve, start_upper, upper};
 
 /// What [`run_load`] does.
 #[derive(Clone, Debug)]
@@ -449,10 +449,10 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     }
     let local = match args.addr {
         Some(_) => None,
-        None => match EchoServer::start(
+        None => match start_upper(
             SocketAddr::from(([127, 0, 0, 1], 0)),
-            Mode::Threaded,
-            Wire::Header,
+            fixed_serve,
+            crate::harness::Compat::Ours,
             args.clients.max(1),
         ) {
             Ok(s) => Some(s),
@@ -461,7 +461,7 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     };
     let addr = args
         .addr
-        .or(local.as_ref().map(EchoServer::addr))
+        .or(local.as_ref().map(crate::kit::server::Background::addr))
         .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let pid = args
         .server_pid
@@ -572,10 +572,10 @@ mod tests {
 
     #[test]
     fn load_with_chaos_delivers_every_reply() {
-        let srv = EchoServer::start(
+        let srv = start_upper(
             "127.0.0.1:0".parse().unwrap(),
-            Mode::Threaded,
-            Wire::Header,
+            fixed_serve,
+            crate::harness::Compat::Ours,
             16,
         )
         .unwrap();
