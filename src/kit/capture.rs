@@ -227,7 +227,7 @@ pub fn write_pcap(path: &Path, packets: &[Packet]) -> io::Result<()> {
         w.write_packet(&PcapPacket::new(p.at, p.frame.len() as u32, &p.frame))
             .map_err(io::Error::other)?;
     }
-    crate::harness::write_atomic(path, &w.into_writer())
+    crate::kit::files::write_atomic(path, &w.into_writer())
 }
 
 /// Reads a pcap file back (for tests and cross-checks).

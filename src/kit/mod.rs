@@ -5,6 +5,7 @@
 pub mod capture;
 pub mod chaos;
 pub mod counters;
+pub mod files;
 pub mod proxy;
 pub mod record;
 pub mod runner;

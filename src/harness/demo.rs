@@ -1,0 +1,305 @@
+//! [`Demo`] tells a lab's story stage by stage, checks each claim against
+//! what was measured, and turns the result into the exit code: 0 only when
+//! every stage observed the lesson's behaviour. `--step` pauses before each
+//! stage, `--json` writes a [`Report`], `--svg` draws the timelines, `--pcap`
+//! keeps the packets. The stages themselves are a table ([`super::Stage`]).
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use colored::Colorize;
+
+use crate::kit::files::write_atomic;
+use crate::report::svg::{self, Panel};
+use crate::report::{mark, ColorChoice, Report, StageReport};
+
+/// Options every `demo` subcommand takes.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct DemoOpts {
+    /// Pause before each stage until Enter is pressed, q stops (on a terminal).
+    #[arg(long)]
+    pub step: bool,
+    /// Write a machine-readable JSON report to stdout (the story goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Write an SVG timeline of the writes against the reads to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Seed for the chaos cuts: the same seed gives the same cuts.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Capture the demo's packets on loopback to FILE (pcap, for Wireshark;
+    /// needs root or CAP_NET_RAW, Linux).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+}
+
+/// A demo run: stages in order, each checked.
+pub struct Demo {
+    lab: String,
+    title: String,
+    opts: DemoOpts,
+    color: ColorChoice,
+    stages: Vec<StageReport>,
+    current: Option<(usize, String)>,
+    panels: Vec<Panel>,
+    out: Box<dyn Write>,
+    capture: Option<crate::kit::capture::Capture>,
+    /// `q` was typed at a `--step` pause: no more stages run.
+    stopped: bool,
+}
+
+impl Demo {
+    /// Starts a demo and prints its title.
+    pub fn new(lab: &str, title: &str, opts: &DemoOpts, color: ColorChoice) -> Demo {
+        let out: Box<dyn Write> = if opts.json {
+            // The story goes to stderr, so decide its color for stderr.
+            colored::control::set_override(color.for_stderr());
+            Box::new(io::stderr())
+        } else {
+            color.apply();
+            Box::new(io::stdout())
+        };
+        let mut d = Demo {
+            lab: lab.to_string(),
+            title: title.to_string(),
+            opts: opts.clone(),
+            color,
+            stages: Vec::new(),
+            current: None,
+            panels: Vec::new(),
+            out,
+            capture: None,
+            stopped: false,
+        };
+        let heading = format!("{lab} — {title}");
+        d.line(&format!(
+            "{}\n{}",
+            heading.bold(),
+            "═".repeat(heading.chars().count())
+        ));
+        if let Some(path) = &d.opts.pcap {
+            match crate::kit::capture::Capture::start() {
+                Ok(c) => d.capture = Some(c),
+                Err(e) => {
+                    let why = if e.kind() == io::ErrorKind::PermissionDenied {
+                        "capturing packets needs root or CAP_NET_RAW (try sudo)".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    d.line(&format!(
+                        "  {} no capture written to {}: {why}; the demo runs without it",
+                        "note:".yellow().bold(),
+                        path.display()
+                    ));
+                }
+            }
+        }
+        d
+    }
+
+    /// Keeps every packet to or from `port` in the `--pcap` capture (call it
+    /// with each listening port the demo starts, before anyone connects).
+    pub fn watch_port(&mut self, port: u16) {
+        if let Some(c) = &self.capture {
+            c.watch(port);
+        }
+    }
+
+    /// Whether the user typed `q` at a `--step` pause.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Whether `--pcap` is capturing.
+    pub fn capturing(&self) -> bool {
+        self.capture.is_some()
+    }
+
+    /// The seed chosen with `--seed`.
+    pub fn seed(&self) -> u64 {
+        self.opts.seed
+    }
+
+    /// The color choice in force.
+    pub fn color(&self) -> ColorChoice {
+        self.color
+    }
+
+    /// Begins the next stage (after a pause with `--step`).
+    pub fn stage(&mut self, title: &str) {
+        if self.stopped {
+            return;
+        }
+        if self.current.is_some() {
+            self.pending_unchecked();
+        }
+        let n = self.stages.len() + 1;
+        if self.opts.step && io::stdin().is_terminal() {
+            let _ = write!(
+                self.out,
+                "{}",
+                format!("  [Enter] stage {n}: {title} — q to stop… ").dimmed()
+            );
+            let _ = self.out.flush();
+            let mut s = String::new();
+            let _ = io::stdin().lock().read_line(&mut s);
+            if matches!(s.trim(), "q" | "quit") {
+                self.stopped = true;
+                return;
+            }
+        }
+        self.line(&format!(
+            "\n{} {}",
+            format!("Stage {n}:").bold().cyan(),
+            title.bold()
+        ));
+        self.current = Some((n, title.to_string()));
+    }
+
+    /// Narration: why this stage matters, in a sentence or two.
+    pub fn say(&mut self, text: &str) {
+        for l in text.lines() {
+            self.line(&format!("  {l}"));
+        }
+    }
+
+    /// Shows a rendered block (a chunk view, a table, a transcript).
+    pub fn show(&mut self, block: &str) {
+        let b = block.trim_end_matches('\n');
+        self.line(b);
+    }
+
+    /// Records the stage's result: what the lesson expects, what was seen,
+    /// and the measurements behind it.
+    pub fn check(&mut self, ok: bool, expected: &str, observed: &str, data: serde_json::Value) {
+        let (n, title) = self
+            .current
+            .take()
+            .unwrap_or_else(|| (self.stages.len() + 1, "check".to_string()));
+        let seen = if ok {
+            observed.to_string()
+        } else {
+            format!("{observed} — expected: {expected}")
+        };
+        self.line(&format!("  {} {}", mark(ok), seen));
+        self.stages.push(StageReport {
+            stage: n,
+            title,
+            expected: expected.to_string(),
+            observed: observed.to_string(),
+            ok,
+            data,
+        });
+    }
+
+    /// Adds a picture to the `--svg` file.
+    pub fn panel(&mut self, panel: Panel) {
+        self.panels.push(panel);
+    }
+
+    /// Prints the verdict, writes the report and picture, and returns the
+    /// exit code: success only when every stage observed its claim.
+    pub fn finish(mut self) -> ExitCode {
+        if self.current.is_some() {
+            self.pending_unchecked();
+        }
+        let failed: Vec<&StageReport> = self.stages.iter().filter(|s| !s.ok).collect();
+        let ok = !self.stages.is_empty() && failed.is_empty() && !self.stopped;
+        let verdict = if ok {
+            format!(
+                "all {} stages showed the lesson's behaviour",
+                self.stages.len()
+            )
+        } else if self.stopped {
+            format!(
+                "stopped by the user after {} stage(s); run again without q to see them all",
+                self.stages.len()
+            )
+        } else if self.stages.is_empty() {
+            "no stage ran".to_string()
+        } else {
+            let names: Vec<String> = failed
+                .iter()
+                .map(|s| format!("stage {} ({}): {}", s.stage, s.title, s.observed))
+                .collect();
+            format!("not reproduced — {}", names.join("; "))
+        };
+        self.line(&format!(
+            "\n{} {}",
+            if ok {
+                "VERDICT:".green().bold()
+            } else {
+                "VERDICT:".red().bold()
+            },
+            verdict
+        ));
+        if let Some(path) = self.opts.svg.clone() {
+            let svg = svg::render(&format!("{} — {}", self.lab, self.title), &self.panels);
+            match write_atomic(&path, svg.as_bytes()) {
+                Ok(()) => self.line(&format!("  timeline written to {}", path.display())),
+                Err(e) => {
+                    self.line(&format!("  could not write {}: {e}", path.display()));
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        if let (Some(cap), Some(path)) = (self.capture.take(), self.opts.pcap.clone()) {
+            let (packets, dropped) = cap.finish();
+            match crate::kit::capture::write_pcap(&path, &packets) {
+                Ok(()) => self.line(&format!(
+                    "  {} packets captured to {}{} (open it in Wireshark, or: tshark -r {})",
+                    packets.len(),
+                    path.display(),
+                    if dropped > 0 {
+                        format!(", {dropped} more did not fit in memory")
+                    } else {
+                        String::new()
+                    },
+                    path.display()
+                )),
+                Err(e) => {
+                    self.line(&format!("  could not write {}: {e}", path.display()));
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        if self.opts.json {
+            let report = Report {
+                lab: self.lab.clone(),
+                title: self.title.clone(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                stages: self.stages.clone(),
+                ok,
+                verdict,
+            };
+            match serde_json::to_string_pretty(&report) {
+                Ok(j) => println!("{j}"),
+                Err(e) => eprintln!("could not write the JSON report: {e}"),
+            }
+        }
+        if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+
+    fn pending_unchecked(&mut self) {
+        if let Some((n, title)) = self.current.take() {
+            self.stages.push(StageReport {
+                stage: n,
+                title,
+                expected: "a result".into(),
+                observed: "the stage ended without a check".into(),
+                ok: false,
+                data: serde_json::Value::Null,
+            });
+        }
+    }
+
+    fn line(&mut self, s: &str) {
+        let _ = writeln!(self.out, "{s}");
+    }
+}

@@ -1,0 +1,211 @@
+//! The flags the lab binaries share, parsed and checked once: addresses,
+//! durations, `--compat`, the command servers' and clients' options, the
+//! default ports, and the one-line error every binary ends with.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+
+use colored::Colorize;
+
+use super::registry;
+
+/// Parses `HOST:PORT` (a name like `localhost:9527` is resolved locally).
+pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse() {
+        return Ok(a);
+    }
+    s.to_socket_addrs()
+        .map_err(|e| format!("'{s}' is not an address: {e}"))?
+        .next()
+        .ok_or_else(|| format!("'{s}' resolved to no address"))
+}
+
+/// Parses a duration in seconds for a flag: a finite number above 0 and at
+/// most a day (`nan`, `inf`, `0` and `-1` are refused with the reason, so no
+/// server starts with a timeout that means nothing).
+pub fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !v.is_finite() || v <= 0.0 || v > 86_400.0 {
+        return Err(format!(
+            "'{s}' seconds is out of range: give a number above 0 and at most 86400 (a day)"
+        ));
+    }
+    Ok(v)
+}
+
+/// Prints a one-line error naming what was wrong and returns exit code 2.
+pub fn fail(what: impl std::fmt::Display) -> ExitCode {
+    eprintln!("{} {what}", "error:".red().bold());
+    ExitCode::from(2)
+}
+
+/// The default ports, one per lab, read from [`registry::LABS`].
+pub mod ports {
+    use super::registry::lab;
+    /// Lab 01 (seed 002 §1.1 uses 9527).
+    pub const LAB01: u16 = lab(1).port;
+    /// Lab 02.
+    pub const LAB02: u16 = lab(2).port;
+    /// Lab 03 (seed 001 uses 8001).
+    pub const LAB03: u16 = lab(3).port;
+    /// Lab 04 (seed 002 §1.2 uses 8083).
+    pub const LAB04: u16 = lab(4).port;
+    /// Lab 05 (seed 000 uses 9090).
+    pub const LAB05: u16 = lab(5).port;
+    /// Lab 06 (seed 002 §3.2 uses 8888 for UDP).
+    pub const LAB06: u16 = lab(6).port;
+    /// Lab 07 (seed 002 §3.1 uses 8889).
+    pub const LAB07: u16 = lab(7).port;
+}
+
+/// Which bytes a lab's server and client put on the wire: `--compat ours|lesson`,
+/// the same two values with the same meaning in every lab that has the flag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compat {
+    /// Ours: every message framed, requests too, so nothing can stick.
+    /// (`sticky` is lab 05's old name for it, kept so old scripts work.)
+    #[default]
+    #[value(alias = "sticky")]
+    Ours,
+    /// Exactly the lesson's bytes: a bare command read with one `recv(1024)`,
+    /// replies as the lesson page sends them (so its Python programs work).
+    Lesson,
+}
+
+impl std::fmt::Display for Compat {
+    /// In words, for banners: never the enum's name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Compat::Ours => "our framed format (requests framed too)",
+            Compat::Lesson => "the lesson's own format (--compat lesson)",
+        })
+    }
+}
+
+/// The flags of every command server (labs 01, 03, 04, 05).
+#[derive(Clone, Debug, clap::Args)]
+pub struct CommandServerArgs {
+    /// Address to listen on (default: 127.0.0.1 and the lab's port).
+    #[arg(long, value_parser = parse_addr)]
+    pub addr: Option<SocketAddr>,
+    /// Which commands to run: deterministic built-ins, or the real shell.
+    #[arg(long, value_enum, default_value_t = crate::kit::runner::ExecMode::Builtin)]
+    pub exec: crate::kit::runner::ExecMode,
+    /// Allow `--exec shell` on a non-loopback address (a remote shell!).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Seconds a command may run before it is killed.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+    /// Largest command output sent back, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_output: usize,
+    /// Encoding of built-in output (gbk imitates a Chinese Windows server).
+    #[arg(long, value_enum, default_value_t = crate::kit::text::Encoding::Utf8)]
+    pub encoding: crate::kit::text::Encoding,
+    /// Most clients served at once (one thread each).
+    #[arg(long, default_value_t = 64)]
+    pub max_conns: usize,
+    /// Seconds a connected client may stay silent before it is dropped.
+    #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
+    pub idle_timeout: f64,
+}
+
+impl CommandServerArgs {
+    /// The address to bind: `--addr`, or 127.0.0.1 and `default_port`.
+    pub fn addr_or(&self, default_port: u16) -> SocketAddr {
+        self.addr
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
+    }
+
+    /// The runner these flags describe.
+    pub fn runner(&self) -> crate::kit::runner::RunnerConfig {
+        crate::kit::runner::RunnerConfig {
+            mode: self.exec,
+            timeout: std::time::Duration::from_secs_f64(self.timeout.clamp(0.001, 86_400.0)),
+            max_output: self.max_output,
+            encoding: self.encoding,
+        }
+    }
+
+    /// The serving options these flags describe.
+    pub fn serve_options(&self) -> crate::kit::server::ServeOptions {
+        crate::kit::server::ServeOptions {
+            max_conns: self.max_conns,
+            idle_timeout: Some(std::time::Duration::from_secs_f64(
+                self.idle_timeout.clamp(0.001, 86_400.0),
+            )),
+            log: true,
+        }
+    }
+
+    /// Binds the listener after the remote-shell check, printing its warning.
+    pub fn bind(&self, default_port: u16) -> Result<std::net::TcpListener, String> {
+        let addr = self.addr_or(default_port);
+        let shell = self.exec == crate::kit::runner::ExecMode::Shell;
+        if let Some(warning) = crate::kit::server::check_exposure(&addr, shell, self.allow_remote)?
+        {
+            eprintln!("{}", warning.yellow().bold());
+        }
+        crate::kit::sock::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
+    }
+}
+
+/// The flags of every command client.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ClientArgs {
+    /// Server address (default: 127.0.0.1 and the lab's port).
+    #[arg(long, value_parser = parse_addr)]
+    pub addr: Option<SocketAddr>,
+    /// Run this command instead of prompting (repeatable).
+    #[arg(long = "cmd", value_name = "COMMAND")]
+    pub cmds: Vec<String>,
+    /// How to decode the server's output (gbk for a Chinese Windows server).
+    #[arg(long, value_enum, default_value_t = crate::kit::text::Encoding::Utf8)]
+    pub encoding: crate::kit::text::Encoding,
+}
+
+impl ClientArgs {
+    /// The address to connect to: `--addr`, or 127.0.0.1 and `default_port`.
+    pub fn addr_or(&self, default_port: u16) -> SocketAddr {
+        self.addr
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
+    }
+
+    /// Connects to the server with Nagle off (each command leaves at once,
+    /// lab 02) and a 10 s connect timeout; the error names the address.
+    pub fn connect(&self, default_port: u16) -> Result<std::net::TcpStream, String> {
+        let addr = self.addr_or(default_port);
+        crate::kit::sock::connect_with(
+            addr,
+            &crate::kit::sock::SockOpts::nodelay(true),
+            Some(std::time::Duration::from_secs(10)),
+        )
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))
+    }
+}
+
+/// Prints the line every server starts with, on stderr:
+/// `<lab> server listening on <addr>`. Tests and scripts read the address
+/// from it (bind port 0 and learn the port the kernel chose).
+pub fn announce(lab: &str, addr: SocketAddr) {
+    eprintln!("{lab} server listening on {addr}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_must_be_finite_positive_seconds() {
+        assert_eq!(parse_seconds("2.5"), Ok(2.5));
+        for bad in ["nan", "NaN", "inf", "-1", "0", "1e9", "two"] {
+            let e = parse_seconds(bad).unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
+}
