@@ -11,16 +11,14 @@
 //! wait for the reply: write-write-read) and `send_whole` (the whole message
 //! in one write). Stage 2 calls both by name and times each.
 
+use std::cell::Cell;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use sticky_lab::harness::{
-    self, announce, fail, parse_addr, write_atomic, Demo, DemoOpts, Stage, StageError,
-};
+use sticky_lab::harness::{self, announce, fail, parse_addr, Demo, DemoOpts, Stage, StageError};
 use sticky_lab::kit::record::Clock;
 use sticky_lab::lessons::lab02_nagle::{
     self as nagle, autocorking, fmt_ms, lesson_send, or_na, send_whole, BurstConfig, MessageWrites,
@@ -72,19 +70,7 @@ enum Command {
 
 Watch the segments yourself while the demo runs (another terminal, as root):
   tcpdump -i lo -n 'tcp and greater 60'")]
-    Demo {
-        #[command(flatten)]
-        opts: DemoOpts,
-        /// Small writes per burst (stage 1).
-        #[arg(long, default_value_t = 100)]
-        writes: usize,
-        /// Bytes per write (stage 1).
-        #[arg(long, default_value_t = 10)]
-        size: usize,
-        /// Write-write-read messages per variant (stage 2; each may take ~40 ms).
-        #[arg(long, default_value_t = 20)]
-        rounds: usize,
-    },
+    Demo(DemoArgs),
     /// Receive bursts (and answer stall rounds), printing what each recv() got.
     #[command(after_help = "Examples:
   # terminal 1
@@ -107,6 +93,21 @@ Watch the segments yourself while the demo runs (another terminal, as root):
   lab02-nagle client --pattern stall --nodelay off --message-writes one
   lab02-nagle client --json --writes 20 --size 10000    # machine-readable")]
     Client(ClientArgs),
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    opts: DemoOpts,
+    /// Small writes per burst (stage 1).
+    #[arg(long, default_value_t = 100)]
+    writes: usize,
+    /// Bytes per write (stage 1).
+    #[arg(long, default_value_t = 10)]
+    size: usize,
+    /// Write-write-read messages per variant (stage 2; each may take ~40 ms).
+    #[arg(long, default_value_t = 20)]
+    rounds: usize,
 }
 
 #[derive(clap::Args)]
@@ -167,40 +168,22 @@ fn main() -> ExitCode {
     let (command, color) = harness::args::parse::<Command>(LAB, ABOUT, EXAMPLES);
     color.apply();
     match command {
-        Command::Demo {
-            opts,
-            writes,
-            size,
-            rounds,
-        } => {
-            if writes == 0 || size == 0 || rounds == 0 {
-                return fail("--writes, --size and --rounds must be at least 1");
-            }
-            demo(&opts, color, writes, size, rounds)
-        }
+        Command::Demo(args) => demo(args, color),
         Command::Server(args) => server(&args),
-        Command::Client(args) => match args.pattern {
-            Pattern::Burst => client_burst(&args),
-            Pattern::Stall => client_stall(&args),
-        },
+        Command::Client(args) => client(&args),
     }
 }
 
-// ---------------------------------------------------------------------------
-// demo
-// ---------------------------------------------------------------------------
+// ───────────────────────────────── demo ─────────────────────────────────
 
 /// What the stages share: the demo's sizes and clock, and what stages 1
 /// and 2 saw, for the verdict.
 struct Lab {
     clock: Clock,
-    writes: usize,
-    size: usize,
-    rounds: usize,
-    svg: Option<PathBuf>,
-    coalesced: std::cell::Cell<bool>,
-    stalled: std::cell::Cell<bool>,
-    tcp_info: std::cell::Cell<bool>,
+    args: DemoArgs,
+    coalesced: Cell<bool>,
+    stalled: Cell<bool>,
+    tcp_info: Cell<bool>,
 }
 
 /// The lesson, stage by stage.
@@ -227,50 +210,32 @@ const STAGES: [Stage<Lab>; 4] = [
     },
 ];
 
-fn demo(
-    opts: &DemoOpts,
-    color: ColorChoice,
-    writes: usize,
-    size: usize,
-    rounds: usize,
-) -> ExitCode {
-    let d = Demo::new(
-        LAB,
-        "Nagle's algorithm: merged small writes and the 40 ms stall",
-        opts,
-        color,
-    );
+fn demo(args: DemoArgs, color: ColorChoice) -> ExitCode {
+    if args.writes == 0 || args.size == 0 || args.rounds == 0 {
+        return fail("--writes, --size and --rounds must be at least 1");
+    }
+    let title = "Nagle's algorithm: merged small writes and the 40 ms stall";
+    let d = Demo::new(LAB, title, &args.opts, color);
     let lab = Lab {
         clock: Clock::start(),
-        writes,
-        size,
-        rounds,
-        svg: opts.svg.clone(),
-        coalesced: std::cell::Cell::new(false),
-        stalled: std::cell::Cell::new(false),
-        tcp_info: std::cell::Cell::new(false),
+        args,
+        coalesced: Cell::new(false),
+        stalled: Cell::new(false),
+        tcp_info: Cell::new(false),
     };
     d.run(|_| Ok(lab), &STAGES)
 }
 
 /// Stage 1: count the segments the kernel really sent.
 fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError> {
-    let (writes, size) = (lab.writes, lab.size);
+    let (writes, size) = (lab.args.writes, lab.args.size);
     d.say(&format!(
         "{writes} writes of {size} bytes: the sender calls write() in a tight loop. Linux's\n\
          TCP_INFO counts the data segments the kernel really sent (tcpi_data_segs_out); the\n\
          receiver counts its recv() calls."
     ));
     let cork = autocorking();
-    d.say(&format!(
-        "{}: {}",
-        nagle::AUTOCORKING_SYSCTL,
-        match cork {
-            Some(true) => "1 (autocorking on)",
-            Some(false) => "0 (autocorking off)",
-            None => "not readable on this system",
-        }
-    ));
+    d.say(&nagle::autocorking_note(cork));
     let seen = nagle::coalescing(lab.clock, writes, size)?;
     for panel in seen.panels() {
         d.panel(panel);
@@ -329,19 +294,15 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
 
 /// Stage 2: write-write-read (`lesson_send`) against one write per message (`send_whole`).
 fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    let rounds = lab.rounds;
+    let rounds = lab.args.rounds;
     d.say(&format!(
         "{rounds} messages, each a 4-byte header (struct.pack('i', 16)) and a 16-byte body, each\n\
          waiting for a 2-byte reply. Three ways to send them:"
     ));
-    let calls = |sizes: Vec<usize>| {
-        let sizes: Vec<String> = sizes.iter().map(|n| format!("{n} B")).collect();
-        format!("{} write() call(s): {}", sizes.len(), sizes.join(", "))
-    };
     d.say(&format!(
         "lesson_send (the lesson's code): {}; send_whole (the fix): {}.",
-        calls(nagle::write_calls(lesson_send)?),
-        calls(nagle::write_calls(send_whole)?)
+        nagle::write_calls(lesson_send)?,
+        nagle::write_calls(send_whole)?
     ));
     let sends = nagle::compare_sends(rounds)?;
     d.show(&sends.table().render());
@@ -356,14 +317,10 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
          That is the real fix: build the whole message (one buffer, or a BufWriter flushed once),\n\
          then write it once.",
     );
-    if let Some(path) = lab.svg.as_deref() {
-        let stall_svg = sibling(path, "stall");
-        match write_atomic(&stall_svg, sends.timeline(LAB).as_bytes()) {
-            Ok(()) => d.say(&format!(
-                "stall timeline written to {}",
-                stall_svg.display()
-            )),
-            Err(e) => d.say(&format!("could not write {}: {e}", stall_svg.display())),
+    if let Some(path) = lab.args.opts.svg.as_deref() {
+        match sends.write_timeline(LAB, path) {
+            Ok(file) => d.say(&format!("stall timeline written to {}", file.display())),
+            Err((file, e)) => d.say(&format!("could not write {}: {e}", file.display())),
         }
     }
     d.check(
@@ -387,11 +344,11 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
 
 /// Stage 3: the receiver merges too, whatever the sender does.
 fn a_slow_reader(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    let writes = lab.writes;
+    let writes = lab.args.writes;
     d.say(&format!(
         "Same {writes} writes with TCP_NODELAY on, but the receiver sleeps 200 ms before its first recv()."
     ));
-    let seen = nagle::slow_reader(lab.clock, writes, lab.size)?;
+    let seen = nagle::slow_reader(lab.clock, writes, lab.args.size)?;
     d.show(&seen.table().render());
     d.say(
         "The segments arrived separately and waited in the receiver's socket buffer; one\n\
@@ -441,18 +398,7 @@ fn verdict(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     Ok(())
 }
 
-/// `x/nagle.svg` → `x/nagle-stall.svg`.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "lab02".into());
-    path.with_file_name(format!("{stem}-{suffix}.svg"))
-}
-
-// ---------------------------------------------------------------------------
-// server and client
-// ---------------------------------------------------------------------------
+// ─────────────────────────── server and client ───────────────────────────
 
 fn server(args: &ServerArgs) -> ExitCode {
     if args.bufsize == 0 {
@@ -475,63 +421,46 @@ fn server(args: &ServerArgs) -> ExitCode {
     }
 }
 
-fn client_burst(args: &ClientArgs) -> ExitCode {
-    let cfg = BurstConfig {
-        writes: args.writes,
-        size: args.size,
-        gap: Duration::from_micros(args.gap_us),
-        nodelay: args.nodelay.on(),
-        quick_ack_receiver: args.quick_ack_receiver,
+fn client(args: &ClientArgs) -> ExitCode {
+    let addr = args.addr;
+    let report = match args.pattern {
+        Pattern::Burst => {
+            if args.writes == 0 || args.size == 0 {
+                return fail("--writes and --size must be at least 1");
+            }
+            if args.writes.saturating_mul(args.size) > 1 << 30 {
+                return fail("--writes × --size is over 1 GiB; pick a smaller burst");
+            }
+            let cfg = BurstConfig {
+                writes: args.writes,
+                size: args.size,
+                gap: Duration::from_micros(args.gap_us),
+                nodelay: args.nodelay.on(),
+                quick_ack_receiver: args.quick_ack_receiver,
+            };
+            nagle::burst_client(addr, &cfg).map_err(|e| format!("burst to {addr} failed: {e}"))
+        }
+        Pattern::Stall => {
+            if args.rounds == 0 {
+                return fail("--rounds must be at least 1");
+            }
+            let cfg = StallConfig {
+                rounds: args.rounds,
+                nodelay: args.nodelay.on(),
+                writes: args.message_writes,
+                ..StallConfig::default()
+            };
+            nagle::stall_client(addr, &cfg)
+                .map_err(|e| format!("stall rounds with {addr} failed: {e}"))
+        }
     };
-    if cfg.writes == 0 || cfg.size == 0 {
-        return fail("--writes and --size must be at least 1");
-    }
-    if cfg.writes.saturating_mul(cfg.size) > 1 << 30 {
-        return fail("--writes × --size is over 1 GiB; pick a smaller burst");
-    }
-    let run = match nagle::send_burst(args.addr, &cfg, Clock::start()) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("burst to {} failed: {e}", args.addr)),
-    };
-    if args.json {
-        return print_json(&json!({ "run": run, "bytes": run.bytes() }));
-    }
-    println!("{}", nagle::burst_table(&cfg, &run).render());
-    if let Some(note) = &run.counters_note {
-        println!("  note: {note}; the server's recv() calls are the evidence instead");
-    }
-    ExitCode::SUCCESS
-}
-
-fn client_stall(args: &ClientArgs) -> ExitCode {
-    let cfg = StallConfig {
-        rounds: args.rounds,
-        nodelay: args.nodelay.on(),
-        writes: args.message_writes,
-        ..StallConfig::default()
-    };
-    if cfg.rounds == 0 {
-        return fail("--rounds must be at least 1");
-    }
-    let run = match nagle::run_stall(args.addr, &cfg) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("stall rounds with {} failed: {e}", args.addr)),
-    };
-    if args.json {
-        return print_json(&json!({
-            "run": run,
-            "median_us": run.median().as_micros() as u64,
-            "worst_us": run.worst().as_micros() as u64,
-        }));
-    }
-    println!("{}", nagle::stall_table(&cfg, &run).render());
-    ExitCode::SUCCESS
-}
-
-fn print_json(value: &serde_json::Value) -> ExitCode {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => {
-            println!("{s}");
+    let text = report.and_then(|r| match args.json {
+        true => serde_json::to_string_pretty(&r.json).map_err(|e| e.to_string()),
+        false => Ok(r.text),
+    });
+    match text {
+        Ok(text) => {
+            println!("{text}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

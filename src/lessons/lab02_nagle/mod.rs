@@ -58,9 +58,6 @@ pub fn send_whole(stream: &mut impl Write, header: &[u8], body: &[u8]) -> io::Re
     stream.write_all(&message)
 }
 
-/// Sends one message: [`lesson_send`] or [`send_whole`].
-pub type SendMessage = fn(&mut TcpStream, &[u8], &[u8]) -> io::Result<()>;
-
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -69,10 +66,10 @@ use thiserror::Error;
 use crate::framing::{recv_exact, FrameError};
 use crate::kit::sock::{self, SockOpts};
 
-// One file per part: `stages.rs` is what the demo measures ([`coalescing`],
-// [`compare_sends`], [`slow_reader`]); `counters.rs` the kernel's TCP_INFO;
-// `server.rs` the receiver; `burst.rs` the small writes; `stall.rs`
-// write-write-read; `show.rs` tables and short forms.
+// The rest, one file per part: `stages.rs` is what the demo measures
+// (`coalescing`, `compare_sends`, `slow_reader`); `counters.rs` the kernel's
+// TCP_INFO; `server.rs` the receiver; `burst.rs` the small writes;
+// `stall.rs` write-write-read; `show.rs` short forms and the client's output.
 mod burst;
 mod counters;
 mod server;
@@ -85,12 +82,15 @@ pub use counters::{autocorking, tcp_counters, TcpCounters};
 pub use server::{
     serve_connection, serve_logged, LocalServer, ReceiverSummary, Served, ServerConfig,
 };
-pub use show::{burst_table, fmt_loop, fmt_ms, or_na, sizes_summary, stall_table};
+pub use show::{
+    autocorking_note, burst_client, burst_table, fmt_loop, fmt_ms, or_na, sizes_summary,
+    stall_client, stall_table, ClientReport,
+};
 pub use stages::{
     coalescing, compare_sends, slow_reader, write_calls, Burst, Coalescing, RecordedSend,
-    SendComparison, SlowReader,
+    SendComparison, SlowReader, WriteCalls,
 };
-pub use stall::{run_stall, stall_message, MessageWrites, StallConfig, StallRun};
+pub use stall::{run_stall, stall_message, MessageWrites, SendMessage, StallConfig, StallRun};
 
 /// Where Linux keeps the autocorking switch (1 = on, the default).
 pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";

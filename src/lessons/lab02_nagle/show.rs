@@ -1,8 +1,14 @@
-//! Showing it: short forms of sizes and durations, and the client's tables.
+//! Showing it: short forms of sizes and durations, and what the `client`
+//! subcommand prints.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{autocorking, BurstConfig, BurstRun, MessageWrites, StallConfig, StallRun};
+use super::{
+    autocorking, run_stall, send_burst, BurstConfig, BurstRun, MessageWrites, NagleError,
+    StallConfig, StallRun, AUTOCORKING_SYSCTL,
+};
+use crate::kit::record::Clock;
 use crate::report::table::Table;
 
 /// Receive sizes in a short form: runs become `10×4`, long lists end in `… (+N)`.
@@ -42,6 +48,16 @@ pub fn fmt_ms(d: Duration) -> String {
     }
 }
 
+/// The autocorking switch as the demo reports it.
+pub fn autocorking_note(cork: Option<bool>) -> String {
+    let state = match cork {
+        Some(true) => "1 (autocorking on)",
+        Some(false) => "0 (autocorking off)",
+        None => "not readable on this system",
+    };
+    format!("{AUTOCORKING_SYSCTL}: {state}")
+}
+
 /// A write loop's length: microseconds while short, milliseconds after.
 pub fn fmt_loop(d: Duration) -> String {
     if d < Duration::from_millis(10) {
@@ -54,6 +70,39 @@ pub fn fmt_loop(d: Duration) -> String {
 /// A counter, or `n/a` where the platform has none.
 pub fn or_na(v: Option<u32>) -> String {
     v.map(|s| s.to_string()).unwrap_or_else(|| "n/a".into())
+}
+
+/// What the `client` subcommand prints: a JSON object with `--json`, else a table.
+pub struct ClientReport {
+    /// The `--json` output.
+    pub json: serde_json::Value,
+    /// The table (and any note) for a person.
+    pub text: String,
+}
+
+/// `client --pattern burst`: one burst to the server at `addr`, both sides' counts.
+pub fn burst_client(addr: SocketAddr, cfg: &BurstConfig) -> Result<ClientReport, NagleError> {
+    let run = send_burst(addr, cfg, Clock::start())?;
+    let mut text = burst_table(cfg, &run).render();
+    if let Some(note) = &run.counters_note {
+        text.push_str(&format!(
+            "\n  note: {note}; the server's recv() calls are the evidence instead"
+        ));
+    }
+    let json = serde_json::json!({ "run": run, "bytes": run.bytes() });
+    Ok(ClientReport { json, text })
+}
+
+/// `client --pattern stall`: write-write-read rounds with the server at `addr`, timed.
+pub fn stall_client(addr: SocketAddr, cfg: &StallConfig) -> Result<ClientReport, NagleError> {
+    let run = run_stall(addr, cfg)?;
+    let json = serde_json::json!({
+        "run": run,
+        "median_us": run.median().as_micros() as u64,
+        "worst_us": run.worst().as_micros() as u64,
+    });
+    let text = stall_table(cfg, &run).render();
+    Ok(ClientReport { json, text })
 }
 
 /// What `client --pattern burst` prints: both sides' counts.

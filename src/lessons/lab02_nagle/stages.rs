@@ -2,7 +2,9 @@
 //! experiment against a [`LocalServer`] and returns what it saw, with the
 //! rows and pictures to show it. The lab binary narrates and checks.
 
+use std::fmt;
 use std::io;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::show::{fmt_loop, fmt_ms, or_na, sizes_summary};
@@ -10,6 +12,7 @@ use super::{
     run_stall, send_burst, stall_message, BurstConfig, BurstRun, LocalServer, MessageWrites,
     NagleError, Served, ServerConfig, StallConfig, StallRun,
 };
+use crate::harness::write_atomic;
 use crate::kit::record::{Chunk, Clock, RecordingWriter};
 use crate::report::svg::{self, Lane, Panel, TimeLane};
 use crate::report::table::{Cell, Table, Tone};
@@ -17,13 +20,23 @@ use crate::report::table::{Cell, Table, Tone};
 /// One send of the stall's message: [`super::lesson_send`] or [`super::send_whole`].
 pub type RecordedSend = fn(&mut RecordingWriter<io::Sink>, &[u8], &[u8]) -> io::Result<()>;
 
-/// The sizes of the `write()` calls `send` makes for one stall message
-/// (a 4-byte header and a 16-byte body).
-pub fn write_calls(send: RecordedSend) -> Result<Vec<usize>, NagleError> {
+/// The `write()` calls `send` makes for one stall message (a 4-byte
+/// header and a 16-byte body); shown as `2 write() call(s): 4 B, 16 B`.
+pub struct WriteCalls(pub Vec<usize>);
+
+impl fmt::Display for WriteCalls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sizes: Vec<String> = self.0.iter().map(|n| format!("{n} B")).collect();
+        write!(f, "{} write() call(s): {}", sizes.len(), sizes.join(", "))
+    }
+}
+
+/// The sizes of the `write()` calls `send` makes for one stall message.
+pub fn write_calls(send: RecordedSend) -> Result<WriteCalls, NagleError> {
     let (header, body) = stall_message(16)?;
     let mut w = RecordingWriter::new(io::sink());
     send(&mut w, &header, &body)?;
-    Ok(w.chunks().iter().map(Chunk::len).collect())
+    Ok(WriteCalls(w.chunks().iter().map(Chunk::len).collect()))
 }
 
 // ───────────────────────── stage 1: coalescing ─────────────────────────
@@ -304,6 +317,27 @@ impl SendComparison {
                 lane("Nagle on, 1 write", &self.one),
             ],
         )
+    }
+}
+
+impl SendComparison {
+    /// Writes [`SendComparison::timeline`] beside the demo's picture
+    /// (`x/nagle.svg` → `x/nagle-stall.svg`); returns the file written, or
+    /// the file and why not.
+    pub fn write_timeline(
+        &self,
+        lab: &str,
+        beside: &Path,
+    ) -> Result<PathBuf, (PathBuf, io::Error)> {
+        let stem = beside
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "lab02".into());
+        let file = beside.with_file_name(format!("{stem}-stall.svg"));
+        match write_atomic(&file, self.timeline(lab).as_bytes()) {
+            Ok(()) => Ok(file),
+            Err(e) => Err((file, e)),
+        }
     }
 }
 

@@ -1,16 +1,18 @@
 //! The sending side of the stall: write-write-read rounds, each message
 //! sent by [`lesson_send`] or [`send_whole`], each round trip timed.
 
-use std::net::{Shutdown, SocketAddr};
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::counters::counters_or_note;
-use super::{
-    lesson_send, open, send_whole, NagleError, SendMessage, HELLO_STALL, MAX_STALL_BODY, REPLY,
-};
+use super::{lesson_send, open, send_whole, NagleError, HELLO_STALL, MAX_STALL_BODY, REPLY};
 use crate::framing::{recv_exact, LengthPrefix};
+
+/// Sends one message: [`lesson_send`] or [`send_whole`].
+pub type SendMessage = fn(&mut TcpStream, &[u8], &[u8]) -> io::Result<()>;
 
 /// How a stall client writes each message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
