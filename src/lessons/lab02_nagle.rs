@@ -66,7 +66,7 @@ use thiserror::Error;
 use crate::framing::{recv_exact, FrameError};
 use crate::kit::sock::{self, SockOpts};
 
-// The rest, one file per part: `stages.rs` is what the demo measures
+// The rest, one file per part in `lab02_nagle/`: `stages.rs` is what the demo measures
 // (`coalescing`, `compare_sends`, `slow_reader`); `counters.rs` the kernel's
 // TCP_INFO; `server.rs` the receiver; `burst.rs` the small writes;
 // `stall.rs` write-write-read; `show.rs` short forms and the client's output.
