@@ -11,24 +11,19 @@
 //! wait for the reply: write-write-read) and `send_whole` (the whole message
 //! in one write). Stage 2 calls both by name and times each.
 
+use std::cell::Cell;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use sticky_lab::harness::{
-    self, announce, fail, parse_addr, write_atomic, Demo, DemoOpts, Stage, StageError,
-};
-use sticky_lab::kit::record::{Chunk, Clock, RecordingWriter};
-use sticky_lab::kit::server::{serve, ServeOptions};
+use sticky_lab::harness::{self, announce, fail, parse_addr, Demo, DemoOpts, Stage, StageError};
+use sticky_lab::kit::record::Clock;
 use sticky_lab::lessons::lab02_nagle::{
-    self as nagle, autocorking, fmt_ms, lesson_send, send_whole, sizes_summary, BurstConfig,
-    BurstRun, LocalServer, MessageWrites, Served, ServerConfig, StallConfig, StallRun,
+    self as nagle, autocorking, fmt_ms, lesson_send, or_na, send_whole, BurstConfig, MessageWrites,
+    ServerConfig, StallConfig,
 };
-use sticky_lab::report::svg::{self, Lane, Panel, TimeLane};
-use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab02-nagle";
@@ -75,19 +70,7 @@ enum Command {
 
 Watch the segments yourself while the demo runs (another terminal, as root):
   tcpdump -i lo -n 'tcp and greater 60'")]
-    Demo {
-        #[command(flatten)]
-        opts: DemoOpts,
-        /// Small writes per burst (stage 1).
-        #[arg(long, default_value_t = 100)]
-        writes: usize,
-        /// Bytes per write (stage 1).
-        #[arg(long, default_value_t = 10)]
-        size: usize,
-        /// Write-write-read messages per variant (stage 2; each may take ~40 ms).
-        #[arg(long, default_value_t = 20)]
-        rounds: usize,
-    },
+    Demo(DemoArgs),
     /// Receive bursts (and answer stall rounds), printing what each recv() got.
     #[command(after_help = "Examples:
   # terminal 1
@@ -101,23 +84,7 @@ Watch the segments yourself while the demo runs (another terminal, as root):
 
   # across a real 1500-byte link (as root): see scripts/two-hosts.sh
   ip netns exec sticky-a lab02-nagle server --addr 10.77.2.1:9502")]
-    Server {
-        /// Address to listen on.
-        #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
-        addr: SocketAddr,
-        /// TCP_NODELAY on the server's replies.
-        #[arg(long, value_enum, default_value_t = Switch::Off)]
-        nodelay: Switch,
-        /// Buffer size of each recv() call.
-        #[arg(long, default_value_t = 65536)]
-        bufsize: usize,
-        /// Sleep this long before reading a burst (a slow reader).
-        #[arg(long, default_value_t = 0)]
-        read_delay_ms: u64,
-        /// Most clients served at once.
-        #[arg(long, default_value_t = 16)]
-        max_conns: usize,
-    },
+    Server(ServerArgs),
     /// Send small writes (or write-write-read rounds) and print the kernel's counters.
     #[command(after_help = "Examples:
   lab02-nagle client --nodelay off --writes 100 --size 10
@@ -125,113 +92,98 @@ Watch the segments yourself while the demo runs (another terminal, as root):
   lab02-nagle client --pattern stall --nodelay off --rounds 20
   lab02-nagle client --pattern stall --nodelay off --message-writes one
   lab02-nagle client --json --writes 20 --size 10000    # machine-readable")]
-    Client {
-        /// Server address.
-        #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
-        addr: SocketAddr,
-        /// TCP_NODELAY: `on` switches Nagle's algorithm off.
-        #[arg(long, value_enum, default_value_t = Switch::Off)]
-        nodelay: Switch,
-        /// Burst: how many write() calls.
-        #[arg(long, default_value_t = 100)]
-        writes: usize,
-        /// Burst: bytes per write().
-        #[arg(long, default_value_t = 10)]
-        size: usize,
-        /// Burst: microseconds between writes (0: a tight loop).
-        #[arg(long, default_value_t = 0)]
-        gap_us: u64,
-        /// What to send.
-        #[arg(long, value_enum, default_value_t = Pattern::Burst)]
-        pattern: Pattern,
-        /// Stall: messages, each waiting for its reply.
-        #[arg(long, default_value_t = 20)]
-        rounds: usize,
-        /// Stall: header and body in two writes (split) or one (one).
-        #[arg(long, value_enum, default_value_t = MessageWrites::Split)]
-        message_writes: MessageWrites,
-        /// Burst: ask the server not to answer the hello, so its kernel stays in
-        /// quick-ACK mode (ACKs every segment at once) instead of delaying ACKs.
-        #[arg(long)]
-        quick_ack_receiver: bool,
-        /// Print the result as JSON on stdout.
-        #[arg(long)]
-        json: bool,
-    },
+    Client(ClientArgs),
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    opts: DemoOpts,
+    /// Small writes per burst (stage 1).
+    #[arg(long, default_value_t = 100)]
+    writes: usize,
+    /// Bytes per write (stage 1).
+    #[arg(long, default_value_t = 10)]
+    size: usize,
+    /// Write-write-read messages per variant (stage 2; each may take ~40 ms).
+    #[arg(long, default_value_t = 20)]
+    rounds: usize,
+}
+
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
+    addr: SocketAddr,
+    /// TCP_NODELAY on the server's replies.
+    #[arg(long, value_enum, default_value_t = Switch::Off)]
+    nodelay: Switch,
+    /// Buffer size of each recv() call.
+    #[arg(long, default_value_t = 65536)]
+    bufsize: usize,
+    /// Sleep this long before reading a burst (a slow reader).
+    #[arg(long, default_value_t = 0)]
+    read_delay_ms: u64,
+    /// Most clients served at once.
+    #[arg(long, default_value_t = 16)]
+    max_conns: usize,
+}
+
+#[derive(clap::Args)]
+struct ClientArgs {
+    /// Server address.
+    #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
+    addr: SocketAddr,
+    /// TCP_NODELAY: `on` switches Nagle's algorithm off.
+    #[arg(long, value_enum, default_value_t = Switch::Off)]
+    nodelay: Switch,
+    /// Burst: how many write() calls.
+    #[arg(long, default_value_t = 100)]
+    writes: usize,
+    /// Burst: bytes per write().
+    #[arg(long, default_value_t = 10)]
+    size: usize,
+    /// Burst: microseconds between writes (0: a tight loop).
+    #[arg(long, default_value_t = 0)]
+    gap_us: u64,
+    /// What to send.
+    #[arg(long, value_enum, default_value_t = Pattern::Burst)]
+    pattern: Pattern,
+    /// Stall: messages, each waiting for its reply.
+    #[arg(long, default_value_t = 20)]
+    rounds: usize,
+    /// Stall: header and body in two writes (split) or one (one).
+    #[arg(long, value_enum, default_value_t = MessageWrites::Split)]
+    message_writes: MessageWrites,
+    /// Burst: ask the server not to answer the hello, so its kernel stays in
+    /// quick-ACK mode (ACKs every segment at once) instead of delaying ACKs.
+    #[arg(long)]
+    quick_ack_receiver: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
     let (command, color) = harness::args::parse::<Command>(LAB, ABOUT, EXAMPLES);
     color.apply();
     match command {
-        Command::Demo {
-            opts,
-            writes,
-            size,
-            rounds,
-        } => {
-            if writes == 0 || size == 0 || rounds == 0 {
-                return fail("--writes, --size and --rounds must be at least 1");
-            }
-            demo(&opts, color, writes, size, rounds)
-        }
-        Command::Server {
-            addr,
-            nodelay,
-            bufsize,
-            read_delay_ms,
-            max_conns,
-        } => run_server(addr, nodelay.on(), bufsize, read_delay_ms, max_conns),
-        Command::Client {
-            addr,
-            nodelay,
-            writes,
-            size,
-            gap_us,
-            pattern,
-            rounds,
-            message_writes,
-            quick_ack_receiver,
-            json,
-        } => match pattern {
-            Pattern::Burst => {
-                let cfg = BurstConfig {
-                    writes,
-                    size,
-                    gap: Duration::from_micros(gap_us),
-                    nodelay: nodelay.on(),
-                    quick_ack_receiver,
-                };
-                client_burst(addr, &cfg, json)
-            }
-            Pattern::Stall => {
-                let cfg = StallConfig {
-                    rounds,
-                    nodelay: nodelay.on(),
-                    writes: message_writes,
-                    ..StallConfig::default()
-                };
-                client_stall(addr, &cfg, json)
-            }
-        },
+        Command::Demo(args) => demo(args, color),
+        Command::Server(args) => server(&args),
+        Command::Client(args) => client(&args),
     }
 }
 
-// ---------------------------------------------------------------------------
-// demo
-// ---------------------------------------------------------------------------
+// ───────────────────────────────── demo ─────────────────────────────────
 
 /// What the stages share: the demo's sizes and clock, and what stages 1
 /// and 2 saw, for the verdict.
 struct Lab {
     clock: Clock,
-    writes: usize,
-    size: usize,
-    rounds: usize,
-    svg: Option<PathBuf>,
-    coalesced: std::cell::Cell<bool>,
-    stalled: std::cell::Cell<bool>,
-    tcp_info: std::cell::Cell<bool>,
+    args: DemoArgs,
+    coalesced: Cell<bool>,
+    stalled: Cell<bool>,
+    tcp_info: Cell<bool>,
 }
 
 /// The lesson, stage by stage.
@@ -258,52 +210,39 @@ const STAGES: [Stage<Lab>; 4] = [
     },
 ];
 
-fn demo(
-    opts: &DemoOpts,
-    color: ColorChoice,
-    writes: usize,
-    size: usize,
-    rounds: usize,
-) -> ExitCode {
-    let d = Demo::new(
-        LAB,
-        "Nagle's algorithm: merged small writes and the 40 ms stall",
-        opts,
-        color,
-    );
+fn demo(args: DemoArgs, color: ColorChoice) -> ExitCode {
+    if args.writes == 0 || args.size == 0 || args.rounds == 0 {
+        return fail("--writes, --size and --rounds must be at least 1");
+    }
+    let title = "Nagle's algorithm: merged small writes and the 40 ms stall";
+    let d = Demo::new(LAB, title, &args.opts, color);
     let lab = Lab {
         clock: Clock::start(),
-        writes,
-        size,
-        rounds,
-        svg: opts.svg.clone(),
-        coalesced: std::cell::Cell::new(false),
-        stalled: std::cell::Cell::new(false),
-        tcp_info: std::cell::Cell::new(false),
+        args,
+        coalesced: Cell::new(false),
+        stalled: Cell::new(false),
+        tcp_info: Cell::new(false),
     };
     d.run(|_| Ok(lab), &STAGES)
 }
 
 /// Stage 1: count the segments the kernel really sent.
 fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError> {
-    let (writes, size) = (lab.writes, lab.size);
+    let (writes, size) = (lab.args.writes, lab.args.size);
     d.say(&format!(
         "{writes} writes of {size} bytes: the sender calls write() in a tight loop. Linux's\n\
          TCP_INFO counts the data segments the kernel really sent (tcpi_data_segs_out); the\n\
          receiver counts its recv() calls."
     ));
     let cork = autocorking();
-    d.say(&format!(
-        "{}: {}",
-        nagle::AUTOCORKING_SYSCTL,
-        match cork {
-            Some(true) => "1 (autocorking on)",
-            Some(false) => "0 (autocorking off)",
-            None => "not readable on this system",
-        }
-    ));
-    let coalescing = stage_coalescing(d, lab.clock, writes, size)?;
-    let (on, off) = (&coalescing.nagle, &coalescing.nodelay);
+    d.say(&nagle::autocorking_note(cork));
+    let seen = nagle::coalescing(lab.clock, writes, size)?;
+    for panel in seen.panels() {
+        d.panel(panel);
+    }
+    d.show(&seen.table().render());
+    d.say("(each row is the median of 3 trials; the data segments column comes from the kernel)");
+    let (on, off) = (&seen.nagle.run, &seen.nodelay.run);
     let (coalesced, observed, expected) = match (on.data_segments, off.data_segments) {
         (Some(a), Some(b)) => (
             (a as usize) < writes && a < b,
@@ -344,78 +283,30 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
         json!({
             "autocorking": cork,
             "tcp_info": cfg!(target_os = "linux") && on.data_segments.is_some(),
-            "runs": [on, off, &coalescing.spaced, &coalescing.quick],
-            "trials_data_segments": coalescing.trials,
+            "runs": seen.senders().map(|b| &b.run),
+            "trials_data_segments": seen.trials,
         }),
     );
-
     lab.coalesced.set(coalesced);
     lab.tcp_info.set(on.data_segments.is_some());
     Ok(())
 }
 
-/// Stage 2: write-write-read against one write per message.
+/// Stage 2: write-write-read (`lesson_send`) against one write per message (`send_whole`).
 fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    let rounds = lab.rounds;
+    let rounds = lab.args.rounds;
     d.say(&format!(
         "{rounds} messages, each a 4-byte header (struct.pack('i', 16)) and a 16-byte body, each\n\
          waiting for a 2-byte reply. Three ways to send them:"
     ));
-    show_the_two_sends(d)?;
-    let stall = stage_stall(rounds)?;
-    let mut t = Table::new([
-        "",
-        "Nagle on, 2 writes",
-        "TCP_NODELAY, 2 writes",
-        "Nagle on, 1 write",
-    ]);
-    let runs = [&stall.split, &stall.nodelay, &stall.one];
-    t.row(
-        std::iter::once(Cell::from("median round trip")).chain(runs.iter().enumerate().map(
-            |(i, r)| {
-                Cell::new(
-                    fmt_ms(r.median()),
-                    if i == 0 { Tone::Bad } else { Tone::Good },
-                )
-            },
-        )),
-    );
-    t.row(
-        std::iter::once(Cell::from("worst round trip"))
-            .chain(runs.iter().map(|r| Cell::from(fmt_ms(r.worst())))),
-    );
-    t.row(
-        std::iter::once(Cell::from(format!("all {rounds} messages")))
-            .chain(runs.iter().map(|r| Cell::from(fmt_ms(r.total())))),
-    );
-    t.row(
-        std::iter::once(Cell::from("data segments sent")).chain(runs.iter().map(|r| {
-            Cell::from(
-                r.data_segments
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "n/a".into()),
-            )
-        })),
-    );
-    t.row(
-        std::iter::once(Cell::from("receiver's ACK timer (tcpi_ato)")).chain(
-            stall.ato_us.iter().map(|a| {
-                Cell::from(
-                    a.map(|us| format!("{:.1} ms", us as f64 / 1e3))
-                        .unwrap_or_else(|| "n/a".into()),
-                )
-            }),
-        ),
-    );
-    d.show(&t.render());
-    let split_med = stall.split.median().as_secs_f64();
-    let fast_med = stall
-        .nodelay
-        .median()
-        .max(stall.one.median())
-        .as_secs_f64()
-        .max(1e-6);
-    let ratio = split_med / fast_med;
+    d.say(&format!(
+        "lesson_send (the lesson's code): {}; send_whole (the fix): {}.",
+        nagle::write_calls(lesson_send)?,
+        nagle::write_calls(send_whole)?
+    ));
+    let sends = nagle::compare_sends(rounds)?;
+    d.show(&sends.table().render());
+    let ratio = sends.ratio();
     let stalled = ratio >= 10.0;
     d.say(
         "Why 40 ms: the receiver delays its ACK (Linux: at least 40 ms, the tcpi_ato above) hoping\n\
@@ -426,14 +317,10 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
          That is the real fix: build the whole message (one buffer, or a BufWriter flushed once),\n\
          then write it once.",
     );
-    if let Some(path) = lab.svg.as_deref() {
-        let stall_svg = sibling(path, "stall");
-        match write_atomic(&stall_svg, stall_timeline(&stall, rounds).as_bytes()) {
-            Ok(()) => d.say(&format!(
-                "stall timeline written to {}",
-                stall_svg.display()
-            )),
-            Err(e) => d.say(&format!("could not write {}: {e}", stall_svg.display())),
+    if let Some(path) = lab.args.opts.svg.as_deref() {
+        match sends.write_timeline(LAB, path) {
+            Ok(file) => d.say(&format!("stall timeline written to {}", file.display())),
+            Err((file, e)) => d.say(&format!("could not write {}: {e}", file.display())),
         }
     }
     d.check(
@@ -441,78 +328,50 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
         expected,
         &format!(
             "median {} with Nagle on and 2 writes vs {} (TCP_NODELAY) and {} (one write): {ratio:.0}×",
-            fmt_ms(stall.split.median()),
-            fmt_ms(stall.nodelay.median()),
-            fmt_ms(stall.one.median())
+            fmt_ms(sends.split.median()),
+            fmt_ms(sends.nodelay.median()),
+            fmt_ms(sends.one.median())
         ),
         json!({
-            "runs": runs,
-            "receiver_ato_us": stall.ato_us,
+            "runs": sends.runs(),
+            "receiver_ato_us": sends.ato_us,
             "ratio": ratio,
         }),
     );
-
     lab.stalled.set(stalled);
     Ok(())
 }
 
 /// Stage 3: the receiver merges too, whatever the sender does.
 fn a_slow_reader(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    let (writes, size) = (lab.writes, lab.size);
+    let writes = lab.args.writes;
     d.say(&format!(
         "Same {writes} writes with TCP_NODELAY on, but the receiver sleeps 200 ms before its first recv()."
     ));
-    let (run, chunks) = slow_reader(lab.clock, writes, size)?;
-    {
-        {
-            let mut t = Table::new([
-                "sender",
-                "writes",
-                "segments sent",
-                "segments received",
-                "recv calls",
-                "recv sizes",
-            ]);
-            t.row([
-                Cell::from("TCP_NODELAY"),
-                Cell::from(writes.to_string()),
-                Cell::from(opt(run.data_segments)),
-                Cell::from(opt(run.receiver.data_segs_in)),
-                Cell::new(run.receiver.recv_calls.to_string(), Tone::Note),
-                Cell::from(sizes_summary(&run.receiver.sizes, 8)),
-            ]);
-            d.show(&t.render());
-            d.say(
-                "The segments arrived separately and waited in the receiver's socket buffer; one\n\
-                 recv() took everything there was. No sender option prevents this: only framing does.",
-            );
-            d.panel(burst_panel(
-                format!(
-                    "Slow reader: TCP_NODELAY, {} segments sent, {} recv() call(s)",
-                    opt(run.data_segments),
-                    run.receiver.recv_calls
-                ),
-                &run,
-                &chunks,
-            ));
-            let calls = run.receiver.recv_calls;
-            let (ok, observed) = match run.data_segments {
-                Some(s) => (
-                    (calls as u32) < s,
-                    format!(
-                        "{s} segments sent, {} received, then {calls} recv() call(s) took all {} bytes",
-                        opt(run.receiver.data_segs_in),
-                        run.receiver.bytes
-                    ),
-                ),
-                None => (
-                    calls < writes,
-                    format!("{calls} recv() call(s) for {writes} writes (no TCP_INFO here)"),
-                ),
-            };
-            d.check(ok, expected, &observed, json!({ "run": run }));
-        }
-    }
+    let seen = nagle::slow_reader(lab.clock, writes, lab.args.size)?;
+    d.show(&seen.table().render());
+    d.say(
+        "The segments arrived separately and waited in the receiver's socket buffer; one\n\
+         recv() took everything there was. No sender option prevents this: only framing does.",
+    );
+    d.panel(seen.panel());
+    let run = &seen.run;
+    let calls = run.receiver.recv_calls;
+    let (ok, observed) = match run.data_segments {
+        Some(s) => (
+            (calls as u32) < s,
+            format!(
+                "{s} segments sent, {} received, then {calls} recv() call(s) took all {} bytes",
+                or_na(run.receiver.data_segs_in),
+                run.receiver.bytes
+            ),
+        ),
+        None => (
+            calls < writes,
+            format!("{calls} recv() call(s) for {writes} writes (no TCP_INFO here)"),
+        ),
+    };
+    d.check(ok, expected, &observed, json!({ "run": run }));
     Ok(())
 }
 
@@ -539,416 +398,71 @@ fn verdict(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     Ok(())
 }
 
-/// The two sends of the lesson, side by side: what each does to write() calls.
-fn show_the_two_sends(d: &mut Demo) -> Result<(), StageError> {
-    let (header, body) = nagle::stall_message(16)?;
-    let mut two = RecordingWriter::new(std::io::sink());
-    lesson_send(&mut two, &header, &body)?;
-    let mut one = RecordingWriter::new(std::io::sink());
-    send_whole(&mut one, &header, &body)?;
-    let calls = |w: &RecordingWriter<std::io::Sink>| {
-        let sizes: Vec<String> = w
-            .chunks()
-            .iter()
-            .map(|c| format!("{} B", c.len()))
-            .collect();
-        format!("{} write() call(s): {}", sizes.len(), sizes.join(", "))
-    };
-    d.say(&format!(
-        "lesson_send (the lesson's code): {}; send_whole (the fix): {}.",
-        calls(&two),
-        calls(&one)
-    ));
-    Ok(())
-}
+// ─────────────────────────── server and client ───────────────────────────
 
-fn fmt_loop(d: Duration) -> String {
-    if d < Duration::from_millis(10) {
-        format!("{} µs", d.as_micros())
-    } else {
-        format!("{:.1} ms", d.as_secs_f64() * 1e3)
-    }
-}
-
-/// A burst in the picture: the client's writes above the server's reads.
-fn burst_panel(title: String, run: &BurstRun, chunks: &[Chunk]) -> Panel {
-    Panel {
-        title,
-        lanes: vec![
-            Lane::from_chunks("client write()", &run.writes),
-            Lane::from_chunks("server recv()", chunks),
-        ],
-        boundaries: vec![],
-        unit: None,
-    }
-}
-
-fn opt(v: Option<u32>) -> String {
-    v.map(|s| s.to_string()).unwrap_or_else(|| "n/a".into())
-}
-
-struct Coalescing {
-    nagle: BurstRun,
-    nodelay: BurstRun,
-    spaced: BurstRun,
-    quick: BurstRun,
-    trials: serde_json::Value,
-}
-
-/// Runs each burst three times and keeps the median trial: one noisy run
-/// on a busy machine should not decide the lesson.
-fn stage_coalescing(
-    d: &mut Demo,
-    clock: Clock,
-    writes: usize,
-    size: usize,
-) -> Result<Coalescing, nagle::NagleError> {
-    let server = LocalServer::start(ServerConfig::default(), clock)?;
-    // (name, nodelay, gap between writes, quick-ACK receiver)
-    let variants = [
-        ("Nagle on (default)", false, Duration::ZERO, false),
-        ("TCP_NODELAY", true, Duration::ZERO, false),
-        (
-            "TCP_NODELAY, writes 200 µs apart",
-            true,
-            Duration::from_micros(200),
-            false,
-        ),
-        ("Nagle on, quick-ACK receiver", false, Duration::ZERO, true),
-    ];
-    let mut table = Table::new([
-        "sender",
-        "writes",
-        "bytes",
-        "write loop",
-        "data segments (kernel)",
-        "recv calls",
-        "recv sizes",
-    ]);
-    let mut kept: Vec<(BurstRun, Vec<Chunk>)> = Vec::new();
-    let mut trials = serde_json::Map::new();
-    for (i, (name, nodelay, gap, quick)) in variants.iter().enumerate() {
-        let cfg = BurstConfig {
-            writes,
-            size,
-            gap: *gap,
-            nodelay: *nodelay,
-            quick_ack_receiver: *quick,
-        };
-        let mut runs = Vec::new();
-        for _ in 0..3 {
-            let run = nagle::send_burst(server.addr(), &cfg, clock)?;
-            let chunks = match server.next_served()? {
-                Served::Burst { chunks, .. } => chunks,
-                Served::Stall { .. } => Vec::new(),
-            };
-            runs.push((run, chunks));
-        }
-        let key = |r: &BurstRun| {
-            r.data_segments
-                .map(|s| s as usize)
-                .unwrap_or(r.receiver.recv_calls)
-        };
-        trials.insert(
-            name.to_string(),
-            json!(runs.iter().map(|(r, _)| key(r)).collect::<Vec<_>>()),
-        );
-        runs.sort_by_key(|(r, _)| key(r));
-        let (run, chunks) = runs.swap_remove(1);
-        let tone = match i {
-            0 => Tone::Good,
-            1 => Tone::Note,
-            _ => Tone::Plain,
-        };
-        table.row([
-            Cell::from(name.to_string()),
-            Cell::from(writes.to_string()),
-            Cell::from(run.bytes().to_string()),
-            Cell::from(fmt_loop(run.write_loop())),
-            Cell::new(opt(run.data_segments), tone),
-            Cell::from(run.receiver.recv_calls.to_string()),
-            Cell::from(sizes_summary(&run.receiver.sizes, 8)),
-        ]);
-        if i != 2 {
-            d.panel(burst_panel(
-                format!(
-                    "{name}: {writes} write()s of {size} B → {} data segments → {} recv() calls",
-                    opt(run.data_segments),
-                    run.receiver.recv_calls
-                ),
-                &run,
-                &chunks,
-            ));
-        }
-        kept.push((run, chunks));
-    }
-    d.show(&table.render());
-    d.say("(each row is the median of 3 trials; the data segments column comes from the kernel)");
-    let mut it = kept.into_iter().map(|(r, _)| r);
-    let (Some(nagle), Some(nodelay), Some(spaced), Some(quick)) =
-        (it.next(), it.next(), it.next(), it.next())
-    else {
-        return Err(std::io::Error::other("missing runs").into());
-    };
-    Ok(Coalescing {
-        nagle,
-        nodelay,
-        spaced,
-        quick,
-        trials: serde_json::Value::Object(trials),
-    })
-}
-
-struct Stall {
-    split: StallRun,
-    nodelay: StallRun,
-    one: StallRun,
-    ato_us: [Option<u32>; 3],
-}
-
-fn stage_stall(rounds: usize) -> Result<Stall, nagle::NagleError> {
-    let server = LocalServer::start(ServerConfig::default(), Clock::start())?;
-    let run = |nodelay: bool,
-               writes: MessageWrites|
-     -> Result<(StallRun, Option<u32>), nagle::NagleError> {
-        let cfg = StallConfig {
-            rounds,
-            nodelay,
-            writes,
-            ..StallConfig::default()
-        };
-        let r = nagle::run_stall(server.addr(), &cfg)?;
-        let ato = match server.next_served()? {
-            Served::Stall { counters, .. } => counters.map(|c| c.ato_us),
-            Served::Burst { .. } => None,
-        };
-        Ok((r, ato))
-    };
-    let (split, a0) = run(false, MessageWrites::Split)?;
-    let (nodelay, a1) = run(true, MessageWrites::Split)?;
-    let (one, a2) = run(false, MessageWrites::One)?;
-    Ok(Stall {
-        split,
-        nodelay,
-        one,
-        ato_us: [a0, a1, a2],
-    })
-}
-
-fn slow_reader(
-    clock: Clock,
-    writes: usize,
-    size: usize,
-) -> Result<(BurstRun, Vec<Chunk>), nagle::NagleError> {
-    let cfg = ServerConfig {
-        read_delay: Duration::from_millis(200),
-        ..ServerConfig::default()
-    };
-    let server = LocalServer::start(cfg, clock)?;
-    let burst = BurstConfig {
-        writes,
-        size,
-        gap: Duration::ZERO,
-        nodelay: true,
-        quick_ack_receiver: false,
-    };
-    let run = nagle::send_burst(server.addr(), &burst, clock)?;
-    let chunks = match server.next_served()? {
-        Served::Burst { chunks, .. } => chunks,
-        Served::Stall { .. } => Vec::new(),
-    };
-    Ok((run, chunks))
-}
-
-fn stall_timeline(stall: &Stall, rounds: usize) -> String {
-    let lane = |name: &str, r: &StallRun| TimeLane {
-        label: format!("{name}: median {}", fmt_ms(r.median())),
-        spans: r.spans_ms.clone(),
-    };
-    svg::render_timeline(
-        &format!("{LAB} — {rounds} write-write-read round trips on one time axis"),
-        "each box is one message: header + body sent, 2-byte reply received",
-        &[
-            lane("Nagle on, 2 writes", &stall.split),
-            lane("TCP_NODELAY, 2 writes", &stall.nodelay),
-            lane("Nagle on, 1 write", &stall.one),
-        ],
-    )
-}
-
-/// `x/nagle.svg` → `x/nagle-stall.svg`.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "lab02".into());
-    path.with_file_name(format!("{stem}-{suffix}.svg"))
-}
-
-// ---------------------------------------------------------------------------
-// server and client
-// ---------------------------------------------------------------------------
-
-fn run_server(
-    addr: SocketAddr,
-    nodelay: bool,
-    bufsize: usize,
-    read_delay_ms: u64,
-    max_conns: usize,
-) -> ExitCode {
-    if bufsize == 0 {
+fn server(args: &ServerArgs) -> ExitCode {
+    if args.bufsize == 0 {
         return fail("--bufsize must be at least 1");
     }
+    let addr = args.addr;
     let listener = match sticky_lab::kit::sock::listen(addr) {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
     };
-    let bound = listener.local_addr().unwrap_or(addr);
-    announce(LAB, bound);
+    announce(LAB, listener.local_addr().unwrap_or(addr));
     let cfg = ServerConfig {
-        nodelay,
-        bufsize,
-        read_delay: Duration::from_millis(read_delay_ms),
+        nodelay: args.nodelay.on(),
+        bufsize: args.bufsize,
+        read_delay: Duration::from_millis(args.read_delay_ms),
     };
-    let opts = ServeOptions {
-        max_conns,
-        idle_timeout: Some(Duration::from_secs(300)),
-        log: true,
-    };
-    let clock = Clock::start();
-    let result = serve(listener, opts, move |stream, peer| {
-        match nagle::serve_connection(stream, &cfg, clock)? {
-            Served::Burst { summary, .. } => eprintln!(
-                "[{peer}] burst: {} bytes in {} recv() calls (kernel: {} data segments in); sizes: {}",
-                summary.bytes,
-                summary.recv_calls,
-                opt(summary.data_segs_in),
-                sizes_summary(&summary.sizes, 16)
-            ),
-            Served::Stall { rounds, counters } => eprintln!(
-                "[{peer}] stall: answered {rounds} messages; delayed-ACK timer (tcpi_ato) {}",
-                counters
-                    .map(|c| format!("{:.1} ms", c.ato_us as f64 / 1e3))
-                    .unwrap_or_else(|| "n/a".into())
-            ),
-        }
-        Ok::<(), nagle::NagleError>(())
-    });
-    match result {
+    match nagle::serve_logged(listener, cfg, args.max_conns) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("server stopped: {e}")),
     }
 }
 
-fn client_burst(addr: SocketAddr, cfg: &BurstConfig, json: bool) -> ExitCode {
-    if cfg.writes == 0 || cfg.size == 0 {
-        return fail("--writes and --size must be at least 1");
-    }
-    if cfg.writes.saturating_mul(cfg.size) > 1 << 30 {
-        return fail("--writes × --size is over 1 GiB; pick a smaller burst");
-    }
-    let run = match nagle::send_burst(addr, cfg, Clock::start()) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("burst to {addr} failed: {e}")),
-    };
-    if json {
-        match serde_json::to_string_pretty(&json!({ "run": run, "bytes": run.bytes() })) {
-            Ok(s) => println!("{s}"),
-            Err(e) => return fail(e),
-        }
-        return ExitCode::SUCCESS;
-    }
-    let mut t = Table::new(["", "value"]);
-    t.row([
-        "sender".to_string(),
-        if cfg.nodelay {
-            "TCP_NODELAY (Nagle off)"
-        } else {
-            "Nagle on (default)"
-        }
-        .to_string(),
-    ]);
-    t.row([
-        "writes".to_string(),
-        format!("{} × {} B", cfg.writes, cfg.size),
-    ]);
-    t.row([
-        "gap between writes".to_string(),
-        format!("{} µs", cfg.gap.as_micros()),
-    ]);
-    t.row([
-        "data segments sent (tcpi_data_segs_out)".to_string(),
-        opt(run.data_segments),
-    ]);
-    if let Some(c) = run.counters {
-        t.row([
-            "sender's MSS (tcpi_snd_mss)".to_string(),
-            format!("{} B", c.snd_mss),
-        ]);
-    }
-    t.row([
-        "data segments received (tcpi_data_segs_in)".to_string(),
-        opt(run.receiver.data_segs_in),
-    ]);
-    t.row([
-        "server recv() calls".to_string(),
-        run.receiver.recv_calls.to_string(),
-    ]);
-    t.row([
-        "recv sizes".to_string(),
-        sizes_summary(&run.receiver.sizes, 10),
-    ]);
-    if let Some(c) = autocorking() {
-        t.row(["tcp_autocorking".to_string(), (c as u8).to_string()]);
-    }
-    println!("{}", t.render());
-    if let Some(note) = &run.counters_note {
-        println!("  note: {note}; the server's recv() calls are the evidence instead");
-    }
-    ExitCode::SUCCESS
-}
-
-fn client_stall(addr: SocketAddr, cfg: &StallConfig, json: bool) -> ExitCode {
-    if cfg.rounds == 0 {
-        return fail("--rounds must be at least 1");
-    }
-    let run = match nagle::run_stall(addr, cfg) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("stall rounds with {addr} failed: {e}")),
-    };
-    if json {
-        let out = json!({
-            "run": run,
-            "median_us": run.median().as_micros() as u64,
-            "worst_us": run.worst().as_micros() as u64,
-        });
-        match serde_json::to_string_pretty(&out) {
-            Ok(s) => println!("{s}"),
-            Err(e) => return fail(e),
-        }
-        return ExitCode::SUCCESS;
-    }
-    let mut t = Table::new(["", "value"]);
-    t.row([
-        "sender".to_string(),
-        format!(
-            "{}, {}",
-            if cfg.nodelay {
-                "TCP_NODELAY"
-            } else {
-                "Nagle on"
-            },
-            match cfg.writes {
-                MessageWrites::Split => "header and body in 2 writes",
-                MessageWrites::One => "whole message in 1 write",
+fn client(args: &ClientArgs) -> ExitCode {
+    let addr = args.addr;
+    let report = match args.pattern {
+        Pattern::Burst => {
+            if args.writes == 0 || args.size == 0 {
+                return fail("--writes and --size must be at least 1");
             }
-        ),
-    ]);
-    t.row(["messages".to_string(), cfg.rounds.to_string()]);
-    t.row(["median round trip".to_string(), fmt_ms(run.median())]);
-    t.row(["worst round trip".to_string(), fmt_ms(run.worst())]);
-    t.row(["all messages".to_string(), fmt_ms(run.total())]);
-    t.row(["data segments sent".to_string(), opt(run.data_segments)]);
-    println!("{}", t.render());
-    ExitCode::SUCCESS
+            if args.writes.saturating_mul(args.size) > 1 << 30 {
+                return fail("--writes × --size is over 1 GiB; pick a smaller burst");
+            }
+            let cfg = BurstConfig {
+                writes: args.writes,
+                size: args.size,
+                gap: Duration::from_micros(args.gap_us),
+                nodelay: args.nodelay.on(),
+                quick_ack_receiver: args.quick_ack_receiver,
+            };
+            nagle::burst_client(addr, &cfg).map_err(|e| format!("burst to {addr} failed: {e}"))
+        }
+        Pattern::Stall => {
+            if args.rounds == 0 {
+                return fail("--rounds must be at least 1");
+            }
+            let cfg = StallConfig {
+                rounds: args.rounds,
+                nodelay: args.nodelay.on(),
+                writes: args.message_writes,
+                ..StallConfig::default()
+            };
+            nagle::stall_client(addr, &cfg)
+                .map_err(|e| format!("stall rounds with {addr} failed: {e}"))
+        }
+    };
+    let text = report.and_then(|r| match args.json {
+        true => serde_json::to_string_pretty(&r.json).map_err(|e| e.to_string()),
+        false => Ok(r.text),
+    });
+    match text {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
 }

@@ -1,0 +1,408 @@
+//! What the demo measures, stage by stage: each function runs its
+//! experiment against a [`LocalServer`] and returns what it saw, with the
+//! rows and pictures to show it. The lab binary narrates and checks.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::show::{fmt_loop, fmt_ms, or_na, sizes_summary};
+use super::{
+    run_stall, send_burst, stall_message, BurstConfig, BurstRun, LocalServer, MessageWrites,
+    NagleError, Served, ServerConfig, StallConfig, StallRun,
+};
+use crate::harness::write_atomic;
+use crate::kit::record::{Chunk, Clock, RecordingWriter};
+use crate::report::svg::{self, Lane, Panel, TimeLane};
+use crate::report::table::{Cell, Table, Tone};
+
+/// One send of the stall's message: [`super::lesson_send`] or [`super::send_whole`].
+pub type RecordedSend = fn(&mut RecordingWriter<io::Sink>, &[u8], &[u8]) -> io::Result<()>;
+
+/// The `write()` calls `send` makes for one stall message (a 4-byte
+/// header and a 16-byte body); shown as `2 write() call(s): 4 B, 16 B`.
+pub struct WriteCalls(pub Vec<usize>);
+
+impl fmt::Display for WriteCalls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sizes: Vec<String> = self.0.iter().map(|n| format!("{n} B")).collect();
+        write!(f, "{} write() call(s): {}", sizes.len(), sizes.join(", "))
+    }
+}
+
+/// The sizes of the `write()` calls `send` makes for one stall message.
+pub fn write_calls(send: RecordedSend) -> Result<WriteCalls, NagleError> {
+    let (header, body) = stall_message(16)?;
+    let mut w = RecordingWriter::new(io::sink());
+    send(&mut w, &header, &body)?;
+    Ok(WriteCalls(w.chunks().iter().map(Chunk::len).collect()))
+}
+
+// ───────────────────────── stage 1: coalescing ─────────────────────────
+
+/// One sender of stage 1: the median of its three trials, and what the
+/// server's `recv()` calls got in that trial.
+pub struct Burst {
+    /// The sender, in the table's words.
+    pub name: &'static str,
+    /// The median trial.
+    pub run: BurstRun,
+    /// The server's `recv()` calls in that trial.
+    pub chunks: Vec<Chunk>,
+}
+
+/// Stage 1's four senders, each the median of three trials.
+pub struct Coalescing {
+    /// Nagle on, the receiver delaying its ACKs: the lesson's case.
+    pub nagle: Burst,
+    /// `TCP_NODELAY`: each write may leave at once.
+    pub nodelay: Burst,
+    /// `TCP_NODELAY` with writes 200 µs apart: autocorking has nothing to merge.
+    pub spaced: Burst,
+    /// Nagle on, a receiver in quick-ACK mode.
+    pub quick: Burst,
+    /// Every trial's count (data segments, or recv() calls without `TCP_INFO`), by sender.
+    pub trials: serde_json::Value,
+}
+
+/// Runs stage 1: `writes` small writes of `size` bytes from four senders,
+/// each three times, keeping the median trial: one noisy run on a busy
+/// machine should not decide the lesson.
+pub fn coalescing(clock: Clock, writes: usize, size: usize) -> Result<Coalescing, NagleError> {
+    let server = LocalServer::start(ServerConfig::default(), clock)?;
+    let mut trials = serde_json::Map::new();
+    let mut median = |name: &'static str, nodelay: bool, gap: Duration, quick_ack_receiver| {
+        let cfg = BurstConfig {
+            writes,
+            size,
+            gap,
+            nodelay,
+            quick_ack_receiver,
+        };
+        median_burst(&server, clock, name, &cfg, &mut trials)
+    };
+    let nagle = median("Nagle on (default)", false, Duration::ZERO, false)?;
+    let nodelay = median("TCP_NODELAY", true, Duration::ZERO, false)?;
+    let spaced = median(
+        "TCP_NODELAY, writes 200 µs apart",
+        true,
+        Duration::from_micros(200),
+        false,
+    )?;
+    let quick = median("Nagle on, quick-ACK receiver", false, Duration::ZERO, true)?;
+    Ok(Coalescing {
+        nagle,
+        nodelay,
+        spaced,
+        quick,
+        trials: serde_json::Value::Object(trials),
+    })
+}
+
+/// Three trials of one burst; records their counts in `trials` and keeps the median.
+fn median_burst(
+    server: &LocalServer,
+    clock: Clock,
+    name: &'static str,
+    cfg: &BurstConfig,
+    trials: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<Burst, NagleError> {
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let run = send_burst(server.addr(), cfg, clock)?;
+        runs.push((run, served_chunks(server)?));
+    }
+    let key = |r: &BurstRun| {
+        r.data_segments
+            .map(|s| s as usize)
+            .unwrap_or(r.receiver.recv_calls)
+    };
+    let counts: Vec<usize> = runs.iter().map(|(r, _)| key(r)).collect();
+    trials.insert(name.to_string(), serde_json::json!(counts));
+    runs.sort_by_key(|(r, _)| key(r));
+    let (run, chunks) = runs.swap_remove(1);
+    Ok(Burst { name, run, chunks })
+}
+
+/// The `recv()` calls of the server's next finished burst.
+fn served_chunks(server: &LocalServer) -> Result<Vec<Chunk>, NagleError> {
+    Ok(match server.next_served()? {
+        Served::Burst { chunks, .. } => chunks,
+        Served::Stall { .. } => Vec::new(),
+    })
+}
+
+impl Coalescing {
+    /// The four senders in the table's order.
+    pub fn senders(&self) -> [&Burst; 4] {
+        [&self.nagle, &self.nodelay, &self.spaced, &self.quick]
+    }
+
+    /// One row per sender; the data segments come from the kernel.
+    pub fn table(&self) -> Table {
+        let mut table = Table::new([
+            "sender",
+            "writes",
+            "bytes",
+            "write loop",
+            "data segments (kernel)",
+            "recv calls",
+            "recv sizes",
+        ]);
+        for (i, b) in self.senders().into_iter().enumerate() {
+            let tone = match i {
+                0 => Tone::Good,
+                1 => Tone::Note,
+                _ => Tone::Plain,
+            };
+            let run = &b.run;
+            table.row([
+                Cell::from(b.name.to_string()),
+                Cell::from(run.config.writes.to_string()),
+                Cell::from(run.bytes().to_string()),
+                Cell::from(fmt_loop(run.write_loop())),
+                Cell::new(or_na(run.data_segments), tone),
+                Cell::from(run.receiver.recv_calls.to_string()),
+                Cell::from(sizes_summary(&run.receiver.sizes, 8)),
+            ]);
+        }
+        table
+    }
+
+    /// The picture's panels: every sender but the spaced one.
+    pub fn panels(&self) -> Vec<Panel> {
+        [&self.nagle, &self.nodelay, &self.quick]
+            .into_iter()
+            .map(|b| {
+                let (run, c) = (&b.run, &b.run.config);
+                burst_panel(
+                    format!(
+                        "{}: {} write()s of {} B → {} data segments → {} recv() calls",
+                        b.name,
+                        c.writes,
+                        c.size,
+                        or_na(run.data_segments),
+                        run.receiver.recv_calls
+                    ),
+                    run,
+                    &b.chunks,
+                )
+            })
+            .collect()
+    }
+}
+
+/// A burst in the picture: the client's writes above the server's reads.
+fn burst_panel(title: String, run: &BurstRun, chunks: &[Chunk]) -> Panel {
+    Panel {
+        title,
+        lanes: vec![
+            Lane::from_chunks("client write()", &run.writes),
+            Lane::from_chunks("server recv()", chunks),
+        ],
+        boundaries: vec![],
+        unit: None,
+    }
+}
+
+// ───────────────────────── stage 2: the stall ─────────────────────────
+
+/// Stage 2's three ways to send the same messages, and the receiver's
+/// delayed-ACK timer (`tcpi_ato`) after each.
+pub struct SendComparison {
+    /// Nagle on, [`super::lesson_send`]: two writes per message.
+    pub split: StallRun,
+    /// `TCP_NODELAY`, two writes per message.
+    pub nodelay: StallRun,
+    /// Nagle on, [`super::send_whole`]: one write per message.
+    pub one: StallRun,
+    /// The receiver's delayed-ACK timer after each run, in microseconds.
+    pub ato_us: [Option<u32>; 3],
+}
+
+/// Runs stage 2: `rounds` write-write-read messages three ways.
+pub fn compare_sends(rounds: usize) -> Result<SendComparison, NagleError> {
+    let server = LocalServer::start(ServerConfig::default(), Clock::start())?;
+    let run = |nodelay: bool, writes: MessageWrites| -> Result<_, NagleError> {
+        let cfg = StallConfig {
+            rounds,
+            nodelay,
+            writes,
+            ..StallConfig::default()
+        };
+        let r = run_stall(server.addr(), &cfg)?;
+        let ato = match server.next_served()? {
+            Served::Stall { counters, .. } => counters.map(|c| c.ato_us),
+            Served::Burst { .. } => None,
+        };
+        Ok((r, ato))
+    };
+    let (split, a0) = run(false, MessageWrites::Split)?;
+    let (nodelay, a1) = run(true, MessageWrites::Split)?;
+    let (one, a2) = run(false, MessageWrites::One)?;
+    Ok(SendComparison {
+        split,
+        nodelay,
+        one,
+        ato_us: [a0, a1, a2],
+    })
+}
+
+impl SendComparison {
+    /// The three runs in the table's order.
+    pub fn runs(&self) -> [&StallRun; 3] {
+        [&self.split, &self.nodelay, &self.one]
+    }
+
+    /// How many times slower the lesson's send is than the faster fix.
+    pub fn ratio(&self) -> f64 {
+        let fast = self.nodelay.median().max(self.one.median());
+        self.split.median().as_secs_f64() / fast.as_secs_f64().max(1e-6)
+    }
+
+    /// Round trips side by side, and the receiver's ACK timer.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new([
+            "",
+            "Nagle on, 2 writes",
+            "TCP_NODELAY, 2 writes",
+            "Nagle on, 1 write",
+        ]);
+        let runs = self.runs();
+        let row = |name: String, f: &dyn Fn(usize, &StallRun) -> Cell| {
+            std::iter::once(Cell::from(name))
+                .chain(runs.iter().enumerate().map(|(i, r)| f(i, r)))
+                .collect::<Vec<_>>()
+        };
+        t.row(row("median round trip".into(), &|i, r| {
+            let tone = if i == 0 { Tone::Bad } else { Tone::Good };
+            Cell::new(fmt_ms(r.median()), tone)
+        }));
+        t.row(row("worst round trip".into(), &|_, r| {
+            Cell::from(fmt_ms(r.worst()))
+        }));
+        let rounds = self.split.config.rounds;
+        t.row(row(format!("all {rounds} messages"), &|_, r| {
+            Cell::from(fmt_ms(r.total()))
+        }));
+        t.row(row("data segments sent".into(), &|_, r| {
+            Cell::from(or_na(r.data_segments))
+        }));
+        t.row(row("receiver's ACK timer (tcpi_ato)".into(), &|i, _| {
+            Cell::from(
+                self.ato_us[i]
+                    .map(|us| format!("{:.1} ms", us as f64 / 1e3))
+                    .unwrap_or_else(|| "n/a".into()),
+            )
+        }));
+        t
+    }
+
+    /// The round trips on one time axis, as an SVG picture titled for `lab`.
+    pub fn timeline(&self, lab: &str) -> String {
+        let lane = |name: &str, r: &StallRun| TimeLane {
+            label: format!("{name}: median {}", fmt_ms(r.median())),
+            spans: r.spans_ms.clone(),
+        };
+        svg::render_timeline(
+            &format!(
+                "{lab} — {} write-write-read round trips on one time axis",
+                self.split.config.rounds
+            ),
+            "each box is one message: header + body sent, 2-byte reply received",
+            &[
+                lane("Nagle on, 2 writes", &self.split),
+                lane("TCP_NODELAY, 2 writes", &self.nodelay),
+                lane("Nagle on, 1 write", &self.one),
+            ],
+        )
+    }
+}
+
+impl SendComparison {
+    /// Writes [`SendComparison::timeline`] beside the demo's picture
+    /// (`x/nagle.svg` → `x/nagle-stall.svg`); returns the file written, or
+    /// the file and why not.
+    pub fn write_timeline(
+        &self,
+        lab: &str,
+        beside: &Path,
+    ) -> Result<PathBuf, (PathBuf, io::Error)> {
+        let stem = beside
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "lab02".into());
+        let file = beside.with_file_name(format!("{stem}-stall.svg"));
+        match write_atomic(&file, self.timeline(lab).as_bytes()) {
+            Ok(()) => Ok(file),
+            Err(e) => Err((file, e)),
+        }
+    }
+}
+
+// ───────────────────────── stage 3: a slow reader ─────────────────────────
+
+/// Stage 3: a `TCP_NODELAY` burst to a receiver that sleeps before reading.
+pub struct SlowReader {
+    /// Both sides' counts.
+    pub run: BurstRun,
+    /// The server's `recv()` calls.
+    pub chunks: Vec<Chunk>,
+}
+
+/// Runs stage 3: the receiver sleeps 200 ms before its first `recv()`.
+pub fn slow_reader(clock: Clock, writes: usize, size: usize) -> Result<SlowReader, NagleError> {
+    let cfg = ServerConfig {
+        read_delay: Duration::from_millis(200),
+        ..ServerConfig::default()
+    };
+    let server = LocalServer::start(cfg, clock)?;
+    let burst = BurstConfig {
+        writes,
+        size,
+        gap: Duration::ZERO,
+        nodelay: true,
+        quick_ack_receiver: false,
+    };
+    let run = send_burst(server.addr(), &burst, clock)?;
+    let chunks = served_chunks(&server)?;
+    Ok(SlowReader { run, chunks })
+}
+
+impl SlowReader {
+    /// Segments sent and received against the recv() calls that took them.
+    pub fn table(&self) -> Table {
+        let run = &self.run;
+        let mut t = Table::new([
+            "sender",
+            "writes",
+            "segments sent",
+            "segments received",
+            "recv calls",
+            "recv sizes",
+        ]);
+        t.row([
+            Cell::from("TCP_NODELAY"),
+            Cell::from(run.config.writes.to_string()),
+            Cell::from(or_na(run.data_segments)),
+            Cell::from(or_na(run.receiver.data_segs_in)),
+            Cell::new(run.receiver.recv_calls.to_string(), Tone::Note),
+            Cell::from(sizes_summary(&run.receiver.sizes, 8)),
+        ]);
+        t
+    }
+
+    /// The picture's panel: many writes, few reads.
+    pub fn panel(&self) -> Panel {
+        burst_panel(
+            format!(
+                "Slow reader: TCP_NODELAY, {} segments sent, {} recv() call(s)",
+                or_na(self.run.data_segments),
+                self.run.receiver.recv_calls
+            ),
+            &self.run,
+            &self.chunks,
+        )
+    }
+}
