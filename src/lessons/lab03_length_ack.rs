@@ -725,6 +725,23 @@ pub struct CostRun {
     pub intact: bool,
 }
 
+/// Runs `ask` `rounds` times, timing each: the round trips, and whether
+/// every reply was `want`.
+fn time_rounds(
+    rounds: usize,
+    want: &[u8],
+    mut ask: impl FnMut() -> Result<Vec<u8>, AckError>,
+) -> Result<(Vec<Duration>, bool), AckError> {
+    let (mut times, mut intact) = (Vec::new(), true);
+    for _ in 0..rounds {
+        let t0 = Instant::now();
+        let got = ask()?;
+        times.push(t0.elapsed());
+        intact &= got == want;
+    }
+    Ok((times, intact))
+}
+
 impl CostRun {
     /// Each round trip in milliseconds.
     pub fn ms(v: &[Duration]) -> Vec<f64> {
@@ -746,29 +763,26 @@ pub fn cost_of_the_ok(rtt: Duration, rounds: usize, cmd: &str) -> Result<CostRun
     let (ack_srv, _e1) = demo_server(Compat::Ours)?;
     let (hdr_srv, _e2) = lab04::demo_server(LengthPrefix::lesson(), Compat::Ours)?;
     let want = runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined();
-    let mut intact = true;
     let (_p3, s) = through(&ProxyConfig::latency_only(ack_srv.addr(), rtt))?;
     let mut w = s.try_clone()?;
     let mut r = BufReader::new(s);
     let codec = LengthText::ours();
-    let mut with_ok = Vec::new();
-    for _ in 0..rounds {
-        let t0 = Instant::now();
+    let (with_ok, ok03) = time_rounds(rounds, &want, || {
         send_request(&mut w, &codec, cmd.as_bytes())?;
-        let got = read_reply(&mut r, &mut w, &codec)?;
-        with_ok.push(t0.elapsed());
-        intact &= got == want;
-    }
+        read_reply(&mut r, &mut w, &codec)
+    })?;
     let (_p4, s) = through(&ProxyConfig::latency_only(hdr_srv.addr(), rtt))?;
     let mut w = s.try_clone()?;
     let mut frames = FrameReader::new(s, LengthPrefix::lesson());
-    let mut header = Vec::new();
-    for _ in 0..rounds {
-        let t0 = Instant::now();
-        let got = lab04::ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
-        header.push(t0.elapsed());
-        intact &= got == want;
-    }
+    let (header, ok04) = time_rounds(rounds, &want, || {
+        Ok(lab04::ask(
+            &mut frames,
+            &mut w,
+            Compat::Ours,
+            cmd.as_bytes(),
+        )?)
+    })?;
+    let intact = ok03 && ok04;
     Ok(CostRun {
         with_ok,
         header,
