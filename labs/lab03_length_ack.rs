@@ -10,26 +10,22 @@
 //! round trip, measured against lab 04's 4-byte header.
 
 use std::io::BufReader;
-use std::net::TcpStream;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::framing::{FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
-use sticky_lab::harness::command::{self, background, demo_connect};
+use sticky_lab::framing::DEFAULT_MAX_FRAME;
+use sticky_lab::harness::command;
 use sticky_lab::harness::{
     self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Stage, StageError,
 };
-use sticky_lab::kit::proxy::ProxyConfig;
-use sticky_lab::kit::record::{boundaries, Chunk, Clock, Tape};
-use sticky_lab::kit::runner::{self, RunnerConfig};
+use sticky_lab::kit::record::boundaries;
 use sticky_lab::kit::server::Background;
 use sticky_lab::kit::text::preview;
 use sticky_lab::lessons::lab03_length_ack::{
-    self as length_ack, fixed_recv, lesson_recv, AckServer, LengthText,
+    self as length_ack, as_chunks, demo_server, expected, AckServer, CostRun, LengthText,
 };
-use sticky_lab::lessons::lab04_struct_header;
 use sticky_lab::report::chunks;
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
@@ -48,12 +44,8 @@ enum Command {
     Demo {
         #[command(flatten)]
         opts: DemoOpts,
-        /// Round-trip time the delay proxy adds when measuring the cost of the ack (ms, 1..=10000).
-        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-        rtt_ms: u64,
-        /// Commands timed per protocol in the cost stage (1..=1000).
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
-        rounds: u64,
+        #[command(flatten)]
+        cost: CostArgs,
     },
     /// Run the command server (built-in commands unless --exec shell).
     #[command(after_help = "Examples:
@@ -81,6 +73,17 @@ enum Command {
     },
 }
 
+/// The cost stage's flags.
+#[derive(Clone, Copy, Debug, clap::Args)]
+struct CostArgs {
+    /// Round-trip time the delay proxy adds when measuring the cost of the ack (ms, 1..=10000).
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    rtt_ms: u64,
+    /// Commands timed per protocol in the cost stage (1..=1000).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    rounds: u64,
+}
+
 /// The wire flags server and client share.
 #[derive(Clone, Debug, clap::Args)]
 struct WireArgs {
@@ -102,11 +105,7 @@ fn main() -> ExitCode {
   lab03-length-ack client --cmd help            # terminal 2",
     );
     match command {
-        Command::Demo {
-            opts,
-            rtt_ms,
-            rounds,
-        } => demo(&opts, color, rtt_ms, rounds as usize),
+        Command::Demo { opts, cost } => demo(&opts, color, cost),
         Command::Server { args, wire } => server(&args, &wire, color),
         Command::Client { args, wire } => client(&args, &wire, color),
     }
@@ -141,36 +140,7 @@ fn client(args: &ClientArgs, wire: &WireArgs, color: ColorChoice) -> ExitCode {
 /// What every stage shares: the lesson's server and the cost stage's flags.
 struct Lab {
     lesson: Background,
-    rtt_ms: u64,
-    rounds: usize,
-}
-
-/// A quiet lab 03 server speaking `compat`, its errors kept.
-fn ack_server(compat: Compat) -> std::io::Result<(Background, command::Errors)> {
-    let srv = AckServer {
-        compat,
-        max_len: DEFAULT_MAX_FRAME,
-        runner: RunnerConfig::default(),
-        idle: None,
-    };
-    background(move |s| srv.serve_tcp(s))
-}
-
-fn chunks_of(reads: &[Vec<u8>]) -> Vec<Chunk> {
-    let mut t = Tape::new(Clock::start());
-    for r in reads {
-        t.push(r);
-    }
-    t.take()
-}
-
-fn expected(cmd: &str) -> Vec<u8> {
-    runner::run(cmd.as_bytes(), &RunnerConfig::default()).stdout
-}
-
-/// Sends the bare command on a connection (the lesson's `send(cmd)`).
-fn send(mut conn: &TcpStream, cmd: &str) -> std::io::Result<()> {
-    std::io::Write::write_all(&mut conn, cmd.as_bytes())
+    cost: CostArgs,
 }
 
 const STAGES: [Stage<Lab>; 5] = [
@@ -201,16 +171,12 @@ const STAGES: [Stage<Lab>; 5] = [
     },
 ];
 
-fn demo(opts: &DemoOpts, color: ColorChoice, rtt_ms: u64, rounds: usize) -> ExitCode {
+fn demo(opts: &DemoOpts, color: ColorChoice, cost: CostArgs) -> ExitCode {
     let d = Demo::new(LAB, "length as text + \"ok\", then the data", opts, color);
     d.run(
         |_| {
-            let (lesson, _errors) = ack_server(Compat::Lesson)?;
-            Ok(Lab {
-                lesson,
-                rtt_ms,
-                rounds,
-            })
+            let (lesson, _errors) = demo_server(Compat::Lesson)?;
+            Ok(Lab { lesson, cost })
         },
         &STAGES,
     )
@@ -222,18 +188,13 @@ fn works_on_loopback(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
         "The lesson's server sends str(len(data)), waits for the client's \"ok\", then the data.",
     );
     d.say("The lesson's client reads the digits with one recv(1024) and the data with one recv(int(length)).");
-    let conn = demo_connect(lab.lesson.addr())?;
+    let replies = length_ack::lesson_replies(lab.lesson.addr(), &["help", "ls", "seq 100"])?;
     let mut t = Table::new(["command", "length text", "recv(int(length)) got", "intact"]);
-    let mut all = true;
     let mut rows = Vec::new();
-    for cmd in ["help", "ls", "seq 100"] {
-        send(&conn, cmd)?;
-        let ex = lesson_recv(&conn)?;
-        let want = expected(cmd);
-        let ok = ex.body() == want && ex.body_reads.len() == 1;
-        all &= ok;
+    for r in &replies {
+        let (ok, ex) = (r.whole, &r.ex);
         t.row([
-            Cell::from(cmd),
+            Cell::from(r.cmd),
             Cell::from(format!("\"{}\"", preview(&ex.length_text, 12)).as_str()),
             Cell::from(format!("{} B in {} recv", ex.body().len(), ex.body_reads.len()).as_str()),
             Cell::new(
@@ -241,9 +202,10 @@ fn works_on_loopback(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
                 if ok { Tone::Good } else { Tone::Bad },
             ),
         ]);
-        rows.push(json!({"cmd": cmd, "length_text": String::from_utf8_lossy(&ex.length_text), "got": ex.body().len(), "want": want.len()}));
+        rows.push(json!({"cmd": r.cmd, "length_text": String::from_utf8_lossy(&ex.length_text), "got": ex.body().len(), "want": r.want}));
     }
     d.show(&t.render());
+    let all = replies.iter().all(|r| r.whole);
     d.check(
         all,
         expected_claim,
@@ -272,14 +234,7 @@ fn short_under_chaos(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
         cfg.seed,
         d.seed()
     ));
-    let (proxy, conn) = command::through(&cfg)?;
-    send(&conn, cmd)?;
-    let short = lesson_recv(&conn)?;
-    drop(proxy);
-    let (proxy, conn) = command::through(&cfg)?;
-    send(&conn, cmd)?;
-    let fixed = fixed_recv(&conn)?;
-    drop(proxy);
+    let (short, fixed) = length_ack::short_and_fixed(&cfg, cmd)?;
     let got = short.body().len();
     d.show(&format!(
         "  lesson client: recv({}) returned {got} B — {} B are still in the socket, and the next command will print them",
@@ -301,10 +256,7 @@ fn short_under_chaos(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
         lanes: vec![
             Lane::from_lengths("server send(data)", &[want.len()]),
             Lane::from_lengths("lesson: one recv(n)", &[got]),
-            Lane::from_lengths(
-                "fix: recv until n",
-                &fixed.body_reads.iter().map(Vec::len).collect::<Vec<_>>(),
-            ),
+            Lane::from_lengths("fix: recv until n", &fixed.body_read_sizes()),
         ],
         boundaries: vec![want.len() as u64],
         unit: None,
@@ -334,14 +286,10 @@ fn split_length_text(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
         cfg.seed,
         d.seed()
     ));
-    let (proxy, conn) = command::through(&cfg)?;
-    send(&conn, cmd)?;
-    let split = lesson_recv(&conn)?;
-    drop((conn, proxy));
+    let length_ack::SplitRun { split, whole } = length_ack::split_digits(&cfg, cmd)?;
     let believed = split.length.unwrap_or(0);
-    let mut reads = vec![split.length_text.clone()];
-    reads.extend(split.body_reads.iter().cloned());
-    d.show(&chunks::render("client recv", &chunks_of(&reads), &[4], 60));
+    let reads = split.recvs();
+    d.show(&chunks::render("client recv", &as_chunks(&reads), &[4], 60));
     d.show(&format!(
         "  the client read \"{}\" as the length, sent ok, and printed {} B starting \"{}\" — \
          {} B of the reply are left in the socket for the next command",
@@ -351,16 +299,6 @@ fn split_length_text(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
         (4 + want.len()).saturating_sub(split.length_text.len() + split.body().len())
     ));
     // Our wire format ends the digits with \n: a split cannot shorten them.
-    let (ours, _e) = ack_server(Compat::Ours)?;
-    let mut cfg_ours = cfg.clone();
-    cfg_ours.upstream = ours.addr();
-    let (proxy, s) = command::through(&cfg_ours)?;
-    let mut w = s.try_clone()?;
-    let mut r = BufReader::new(s);
-    let codec = LengthText::ours();
-    length_ack::send_request(&mut w, &codec, cmd.as_bytes())?;
-    let whole = length_ack::read_reply(&mut r, &mut w, &codec)?;
-    drop(proxy);
     d.show(&format!(
         "  the fix: end the digits with \\n (\"1234\\n\") and read up to it — same seed, same cuts: {} B, intact: {}",
         whole.len(),
@@ -406,32 +344,15 @@ fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
         "Through ChaosProxy (seed {}), which like a real network merges bytes that arrive close together:",
         cfg.seed
     ));
-    let runner = RunnerConfig::default();
-    let (noack, _e) = background(move |s| length_ack::serve_without_ack(s, &runner))?;
-    let mut c = cfg.clone();
-    c.upstream = noack.addr();
-    let (proxy, conn) = command::through(&c)?;
-    send(&conn, cmd)?;
-    let merged = lesson_recv(&conn)?;
-    drop((conn, proxy));
+    let length_ack::NoAckRun { merged, acked } = length_ack::without_ack(&cfg, cmd)?;
     d.show(&chunks::render(
         "recv(1024) for the length",
-        &chunks_of(std::slice::from_ref(&merged.length_text)),
+        &as_chunks(std::slice::from_ref(&merged.length_text)),
         &[dl as u64],
         60,
     ));
-    let why = merged.length_error.clone().unwrap_or_else(|| {
-        format!(
-            "parsed as {} (true length {})",
-            merged.length.unwrap_or(0),
-            want.len()
-        )
-    });
+    let why = merged.what_int_made(want.len());
     d.show(&format!("  int() of that: {why}"));
-    let (proxy, conn) = command::through(&cfg)?;
-    send(&conn, cmd)?;
-    let acked = fixed_recv(&conn)?;
-    drop((conn, proxy));
     d.show(&format!(
         "  with the ok (same seed, same cuts): recv(1024) got \"{}\" alone — the server sends nothing more until the ok arrives",
         preview(&acked.length_text, 12)
@@ -468,44 +389,14 @@ fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
 
 /// Stage 5: the ok's round trip against lab 04's header, through a delay proxy.
 fn cost_of_the_ok(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
-    let (rtt_ms, rounds) = (lab.rtt_ms, lab.rounds);
-    let rtt = Duration::from_millis(rtt_ms);
+    let (rtt_ms, rounds, cmd) = (lab.cost.rtt_ms, lab.cost.rounds as usize, "ls");
     d.say(&format!(
         "A delay proxy adds {rtt_ms} ms of round-trip time (ProxyConfig::latency_only, like `sticky proxy --rtt-ms {rtt_ms}`)."
     ));
     d.say("Seed 004: \"this approach amplifies the performance loss caused by network latency\". Measured:");
-    let (ack_srv, _e1) = ack_server(Compat::Ours)?;
-    let (hdr_srv, _e2) = background(|s| {
-        let runner = RunnerConfig::default();
-        lab04_struct_header::serve_commands(s, LengthPrefix::lesson(), Compat::Ours, &runner, None)
-    })?;
-    let cmd = "ls";
-    let want = runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined();
-    let (_p3, s) = command::through(&ProxyConfig::latency_only(ack_srv.addr(), rtt))?;
-    let mut w = s.try_clone()?;
-    let mut r = BufReader::new(s);
-    let codec = LengthText::ours();
-    let mut t03 = Vec::new();
-    let mut intact = true;
-    for _ in 0..rounds {
-        let t0 = Instant::now();
-        length_ack::send_request(&mut w, &codec, cmd.as_bytes())?;
-        let got = length_ack::read_reply(&mut r, &mut w, &codec)?;
-        t03.push(t0.elapsed());
-        intact &= got == want;
-    }
-    let (_p4, s) = command::through(&ProxyConfig::latency_only(hdr_srv.addr(), rtt))?;
-    let mut w = s.try_clone()?;
-    let mut frames = FrameReader::new(s, LengthPrefix::lesson());
-    let mut t04 = Vec::new();
-    for _ in 0..rounds {
-        let t0 = Instant::now();
-        let got = lab04_struct_header::ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
-        t04.push(t0.elapsed());
-        intact &= got == want;
-    }
-    let mean = |v: &[Duration]| v.iter().sum::<Duration>().as_secs_f64() * 1e3 / v.len() as f64;
-    let (m03, m04) = (mean(&t03), mean(&t04));
+    let run = length_ack::cost_of_the_ok(Duration::from_millis(rtt_ms), rounds, cmd)?;
+    let (t03, t04) = (&run.with_ok, &run.header);
+    let (m03, m04) = (CostRun::mean_ms(t03), CostRun::mean_ms(t04));
     let r = rtt_ms.max(1) as f64;
     let mut t = Table::new([
         "protocol",
@@ -514,27 +405,25 @@ fn cost_of_the_ok(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), S
         "measured / command",
         "measured ÷ RTT",
     ]);
-    t.row([
-        Cell::from("lab 03: length text, ok, data"),
-        Cell::from("2"),
-        Cell::from(format!("{:.0} ms", 2.0 * r).as_str()),
-        Cell::new(format!("{m03:.1} ms"), Tone::Note),
-        Cell::from(format!("{:.2}", m03 / r).as_str()),
-    ]);
-    t.row([
-        Cell::from("lab 04: 4-byte header + data"),
-        Cell::from("1"),
-        Cell::from(format!("{:.0} ms", r).as_str()),
-        Cell::new(format!("{m04:.1} ms"), Tone::Good),
-        Cell::from(format!("{:.2}", m04 / r).as_str()),
-    ]);
+    for (name, trips, m, tone) in [
+        ("lab 03: length text, ok, data", 2.0, m03, Tone::Note),
+        ("lab 04: 4-byte header + data", 1.0, m04, Tone::Good),
+    ] {
+        t.row([
+            Cell::from(name),
+            Cell::from(format!("{trips:.0}").as_str()),
+            Cell::from(format!("{:.0} ms", trips * r).as_str()),
+            Cell::new(format!("{m:.1} ms"), tone),
+            Cell::from(format!("{:.2}", m / r).as_str()),
+        ]);
+    }
     d.show(&t.render());
     d.show(&format!(
         "  mean of {rounds} commands ('{cmd}') each, after the connection was set up; the ok costs {:.1} ms per command",
         m03 - m04
     ));
     let ratio = m03 / m04.max(1e-3);
-    let ok = intact && ratio > 1.5 && m03 / r > 1.5 && m04 / r < 1.5;
+    let ok = run.intact && ratio > 1.5 && m03 / r > 1.5 && m04 / r < 1.5;
     d.check(
         ok,
         expected_claim,
@@ -543,7 +432,7 @@ fn cost_of_the_ok(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), S
             m03 / r,
             m04 / r
         ),
-        json!({"rtt_ms": rtt_ms, "rounds": rounds, "lab03_ms": t03.iter().map(|d| d.as_secs_f64()*1e3).collect::<Vec<_>>(), "lab04_ms": t04.iter().map(|d| d.as_secs_f64()*1e3).collect::<Vec<_>>(), "lab03_mean_ms": m03, "lab04_mean_ms": m04, "ratio": ratio}),
+        json!({"rtt_ms": rtt_ms, "rounds": rounds, "lab03_ms": CostRun::ms(t03), "lab04_ms": CostRun::ms(t04), "lab03_mean_ms": m03, "lab04_mean_ms": m04, "ratio": ratio}),
     );
     Ok(())
 }

@@ -10,32 +10,26 @@
 //! 2^31 − 1 limit, and the frame limit that stops a header from making
 //! either side allocate gigabytes.
 
-use std::io::Write;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::framing::{
-    self, ByteOrder, FrameError, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME,
-};
-use sticky_lab::harness::command::{self, background, demo_connect, last_error};
+use sticky_lab::framing::{ByteOrder, FrameError, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
+use sticky_lab::harness::command;
 use sticky_lab::harness::{
     self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Stage, StageError,
 };
-use sticky_lab::kit::record::RecordingReader;
-use sticky_lab::kit::runner::{self, RunnerConfig};
 use sticky_lab::kit::server::Background;
-use sticky_lab::kit::sock;
 use sticky_lab::kit::text::preview;
 use sticky_lab::lessons::lab04_struct_header::{
-    self as lesson, fixed_recv, lesson_recv, serve_commands,
+    self as lesson, demo_server, expected, hex, serve_commands, with_hint,
 };
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab04-struct-header";
+const TITLE: &str = "a 4-byte length header, struct.pack('i', n)";
 
 /// The wire flags server and client share.
 #[derive(Clone, Debug, clap::Args)]
@@ -54,12 +48,7 @@ struct WireArgs {
 
 impl WireArgs {
     fn codec(&self) -> LengthPrefix {
-        // '<i' is what struct.pack('i') gives on x86 and ARM; '!I' is network order.
-        match self.byte_order.unwrap_or_else(ByteOrder::native) {
-            ByteOrder::Little => LengthPrefix::lesson().with_order(ByteOrder::Little),
-            ByteOrder::Big => LengthPrefix::network(),
-        }
-        .with_max_frame(self.max_frame)
+        lesson::header_format(self.byte_order, self.max_frame)
     }
 }
 
@@ -125,14 +114,6 @@ fn main() -> ExitCode {
 
 // ───────────────────────────── server and client ─────────────────────────────
 
-/// The error, with a hint when a header read in the other byte order explains it.
-fn with_hint(codec: &LengthPrefix, e: &FrameError) -> String {
-    match codec.byte_order_hint(e) {
-        Some(h) => format!("{e} ({h})"),
-        None => e.to_string(),
-    }
-}
-
 fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
     let (runner, idle) = (args.runner(), args.serve_options().idle_timeout);
     command::run_server(args, harness::ports::LAB04, "lab04", move |s, _| {
@@ -151,30 +132,12 @@ fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
 
 // ───────────────────────────────── the demo ──────────────────────────────────
 
-/// What every stage shares: the header format and our command server.
+/// What every stage shares: the header format, our command server, and a
+/// server speaking the lesson's bare commands.
 struct Lab {
     codec: LengthPrefix,
     ours: Background,
-}
-
-/// A quiet command server on an ephemeral port, its errors kept.
-fn command_server(
-    codec: LengthPrefix,
-    compat: Compat,
-) -> std::io::Result<(Background, command::Errors)> {
-    let runner = RunnerConfig::default();
-    background(move |s| serve_commands(s, codec, compat, &runner, None))
-}
-
-fn expected(cmd: &str) -> Vec<u8> {
-    runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    lesson: Background,
 }
 
 const STAGES: [Stage<Lab>; 5] = [
@@ -206,19 +169,26 @@ const STAGES: [Stage<Lab>; 5] = [
 ];
 
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
-    let d = Demo::new(
-        LAB,
-        "a 4-byte length header, struct.pack('i', n)",
-        opts,
-        color,
-    );
+    let d = Demo::new(LAB, TITLE, opts, color);
     d.run(
         |_| {
             let codec = LengthPrefix::lesson();
-            let (ours, _errors) = command_server(codec, Compat::Ours)?;
-            Ok(Lab { codec, ours })
+            let (ours, _errors) = demo_server(codec, Compat::Ours)?;
+            let (lesson, _errors) = demo_server(codec, Compat::Lesson)?;
+            Ok(Lab {
+                codec,
+                ours,
+                lesson,
+            })
         },
         &STAGES,
+    )
+}
+
+fn yes_no(ok: bool) -> Cell {
+    Cell::new(
+        if ok { "yes" } else { "no" },
+        if ok { Tone::Good } else { Tone::Bad },
     )
 }
 
@@ -231,32 +201,24 @@ fn header_works(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Sta
         if ByteOrder::native() == ByteOrder::Little { "little" } else { "big" },
         codec.struct_format()
     ));
-    let s = demo_connect(lab.ours.addr())?;
-    let mut w = s.try_clone()?;
-    let mut frames = FrameReader::new(s, codec);
+    let asked = lesson::ask_each(lab.ours.addr(), codec, &["help", "ls", "bytes 100000"])?;
     let mut t = Table::new(["command", "header bytes", "length", "received", "intact"]);
-    let mut all = true;
-    let mut rows = Vec::new();
-    for cmd in ["help", "ls", "bytes 100000"] {
-        let got = lesson::ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
-        let want = expected(cmd);
-        let ok = got == want;
-        all &= ok;
+    for a in &asked {
         t.row([
-            Cell::from(cmd),
-            Cell::from(hex(&codec.encode(want.len())?).as_str()),
-            Cell::from(want.len().to_string().as_str()),
-            Cell::from(format!("{} B", got.len()).as_str()),
-            Cell::new(
-                if ok { "yes" } else { "no" },
-                if ok { Tone::Good } else { Tone::Bad },
-            ),
+            Cell::from(a.cmd),
+            Cell::from(hex(&a.header).as_str()),
+            Cell::from(a.len.to_string().as_str()),
+            Cell::from(format!("{} B", a.got).as_str()),
+            yes_no(a.intact),
         ]);
-        rows.push(json!({"cmd": cmd, "len": want.len(), "got": got.len()}));
     }
     d.show(&t.render());
+    let rows: Vec<_> = asked
+        .iter()
+        .map(|a| json!({"cmd": a.cmd, "len": a.len, "got": a.got}))
+        .collect();
     d.check(
-        all,
+        asked.iter().all(|a| a.intact),
         expected_claim,
         &format!("{} of 3 replies intact", rows.len()),
         json!({ "replies": rows }),
@@ -271,10 +233,8 @@ fn single_recv_under_chaos(
     expected_claim: &str,
 ) -> Result<(), StageError> {
     let codec = lab.codec;
-    let (lesson_srv, _e) = command_server(codec, Compat::Lesson)?;
-    let cmd = "bytes 200000";
-    let want = expected(cmd);
-    let cfg = command::cue(lesson_srv.addr(), d.seed(), 1500, 1, cmd, |c| {
+    let (cmd, want) = ("bytes 200000", expected("bytes 200000"));
+    let cfg = command::cue(lab.lesson.addr(), d.seed(), 1500, 1, cmd, |c| {
         c >= LengthPrefix::LEN
     })?;
     d.say(&format!(
@@ -283,15 +243,8 @@ fn single_recv_under_chaos(
         cfg.seed,
         d.seed()
     ));
-    let (proxy, mut conn) = command::through(&cfg)?;
-    conn.write_all(cmd.as_bytes())?;
-    let first = lesson_recv(&conn, &codec)?;
-    // Give the rest of the reply time to arrive, as a person typing would.
-    std::thread::sleep(Duration::from_millis(300));
-    conn.write_all(b"ls")?;
-    let second = lesson_recv(&conn, &codec)?;
-    drop(conn);
-    drop(proxy);
+    let run = lesson::under_chaos(&cfg, &codec, cmd, "ls")?;
+    let (first, second) = (&run.short, &run.next);
     let got = first.body().len();
     d.show(&format!(
         "  '{cmd}': recv(4) = {} → {} B announced; recv({}) returned {got} B",
@@ -299,31 +252,19 @@ fn single_recv_under_chaos(
         want.len(),
         want.len()
     ));
-    let absurd = match &second.claimed {
-        Ok(n) => format!("{n} B announced"),
-        Err(e) => e.clone(),
-    };
+    let absurd = second.claim_text();
     d.show(&format!(
         "  'ls' next: recv(4) = {} (\"{}\", left over from the last reply) → {absurd}",
         hex(&second.header),
         preview(&second.header, 8)
     ));
-    let (proxy, mut conn) = command::through(&cfg)?;
-    let mut reads = RecordingReader::new(conn.try_clone()?);
-    conn.write_all(cmd.as_bytes())?;
-    let f1 = fixed_recv(&mut reads, &codec)?;
-    let f1_reads: Vec<usize> = reads.take_chunks().iter().map(|c| c.len()).collect();
-    conn.write_all(b"ls")?;
-    let f2 = fixed_recv(&mut reads, &codec)?;
-    drop(conn);
-    drop(proxy);
-    let fixed_ok = f1.body() == want && f2.body() == expected("ls");
+    let fixed_ok = run.fixed.body() == want && run.fixed_next.body() == expected("ls");
     d.show(&format!(
         "  read-exact loops, same seed, same cuts: '{cmd}' {} B in {} reads, then 'ls' {} B — both intact: {fixed_ok}",
-        f1.body().len(),
+        run.fixed.body().len(),
         // The cue keeps the first piece ≥ 4 bytes: the header is one read.
-        f1_reads.len().saturating_sub(1),
-        f2.body().len()
+        run.fixed_reads.len().saturating_sub(1),
+        run.fixed_next.body().len()
     ));
     let second_wrong = !matches!(second.claimed, Ok(n) if n == expected("ls").len());
     d.panel(Panel {
@@ -334,7 +275,7 @@ fn single_recv_under_chaos(
         lanes: vec![
             Lane::from_lengths("server: header | data", &[4, want.len()]),
             Lane::from_lengths("lesson: recv(4), recv(n)", &[first.header.len(), got]),
-            Lane::from_lengths("fix: read exactly", &f1_reads),
+            Lane::from_lengths("fix: read exactly", &run.fixed_reads),
         ],
         boundaries: vec![4, 4 + want.len() as u64],
         unit: None,
@@ -354,114 +295,79 @@ fn single_recv_under_chaos(
 
 /// Stage 3: the same 4 bytes unpacked in the other byte order.
 fn byte_order(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
-    let codec = lab.codec;
-    let be = LengthPrefix::network();
-    let s = demo_connect(lab.ours.addr())?;
-    let mut w = s.try_clone()?;
-    let mut raw = s.try_clone()?;
-    // Send a framed 'ls' in the server's order, read the reply header raw.
-    codec.write_frame(&mut w, b"ls")?;
-    w.flush()?;
-    let header = framing::recv_exact(&mut raw, 4, "header")?;
-    let h = header.first_chunk::<4>().copied().unwrap_or_default();
-    let true_len = codec.decode(h)?;
-    let err = be.decode(h).err();
-    let claimed = u32::from_be_bytes(h);
-    let hint = err.as_ref().and_then(|e| be.byte_order_hint(e));
+    let h = lesson::swapped_header(lab.ours.addr(), lab.codec)?;
     d.say(&format!(
         "The server packs '{}'; a client that unpacks '!I' (network order) reads the same 4 bytes:",
-        codec.struct_format()
+        lab.codec.struct_format()
     ));
     d.show(&format!(
-        "  header {} → little-endian {true_len} B, big-endian {claimed} B ({:.1} GiB)",
-        hex(&header),
-        claimed as f64 / (1u64 << 30) as f64
+        "  header {} → little-endian {} B, big-endian {} B ({:.1} GiB)",
+        hex(&h.header),
+        h.meant,
+        h.read_big,
+        h.read_big as f64 / (1u64 << 30) as f64
     ));
-    let msg = err
+    let msg = h
+        .refused
         .as_ref()
         .map(|e| e.to_string())
         .unwrap_or_else(|| "accepted".into());
     d.show(&format!("  the big-endian client refuses it: {msg}"));
-    if let Some(h) = &hint {
-        d.show(&format!("  and says why it may be: {h}"));
+    if let Some(hint) = &h.hint {
+        d.show(&format!("  and says why it may be: {hint}"));
     }
     d.check(
-        matches!(err, Some(FrameError::TooLarge { .. })) && hint.is_some(),
+        matches!(h.refused, Some(FrameError::TooLarge { .. })) && h.hint.is_some(),
         expected_claim,
-        &format!("{true_len} B became {claimed} B; refused: {msg}"),
-        json!({"header": hex(&header), "little": true_len, "big": claimed, "error": msg}),
+        &format!("{} B became {} B; refused: {msg}", h.meant, h.read_big),
+        json!({"header": hex(&h.header), "little": h.meant, "big": h.read_big, "error": msg}),
     );
     Ok(())
 }
 
 /// Stage 4: what `'i'` and `'!I'` can carry, encoding only.
 fn struct_limit(d: &mut Demo, _: &Lab, expected_claim: &str) -> Result<(), StageError> {
-    let unlimited = LengthPrefix::lesson().with_max_frame(usize::MAX);
-    let top = (1usize << 31) - 1;
-    let ok_top = unlimited.encode(top);
-    let over = unlimited.encode(1 << 31);
-    let unsigned = LengthPrefix::network()
-        .with_max_frame(usize::MAX)
-        .encode(1 << 31);
+    let [top, over, unsigned] = lesson::struct_limits();
     d.say("Encoding only — nothing of that size is allocated:");
     let mut t = Table::new(["length", "format", "header", "result"]);
-    let show = |r: &Result<[u8; 4], FrameError>| match r {
-        Ok(h) => (hex(h), Cell::new("packed", Tone::Good)),
-        Err(FrameError::Unrepresentable { .. }) => (
-            "—".to_string(),
-            Cell::new("refused: does not fit", Tone::Bad),
-        ),
-        Err(e) => ("—".to_string(), Cell::new(e.to_string(), Tone::Bad)),
-    };
-    for (len, fmt, r) in [
-        (top, "'i'", &ok_top),
-        (1usize << 31, "'i'", &over),
-        (1usize << 31, "'!I'", &unsigned),
-    ] {
-        let (h, c) = show(r);
+    for p in [&top, &over, &unsigned] {
+        let (h, c) = match &p.header {
+            Ok(h) => (hex(h), Cell::new("packed", Tone::Good)),
+            Err(FrameError::Unrepresentable { .. }) => (
+                "—".to_string(),
+                Cell::new("refused: does not fit", Tone::Bad),
+            ),
+            Err(e) => ("—".to_string(), Cell::new(e.to_string(), Tone::Bad)),
+        };
         t.row([
-            Cell::from(len.to_string().as_str()),
-            Cell::from(fmt),
+            Cell::from(p.len.to_string().as_str()),
+            Cell::from(p.format),
             Cell::from(h.as_str()),
             c,
         ]);
     }
     d.show(&t.render());
-    if let Err(e) = &over {
+    let refusal = over.header.as_ref().err().map(|e| e.to_string());
+    if let Some(e) = &refusal {
         d.show(&format!("  ours says:   {e}"));
     }
     d.show("  Python says: struct.error: 'i' format requires -2147483648 <= number <= 2147483647");
     d.check(
-        ok_top.is_ok()
-            && matches!(over, Err(FrameError::Unrepresentable { .. }))
-            && unsigned.is_ok(),
+        top.header.is_ok()
+            && matches!(over.header, Err(FrameError::Unrepresentable { .. }))
+            && unsigned.header.is_ok(),
         expected_claim,
-        &format!(
-            "2^31 refused: {}",
-            over.as_ref()
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        ),
-        json!({"top_ok": ok_top.is_ok(), "over": over.err().map(|e| e.to_string())}),
+        &format!("2^31 refused: {}", refusal.clone().unwrap_or_default()),
+        json!({"top_ok": top.header.is_ok(), "over": refusal}),
     );
     Ok(())
 }
 
 /// Stage 5: a 2 GiB header refused on both sides, nothing allocated.
 fn frame_limit(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
-    let codec = lab.codec;
-    let (guarded, errs) = command_server(codec, Compat::Ours)?;
-    let mut hostile = demo_connect(guarded.addr())?;
     let claim = [0xff, 0xff, 0xff, 0x7f];
-    let t0 = Instant::now();
-    hostile.write_all(&claim)?;
-    let closed = sock::recv_once(&hostile, 16)
-        .map(|b| b.is_empty())
-        .unwrap_or(true);
-    let took = t0.elapsed();
-    std::thread::sleep(Duration::from_millis(50));
-    let line = last_error(&errs);
+    let run = lesson::frame_limit(lab.codec, claim, 64 * 1024)?;
+    let line = &run.server_error;
     d.say(&format!(
         "A client sends only the header {} (2^31 − 1 = 2 GiB announced) to a server with the default {} MiB limit:",
         hex(&claim),
@@ -469,22 +375,13 @@ fn frame_limit(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
     ));
     d.show(&format!(
         "  server: {line}  (closed that connection after {:.1} ms, before reading or allocating a body)",
-        took.as_secs_f64() * 1e3
+        run.took.as_secs_f64() * 1e3
     ));
-    let s = demo_connect(guarded.addr())?;
-    let mut w = s.try_clone()?;
-    let mut frames = FrameReader::new(s, codec);
-    let after = lesson::ask(&mut frames, &mut w, Compat::Ours, b"ls")?;
     d.show(&format!(
         "  the next client's 'ls' is served: {} B",
-        after.len()
+        run.next_reply.len()
     ));
-    let small = codec.with_max_frame(64 * 1024);
-    let s = demo_connect(guarded.addr())?;
-    let mut w = s.try_clone()?;
-    let mut frames = FrameReader::new(s, small);
-    let client_side = lesson::ask(&mut frames, &mut w, Compat::Ours, b"bytes 100000");
-    let client_msg = match &client_side {
+    let client_msg = match &run.client_side {
         Ok(b) => format!("accepted {} B", b.len()),
         Err(e) => e.to_string(),
     };
@@ -492,13 +389,13 @@ fn frame_limit(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
         "  and the client side: with --max-frame 65536, a 100000-byte reply is refused: {client_msg}"
     ));
     d.check(
-        closed
+        run.closed
             && line.contains("over the")
-            && after == expected("ls")
-            && matches!(client_side, Err(FrameError::TooLarge { .. })),
+            && run.next_reply == expected("ls")
+            && matches!(run.client_side, Err(FrameError::TooLarge { .. })),
         expected_claim,
         &format!("server: {line}; client: {client_msg}"),
-        json!({"server_error": line, "closed_ms": took.as_secs_f64() * 1e3, "client_error": client_msg}),
+        json!({"server_error": line, "closed_ms": run.took.as_secs_f64() * 1e3, "client_error": client_msg}),
     );
     Ok(())
 }

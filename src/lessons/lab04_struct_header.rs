@@ -9,14 +9,21 @@
 //!
 //! [`lesson_recv`] is that client; [`fixed_recv`] is the fix, the same two
 //! steps with a loop each ([`recv_exact`], as [`LengthPrefix::read_frame`]
-//! does). Below them: the lab's command server and client.
+//! does). Below them: the lab's command server and client, then the
+//! demo's exchanges — each stage's sockets, proxies and reads, run here and
+//! returned as a record for `labs/lab04_struct_header.rs` to narrate.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
 
-use crate::framing::{recv_exact, FrameError, FrameReader, LengthPrefix};
+use crate::framing::{recv_exact, ByteOrder, FrameError, FrameReader, LengthPrefix};
+use crate::harness::command::{background, demo_connect, last_error, through, Errors};
 use crate::harness::Compat;
+use crate::kit::proxy::ProxyConfig;
+use crate::kit::record::RecordingReader;
+use crate::kit::runner::{self, RunnerConfig};
+use crate::kit::server::Background;
 use crate::kit::sock::recv_once;
 use crate::lessons::LESSON_RECV;
 
@@ -80,6 +87,34 @@ impl StructReply {
     pub fn body(&self) -> Vec<u8> {
         self.body_reads.concat()
     }
+
+    /// What the header claimed, in words: `65 B announced`, or why not.
+    pub fn claim_text(&self) -> String {
+        match &self.claimed {
+            Ok(n) => format!("{n} B announced"),
+            Err(e) => e.clone(),
+        }
+    }
+}
+
+/// The header format for `--byte-order` (this machine's when `None`) and
+/// `--max-frame`: `'<i'` is what `struct.pack('i')` gives on x86 and ARM,
+/// `'!I'` is network order.
+pub fn header_format(order: Option<ByteOrder>, max_frame: usize) -> LengthPrefix {
+    match order.unwrap_or_else(ByteOrder::native) {
+        ByteOrder::Little => LengthPrefix::lesson().with_order(ByteOrder::Little),
+        ByteOrder::Big => LengthPrefix::network(),
+    }
+    .with_max_frame(max_frame)
+}
+
+/// The error, with a hint when a header read in the other byte order
+/// explains it (what the server logs and the client prints).
+pub fn with_hint(codec: &LengthPrefix, e: &FrameError) -> String {
+    match codec.byte_order_hint(e) {
+        Some(h) => format!("{e} ({h})"),
+        None => e.to_string(),
+    }
 }
 
 /// Lab 04's command server for one connection: read a command (a frame,
@@ -92,7 +127,7 @@ pub fn serve_commands(
     stream: TcpStream,
     codec: LengthPrefix,
     compat: Compat,
-    runner: &crate::kit::runner::RunnerConfig,
+    runner: &RunnerConfig,
     idle: Option<Duration>,
 ) -> Result<(), FrameError> {
     let _ = stream.set_nodelay(true);
@@ -112,7 +147,7 @@ pub fn serve_commands(
             }
             Err(e) => return Err(e),
         };
-        let out = crate::kit::runner::run(&cmd, runner);
+        let out = runner::run(&cmd, runner);
         codec.write_frame(frames.get_mut(), &out.combined())?;
     }
 }
@@ -131,6 +166,230 @@ pub fn ask<R: Read, W: Write + ?Sized>(
     }
     w.flush()?;
     frames.next_frame()?.ok_or(FrameError::Closed)
+}
+
+// ───────────────── the demo's exchanges, run and recorded ─────────────────
+
+/// A quiet command server on an ephemeral loopback port, speaking `compat`
+/// with built-in commands; its connections' errors are kept for the story.
+pub fn demo_server(codec: LengthPrefix, compat: Compat) -> io::Result<(Background, Errors)> {
+    let runner = RunnerConfig::default();
+    background(move |s| serve_commands(s, codec, compat, &runner, None))
+}
+
+/// What our server replies to `cmd`: its stdout and stderr.
+pub fn expected(cmd: &str) -> Vec<u8> {
+    runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined()
+}
+
+/// Header bytes as the demo shows them: `94 06 00 00`.
+pub fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One command asked of our server on loopback (stage 1).
+#[derive(Clone, Debug)]
+pub struct Asked {
+    /// The command.
+    pub cmd: &'static str,
+    /// The header its reply carries.
+    pub header: [u8; 4],
+    /// The length the header announces: what the command prints.
+    pub len: usize,
+    /// Bytes the client received.
+    pub got: usize,
+    /// Whether they were exactly what the command prints.
+    pub intact: bool,
+}
+
+/// Stage 1: asks each of `cmds` on one connection to `server`, framed, and
+/// compares every reply with what the command prints.
+pub fn ask_each(
+    server: SocketAddr,
+    codec: LengthPrefix,
+    cmds: &[&'static str],
+) -> Result<Vec<Asked>, FrameError> {
+    let s = demo_connect(server)?;
+    let mut w = s.try_clone()?;
+    let mut frames = FrameReader::new(s, codec);
+    let mut asked = Vec::new();
+    for &cmd in cmds {
+        let got = ask(&mut frames, &mut w, Compat::Ours, cmd.as_bytes())?;
+        let want = expected(cmd);
+        asked.push(Asked {
+            cmd,
+            header: codec.encode(want.len())?,
+            len: want.len(),
+            got: got.len(),
+            intact: got == want,
+        });
+    }
+    Ok(asked)
+}
+
+/// Stage 2: two commands asked through the same cuts, read by the lesson's
+/// client and by the fix.
+#[derive(Clone, Debug)]
+pub struct ChaosRun {
+    /// [`lesson_recv`] of the first reply: its one `recv(n)` came up short.
+    pub short: StructReply,
+    /// [`lesson_recv`] of the next reply: a "header" read from the leftover body.
+    pub next: StructReply,
+    /// [`fixed_recv`] of the first reply.
+    pub fixed: StructReply,
+    /// The size of each read `fixed_recv` made for it, header first.
+    pub fixed_reads: Vec<usize>,
+    /// [`fixed_recv`] of the next reply.
+    pub fixed_next: StructReply,
+}
+
+/// Asks `cmd` then `next`, bare, through a chaos proxy with `cfg` (its
+/// upstream a lesson-mode server): once with [`lesson_recv`], once, on a new
+/// connection through the same cuts, with [`fixed_recv`].
+pub fn under_chaos(
+    cfg: &ProxyConfig,
+    codec: &LengthPrefix,
+    cmd: &str,
+    next: &str,
+) -> Result<ChaosRun, FrameError> {
+    let (proxy, mut conn) = through(cfg)?;
+    conn.write_all(cmd.as_bytes())?;
+    let short = lesson_recv(&conn, codec)?;
+    // Give the rest of the reply time to arrive, as a person typing would.
+    std::thread::sleep(Duration::from_millis(300));
+    conn.write_all(next.as_bytes())?;
+    let next_reply = lesson_recv(&conn, codec)?;
+    drop((conn, proxy));
+    let (proxy, mut conn) = through(cfg)?;
+    let mut reads = RecordingReader::new(conn.try_clone()?);
+    conn.write_all(cmd.as_bytes())?;
+    let fixed = fixed_recv(&mut reads, codec)?;
+    let fixed_reads = reads.take_chunks().iter().map(|c| c.len()).collect();
+    conn.write_all(next.as_bytes())?;
+    let fixed_next = fixed_recv(&mut reads, codec)?;
+    drop((conn, proxy));
+    Ok(ChaosRun {
+        short,
+        next: next_reply,
+        fixed,
+        fixed_reads,
+        fixed_next,
+    })
+}
+
+/// Stage 3: one reply header, unpacked in both byte orders.
+#[derive(Debug)]
+pub struct SwappedHeader {
+    /// The 4 bytes as they arrived.
+    pub header: [u8; 4],
+    /// What the server meant, in its own byte order.
+    pub meant: usize,
+    /// The same bytes as a big-endian (`'!I'`) number.
+    pub read_big: u32,
+    /// Why a big-endian client refuses them, if it does.
+    pub refused: Option<FrameError>,
+    /// The refusal's hint that the byte orders may differ.
+    pub hint: Option<String>,
+}
+
+/// Asks our server (speaking `codec`) for `ls` and unpacks the reply's
+/// header both ways.
+pub fn swapped_header(
+    server: SocketAddr,
+    codec: LengthPrefix,
+) -> Result<SwappedHeader, FrameError> {
+    let mut s = demo_connect(server)?;
+    codec.write_frame(&mut s, b"ls")?;
+    s.flush()?;
+    let raw = recv_exact(&mut s, LengthPrefix::LEN, "header")?;
+    let header = raw.first_chunk::<4>().copied().unwrap_or_default();
+    let be = LengthPrefix::network();
+    let refused = be.decode(header).err();
+    Ok(SwappedHeader {
+        header,
+        meant: codec.decode(header)?,
+        read_big: u32::from_be_bytes(header),
+        hint: refused.as_ref().and_then(|e| be.byte_order_hint(e)),
+        refused,
+    })
+}
+
+/// Stage 4: one length packed in one struct format.
+#[derive(Debug)]
+pub struct Packed {
+    /// The length to describe.
+    pub len: usize,
+    /// The struct format, as Python writes it: `'i'` or `'!I'`.
+    pub format: &'static str,
+    /// The header, or why the format cannot describe the length.
+    pub header: Result<[u8; 4], FrameError>,
+}
+
+/// What the `'i'` and `'!I'` formats can describe, encoding only (nothing
+/// of that size is allocated): 2^31 − 1 and 2^31 as `'i'`, 2^31 as `'!I'`.
+pub fn struct_limits() -> [Packed; 3] {
+    let signed = LengthPrefix::lesson().with_max_frame(usize::MAX);
+    let unsigned = LengthPrefix::network().with_max_frame(usize::MAX);
+    let (top, over) = ((1usize << 31) - 1, 1usize << 31);
+    let packed = |len, format, codec: LengthPrefix| Packed {
+        len,
+        format,
+        header: codec.encode(len),
+    };
+    [
+        packed(top, "'i'", signed),
+        packed(over, "'i'", signed),
+        packed(over, "'!I'", unsigned),
+    ]
+}
+
+/// Stage 5: a header alone that announces too much, on each side.
+#[derive(Debug)]
+pub struct FrameLimitRun {
+    /// The error the server's connection ended with.
+    pub server_error: String,
+    /// Whether the server closed that connection (without a reply).
+    pub closed: bool,
+    /// How long it took to close it.
+    pub took: Duration,
+    /// The next client's `ls`, served as usual.
+    pub next_reply: Vec<u8>,
+    /// A client with a smaller limit asking for `bytes 100000`.
+    pub client_side: Result<Vec<u8>, FrameError>,
+}
+
+/// Sends only the header `claim` to a fresh server speaking `codec`, then
+/// asks it for `ls`, then asks for `bytes 100000` with a client limited to
+/// `client_max` bytes.
+pub fn frame_limit(
+    codec: LengthPrefix,
+    claim: [u8; 4],
+    client_max: usize,
+) -> Result<FrameLimitRun, FrameError> {
+    let (guarded, errors) = demo_server(codec, Compat::Ours)?;
+    let mut hostile = demo_connect(guarded.addr())?;
+    let t0 = Instant::now();
+    hostile.write_all(&claim)?;
+    let closed = recv_once(&hostile, 16)
+        .map(|b| b.is_empty())
+        .unwrap_or(true);
+    let took = t0.elapsed();
+    std::thread::sleep(Duration::from_millis(50));
+    let ask_fresh = |codec: LengthPrefix, cmd: &[u8]| -> Result<Vec<u8>, FrameError> {
+        let s = demo_connect(guarded.addr())?;
+        let mut w = s.try_clone()?;
+        ask(&mut FrameReader::new(s, codec), &mut w, Compat::Ours, cmd)
+    };
+    Ok(FrameLimitRun {
+        server_error: last_error(&errors),
+        closed,
+        took,
+        next_reply: ask_fresh(codec, b"ls")?,
+        client_side: ask_fresh(codec.with_max_frame(client_max), b"bytes 100000"),
+    })
 }
 
 #[cfg(test)]
