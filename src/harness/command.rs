@@ -8,12 +8,11 @@ use std::fmt::Display;
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{announce, fail, ClientArgs, CommandServerArgs, Prompt, StageError};
 use crate::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
-use crate::kit::server::{Background, ServeOptions};
+use crate::kit::server::{Background, KeptErrors, ServeOptions};
 
 /// Serves `--addr` (or 127.0.0.1 and `port`) forever, one thread per
 /// connection, each handled by `handler`; announces itself as `lab`.
@@ -67,44 +66,23 @@ pub fn run_client<S, E: Display>(
     ExitCode::SUCCESS
 }
 
-/// The errors a demo server's connections ended with, in order.
-pub type Errors = Arc<Mutex<Vec<String>>>;
-
 /// A demo server on an ephemeral loopback port: each connection served by
-/// `handler`, whose errors are kept for the story instead of printed.
-pub fn background<H, E>(handler: H) -> io::Result<(Background, Errors)>
+/// `handler`, whose errors are kept for the story instead of printed
+/// ([`KeptErrors`]), with a 30 s idle timeout so no stage can hang on it.
+pub fn background<H, E>(handler: H) -> io::Result<(Background, KeptErrors)>
 where
     H: Fn(TcpStream) -> Result<(), E> + Send + Sync + 'static,
     E: Display,
 {
-    let errors: Errors = Arc::new(Mutex::new(Vec::new()));
-    let errs = errors.clone();
-    let bg = Background::start(
+    Background::keeping_errors(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         ServeOptions {
             log: false,
             idle_timeout: Some(Duration::from_secs(30)),
             ..ServeOptions::default()
         },
-        move |s, _| -> Result<(), String> {
-            if let Err(e) = handler(s) {
-                if let Ok(mut v) = errs.lock() {
-                    v.push(e.to_string());
-                }
-            }
-            Ok(())
-        },
-    )?;
-    Ok((bg, errors))
-}
-
-/// The last error a demo server kept, or "" if none yet.
-pub fn last_error(errors: &Errors) -> String {
-    errors
-        .lock()
-        .ok()
-        .and_then(|v| v.last().cloned())
-        .unwrap_or_default()
+        move |s, _| handler(s),
+    )
 }
 
 /// A demo client's connection: Nagle off (each command leaves at once) and
@@ -162,12 +140,7 @@ mod tests {
         c.write_all(b"x").unwrap();
         let mut rest = Vec::new();
         let _ = c.read_to_end(&mut rest);
-        for _ in 0..100 {
-            if !last_error(&errors).is_empty() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        assert_eq!(last_error(&errors), "refused 'x'");
+        let e = errors.wait_for("refused", Duration::from_secs(5));
+        assert_eq!(e.as_deref(), Some("refused 'x'"));
     }
 }

@@ -277,6 +277,11 @@ impl KeptErrors {
         self.0.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
+    /// The newest error, or "" if none yet.
+    pub fn last(&self) -> String {
+        self.all().pop().unwrap_or_default()
+    }
+
     /// Waits up to `within` for an error containing `words`.
     pub fn wait_for(&self, words: &str, within: Duration) -> Option<String> {
         let deadline = std::time::Instant::now() + within;

@@ -32,12 +32,13 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use crate::framing::{recv_exact, FrameError, DEFAULT_MAX_FRAME};
-use crate::harness::command::{background, through, Errors};
+use crate::harness::command::{background, through};
 use crate::harness::Compat;
 use crate::kit::proxy::ProxyConfig;
 use crate::kit::record::{Chunk, Clock, RecordingReader, Tape};
 use crate::kit::runner::{self, RunnerConfig};
 use crate::kit::server::Background;
+use crate::kit::server::KeptErrors;
 use crate::kit::sock::recv_once;
 use crate::kit::text::preview;
 // Re-exported for the fuzz target, which reads the lesson's size from here.
@@ -585,7 +586,7 @@ pub fn serve_without_ack(stream: TcpStream, runner: &RunnerConfig) -> Result<(),
 
 /// A quiet lab 03 server on an ephemeral loopback port, speaking `compat`
 /// with built-in commands; its connections' errors are kept for the story.
-pub fn demo_server(compat: Compat) -> io::Result<(Background, Errors)> {
+pub fn demo_server(compat: Compat) -> io::Result<(Background, KeptErrors)> {
     let srv = AckServer {
         compat,
         max_len: DEFAULT_MAX_FRAME,

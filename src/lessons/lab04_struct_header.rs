@@ -18,12 +18,13 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::framing::{recv_exact, ByteOrder, FrameError, FrameReader, LengthPrefix};
-use crate::harness::command::{background, demo_connect, last_error, through, Errors};
+use crate::harness::command::{background, demo_connect, through};
 use crate::harness::Compat;
 use crate::kit::proxy::ProxyConfig;
 use crate::kit::record::RecordingReader;
 use crate::kit::runner::{self, RunnerConfig};
 use crate::kit::server::Background;
+use crate::kit::server::KeptErrors;
 use crate::kit::sock::recv_once;
 use crate::lessons::LESSON_RECV;
 
@@ -172,7 +173,7 @@ pub fn ask<R: Read, W: Write + ?Sized>(
 
 /// A quiet command server on an ephemeral loopback port, speaking `compat`
 /// with built-in commands; its connections' errors are kept for the story.
-pub fn demo_server(codec: LengthPrefix, compat: Compat) -> io::Result<(Background, Errors)> {
+pub fn demo_server(codec: LengthPrefix, compat: Compat) -> io::Result<(Background, KeptErrors)> {
     let runner = RunnerConfig::default();
     background(move |s| serve_commands(s, codec, compat, &runner, None))
 }
@@ -384,7 +385,7 @@ pub fn frame_limit(
         ask(&mut FrameReader::new(s, codec), &mut w, Compat::Ours, cmd)
     };
     Ok(FrameLimitRun {
-        server_error: last_error(&errors),
+        server_error: errors.last(),
         closed,
         took,
         next_reply: ask_fresh(codec, b"ls")?,
