@@ -430,13 +430,13 @@ proptest! {
     }
 
     #[test]
-    fn encode_refuses_exactly_what_does_not_fit(len in 0u64..(1u64 << 33)) {
+    fn pack_refuses_exactly_what_does_not_fit(len in 0u64..(1u64 << 33)) {
         let i = LengthPrefix::lesson().with_max_frame(usize::MAX);
         let big_i = LengthPrefix::network().with_max_frame(usize::MAX);
-        prop_assert_eq!(i.encode(len as usize).is_ok(), len <= i32::MAX as u64);
-        prop_assert_eq!(big_i.encode(len as usize).is_ok(), len <= u32::MAX as u64);
-        if let Ok(h) = i.encode(len as usize) {
-            prop_assert_eq!(i.decode(h).unwrap() as u64, len);
+        prop_assert_eq!(i.pack(len as usize).is_ok(), len <= i32::MAX as u64);
+        prop_assert_eq!(big_i.pack(len as usize).is_ok(), len <= u32::MAX as u64);
+        if let Ok(h) = i.pack(len as usize) {
+            prop_assert_eq!(i.unpack(h).unwrap() as u64, len);
         }
     }
 }

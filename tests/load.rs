@@ -69,7 +69,7 @@ fn chaos_proxy_in_both_directions_still_delivers_every_reply() {
 fn half_frame_then_reset(addr: SocketAddr) {
     let s = TcpStream::connect(addr).unwrap();
     let codec = LengthPrefix::lesson();
-    let mut frame = codec.encode(1000).unwrap().to_vec();
+    let mut frame = codec.pack(1000).unwrap().to_vec();
     frame.extend_from_slice(&[b'x'; 500]);
     (&s).write_all(&frame).unwrap();
     socket2::SockRef::from(&s)

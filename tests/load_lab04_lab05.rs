@@ -122,7 +122,7 @@ fn half_request_then_reset(addr: SocketAddr, proto: LoadProto) {
             .encode_header(&Request::Command(cmd.into_bytes()).to_header())
             .unwrap(),
         _ => {
-            let mut f = LengthPrefix::lesson().encode(cmd.len()).unwrap().to_vec();
+            let mut f = LengthPrefix::lesson().pack(cmd.len()).unwrap().to_vec();
             f.extend_from_slice(cmd.as_bytes());
             f
         }
@@ -145,7 +145,7 @@ fn killed_clients_do_not_disturb_the_others(proto: LoadProto) {
     }
     // A client that dies cleanly mid-request (FIN, not RST) too.
     let s = TcpStream::connect(addr).unwrap();
-    (&s).write_all(&LengthPrefix::lesson().encode(100).unwrap())
+    (&s).write_all(&LengthPrefix::lesson().pack(100).unwrap())
         .unwrap();
     drop(s);
     let r = load.join().unwrap();

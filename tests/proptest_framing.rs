@@ -105,8 +105,8 @@ proptest! {
 
     #[test]
     fn encode_then_decode_is_the_identity(codec in codec_strategy(), len in 0usize..=(u32::MAX as usize)) {
-        match codec.encode(len) {
-            Ok(head) => prop_assert_eq!(codec.decode(head).unwrap(), len),
+        match codec.pack(len) {
+            Ok(head) => prop_assert_eq!(codec.unpack(head).unwrap(), len),
             Err(_) => prop_assert!(len > codec.max_frame || len as u64 > codec.representable_max()),
         }
     }
@@ -231,7 +231,7 @@ proptest! {
         let mut stream = head.to_vec();
         stream.extend_from_slice(&tail);
 
-        prop_assert!(codec.decode(head).is_err());
+        prop_assert!(codec.unpack(head).is_err());
         prop_assert!(codec.check(&stream).is_err());
         let (r, biggest) = biggest_allocation(|| {
             FrameReader::new(chaos(stream.clone(), seed, max_chunk), codec).next_frame()

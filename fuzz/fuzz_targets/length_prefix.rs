@@ -37,17 +37,17 @@ fuzz_target!(|data: &[u8]| {
         Ok(Check::Incomplete { needed }) => {
             assert!(needed > 0);
             if buf.len() >= LengthPrefix::LEN {
-                let want = codec.decode(*buf.first_chunk::<4>().unwrap()).unwrap();
+                let want = codec.unpack(*buf.first_chunk::<4>().unwrap()).unwrap();
                 assert_eq!(buf.len() - LengthPrefix::LEN + needed, want);
             }
         }
         Err(_) => assert!(buf.len() >= LengthPrefix::LEN),
     }
     if let Some(head) = buf.first_chunk::<4>() {
-        if let Ok(n) = codec.decode(*head) {
+        if let Ok(n) = codec.unpack(*head) {
             assert!(n <= codec.max_frame);
             assert!(n as u64 <= codec.representable_max());
-            assert_eq!(&codec.encode(n).unwrap(), head);
+            assert_eq!(&codec.pack(n).unwrap(), head);
         }
     }
 });

@@ -102,7 +102,7 @@ impl<R: Read> FrameReader<R, LengthPrefix> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     // Keep what arrived, so the frame can still be finished later.
-                    let head = self.framing.encode(total)?;
+                    let head = self.framing.pack(total)?;
                     self.buf.clear();
                     self.buf.extend_from_slice(&head);
                     self.buf.extend_from_slice(&body[..pos]);
@@ -172,7 +172,7 @@ mod tests {
     fn next_frame_into_does_not_believe_a_lying_header() {
         // 60 MiB promised, 100 KiB sent: the buffer grows with what arrives.
         let c = LengthPrefix::lesson();
-        let mut wire = c.encode(60 << 20).unwrap().to_vec();
+        let mut wire = c.pack(60 << 20).unwrap().to_vec();
         wire.extend_from_slice(&[7u8; 100_000]);
         let mut fr = FrameReader::new(Cursor::new(wire), c);
         let mut body = Vec::new();

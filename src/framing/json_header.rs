@@ -195,7 +195,7 @@ impl JsonHeader {
             .map_err(|e| HeaderError::InvalidJson(format!("cannot serialize: {e}")))?;
         let head = self
             .prefix
-            .encode(json.len())
+            .pack(json.len())
             .map_err(|_| HeaderError::HeaderTooLarge {
                 len: json.len(),
                 max: self.prefix.max_frame,
@@ -272,7 +272,7 @@ impl JsonHeader {
         let len4 = recv_exact(r, 4, "header length")?;
         let mut h = [0u8; 4];
         h.copy_from_slice(&len4);
-        let header_len = self.prefix.decode(h).map_err(HeaderError::Length)?;
+        let header_len = self.prefix.unpack(h).map_err(HeaderError::Length)?;
         let json = match recv_exact(r, header_len, "JSON header") {
             Err(FrameError::Closed) if header_len > 0 => {
                 return Err(HeaderError::Truncated {

@@ -85,7 +85,7 @@ impl Framing for LengthPrefix {
                 needed: Self::LEN - buf.len(),
             });
         };
-        let len = Self::LEN + self.decode(*head)?;
+        let len = Self::LEN + self.unpack(*head)?;
         Ok(if buf.len() >= len {
             Check::Complete { len }
         } else {
@@ -100,7 +100,7 @@ impl Framing for LengthPrefix {
     }
 
     fn encode(&self, body: &Vec<u8>, out: &mut Vec<u8>) -> Result<(), FrameError> {
-        out.extend_from_slice(&LengthPrefix::encode(self, body.len())?);
+        out.extend_from_slice(&self.pack(body.len())?);
         out.extend_from_slice(body);
         Ok(())
     }
@@ -157,10 +157,12 @@ impl LengthPrefix {
         }
     }
 
-    /// Makes the header (only the 4 bytes) for a body of `len` bytes. Fails
-    /// like Python's `struct.error` when the number does not fit, and refuses
-    /// bodies over the frame limit (the peer would refuse them anyway).
-    pub fn encode(&self, len: usize) -> Result<[u8; 4], FrameError> {
+    /// `struct.pack('i', len)`: the header (only the 4 bytes) for a body of
+    /// `len` bytes. Fails like Python's `struct.error` when the number does
+    /// not fit, and refuses bodies over the frame limit (the peer would
+    /// refuse them anyway). (The trait's [`Framing::encode`] makes a whole
+    /// frame, header and body.)
+    pub fn pack(&self, len: usize) -> Result<[u8; 4], FrameError> {
         let len64 = len as u64;
         if len64 > self.representable_max() {
             return Err(FrameError::Unrepresentable {
@@ -186,8 +188,9 @@ impl LengthPrefix {
         })
     }
 
-    /// Reads the length out of a 4-byte header (only the header) and validates it.
-    pub fn decode(&self, header: [u8; 4]) -> Result<usize, FrameError> {
+    /// `struct.unpack('i', header)[0]`: the length in a 4-byte header (only
+    /// the header), validated. (The trait's [`Framing::decode`] takes a whole frame.)
+    pub fn unpack(&self, header: [u8; 4]) -> Result<usize, FrameError> {
         let raw = match self.order {
             ByteOrder::Little => u32::from_le_bytes(header),
             ByteOrder::Big => u32::from_be_bytes(header),
@@ -207,7 +210,7 @@ impl LengthPrefix {
     /// Writes one frame: header and body in a single write call, so Nagle
     /// never holds the body back waiting for the header's ACK (lab 02).
     pub fn write_frame<W: Write + ?Sized>(&self, w: &mut W, body: &[u8]) -> Result<(), FrameError> {
-        let head = self.encode(body.len())?;
+        let head = self.pack(body.len())?;
         let mut frame = Vec::with_capacity(Self::LEN + body.len());
         frame.extend_from_slice(&head);
         frame.extend_from_slice(body);
@@ -221,7 +224,7 @@ impl LengthPrefix {
         let head = recv_exact(r, Self::LEN, "header")?;
         let mut h = [0u8; 4];
         h.copy_from_slice(&head);
-        let n = self.decode(h)?;
+        let n = self.unpack(h)?;
         match recv_exact(r, n, "body") {
             Err(FrameError::Closed) if n > 0 => Err(FrameError::Truncated {
                 what: "body",
@@ -235,7 +238,7 @@ impl LengthPrefix {
     /// The same header read in the other byte order: what a peer with the
     /// opposite convention would have meant, when that is a valid length.
     pub fn swapped_reading(&self, header: [u8; 4]) -> Option<usize> {
-        self.with_order(self.order.other()).decode(header).ok()
+        self.with_order(self.order.other()).unpack(header).ok()
     }
 
     /// A hint for a refused header: "read in the other byte order it would
@@ -289,18 +292,18 @@ mod tests {
     fn bad_headers_are_refused_before_allocation() {
         let c = LengthPrefix::lesson().with_order(ByteOrder::Little);
         assert!(matches!(
-            c.decode([0xff; 4]),
+            c.unpack([0xff; 4]),
             Err(FrameError::NegativeLength(-1))
         ));
         let big = LengthPrefix::network().with_max_frame(1000);
         assert!(matches!(
-            big.decode([0xff; 4]),
+            big.unpack([0xff; 4]),
             Err(FrameError::TooLarge { .. })
         ));
         assert!(matches!(
             LengthPrefix::lesson()
                 .with_max_frame(usize::MAX)
-                .encode(1 << 31),
+                .pack(1 << 31),
             Err(FrameError::Unrepresentable { .. })
         ));
     }
@@ -308,7 +311,7 @@ mod tests {
     #[test]
     fn a_header_in_the_wrong_byte_order_gets_a_hint() {
         let c = LengthPrefix::network().with_max_frame(1000);
-        let e = c.decode([5, 0, 0, 0]).unwrap_err();
+        let e = c.unpack([5, 0, 0, 0]).unwrap_err();
         let hint = c.byte_order_hint(&e).unwrap();
         assert!(
             hint.contains("little-endian the same 4 bytes say 5"),

@@ -71,7 +71,7 @@ impl StructReply {
     /// but exactly 4 bytes, and we refuse lengths over the frame limit.
     fn unpack(header: Vec<u8>, codec: &LengthPrefix) -> StructReply {
         let claimed = match header.first_chunk::<4>() {
-            Some(h) => codec.decode(*h).map_err(|e| e.to_string()),
+            Some(h) => codec.unpack(*h).map_err(|e| e.to_string()),
             None => Err(format!(
                 "struct.error: unpack requires a buffer of 4 bytes (recv(4) returned {})",
                 header.len()
@@ -222,7 +222,7 @@ pub fn ask_each(
         let want = expected(cmd);
         asked.push(Asked {
             cmd,
-            header: codec.encode(want.len())?,
+            header: codec.pack(want.len())?,
             len: want.len(),
             got: got.len(),
             intact: got == want,
@@ -308,10 +308,10 @@ pub fn swapped_header(
     let raw = recv_exact(&mut s, LengthPrefix::LEN, "header")?;
     let header = raw.first_chunk::<4>().copied().unwrap_or_default();
     let be = LengthPrefix::network();
-    let refused = be.decode(header).err();
+    let refused = be.unpack(header).err();
     Ok(SwappedHeader {
         header,
-        meant: codec.decode(header)?,
+        meant: codec.unpack(header)?,
         read_big: u32::from_be_bytes(header),
         hint: refused.as_ref().and_then(|e| be.byte_order_hint(e)),
         refused,
@@ -338,7 +338,7 @@ pub fn struct_limits() -> [Packed; 3] {
     let packed = |len, format, codec: LengthPrefix| Packed {
         len,
         format,
-        header: codec.encode(len),
+        header: codec.pack(len),
     };
     [
         packed(top, "'i'", signed),

@@ -112,7 +112,7 @@ impl LessonRecv {
 /// `struct.unpack('i', x)[0]`: `struct.error` unless `x` is 4 bytes long.
 fn unpack_i(x: &[u8], codec: &JsonHeader) -> Result<usize, HeaderError> {
     match x.first_chunk::<4>() {
-        Some(len4) => codec.prefix.decode(*len4).map_err(HeaderError::Length),
+        Some(len4) => codec.prefix.unpack(*len4).map_err(HeaderError::Length),
         None if x.is_empty() => Err(HeaderError::Closed),
         None => Err(HeaderError::ShortRecv { got: x.len() }),
     }

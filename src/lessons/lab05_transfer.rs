@@ -506,7 +506,7 @@ impl Read for Prefixed<'_> {
 fn looks_framed(first: &[u8], codec: &JsonHeader) -> bool {
     match first.first_chunk::<4>() {
         Some(h) => {
-            matches!(codec.prefix.decode(*h), Ok(n) if n >= 2) && first.get(4) == Some(&b'{')
+            matches!(codec.prefix.unpack(*h), Ok(n) if n >= 2) && first.get(4) == Some(&b'{')
         }
         None => false,
     }

@@ -96,7 +96,7 @@ impl StallRun {
 /// and a body of `n` bytes.
 pub fn stall_message(body_len: usize) -> Result<(Vec<u8>, Vec<u8>), NagleError> {
     let codec = LengthPrefix::lesson().with_max_frame(MAX_STALL_BODY);
-    let header = codec.encode(body_len)?;
+    let header = codec.pack(body_len)?;
     Ok((header.to_vec(), vec![b'x'; body_len]))
 }
 
