@@ -24,9 +24,9 @@ use sticky_lab::harness::{
 };
 use sticky_lab::kit::server::ServeOptions;
 use sticky_lab::lessons::lab07_concurrency::{
-    self as conc, ask, fixed_serve, lesson_serve, start_upper, ClientTiming, Mode, Scenario, Serve,
+    self as conc, ask, fixed_serve, lesson_serve, slowest_reply_ms, start_upper, time_against,
+    waits_table, ClientTiming, Mode, Scenario,
 };
-use sticky_lab::report::table::Table;
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab07-concurrency";
@@ -240,55 +240,8 @@ fn demo(opts: &DemoOpts, color: ColorChoice, hold: Duration) -> ExitCode {
     code
 }
 
-/// Starts `serve` quietly on a free loopback port, then times `clients`
-/// clients against it (each asks once, then stays `hold`).
-fn time_against(
-    serve: Serve,
-    cap: usize,
-    clients: usize,
-    hold: Duration,
-) -> Result<Vec<ClientTiming>, StageError> {
-    let lo = SocketAddr::from(([127, 0, 0, 1], 0));
-    let srv = start_upper(lo, serve, Compat::Ours, cap)
-        .map_err(|e| StageError::new(format!("cannot start the server: {e}")))?;
-    Ok(conc::time_clients(
-        srv.addr(),
-        Compat::Ours,
-        clients,
-        STAGGER,
-        hold,
-    ))
-}
-
-fn waits_table(t: &[ClientTiming], hold: Duration) -> Table {
-    let h = hold.as_secs_f64() * 1e3;
-    let mut table = Table::new([
-        "client",
-        "connect() took",
-        "first reply after",
-        "× hold",
-        "reply",
-    ]);
-    for c in t {
-        table.row([
-            format!("{}", c.client),
-            format!("{:.1} ms", c.connect_wait_ms()),
-            format!("{:.0} ms", c.reply_wait_ms()),
-            format!("{:.2}", c.reply_wait_ms() / h),
-            match (&c.error, c.reply_ok) {
-                (Some(e), _) => e.clone(),
-                (None, true) => "upper-cased ✔".into(),
-                (None, false) => "WRONG".into(),
-            },
-        ]);
-    }
-    table
-}
-
-fn slowest(t: &[ClientTiming]) -> f64 {
-    t.iter()
-        .map(ClientTiming::reply_wait_ms)
-        .fold(0.0, f64::max)
+fn cannot_start(e: std::io::Error) -> StageError {
+    StageError::new(format!("cannot start the server: {e}"))
 }
 
 fn one_at_a_time(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
@@ -297,7 +250,7 @@ fn one_at_a_time(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErr
         "while True: conn, addr = accept(); then talk to that client until it leaves.\n\
          3 clients start 30 ms apart; each asks once, then stays {h:.0} ms (a user typing)."
     ));
-    let t = time_against(lesson_serve, 1, 3, lab.hold)?;
+    let t = time_against(lesson_serve, 1, 3, STAGGER, lab.hold).map_err(cannot_start)?;
     d.show(&waits_table(&t, lab.hold).render());
     let connected_fast = t.iter().all(|c| c.connect_wait_ms() < h / 2.0);
     let queued = t.iter().all(|c| c.reply_ok)
@@ -325,9 +278,9 @@ fn one_at_a_time(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErr
 fn thread_per_client(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     let h = lab.hold.as_secs_f64() * 1e3;
     d.say("socketserver.ThreadingTCPServer: accept, start a thread for the client, accept again.");
-    let t = time_against(fixed_serve, 64, 3, lab.hold)?;
+    let t = time_against(fixed_serve, 64, 3, STAGGER, lab.hold).map_err(cannot_start)?;
     d.show(&waits_table(&t, lab.hold).render());
-    let thr_last = slowest(&t);
+    let thr_last = slowest_reply_ms(&t);
     // The sequential server's last wait, measured in stage 1.
     let seq_last = lab
         .scenarios
@@ -360,7 +313,7 @@ fn over_the_cap(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErro
          accept(); the kernel still completes new handshakes into the listen backlog.\n\
          4 clients, cap 2: what do clients 2 and 3 see?",
     );
-    let t = time_against(fixed_serve, CAP, 4, lab.hold)?;
+    let t = time_against(fixed_serve, CAP, 4, STAGGER, lab.hold).map_err(cannot_start)?;
     d.show(&waits_table(&t, lab.hold).render());
     let fast = t.iter().filter(|c| c.reply_wait_ms() < h / 2.0).count();
     let slow = t.iter().filter(|c| c.reply_wait_ms() >= 0.75 * h).count();
@@ -369,7 +322,7 @@ fn over_the_cap(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErro
         .all(|c| c.reply_ok && c.connect_wait_ms() < h / 2.0)
         && fast == CAP
         && slow == t.len() - CAP;
-    let worst = slowest(&t);
+    let worst = slowest_reply_ms(&t);
     d.check(
         ok,
         expected,
@@ -392,8 +345,7 @@ fn many_clients_framed(d: &mut Demo, _: &Lab, expected: &str) -> Result<(), Stag
          pieces of 1..7 bytes and glued across messages (ChaosWriter): one reader per thread keeps its own boundaries.",
     );
     let lo = SocketAddr::from(([127, 0, 0, 1], 0));
-    let srv = start_upper(lo, fixed_serve, Compat::Ours, 64)
-        .map_err(|e| StageError::new(format!("cannot start the server: {e}")))?;
+    let srv = start_upper(lo, fixed_serve, Compat::Ours, 64).map_err(cannot_start)?;
     let mut cfg = sticky_lab::tools::load::LoadConfig::new(srv.addr(), 16, 500);
     cfg.seed = d.seed();
     let r = sticky_lab::tools::load::run_load(&cfg);

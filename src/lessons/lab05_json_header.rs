@@ -107,6 +107,41 @@ impl LessonRecv {
         self.header = Err(e);
         self
     }
+
+    /// Each `recv` and what it returned, and how `json.loads` ended.
+    pub fn what_happened(&self) -> String {
+        let (got4, got_json) = (self.len_bytes.len(), self.json_bytes.len());
+        let len4 = spaced_hex(&self.len_bytes);
+        match (&self.header, self.header_len) {
+            (Err(e), Some(n)) => format!(
+                "recv(4) gave {got4} B ({len4}), recv({n}) gave only {got_json} B: {:?} → {e}",
+                crate::kit::text::shorten(&String::from_utf8_lossy(&self.json_bytes), 24)
+            ),
+            (Err(e), None) => format!("recv(4) gave only {got4} B ({len4}) → {e}"),
+            (Ok(_), n) => format!(
+                "recv(4) and recv({}) happened to return whole parts",
+                n.unwrap_or(0)
+            ),
+        }
+    }
+
+    /// The failure in the lesson's terms: which single `recv` came up short.
+    pub fn verdict(&self) -> String {
+        let (got4, got_json) = (self.len_bytes.len(), self.json_bytes.len());
+        match (self.header.is_err(), self.header_len) {
+            (true, Some(n)) => format!("one recv({n}) returned {got_json} B and json.loads failed, as the lesson's client does"),
+            (true, None) => format!("one recv(4) returned {got4} B: struct.unpack('i') fails, as the lesson's client does"),
+            (false, _) => self.what_happened(),
+        }
+    }
+}
+
+/// Bytes as spaced hex, `5d 00 00 00`: how a header length is read by eye.
+pub fn spaced_hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `struct.unpack('i', x)[0]`: `struct.error` unless `x` is 4 bytes long.

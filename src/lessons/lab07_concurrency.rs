@@ -16,7 +16,8 @@
 //! the lesson's raw `recv(1024)` form (`--compat lesson`) or framed with the
 //! 4-byte [`LengthPrefix`] (`--compat ours`). After them: a client-side
 //! stopwatch that measures how long each client waited for its first reply
-//! ([`time_clients`]) and an SVG of those waits.
+//! ([`time_clients`], [`time_against`] for the demo's stages), the waits as
+//! a table ([`waits_table`]) and as an SVG ([`timeline_svg`]).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -33,6 +34,7 @@ use crate::framing::{FrameError, FrameReader, LengthPrefix};
 use crate::harness::Compat;
 use crate::kit::server::{self, Background, ServeOptions};
 use crate::lessons::LESSON_RECV;
+use crate::report::table::Table;
 
 /// The lesson's first server: `while True: conn, addr = server.accept()`,
 /// then talk to that one client until it leaves. A second client's
@@ -312,6 +314,64 @@ pub fn time_clients(
             })
         })
         .collect()
+}
+
+/// Starts `serve` quietly on a free loopback port, then times `clients`
+/// clients against it, `stagger` apart (each asks once, then stays `hold`):
+/// what each demo stage measures.
+pub fn time_against(
+    serve: Serve,
+    cap: usize,
+    clients: usize,
+    stagger: Duration,
+    hold: Duration,
+) -> io::Result<Vec<ClientTiming>> {
+    let srv = start_upper(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        serve,
+        Compat::Ours,
+        cap,
+    )?;
+    Ok(time_clients(
+        srv.addr(),
+        Compat::Ours,
+        clients,
+        stagger,
+        hold,
+    ))
+}
+
+/// The slowest first reply, in ms: the wait the unluckiest client felt.
+pub fn slowest_reply_ms(t: &[ClientTiming]) -> f64 {
+    t.iter()
+        .map(ClientTiming::reply_wait_ms)
+        .fold(0.0, f64::max)
+}
+
+/// The clients' waits as a table, each also as a multiple of `hold` (one client's stay).
+pub fn waits_table(t: &[ClientTiming], hold: Duration) -> Table {
+    let h = hold.as_secs_f64() * 1e3;
+    let mut table = Table::new([
+        "client",
+        "connect() took",
+        "first reply after",
+        "× hold",
+        "reply",
+    ]);
+    for c in t {
+        table.row([
+            format!("{}", c.client),
+            format!("{:.1} ms", c.connect_wait_ms()),
+            format!("{:.0} ms", c.reply_wait_ms()),
+            format!("{:.2}", c.reply_wait_ms() / h),
+            match (&c.error, c.reply_ok) {
+                (Some(e), _) => e.clone(),
+                (None, true) => "upper-cased ✔".into(),
+                (None, false) => "WRONG".into(),
+            },
+        ]);
+    }
+    table
 }
 
 /// One scenario's clients, for the timeline picture.

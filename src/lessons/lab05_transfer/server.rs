@@ -1,0 +1,334 @@
+//! Lab 05's server: remote commands answered with a JSON header, uploads stored, downloads served, in our wire format or the lessons'.
+
+use std::fs::{self};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+
+use crate::framing::json_header::{HeaderError, JsonHeader};
+use crate::harness::Compat;
+use crate::kit::runner::RunnerConfig;
+use crate::lessons::lab05_json_header::CommandReply;
+use crate::lessons::LESSON_RECV;
+
+use super::{
+    basename, copy_exact, error_reply, file_header, file_md5, receive_into_dir, safe_name,
+    send_file, Request, TransferError, DEFAULT_MAX_FILE,
+};
+
+/// How a lab 05 server behaves.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// How commands run.
+    pub runner: RunnerConfig,
+    /// The one folder files are stored into and served from.
+    pub dir: PathBuf,
+    /// Replace existing files on upload.
+    pub overwrite: bool,
+    /// Wire format.
+    pub compat: Compat,
+    /// Seed 004's server: push this file to every client that connects.
+    pub push: Option<PathBuf>,
+    /// Header and body limits.
+    pub codec: JsonHeader,
+    /// Largest upload.
+    pub max_file: u64,
+    /// Print one line per stored or sent file.
+    pub log: bool,
+}
+
+impl ServerConfig {
+    /// Defaults around a folder.
+    pub fn new(dir: PathBuf) -> ServerConfig {
+        ServerConfig {
+            runner: RunnerConfig::default(),
+            dir,
+            overwrite: false,
+            compat: Compat::Ours,
+            push: None,
+            codec: JsonHeader::lesson(),
+            max_file: DEFAULT_MAX_FILE,
+            log: true,
+        }
+    }
+}
+
+/// A reader that first returns bytes already received, then the socket
+/// (lesson mode reads one recv(1024) before it knows what it got).
+struct Prefixed<'a> {
+    pre: Vec<u8>,
+    pos: usize,
+    inner: &'a TcpStream,
+}
+
+impl Read for Prefixed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.pre.len() {
+            let n = buf.len().min(self.pre.len() - self.pos);
+            buf[..n].copy_from_slice(&self.pre[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        (&mut &*self.inner).read(buf)
+    }
+}
+
+/// Does a first recv look like a framed request (4-byte length, then `{`)
+/// rather than a raw command? Lesson mode accepts both on one port.
+fn looks_framed(first: &[u8], codec: &JsonHeader) -> bool {
+    match first.first_chunk::<4>() {
+        Some(h) => {
+            matches!(codec.prefix.unpack(*h), Ok(n) if n >= 2) && first.get(4) == Some(&b'{')
+        }
+        None => false,
+    }
+}
+
+/// Serves one connection until the client closes: commands, uploads,
+/// downloads. An error that leaves the stream in sync is answered and the
+/// connection goes on; one that does not (a bad header) is answered if
+/// possible and ends this connection only.
+pub fn handle_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    cfg: &ServerConfig,
+) -> Result<(), TransferError> {
+    if let Some(path) = &cfg.push {
+        return push_file(&stream, peer, path, cfg);
+    }
+    let mut leftover: Vec<u8> = Vec::new();
+    loop {
+        let (req, rest) = match next_request(&stream, cfg, std::mem::take(&mut leftover)) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                let e = e.idle_aware();
+                if !matches!(e, TransferError::Idle) {
+                    let _ =
+                        cfg.codec
+                            .write_message(&mut &stream, &error_reply(&e.to_string()), b"");
+                }
+                return Err(e);
+            }
+        };
+        leftover = rest;
+        let mut input = Prefixed {
+            pre: std::mem::take(&mut leftover),
+            pos: 0,
+            inner: &stream,
+        };
+        let outcome = serve_request(req, &mut input, &stream, peer, cfg);
+        leftover = input.pre.split_off(input.pos.min(input.pre.len()));
+        match outcome {
+            Ok(()) => {}
+            Err(e @ TransferError::Truncated { .. }) => return Err(e),
+            Err(e @ (TransferError::Io(_) | TransferError::Header(_))) => {
+                return Err(e.idle_aware())
+            }
+            Err(e) => {
+                // In sync: answer, log, go on serving this client.
+                if cfg.log {
+                    eprintln!("[{peer}] refused: {e}");
+                }
+                cfg.codec
+                    .write_message(&mut &stream, &error_reply(&e.to_string()), b"")?;
+            }
+        }
+    }
+}
+
+/// Reads the next request. `Ok(None)` when the client closed between requests.
+fn next_request(
+    stream: &TcpStream,
+    cfg: &ServerConfig,
+    leftover: Vec<u8>,
+) -> Result<Option<(Request, Vec<u8>)>, TransferError> {
+    match cfg.compat {
+        Compat::Ours => match cfg.codec.read_header(&mut &*stream) {
+            Ok(h) => Ok(Some((Request::from_header(&h)?, leftover))),
+            Err(HeaderError::Closed) => Ok(None),
+            Err(e) => Err(e.into()),
+        },
+        Compat::Lesson => {
+            // The lesson's server: cmd = conn.recv(1024)
+            let first = if leftover.is_empty() {
+                crate::kit::sock::recv_once(stream, LESSON_RECV)?
+            } else {
+                leftover
+            };
+            if first.is_empty() {
+                return Ok(None);
+            }
+            if !looks_framed(&first, &cfg.codec) {
+                return Ok(Some((Request::Command(first), Vec::new())));
+            }
+            let mut input = Prefixed {
+                pre: first,
+                pos: 0,
+                inner: stream,
+            };
+            let h = cfg.codec.read_header(&mut input)?;
+            let rest = input.pre.split_off(input.pos);
+            Ok(Some((Request::from_header(&h)?, rest)))
+        }
+    }
+}
+
+fn serve_request<R: Read>(
+    req: Request,
+    input: &mut R,
+    stream: &TcpStream,
+    peer: SocketAddr,
+    cfg: &ServerConfig,
+) -> Result<(), TransferError> {
+    let codec = &cfg.codec;
+    match req {
+        Request::Command(cmd) => {
+            let out = crate::kit::runner::run(&cmd, &cfg.runner);
+            let header = CommandReply::header_for(&out);
+            codec.write_message(&mut &*stream, &header, &out.combined())?;
+            Ok(())
+        }
+        Request::Upload {
+            filename,
+            filesize,
+            md5,
+        } => {
+            if filesize > cfg.max_file {
+                // Too big to skip over: answer and close.
+                let e = TransferError::TooLarge {
+                    len: filesize,
+                    max: cfg.max_file,
+                };
+                let _ = codec.write_message(&mut &*stream, &error_reply(&e.to_string()), b"");
+                return Err(HeaderError::BodyTooLarge {
+                    len: filesize,
+                    max: cfg.max_file,
+                }
+                .into());
+            }
+            let checked = safe_name(&filename).and_then(|n| {
+                if !cfg.overwrite && cfg.dir.join(&n).exists() {
+                    Err(TransferError::Exists(n))
+                } else {
+                    Ok(n)
+                }
+            });
+            let name = match checked {
+                Ok(n) => n,
+                Err(e) => {
+                    // Skip the body so the next request is read in step.
+                    copy_exact(input, &mut io::sink(), filesize, &ProgressBar::hidden())?;
+                    return Err(e);
+                }
+            };
+            let got = receive_into_dir(
+                input,
+                &cfg.dir,
+                &name,
+                filesize,
+                md5.as_deref(),
+                cfg.overwrite,
+                &ProgressBar::hidden(),
+            )?;
+            if cfg.log {
+                eprintln!(
+                    "[{peer}] stored {name} ({} bytes, md5 {}{})",
+                    got.bytes,
+                    got.md5,
+                    if got.verified {
+                        " verified"
+                    } else {
+                        ", sender gave none"
+                    }
+                );
+            }
+            if cfg.compat == Compat::Lesson {
+                // Seed 000's server answers nothing: its client has already moved on.
+                return Ok(());
+            }
+            let mut h = file_header(&name, got.bytes, &got.md5);
+            h.insert("ok".into(), true.into());
+            h.insert("opt".into(), "upload".into());
+            h.insert("verified".into(), got.verified.into());
+            h.insert("total_size".into(), 0.into());
+            codec.write_message(&mut &*stream, &h, b"")?;
+            Ok(())
+        }
+        Request::Download { filename } => {
+            let name = safe_name(&filename)?;
+            let path = cfg.dir.join(&name);
+            let meta = match fs::metadata(&path) {
+                Ok(m) if m.is_file() => m,
+                _ => return Err(TransferError::NotFound(name)),
+            };
+            let size = meta.len();
+            let md5 = file_md5(&path)?;
+            let mut h = file_header(&name, size, &md5);
+            h.insert("ok".into(), true.into());
+            h.insert("opt".into(), "download".into());
+            let mut w = stream;
+            w.write_all(&codec.encode_header(&h)?)?;
+            let sent = send_file(&mut w, &path, size, &ProgressBar::hidden())?;
+            if sent != md5 {
+                // The client will see the mismatch and discard it; say why here.
+                eprintln!("[{peer}] {name} changed while being sent");
+            } else if cfg.log {
+                eprintln!("[{peer}] sent {name} ({size} bytes, md5 {md5})");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Seed 004's server: on connect, send `{filename, filesize}` and the file, close.
+fn push_file(
+    stream: &TcpStream,
+    peer: SocketAddr,
+    path: &Path,
+    cfg: &ServerConfig,
+) -> Result<(), TransferError> {
+    let name = basename(path)?;
+    let size = fs::metadata(path)?.len();
+    let md5 = file_md5(path)?;
+    let mut w = stream;
+    w.write_all(&cfg.codec.encode_header(&file_header(&name, size, &md5))?)?;
+    send_file(&mut w, path, size, &ProgressBar::hidden())?;
+    if cfg.log {
+        eprintln!("[{peer}] pushed {name} ({size} bytes, md5 {md5})");
+    }
+    Ok(())
+}
+
+impl ServerConfig {
+    /// Before listening: makes the folder, and checks the file to `push` is one.
+    pub fn prepare(&self) -> Result<(), String> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot use folder {}: {e}", self.dir.display()))?;
+        match self.push.as_ref().filter(|p| !p.is_file()) {
+            Some(p) => Err(format!("--push {}: not a file", p.display())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The `server` subcommand once its listener is bound and the config
+/// [prepared](ServerConfig::prepare): prints the banner, then serves every
+/// client on its own thread (`opts`), each through [`handle_connection`].
+pub fn serve_folder(
+    listener: std::net::TcpListener,
+    opts: crate::kit::server::ServeOptions,
+    cfg: ServerConfig,
+) -> Result<(), String> {
+    let overwrite = if cfg.overwrite {
+        "overwriting allowed"
+    } else {
+        "no overwrite"
+    };
+    let (dir, compat) = (cfg.dir.display(), cfg.compat);
+    eprintln!("files are stored in and served from {dir} ({overwrite}; wire format: {compat})");
+    let handler = move |s, peer| handle_connection(s, peer, &cfg);
+    crate::kit::server::serve(listener, opts, handler).map_err(|e| e.to_string())
+}
