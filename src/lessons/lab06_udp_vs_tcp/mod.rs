@@ -1,0 +1,135 @@
+//! UDP beside TCP: datagram boundaries, truncation, empty messages, size
+//! limits and loss (lab 06).
+//!
+//! The lessons say "UDP never sticks, but it can lose data". Both halves are
+//! true, and this module measures each on real sockets, the same sends over
+//! TCP and over UDP:
+//!
+//! * **boundaries** — one `sendto()` is one `recvfrom()`: a datagram arrives
+//!   whole or not at all, where TCP glues `hello` and `world` together;
+//! * **truncation** — a datagram longer than the buffer handed to
+//!   `recvfrom(n)` is cut to `n` bytes and *the rest is thrown away*
+//!   (Linux says so with `MSG_TRUNC`); TCP keeps the rest for the next recv;
+//! * **empty messages** — a 0-byte datagram is a real message; on TCP,
+//!   sending 0 bytes sends nothing and `recv()` returning 0 means "closed";
+//! * **size limits** — one IPv4 datagram carries at most 65507 bytes
+//!   (65535 − 20 IP − 8 UDP); one byte more fails with `EMSGSIZE`;
+//! * **loss** — a full receive buffer drops datagrams silently, where TCP's
+//!   flow control makes the sender wait instead;
+//! * **chaos** — through [`crate::kit::udp_proxy::UdpChaosProxy`], a real
+//!   UDP hop that drops, duplicates and reorders datagrams by a seeded plan,
+//!   so sequence numbers can show what the network may do.
+//!
+//! The lesson's read and its fix are the two functions right below:
+//! [`lesson_recvfrom`] (seed 002's `recvfrom(2)`: a datagram longer than the
+//! buffer is cut, and the rest is thrown away) and [`recvfrom_whole`] (a
+//! buffer as long as any datagram can be). The parts: [`runs`] (each demo
+//! stage's measurement), [`views`] (their tables and pictures), [`seq`]
+//! (what sequence numbers say), [`echo`] (seed 002 §3.2's upper-case echo
+//! server, [`serve_upper`]) and [`cli`] (the `server` and `client` commands).
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use crate::kit::sock::{self, Datagram};
+
+// ──────────────── the lesson's recvfrom, and a buffer no datagram overflows ────────────────
+
+/// The lesson's read (seed 002 §3.1): `server.recvfrom(2)`. One call takes
+/// one whole datagram off the queue; whatever does not fit in the 2 bytes
+/// is thrown away by the kernel (the returned [`Datagram`] says how long it
+/// really was). Seed 002's comment `# b"hello"` is wrong: it returns `b'he'`.
+pub fn lesson_recvfrom(sock: &UdpSocket) -> io::Result<Datagram> {
+    sock::recv_datagram(sock, LESSON_RECVFROM)
+}
+
+/// The fix: a buffer as long as the longest datagram UDP can carry, so
+/// every `recvfrom()` returns one whole message. UDP keeps boundaries for
+/// free; only the buffer size can cut a message.
+pub fn recvfrom_whole(sock: &UdpSocket) -> io::Result<Datagram> {
+    sock::recv_datagram(sock, WHOLE_DATAGRAM)
+}
+
+/// Seed 002's `recvfrom(2)`.
+pub const LESSON_RECVFROM: usize = 2;
+
+/// UDP's 16-bit length field: no datagram (IPv4 or IPv6, jumbograms aside)
+/// carries more than this, so a buffer this long never cuts one.
+pub const WHOLE_DATAGRAM: usize = 65535;
+
+/// The largest UDP payload in one IPv4 datagram: the 16-bit total length
+/// (65535) less the 20-byte IP header and the 8-byte UDP header.
+pub const MAX_IPV4_PAYLOAD: usize = 65535 - 20 - 8;
+
+/// The largest UDP payload in one IPv6 packet without a jumbogram: the
+/// 16-bit payload length (65535, which excludes IPv6's own 40-byte header)
+/// less the 8-byte UDP header.
+pub const MAX_IPV6_PAYLOAD: usize = 65535 - 8;
+
+/// What can go wrong sending or asking over UDP.
+#[derive(Debug, thiserror::Error)]
+pub enum UdpError {
+    /// The kernel refused a datagram larger than one IP packet can carry.
+    #[error(
+        "a {len}-byte datagram is too big for UDP (EMSGSIZE: \"{source}\"); \
+         the largest payload is {limit} bytes over {family}"
+    )]
+    TooBig {
+        /// The payload size that was refused.
+        len: usize,
+        /// The protocol's limit for this address family.
+        limit: usize,
+        /// "IPv4" or "IPv6".
+        family: &'static str,
+        /// The kernel's error.
+        source: io::Error,
+    },
+    /// No reply came back in time (the request or the reply may be lost,
+    /// or nothing listens there: UDP cannot tell which).
+    #[error("no reply from {to} within {waited:?} (UDP cannot say whether the request, the reply or the server is missing)")]
+    NoReply {
+        /// Who was asked.
+        to: SocketAddr,
+        /// How long the client waited.
+        waited: Duration,
+    },
+    /// Any other socket error.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+fn is_emsgsize(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EMSGSIZE)
+}
+
+/// One `sendto()`: the whole datagram or an error; `EMSGSIZE` becomes
+/// [`UdpError::TooBig`] with the limit named.
+pub fn send_datagram(sock: &UdpSocket, data: &[u8], to: SocketAddr) -> Result<usize, UdpError> {
+    sock.send_to(data, to).map_err(|e| {
+        if is_emsgsize(&e) {
+            let (limit, family) = if to.is_ipv4() {
+                (MAX_IPV4_PAYLOAD, "IPv4")
+            } else {
+                (MAX_IPV6_PAYLOAD, "IPv6")
+            };
+            UdpError::TooBig {
+                len: data.len(),
+                limit,
+                family,
+                source: e,
+            }
+        } else {
+            UdpError::Io(e)
+        }
+    })
+}
+
+pub mod cli;
+pub mod echo;
+pub mod runs;
+pub mod seq;
+pub mod views;
+
+pub use echo::{describe, request, serve_upper, upper, EchoOptions};
+pub use seq::{ranges, SeqReport};
