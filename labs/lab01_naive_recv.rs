@@ -202,7 +202,7 @@ fn short_command(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(),
 /// command. Then the read that cannot desync, `recv_until_close`.
 fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
     let run = runs::long_reply_desync(lab)?;
-    let (help, ls, tail) = (&run.help, &run.ls, run.tail());
+    let (help, ls) = (&run.help, &run.ls);
     demo.say(&format!(
         "client: send(b'help'); recv(1024)  — the server sent {} B",
         help.len()
@@ -220,9 +220,7 @@ fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result
         &[help.len(), ls.len()],
         &run.reads,
     ));
-    let cut = run.first.len() == LESSON_RECV && help.starts_with(&run.first);
-    let desync = !tail.is_empty() && run.second.starts_with(tail);
-    let whole_ok = run.whole == *help;
+    let whole_ok = run.whole_is_help();
     demo.say(&format!(
         "The read that cannot desync (recv_until_close): a new connection, send(b'help'),\n\
          shutdown(SHUT_WR), then recv(1024) until the server closes: {} reads, {} B, {}.\n\
@@ -232,24 +230,10 @@ fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result
         if whole_ok { "all of help" } else { "NOT help" }
     ));
     demo.check(
-        cut && desync && whole_ok,
+        run.cut_at_recv_size() && run.second_starts_with_tail() && whole_ok,
         expected,
-        &format!(
-            "help ({} B) cut at {}; the `ls` recv got {} B, the first {} of them help's tail; \
-             read until close: {} B {}",
-            help.len(),
-            run.first.len(),
-            run.second.len(),
-            tail.len().min(run.second.len()),
-            run.whole.len(),
-            if whole_ok { "intact" } else { "WRONG" }
-        ),
-        json!({
-            "help_len": help.len(), "ls_len": ls.len(),
-            "recv_sizes": sizes(&run.reads), "tail_len": tail.len(),
-            "second_starts_with_tail": desync, "ledger": run.ledger,
-            "until_close_recv_sizes": sizes(&run.whole_reads), "until_close_intact": whole_ok,
-        }),
+        &run.summary(),
+        run.report(),
     );
     Ok(())
 }
@@ -302,8 +286,7 @@ fn commands_glued(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<()
 fn bigger_buffer(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
     let seed = demo.seed();
     let run = runs::bigger_buffer(lab, seed)?;
-    let (cmds, requests) = (run.cmds, &run.requests);
-    let reply_lens: Vec<usize> = run.replies.iter().map(Vec::len).collect();
+    let (cmds, requests, reply_lens) = (run.cmds, &run.requests, run.reply_lens());
     demo.say(&format!(
         "On loopback, recv(204800000) for {cmds:?}: {}",
         run.local.summary()
@@ -337,30 +320,12 @@ fn bigger_buffer(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(),
         unit: None,
     });
     let loopback_ok = run.local_replies == cmds.len() && run.local.intact == cmds.len();
-    let requests_cut = *requests != ["help", "ls"];
-    let broken = run.hopped.damaged() > 0 || requests_cut;
+    let broken = run.hopped.damaged() > 0 || run.requests_cut();
     demo.check(
         loopback_ok && broken,
         expected,
-        &format!(
-            "loopback: {}/{} intact; through the proxy (seed {seed}): {}",
-            run.local.intact,
-            cmds.len(),
-            if requests_cut {
-                format!("the commands were cut too — the server received {requests:?}")
-            } else {
-                format!(
-                    "help's first recv had {} of {} B, {} of 2 replies damaged",
-                    run.first.len(),
-                    reply_lens.first().copied().unwrap_or(0),
-                    run.hopped.damaged()
-                )
-            }
-        ),
-        json!({
-            "seed": seed, "loopback_ledger": run.local, "proxy_pieces": run.pieces,
-            "recv_sizes": sizes(&run.reads), "server_requests": requests, "ledger": run.hopped,
-        }),
+        &run.summary(seed),
+        run.report(seed),
     );
     Ok(())
 }
@@ -369,7 +334,7 @@ fn bigger_buffer(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(),
 fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
     const SMALL: usize = 100;
     let run = runs::garbled_text(lab, SMALL)?;
-    let (original, streamed) = (run.original(), &run.streamed);
+    let original = run.original();
     demo.say(&format!(
         "client: send(b'zh'); then recv({SMALL}) until all {} B are in",
         run.zh.len()
@@ -391,13 +356,13 @@ fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), 
     demo.show(&bad_good(
         ["decoding", "text"],
         ["each recv on its own".into(), cut_line(&run.each)],
-        ["StreamDecoder".into(), cut_line(streamed)],
+        ["StreamDecoder".into(), cut_line(&run.streamed)],
     ));
-    let cut_ok = run.garbled > 0 && *streamed == original;
+    let cut_ok = run.garbled > 0 && run.streamed_exact();
 
     // (b) a GBK server (a Chinese Windows console) read as UTF-8.
-    let (as_utf8, utf8_bad) = Encoding::Utf8.decode(&run.gbk);
-    let (as_gbk, gbk_bad) = Encoding::Gbk.decode(&run.gbk);
+    let (as_utf8, utf8_bad) = run.gbk_as(Encoding::Utf8);
+    let (as_gbk, gbk_bad) = run.gbk_as(Encoding::Gbk);
     demo.say(&format!(
         "server --encoding gbk sent zh as {} B (UTF-8 needed {} B):",
         run.gbk.len(),
@@ -409,23 +374,6 @@ fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), 
         ["gbk".into(), first_line(&as_gbk)],
     ));
     let gbk_ok = utf8_bad && !gbk_bad && as_gbk == original;
-    demo.check(
-        cut_ok && gbk_ok,
-        expected,
-        &format!(
-            "recv({SMALL}) sizes {:?}: {} chunk(s) garbled one by one, StreamDecoder {}; \
-             GBK read as UTF-8 {}, as GBK {}",
-            sizes(&run.reads),
-            run.garbled,
-            if *streamed == original { "exact" } else { "WRONG" },
-            if utf8_bad { "garbled" } else { "clean" },
-            if as_gbk == original { "exact" } else { "WRONG" },
-        ),
-        json!({
-            "recv_size": SMALL, "recv_sizes": sizes(&run.reads), "garbled_chunks": run.garbled,
-            "stream_decoder_exact": *streamed == original, "gbk_len": run.gbk.len(),
-            "utf8_len": run.zh.len(), "gbk_as_utf8_garbled": utf8_bad, "gbk_as_gbk_exact": as_gbk == original,
-        }),
-    );
+    demo.check(cut_ok && gbk_ok, expected, &run.summary(), run.report());
     Ok(())
 }

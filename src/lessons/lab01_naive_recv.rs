@@ -23,7 +23,8 @@
 //!
 //! The parts: [`protocol`] (the server, the client, the journal that
 //! compares them), [`runs`] (each demo stage's measurement, one function
-//! and one result each) and [`cli`] (the `server` and `client` commands).
+//! and one result each), [`views`] (what the demo checks and reports of
+//! them) and [`cli`] (the `server` and `client` commands).
 
 use std::io::{self, Read};
 
@@ -70,6 +71,7 @@ pub const BIG_RECV: usize = 204_800_000;
 pub mod cli;
 pub mod protocol;
 pub mod runs;
+pub mod views;
 
 pub use protocol::{
     wait_queued, Exchange, Journal, NaiveClient, NaiveError, NaiveServer, CLIENT_WAIT,
