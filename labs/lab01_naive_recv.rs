@@ -10,35 +10,22 @@
 //! `recv(1024)` taken as the whole reply) and `recv_until_close` (one command
 //! per connection, read until the server closes). Stage 2 calls both.
 
-use std::io::{self, Write};
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::harness::{
-    self, ports, ClientArgs, CommandServerArgs, Demo, DemoOpts, Prompt, Stage, StageError,
-};
-use sticky_lab::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
+use sticky_lab::harness::{self, ClientArgs, CommandServerArgs, Demo, DemoOpts, Stage, StageError};
 use sticky_lab::kit::record::{boundaries, Chunk, Clock};
 use sticky_lab::kit::runner::RunnerConfig;
-use sticky_lab::kit::server::{Background, ServeOptions};
-use sticky_lab::kit::sock;
-use sticky_lab::kit::text::{decode_each, preview, shorten, Encoding, StreamDecoder};
-use sticky_lab::lessons::lab01_naive_recv::{
-    self as naive, lesson_recv, recv_until_close, Journal, NaiveClient, NaiveServer, BIG_RECV,
-};
+use sticky_lab::kit::text::{preview, shorten, Encoding};
+use sticky_lab::lessons::lab01_naive_recv::{cli, runs, runs::LabServer};
 use sticky_lab::lessons::LESSON_RECV;
 use sticky_lab::report::chunks::{self, sizes};
-use sticky_lab::report::ledger::Ledger;
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab01-naive-recv";
-/// The longest any single wait in the demo may take before it gives up.
-const LIMIT: Duration = Duration::from_secs(10);
 /// Preview width of a chunk line.
 const WIDTH: usize = 70;
 
@@ -96,114 +83,20 @@ fn main() -> ExitCode {
         Command::Demo(opts) => demo(&opts, color),
         Command::Server(args) => {
             color.apply();
-            server(&args)
+            cli::server(&args)
         }
         Command::Client(opts) => {
             color.apply();
-            client(&opts)
+            cli::client(&opts.args, opts.bufsize, opts.show_chunks)
         }
     }
-}
-
-// ───────────────────────────── server and client ─────────────────────────────
-
-fn server(args: &CommandServerArgs) -> ExitCode {
-    let listener = match args.bind(ports::LAB01) {
-        Ok(l) => l,
-        Err(e) => return harness::fail(e),
-    };
-    let addr = match listener.local_addr() {
-        Ok(a) => a,
-        Err(e) => return harness::fail(format!("cannot read the listening address: {e}")),
-    };
-    harness::announce(LAB, addr);
-    let mut naive = NaiveServer::new(args.runner());
-    naive.log = true;
-    match sticky_lab::kit::server::serve(listener, args.serve_options(), move |c, p| {
-        naive.handle(c, p)
-    }) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => harness::fail(format!("server on {addr}: {e}")),
-    }
-}
-
-fn client(opts: &ClientOpts) -> ExitCode {
-    if opts.bufsize == 0 {
-        return harness::fail("--bufsize must be at least 1");
-    }
-    let addr = opts.args.addr_or(ports::LAB01);
-    let mut c = match NaiveClient::connect(addr, opts.bufsize, Clock::start()) {
-        Ok(c) => c,
-        Err(e) => return harness::fail(format!("cannot connect to {addr}: {e}")),
-    };
-    let mut prompt = Prompt::new(opts.args.cmds.clone(), ">>> ");
-    let mut out = io::stdout();
-    while let Some(cmd) = prompt.next_command() {
-        // The lesson's loop: send, then ONE recv, printed as the whole reply.
-        let reply = match c.ask(&cmd) {
-            Ok(r) => r,
-            Err(e) if sticky_lab::kit::sock::is_timeout(&e) => {
-                // A command with no output sends nothing, and the naive
-                // protocol has no way to say "empty": recv() just waits.
-                eprintln!(
-                    "(no reply to '{cmd}' within {} s: a command with no output sends nothing, \
-                     and one recv() cannot tell an empty reply from a slow one)",
-                    naive::CLIENT_WAIT.as_secs()
-                );
-                continue;
-            }
-            Err(e) => return harness::fail(format!("talking to {addr}: {e}")),
-        };
-        if reply.is_empty() {
-            return harness::fail(format!("{addr} closed the connection"));
-        }
-        if opts.show_chunks {
-            // Numbered over the whole session: recv #3 is the third recv() call.
-            let view = chunks::render(&format!("recv({})", opts.bufsize), c.reads(), &[], WIDTH);
-            let _ = writeln!(out, "{}", view.lines().last().unwrap_or_default());
-        }
-        let (text, _) = opts.args.encoding.decode(&reply);
-        let _ = write!(out, "{text}");
-        if !text.ends_with('\n') {
-            let _ = writeln!(out);
-        }
-        let _ = out.flush();
-    }
-    ExitCode::SUCCESS
 }
 
 // ───────────────────────────────── the demo ──────────────────────────────────
 
-/// What every stage needs: the lab's server and a shared clock.
-struct Lab {
-    addr: SocketAddr,
-    journal: Journal,
-    clock: Clock,
-    _server: Background,
-}
-
-/// Starts a naive server on an ephemeral loopback port, keeping a journal.
-fn start_server(runner: RunnerConfig, clock: Clock) -> io::Result<Lab> {
-    let mut server = NaiveServer::new(runner);
-    let journal = server.journal();
-    let quiet = ServeOptions {
-        log: false,
-        ..ServeOptions::default()
-    };
-    let bg = Background::start(SocketAddr::from(([127, 0, 0, 1], 0)), quiet, move |c, p| {
-        server.handle(c, p)
-    })?;
-    Ok(Lab {
-        addr: bg.addr(),
-        journal,
-        clock,
-        _server: bg,
-    })
-}
-
 /// The lesson's table of contents: each stage's title, the lesson's claim,
 /// and the function that shows it.
-const STAGES: [Stage<Lab>; 5] = [
+const STAGES: [Stage<LabServer>; 5] = [
     Stage {
         title: "a short command works",
         expected: "one recv(1024) returns exactly the reply",
@@ -238,8 +131,8 @@ fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
 }
 
 /// The demo's server, announced in the lesson's words.
-fn setup(demo: &mut Demo) -> Result<Lab, StageError> {
-    let lab = start_server(RunnerConfig::default(), Clock::start())
+fn setup(demo: &mut Demo) -> Result<LabServer, StageError> {
+    let lab = LabServer::start(RunnerConfig::default(), Clock::start())
         .map_err(|e| StageError::new(format!("cannot start the demo server: {e}")))?;
     demo.say(&format!(
         "A server on {} (this process, real loopback sockets) runs built-in commands\n\
@@ -249,20 +142,32 @@ fn setup(demo: &mut Demo) -> Result<Lab, StageError> {
     Ok(lab)
 }
 
-fn missing(what: &str) -> StageError {
-    StageError::new(format!("{what} never arrived"))
+/// A chunk view of recorded calls, `boundaries` marking where messages end.
+fn calls(label: &str, recorded: &[Chunk], boundaries: &[u64]) -> String {
+    chunks::render(label, recorded, boundaries, WIDTH)
 }
 
-/// The server's reply to the `i`-th command of `client`, waiting for it.
-fn reply_to(lab: &Lab, c: &NaiveClient, i: usize) -> Result<Vec<u8>, StageError> {
-    let seen = lab.journal.wait_for(c.local_addr()?, i + 1, LIMIT);
-    seen.get(i)
-        .map(|e| e.reply.clone())
-        .ok_or_else(|| missing("the server's reply"))
+/// A two-row table: the lesson's way (bad) above the way that works (good).
+fn bad_good(head: [&str; 2], bad: [String; 2], good: [String; 2]) -> String {
+    let mut t = Table::new(head);
+    let [b0, b1] = bad;
+    let [g0, g1] = good;
+    t.row([Cell::new(b0, Tone::Bad), Cell::new(b1, Tone::Bad)]);
+    t.row([Cell::new(g0, Tone::Good), Cell::new(g1, Tone::Good)]);
+    t.render()
 }
 
-fn bytes_of(chunks: &[Chunk]) -> Vec<Vec<u8>> {
-    chunks.iter().map(|c| c.bytes.clone()).collect()
+/// The picture of stages 1 and 2: the server's replies above the client's recv(1024)s.
+fn replies_vs_recvs(title: &str, replies: &[usize], reads: &[Chunk]) -> Panel {
+    Panel {
+        title: title.into(),
+        lanes: vec![
+            Lane::from_lengths("server send()", replies),
+            Lane::from_chunks("client recv(1024)", reads),
+        ],
+        boundaries: boundaries(replies.iter().copied()),
+        unit: None,
+    }
 }
 
 fn quote(b: &[u8]) -> String {
@@ -270,158 +175,83 @@ fn quote(b: &[u8]) -> String {
 }
 
 /// Stage 1: `ls` is short, so one recv(1024) happens to hold all of it.
-fn short_command(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    let mut c = NaiveClient::connect(lab.addr, LESSON_RECV, lab.clock)?;
-    let got = c.ask("ls")?;
-    let reply = reply_to(lab, &c, 0)?;
+fn short_command(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
+    let run = runs::short_command(lab)?;
+    let sent = run.reply.len();
     demo.say("client: send(b'ls'); data = recv(1024)");
-    demo.show(&chunks::render(
-        "client recv(1024)",
-        c.reads(),
-        &[reply.len() as u64],
-        WIDTH,
+    demo.show(&calls("client recv(1024)", &run.reads, &[sent as u64]));
+    demo.panel(replies_vs_recvs(
+        "1. ls: one send, one recv",
+        &[sent],
+        &run.reads,
     ));
-    let ledger = Ledger::from_bytes(&[&reply], &bytes_of(c.reads()));
-    demo.panel(Panel {
-        title: "1. ls: one send, one recv".into(),
-        lanes: vec![
-            Lane::from_lengths("server send()", &[reply.len()]),
-            Lane::from_chunks("client recv(1024)", c.reads()),
-        ],
-        boundaries: vec![reply.len() as u64],
-        unit: None,
-    });
     demo.check(
-        got == reply,
+        run.got == run.reply,
         expected,
         &format!(
-            "server sent {} B, one recv got {} B — {}",
-            reply.len(),
-            got.len(),
-            ledger.summary()
+            "server sent {sent} B, one recv got {} B — {}",
+            run.got.len(),
+            run.ledger.summary()
         ),
-        json!({ "sent": reply.len(), "recv_sizes": sizes(c.reads()), "ledger": ledger }),
+        json!({ "sent": sent, "recv_sizes": sizes(&run.reads), "ledger": run.ledger }),
     );
     Ok(())
 }
 
-/// Stage 2: `help` is longer than 1024 bytes; its tail answers the next command.
-fn long_reply_desync(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    let mut c = NaiveClient::connect(lab.addr, LESSON_RECV, lab.clock)?;
-    c.send(b"help")?;
-    let help = reply_to(lab, &c, 0)?;
-    // Let the whole reply land first, so the cut is the recv size's doing: at 1024, every run.
-    c.wait_queued(help.len(), LIMIT)?;
-    let first = lesson_recv(c.incoming(), LESSON_RECV)?;
-    c.send(b"ls")?;
-    let ls = reply_to(lab, &c, 1)?;
-    c.wait_queued(
-        (help.len() - first.len() + ls.len()).min(LESSON_RECV),
-        LIMIT,
-    )?;
-    let second = lesson_recv(c.incoming(), LESSON_RECV)?;
-    let tail = &help[first.len().min(help.len())..];
+/// Stage 2: `help` is longer than 1024 bytes; its tail answers the next
+/// command. Then the read that cannot desync, `recv_until_close`.
+fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
+    let run = runs::long_reply_desync(lab)?;
+    let (help, ls) = (&run.help, &run.ls);
     demo.say(&format!(
         "client: send(b'help'); recv(1024)  — the server sent {} B",
         help.len()
     ));
     demo.say("client: send(b'ls');   recv(1024)");
     let bounds = boundaries([help.len(), ls.len()]);
-    demo.show(&chunks::render(
-        "client recv(1024)",
-        c.reads(),
-        &bounds,
-        WIDTH,
-    ));
+    demo.show(&calls("client recv(1024)", &run.reads, &bounds));
     demo.say(&format!(
         "What the lesson's client prints for `ls` starts with help's tail:\n  {}",
-        quote(&second)
+        quote(&run.second)
     ));
-    let ledger = Ledger::from_bytes(&[&help, &ls], &bytes_of(c.reads()));
-    demo.show(&format!("  ledger: {}", ledger.summary()));
-    demo.panel(Panel {
-        title: "2. help (longer than 1024) then ls: the desync".into(),
-        lanes: vec![
-            Lane::from_lengths("server send()", &[help.len(), ls.len()]),
-            Lane::from_chunks("client recv(1024)", c.reads()),
-        ],
-        boundaries: bounds,
-        unit: None,
-    });
-    let cut = first.len() == LESSON_RECV && help.starts_with(&first);
-    let desync = !tail.is_empty() && second.starts_with(tail);
-
-    // The read that cannot desync: one command, then read until the server closes.
-    let mut once = NaiveClient::connect(lab.addr, LESSON_RECV, lab.clock)?;
-    once.send(b"help")?;
-    once.stop_sending()?;
-    let whole = recv_until_close(once.incoming(), LESSON_RECV)?;
-    let whole_ok = whole == help;
+    demo.show(&format!("  ledger: {}", run.ledger.summary()));
+    demo.panel(replies_vs_recvs(
+        "2. help (longer than 1024) then ls: the desync",
+        &[help.len(), ls.len()],
+        &run.reads,
+    ));
+    let whole_ok = run.whole_is_help();
     demo.say(&format!(
         "The read that cannot desync (recv_until_close): a new connection, send(b'help'),\n\
          shutdown(SHUT_WR), then recv(1024) until the server closes: {} reads, {} B, {}.\n\
          The real fix keeps the connection and sends each reply's length first (lab 04).",
-        once.reads().len(),
-        whole.len(),
+        run.whole_reads.len(),
+        run.whole.len(),
         if whole_ok { "all of help" } else { "NOT help" }
     ));
     demo.check(
-        cut && desync && whole_ok,
+        run.cut_at_recv_size() && run.second_starts_with_tail() && whole_ok,
         expected,
-        &format!(
-            "help ({} B) cut at {}; the `ls` recv got {} B, the first {} of them help's tail; \
-             read until close: {} B {}",
-            help.len(),
-            first.len(),
-            second.len(),
-            tail.len().min(second.len()),
-            whole.len(),
-            if whole_ok { "intact" } else { "WRONG" }
-        ),
-        json!({
-            "help_len": help.len(), "ls_len": ls.len(),
-            "recv_sizes": sizes(c.reads()), "tail_len": tail.len(),
-            "second_starts_with_tail": desync, "ledger": ledger,
-            "until_close_recv_sizes": sizes(once.reads()), "until_close_intact": whole_ok,
-        }),
+        &run.summary(),
+        run.report(),
     );
     Ok(())
 }
 
 /// Stage 3: the request direction sticks too.
-fn commands_glued(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    // A server connection we drive by hand, so we can say when its recv happens.
-    let listener = sock::listen(SocketAddr::from(([127, 0, 0, 1], 0)))?;
-    let mut c = NaiveClient::connect(listener.local_addr()?, LESSON_RECV, lab.clock)?;
-    let (conn, peer) = listener.accept()?;
+fn commands_glued(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
+    let run = runs::commands_glued(lab.clock)?;
+    let got = std::slice::from_ref(&run.server_read);
     demo.say("client: send(b'ls'); send(b'dir')   — two calls, TCP_NODELAY on");
-    c.send(b"ls")?;
-    c.send(b"dir")?;
     demo.say(
         "The server is busy (it has not called recv yet), so both land in its receive buffer.",
     );
-    naive::wait_queued(&conn, 5, LIMIT)?;
-    let server = NaiveServer::new(RunnerConfig::default());
-    let Some(ex) = server.answer_one(&conn, peer)? else {
-        return Err(missing("the commands"));
-    };
-    let answer = c.recv()?;
-    let got = Chunk {
-        offset: 0,
-        bytes: ex.request.clone(),
-        at: lab.clock.elapsed(),
-    };
-    demo.show(&chunks::render("client send()", c.sends(), &[], WIDTH));
-    demo.show(&chunks::render(
-        "server recv(1024)",
-        std::slice::from_ref(&got),
-        &[2, 5],
-        WIDTH,
-    ));
+    demo.show(&calls("client send()", &run.sends, &[]));
+    demo.show(&calls("server recv(1024)", got, &[2, 5]));
     demo.say(&format!(
         "The server ran {} and answered {}",
-        quote(&ex.request),
-        quote(&answer)
+        quote(&run.request),
+        quote(&run.answer)
     ));
     demo.say(
         "No network merged them: the receiver's buffer held both, and one recv(1024)\n\
@@ -430,233 +260,120 @@ fn commands_glued(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), Stag
     demo.panel(Panel {
         title: "3. send(ls), send(dir) → one recv: lsdir".into(),
         lanes: vec![
-            Lane::from_chunks("client send()", c.sends()),
-            Lane::from_chunks("server recv(1024)", std::slice::from_ref(&got)),
+            Lane::from_chunks("client send()", &run.sends),
+            Lane::from_chunks("server recv(1024)", got),
         ],
         boundaries: vec![2, 5],
         unit: None,
     });
     demo.check(
-        ex.request == b"lsdir",
+        run.request == b"lsdir",
         expected,
         &format!(
             "2 sends (2 B, 3 B) → 1 recv of {} B: {}",
-            ex.request.len(),
-            quote(&ex.request)
+            run.request.len(),
+            quote(&run.request)
         ),
         json!({
-            "send_sizes": sizes(c.sends()), "server_recv": String::from_utf8_lossy(&ex.request),
-            "server_exit_code": ex.exit_code,
+            "send_sizes": sizes(&run.sends), "server_recv": String::from_utf8_lossy(&run.request),
+            "server_exit_code": run.exit_code,
         }),
     );
     Ok(())
 }
 
 /// Stage 4: seed 000's recv(204800000) — fine on loopback, broken through a hop.
-fn bigger_buffer(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    let cmds = ["help", "ls", "seq 300", "zh"];
-    let mut c = NaiveClient::connect(lab.addr, BIG_RECV, lab.clock)?;
-    for cmd in cmds {
-        c.ask(cmd)?;
-    }
-    let replies: Vec<Vec<u8>> = lab
-        .journal
-        .wait_for(c.local_addr()?, cmds.len(), LIMIT)
-        .into_iter()
-        .map(|e| e.reply)
-        .collect();
-    let local = Ledger::from_bytes(&replies, &bytes_of(c.reads()));
+fn bigger_buffer(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
+    let seed = demo.seed();
+    let run = runs::bigger_buffer(lab, seed)?;
+    let (cmds, requests, reply_lens) = (run.cmds, &run.requests, run.reply_lens());
     demo.say(&format!(
         "On loopback, recv(204800000) for {cmds:?}: {}",
-        local.summary()
+        run.local.summary()
     ));
-    let loopback_ok = replies.len() == cmds.len() && local.intact == cmds.len();
-
-    // The same client through a real TCP hop that re-cuts the stream.
-    let seed = demo.seed();
-    let hop = start_server(RunnerConfig::default(), lab.clock)?;
-    let mut cfg = ProxyConfig::new(hop.addr, seed, 256);
-    cfg.delay = Duration::from_millis(25);
-    let proxy = ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), cfg)?;
     demo.say(&format!(
         "Now through `ChaosProxy` on {} (seed {seed}, pieces of 1..=256 B, 25 ms apart) —\n\
          a real TCP hop, what a slow or lossy network does to the stream:",
-        proxy.local_addr()
+        run.proxy
     ));
-    let mut c = NaiveClient::connect(proxy.local_addr(), BIG_RECV, lab.clock)?;
-    let first = c.ask("help")?;
-    let second = c.ask("ls")?;
-    c.finish()?;
-    let sent = hop.journal.wait_for_all(2, LIMIT);
-    let replies: Vec<Vec<u8>> = sent.iter().map(|e| e.reply.clone()).collect();
-    let requests: Vec<String> = sent
-        .iter()
-        .map(|e| String::from_utf8_lossy(&e.request).into_owned())
-        .collect();
-    let pieces = proxy
-        .wait_pieces(Direction::ToClient, LIMIT)
-        .unwrap_or_default();
-    let bounds = boundaries(replies.iter().map(Vec::len));
-    demo.show(&chunks::render(
-        "client recv(204800000)",
-        c.reads(),
-        &bounds,
-        WIDTH,
-    ));
-    let hopped = Ledger::from_bytes(&replies, &bytes_of(c.reads()));
+    let bounds = boundaries(reply_lens.iter().copied());
+    demo.show(&calls("client recv(204800000)", &run.reads, &bounds));
     demo.show(&format!(
-        "  proxy pieces (seed {seed}): {pieces:?}\n  client recv sizes:        {:?}\n  server got commands {requests:?}, sent replies of {:?} B\n  ledger: {}",
-        sizes(c.reads()),
-        replies.iter().map(Vec::len).collect::<Vec<_>>(),
-        hopped.summary()
+        "  proxy pieces (seed {seed}): {:?}\n  client recv sizes:        {:?}\n  server got commands {requests:?}, sent replies of {reply_lens:?} B\n  ledger: {}",
+        run.pieces,
+        sizes(&run.reads),
+        run.hopped.summary()
     ));
     demo.say(&format!(
         "The naive client printed {} B as help's reply and {} as ls's.",
-        first.len(),
-        quote(&second)
+        run.first.len(),
+        quote(&run.second)
     ));
     demo.panel(Panel {
         title: format!("4. recv(204800000) through ChaosProxy, seed {seed}"),
         lanes: vec![
-            Lane::from_lengths(
-                "server send()",
-                &replies.iter().map(Vec::len).collect::<Vec<_>>(),
-            ),
-            Lane::from_lengths("proxy pieces", &pieces),
-            Lane::from_chunks("client recv(big)", c.reads()),
+            Lane::from_lengths("server send()", &reply_lens),
+            Lane::from_lengths("proxy pieces", &run.pieces),
+            Lane::from_chunks("client recv(big)", &run.reads),
         ],
         boundaries: bounds,
         unit: None,
     });
-    let requests_cut = requests != ["help", "ls"];
-    let broken = hopped.damaged() > 0 || requests_cut;
+    let loopback_ok = run.local_replies == cmds.len() && run.local.intact == cmds.len();
+    let broken = run.hopped.damaged() > 0 || run.requests_cut();
     demo.check(
         loopback_ok && broken,
         expected,
-        &format!(
-            "loopback: {}/{} intact; through the proxy (seed {seed}): {}",
-            local.intact,
-            cmds.len(),
-            if requests_cut {
-                format!("the commands were cut too — the server received {requests:?}")
-            } else {
-                format!(
-                    "help's first recv had {} of {} B, {} of 2 replies damaged",
-                    first.len(),
-                    replies.first().map_or(0, Vec::len),
-                    hopped.damaged()
-                )
-            }
-        ),
-        json!({
-            "seed": seed, "loopback_ledger": local, "proxy_pieces": pieces,
-            "recv_sizes": sizes(c.reads()), "server_requests": requests, "ledger": hopped,
-        }),
+        &run.summary(seed),
+        run.report(seed),
     );
     Ok(())
 }
 
 /// Stage 5: a multi-byte character cut at a chunk edge; GBK read as UTF-8.
-fn garbled_text(demo: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    // (a) zh (UTF-8, three bytes per character) read with recv(100).
+fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
     const SMALL: usize = 100;
-    let mut c = NaiveClient::connect(lab.addr, SMALL, lab.clock)?;
-    c.send(b"zh")?;
-    let zh = reply_to(lab, &c, 0)?;
-    c.wait_queued(zh.len(), LIMIT)?;
-    let mut got = 0;
-    while got < zh.len() {
-        let r = c.recv()?;
-        if r.is_empty() {
-            return Err(missing("the rest of zh"));
-        }
-        got += r.len();
-    }
-    let pieces = bytes_of(c.reads());
-    let refs: Vec<&[u8]> = pieces.iter().map(Vec::as_slice).collect();
-    let (each, garbled) = decode_each(&refs, Encoding::Utf8);
-    let mut dec = StreamDecoder::new(Encoding::Utf8);
-    let mut streamed = String::new();
-    for (i, p) in refs.iter().enumerate() {
-        streamed.push_str(&dec.push(p, i + 1 == refs.len()));
-    }
-    let original = String::from_utf8_lossy(&zh).into_owned();
+    let run = runs::garbled_text(lab, SMALL)?;
+    let original = run.original();
     demo.say(&format!(
         "client: send(b'zh'); then recv({SMALL}) until all {} B are in",
-        zh.len()
+        run.zh.len()
     ));
-    demo.show(&chunks::render(
+    demo.show(&calls(
         &format!("client recv({SMALL})"),
-        c.reads(),
-        &[zh.len() as u64],
-        WIDTH,
+        &run.reads,
+        &[run.zh.len() as u64],
     ));
     // Show the line where the first character was cut.
-    let at = each
-        .lines()
-        .position(|l| l.contains('\u{FFFD}'))
-        .unwrap_or(0);
-    let cut_line = |s: &str| s.lines().nth(at).unwrap_or_default().to_string();
+    let at = run.each.lines().position(|l| l.contains('\u{FFFD}'));
+    let cut_line = |s: &str| {
+        s.lines()
+            .nth(at.unwrap_or(0))
+            .unwrap_or_default()
+            .to_string()
+    };
     let first_line = |s: &str| shorten(s.lines().next().unwrap_or_default(), 30);
-    let mut t = Table::new(["decoding", "text"]);
-    t.row([
-        Cell::new("each recv on its own", Tone::Bad),
-        Cell::new(cut_line(&each), Tone::Bad),
-    ]);
-    t.row([
-        Cell::new("StreamDecoder", Tone::Good),
-        Cell::new(cut_line(&streamed), Tone::Good),
-    ]);
-    demo.show(&t.render());
-    let cut_ok = garbled > 0 && streamed == original;
+    demo.show(&bad_good(
+        ["decoding", "text"],
+        ["each recv on its own".into(), cut_line(&run.each)],
+        ["StreamDecoder".into(), cut_line(&run.streamed)],
+    ));
+    let cut_ok = run.garbled > 0 && run.streamed_exact();
 
     // (b) a GBK server (a Chinese Windows console) read as UTF-8.
-    let gbk_lab = start_server(
-        RunnerConfig {
-            encoding: Encoding::Gbk,
-            ..RunnerConfig::default()
-        },
-        lab.clock,
-    )?;
-    let mut g = NaiveClient::connect(gbk_lab.addr, LESSON_RECV, lab.clock)?;
-    g.send(b"zh")?;
-    let sent = reply_to(&gbk_lab, &g, 0)?;
-    g.wait_queued(sent.len(), LIMIT)?;
-    let gbk = g.recv()?;
-    let (as_utf8, utf8_bad) = Encoding::Utf8.decode(&gbk);
-    let (as_gbk, gbk_bad) = Encoding::Gbk.decode(&gbk);
+    let (as_utf8, utf8_bad) = run.gbk_as(Encoding::Utf8);
+    let (as_gbk, gbk_bad) = run.gbk_as(Encoding::Gbk);
     demo.say(&format!(
         "server --encoding gbk sent zh as {} B (UTF-8 needed {} B):",
-        gbk.len(),
-        zh.len()
+        run.gbk.len(),
+        run.zh.len()
     ));
-    let mut t = Table::new(["client --encoding", "text"]);
-    t.row([
-        Cell::new("utf-8", Tone::Bad),
-        Cell::new(first_line(&as_utf8), Tone::Bad),
-    ]);
-    t.row([
-        Cell::new("gbk", Tone::Good),
-        Cell::new(first_line(&as_gbk), Tone::Good),
-    ]);
-    demo.show(&t.render());
+    demo.show(&bad_good(
+        ["client --encoding", "text"],
+        ["utf-8".into(), first_line(&as_utf8)],
+        ["gbk".into(), first_line(&as_gbk)],
+    ));
     let gbk_ok = utf8_bad && !gbk_bad && as_gbk == original;
-    demo.check(
-        cut_ok && gbk_ok,
-        expected,
-        &format!(
-            "recv({SMALL}) sizes {:?}: {garbled} chunk(s) garbled one by one, StreamDecoder {}; \
-             GBK read as UTF-8 {}, as GBK {}",
-            sizes(c.reads()),
-            if streamed == original { "exact" } else { "WRONG" },
-            if utf8_bad { "garbled" } else { "clean" },
-            if as_gbk == original { "exact" } else { "WRONG" },
-        ),
-        json!({
-            "recv_size": SMALL, "recv_sizes": sizes(c.reads()), "garbled_chunks": garbled,
-            "stream_decoder_exact": streamed == original, "gbk_len": gbk.len(),
-            "utf8_len": zh.len(), "gbk_as_utf8_garbled": utf8_bad, "gbk_as_gbk_exact": as_gbk == original,
-        }),
-    );
+    demo.check(cut_ok && gbk_ok, expected, &run.summary(), run.report());
     Ok(())
 }

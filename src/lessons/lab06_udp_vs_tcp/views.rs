@@ -1,0 +1,555 @@
+//! How each of [`super::runs`]' results is shown: its TCP-beside-UDP table
+//! and the lanes of its picture. The words of the story stay in the binary
+//! (`labs/lab06_udp_vs_tcp.rs`); these are only the rows.
+
+use std::borrow::Cow;
+
+use serde_json::{json, Value};
+
+use super::runs::{BoundaryRun, ChaosRun, EmptyRun, LossRuns, SizeRun, TruncationRun};
+use super::seq::ranges;
+use super::UdpError;
+use crate::kit::text::preview;
+use crate::report::svg::Lane;
+use crate::report::table::{Cell, Table, Tone};
+
+/// A message as the tables quote it: `'hello'`.
+pub fn q(b: &[u8]) -> String {
+    format!("'{}'", preview(b, 40))
+}
+
+/// Every message quoted, comma-separated.
+pub fn quoted<B: AsRef<[u8]>>(msgs: &[B]) -> String {
+    msgs.iter()
+        .map(|m| q(m.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every message as (lossy) text, for the JSON report.
+pub fn texts<B: AsRef<[u8]>>(msgs: &[B]) -> Vec<Cow<'_, str>> {
+    msgs.iter()
+        .map(|m| String::from_utf8_lossy(m.as_ref()))
+        .collect()
+}
+
+fn lengths(reads: &[Vec<u8>]) -> Vec<usize> {
+    reads.iter().map(Vec::len).collect()
+}
+
+/// One lane piece per sequence number.
+fn each(nums: &[u32]) -> Vec<(u64, u64, f64)> {
+    nums.iter().map(|&s| (s as u64, 1, f64::NAN)).collect()
+}
+
+/// Consecutive sequence numbers joined into one lane piece.
+fn spans(nums: &[u32]) -> Vec<(u64, u64, f64)> {
+    let mut out: Vec<(u64, u64, f64)> = Vec::new();
+    for &s in nums {
+        match out.last_mut() {
+            Some(last) if last.0 + last.1 == s as u64 => last.1 += 1,
+            _ => out.push((s as u64, 1, f64::NAN)),
+        }
+    }
+    out
+}
+
+impl BoundaryRun {
+    /// Read by read: TCP's `recv(1024)` beside UDP's `recvfrom(1024)`.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(["read", "TCP recv(1024)", "UDP recvfrom(1024)"]);
+        for i in 0..self.tcp_reads.len().max(self.udp_reads.len()) {
+            let tcp = self.tcp_reads.get(i).map(|r| q(r)).unwrap_or_default();
+            let udp = self.udp_reads.get(i).map(|r| q(r)).unwrap_or_default();
+            let tone = if self.tcp_reads.get(i).is_some_and(|r| r.len() > 5) {
+                Tone::Bad
+            } else {
+                Tone::Plain
+            };
+            t.row([
+                Cell::from(format!("#{}", i + 1)),
+                Cell::new(tcp, tone),
+                Cell::new(udp, Tone::Good),
+            ]);
+        }
+        t
+    }
+
+    /// One line: each side's reads, quoted.
+    pub fn summary(&self) -> String {
+        format!(
+            "TCP got {} read(s): {}; UDP got {} datagram(s): {}",
+            self.tcp_reads.len(),
+            quoted(&self.tcp_reads),
+            self.udp_reads.len(),
+            quoted(&self.udp_reads)
+        )
+    }
+
+    /// The JSON report's fields.
+    pub fn report(&self) -> Value {
+        json!({ "tcp_reads": texts(&self.tcp_reads), "udp_reads": texts(&self.udp_reads) })
+    }
+
+    /// The two sends, TCP's reads, UDP's reads.
+    pub fn lanes(&self) -> Vec<Lane> {
+        vec![
+            Lane::from_lengths("send() ×2", &[5, 5]),
+            Lane::from_lengths("TCP recv(1024)", &lengths(&self.tcp_reads)),
+            Lane::from_lengths("UDP recvfrom(1024)", &lengths(&self.udp_reads)),
+        ]
+    }
+}
+
+/// One datagram read through a too-small buffer, for the JSON report.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CutDatagram {
+    /// What the `recvfrom` returned.
+    pub kept: String,
+    /// The datagram's length on the wire.
+    pub wire_len: usize,
+    /// The kernel said it cut the datagram (`MSG_TRUNC`).
+    pub truncated: bool,
+    /// The rest, thrown away.
+    pub discarded: String,
+}
+
+impl TruncationRun {
+    /// The part of the `i`-th message that its `recvfrom` did not keep.
+    pub fn discarded(&self, i: usize) -> &[u8] {
+        let kept = self.udp.get(i).map_or(0, |g| g.data.len());
+        self.sent.get(i).and_then(|m| m.get(kept..)).unwrap_or(&[])
+    }
+
+    /// Each datagram: kept, wire length, cut or not, thrown away.
+    pub fn cut_datagrams(&self) -> Vec<CutDatagram> {
+        self.udp
+            .iter()
+            .enumerate()
+            .map(|(i, g)| CutDatagram {
+                kept: String::from_utf8_lossy(&g.data).into_owned(),
+                wire_len: g.wire_len,
+                truncated: g.truncated,
+                discarded: String::from_utf8_lossy(self.discarded(i)).into_owned(),
+            })
+            .collect()
+    }
+
+    /// What each `recvfrom` kept.
+    pub fn kept(&self) -> Vec<&[u8]> {
+        self.udp.iter().map(|g| g.data.as_slice()).collect()
+    }
+
+    /// One line: what this run's `recvfrom` kept and left queued, what
+    /// TCP read, and what `whole` (the same sends read by the fix) kept.
+    pub fn summary(&self, whole: &TruncationRun) -> String {
+        format!(
+            "UDP kept {} of datagrams of {:?} B, {} datagram(s) left queued; TCP read {} B in {} reads; \
+             recvfrom({}) kept {}",
+            quoted(&self.kept()),
+            self.udp.iter().map(|g| g.wire_len).collect::<Vec<_>>(),
+            self.udp_left_over,
+            self.tcp_reads.iter().map(Vec::len).sum::<usize>(),
+            self.tcp_reads.len(),
+            super::WHOLE_DATAGRAM,
+            quoted(&whole.kept()),
+        )
+    }
+
+    /// The JSON report's fields, `whole` being the fix's run.
+    pub fn report(&self, whole: &TruncationRun) -> Value {
+        json!({
+            "whole": texts(&whole.kept()),
+            "udp": self.cut_datagrams(),
+            "udp_left_over": self.udp_left_over,
+            "tcp_reads": texts(&self.tcp_reads),
+        })
+    }
+
+    /// Read by read: TCP's `recv(2)` beside UDP's `recvfrom(2)` and what it lost.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(["read", "TCP recv(2)", "UDP recvfrom(2)"]);
+        for i in 0..self.tcp_reads.len().max(self.udp.len()) {
+            let tcp = self.tcp_reads.get(i).map(|r| q(r)).unwrap_or_default();
+            let udp = match self.udp.get(i) {
+                Some(dg) => Cell::new(
+                    format!(
+                        "{} — datagram was {} B (MSG_TRUNC), {} lost for good",
+                        q(&dg.data),
+                        dg.wire_len,
+                        q(self.discarded(i))
+                    ),
+                    Tone::Bad,
+                ),
+                None => Cell::new("(nothing left: the rest is gone)", Tone::Dim),
+            };
+            t.row([
+                Cell::from(format!("#{}", i + 1)),
+                Cell::new(tcp, Tone::Good),
+                udp,
+            ]);
+        }
+        t
+    }
+
+    /// The sends, TCP's 2-byte reads, and what each `recvfrom(2)` kept.
+    pub fn lanes(&self) -> Vec<Lane> {
+        vec![
+            Lane::from_lengths("sent", &[5, 5]),
+            Lane::from_lengths("TCP recv(2)", &lengths(&self.tcp_reads)),
+            Lane {
+                label: "UDP recvfrom(2) kept".into(),
+                pieces: self
+                    .udp
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| ((i * 5) as u64, g.data.len() as u64, f64::NAN))
+                    .collect(),
+            },
+        ]
+    }
+}
+
+impl EmptyRun {
+    /// What sending and receiving nothing means on each protocol.
+    pub fn table(&self) -> Table {
+        let window = self.spin_window.as_millis();
+        let mut t = Table::new(["", "TCP", "UDP"]);
+        t.row([
+            Cell::from("send 0 bytes"),
+            Cell::from(format!(
+                "send(b'') returned {}: nothing goes on the wire",
+                self.tcp_send_returned
+            )),
+            Cell::from("sendto(b'') sends a datagram with no payload"),
+        ]);
+        let arrived = if self.tcp_anything_arrived {
+            "something arrived (unexpected)"
+        } else {
+            "nothing (recv still waiting after 100 ms)"
+        };
+        t.row([
+            Cell::from("receiver gets"),
+            Cell::new(arrived, Tone::Note),
+            Cell::new(
+                format!(
+                    "a {}-byte message from {}",
+                    self.udp.data.len(),
+                    self.udp.from
+                ),
+                Tone::Good,
+            ),
+        ]);
+        t.row([
+            Cell::from("recv() returns 0 means"),
+            Cell::from(format!(
+                "the peer closed (got {} B after close)",
+                self.tcp_recv_after_close
+            )),
+            Cell::from("someone sent an empty datagram"),
+        ]);
+        t.row([
+            Cell::from("`if not cmd: continue` after close"),
+            Cell::new(
+                format!(
+                    "{} empty recv() calls in {window} ms: spins",
+                    self.spin_empty_recvs
+                ),
+                Tone::Bad,
+            ),
+            Cell::new("—", Tone::Dim),
+        ]);
+        t.row([
+            Cell::from("`if not cmd: break` after close"),
+            Cell::new(
+                format!("{} recv() call, loop ends", self.break_recvs),
+                Tone::Good,
+            ),
+            Cell::new("—", Tone::Dim),
+        ]);
+        t
+    }
+}
+
+impl SizeRun {
+    /// One byte over the IPv4 limit failed with `EMSGSIZE`, naming the limit.
+    pub fn over_is_emsgsize(&self) -> bool {
+        matches!(
+            &self.v4_over,
+            Err(UdpError::TooBig {
+                len: 65508,
+                limit: 65507,
+                ..
+            })
+        )
+    }
+
+    /// Each size, sent over TCP and over UDP.
+    pub fn table(&self) -> Table {
+        let over = match &self.v4_over {
+            Ok(n) => Cell::new(format!("sent {n} B (unexpected)"), Tone::Bad),
+            Err(UdpError::TooBig { source, .. }) => {
+                Cell::new(format!("EMSGSIZE: \"{source}\""), Tone::Bad)
+            }
+            Err(e) => Cell::new(e.to_string(), Tone::Bad),
+        };
+        let v6 = match &self.v6_measured {
+            Ok(n) => Cell::from(format!(
+                "{n} B (65535 − 8; IPv6's 40-byte header is not counted)"
+            )),
+            Err(why) => Cell::new(format!("skipped: {why}"), Tone::Dim),
+        };
+        let stream = "ok (a stream has no message size)";
+        let mut t = Table::new(["send", "TCP", "UDP"]);
+        t.row([
+            Cell::from("65507 B in one call (127.0.0.1)"),
+            Cell::from(stream),
+            Cell::new(
+                format!("ok: one {} B datagram received", self.v4_limit_received),
+                Tone::Good,
+            ),
+        ]);
+        t.row([
+            Cell::from("65508 B in one call (127.0.0.1)"),
+            Cell::from(stream),
+            over,
+        ]);
+        t.row([
+            Cell::from("largest payload, IPv4 (measured)"),
+            Cell::from("no limit"),
+            Cell::from(format!("{} B = 65535 − 20 − 8", self.v4_measured)),
+        ]);
+        t.row([
+            Cell::from("largest payload, IPv6 ::1 (measured)"),
+            Cell::from("no limit"),
+            v6,
+        ]);
+        t.row([
+            Cell::from(format!("{} B in one sendall()", self.tcp_sent)),
+            Cell::new(format!("ok: {} B received", self.tcp_received), Tone::Good),
+            Cell::from("impossible: EMSGSIZE"),
+        ]);
+        t
+    }
+}
+
+impl LossRuns {
+    /// One row per run: UDP's received and lost numbers, TCP's, and how
+    /// long TCP's sender waited.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new([
+            "run",
+            "UDP sent",
+            "UDP received (seq #)",
+            "UDP lost (seq #)",
+            "TCP received",
+            "TCP lost",
+            "TCP sender waited",
+        ]);
+        for (i, (u, c)) in self.udp.iter().zip(&self.tcp).enumerate() {
+            t.row([
+                Cell::from(format!("{}", i + 1)),
+                Cell::from(u.seq.sent.to_string()),
+                Cell::new(
+                    format!("{} ({})", u.seq.received.len(), ranges(&u.seq.received)),
+                    Tone::Good,
+                ),
+                Cell::new(
+                    format!("{} ({})", u.seq.lost.len(), ranges(&u.seq.lost)),
+                    Tone::Bad,
+                ),
+                Cell::new(format!("{} in order", c.seq.received.len()), Tone::Good),
+                Cell::from(c.seq.lost.len().to_string()),
+                Cell::from(format!("{:.0} ms", c.sender_ms)),
+            ]);
+        }
+        t
+    }
+
+    /// One line: what each run lost on each protocol, and how long TCP's sender waited.
+    pub fn summary(&self) -> String {
+        format!(
+            "UDP lost {:?} of {} per run ({}); TCP lost {:?}, its sender waited {:?} ms for a {} ms pause",
+            self.lost_counts(),
+            self.count,
+            if self.reproducible() { "identical runs" } else { "runs differ" },
+            self.tcp.iter().map(|c| c.seq.lost.len()).collect::<Vec<_>>(),
+            self.tcp.iter().map(|c| c.sender_ms.round() as u64).collect::<Vec<_>>(),
+            self.pause.as_millis()
+        )
+    }
+
+    /// The JSON report's fields.
+    pub fn report(&self) -> Value {
+        json!({ "udp_runs": self.udp, "tcp_runs": self.tcp, "reproducible": self.reproducible() })
+    }
+
+    /// The first run by sequence number: sent, UDP received, UDP lost, TCP received.
+    pub fn lanes(&self) -> Vec<Lane> {
+        let (Some(u), Some(c)) = (self.udp.first(), self.tcp.first()) else {
+            return Vec::new();
+        };
+        vec![
+            Lane::from_lengths("sent (seq #)", &[self.count as usize]),
+            Lane {
+                label: "UDP received".into(),
+                pieces: spans(&u.seq.received),
+            },
+            Lane {
+                label: "UDP lost".into(),
+                pieces: spans(&u.seq.lost),
+            },
+            Lane {
+                label: "TCP received".into(),
+                pieces: spans(&c.seq.received),
+            },
+        ]
+    }
+}
+
+impl ChaosRun {
+    /// What the proxy decided beside what the receiver's numbers show.
+    pub fn table(&self) -> Table {
+        use crate::kit::udp_proxy::Action;
+        let mut t = Table::new(["effect", "proxy decided (seq #)", "receiver's seq # show"]);
+        t.row([
+            Cell::from("dropped"),
+            Cell::from(format!("seq {}", ranges(&self.decided(Action::Drop)))),
+            Cell::new(format!("missing: {}", ranges(&self.seq.lost)), Tone::Bad),
+        ]);
+        t.row([
+            Cell::from("duplicated"),
+            Cell::from(format!("seq {}", ranges(&self.decided(Action::Duplicate)))),
+            Cell::new(format!("twice: {}", ranges(&self.seen_twice())), Tone::Note),
+        ]);
+        t.row([
+            Cell::from("reordered"),
+            Cell::from(format!("seq {}", ranges(&self.decided(Action::Reorder)))),
+            Cell::new(
+                format!("after a higher #: {}", ranges(&self.seen_late())),
+                Tone::Note,
+            ),
+        ]);
+        t
+    }
+
+    /// By sequence number: sent, dropped, duplicated, reordered.
+    pub fn lanes(&self) -> Vec<Lane> {
+        vec![
+            Lane::from_lengths("sent (seq #)", &[self.seq.sent as usize]),
+            Lane {
+                label: "dropped".into(),
+                pieces: each(&self.seq.lost),
+            },
+            Lane {
+                label: "duplicated".into(),
+                pieces: each(&self.seen_twice()),
+            },
+            Lane {
+                label: "reordered".into(),
+                pieces: each(&self.seen_late()),
+            },
+        ]
+    }
+}
+
+impl EmptyRun {
+    /// One line: what each protocol did with nothing.
+    pub fn summary(&self) -> String {
+        format!(
+            "UDP delivered {} B (wire {}); TCP send returned {}, arrived: {}, after close recv → {} B; \
+             `continue` loop made {} empty recvs in {} ms, `break` loop {}",
+            self.udp.data.len(),
+            self.udp.wire_len,
+            self.tcp_send_returned,
+            self.tcp_anything_arrived,
+            self.tcp_recv_after_close,
+            self.spin_empty_recvs,
+            self.spin_window.as_millis(),
+            self.break_recvs
+        )
+    }
+
+    /// The JSON report's fields.
+    pub fn report(&self) -> Value {
+        json!({
+            "udp_len": self.udp.data.len(),
+            "udp_wire_len": self.udp.wire_len,
+            "tcp_send_returned": self.tcp_send_returned,
+            "tcp_anything_arrived": self.tcp_anything_arrived,
+            "tcp_recv_after_close": self.tcp_recv_after_close,
+            "spin_empty_recvs": self.spin_empty_recvs,
+            "spin_window_ms": self.spin_window.as_millis() as u64,
+            "break_recvs": self.break_recvs,
+        })
+    }
+}
+
+impl SizeRun {
+    fn over_error(&self) -> Option<String> {
+        self.v4_over.as_ref().err().map(|e| e.to_string())
+    }
+
+    /// One line: the limits measured, and what TCP did with a big send.
+    pub fn summary(&self) -> String {
+        let v6 = match &self.v6_measured {
+            Ok(n) => format!("{n} B"),
+            Err(w) => format!("skipped ({w})"),
+        };
+        format!(
+            "IPv4 limit {} B (65507 delivered as {} B); 65508 → {}; IPv6 on ::1: {v6}; TCP {} of {} B",
+            self.v4_measured,
+            self.v4_limit_received,
+            self.over_error().as_deref().unwrap_or("accepted"),
+            self.tcp_received,
+            self.tcp_sent
+        )
+    }
+
+    /// The JSON report's fields.
+    pub fn report(&self) -> Value {
+        json!({
+            "v4_limit": self.v4_measured,
+            "v4_limit_received": self.v4_limit_received,
+            "v4_over_error": self.over_error(),
+            "v4_over_emsgsize": self.over_is_emsgsize(),
+            "v6_limit": self.v6_measured.as_ref().ok(),
+            "v6_skipped": self.v6_measured.as_ref().err(),
+            "lo_mtu": self.lo_mtu,
+            "tcp_sent": self.tcp_sent,
+            "tcp_received": self.tcp_received,
+        })
+    }
+}
+
+impl ChaosRun {
+    /// One line: what the receiver saw beside what the proxy did.
+    pub fn summary(&self) -> String {
+        use crate::kit::udp_proxy::Action;
+        format!(
+            "missing {} (proxy dropped {}), twice {} (proxy duplicated {}), late {} (proxy held {})",
+            ranges(&self.seq.lost),
+            ranges(&self.decided(Action::Drop)),
+            ranges(&self.seen_twice()),
+            ranges(&self.decided(Action::Duplicate)),
+            ranges(&self.seen_late()),
+            ranges(&self.decided(Action::Reorder))
+        )
+    }
+
+    /// The JSON report's fields, for a run through a proxy seeded with `seed`.
+    pub fn report(&self, seed: u64) -> Value {
+        use crate::kit::udp_proxy::Action;
+        json!({
+            "seed": seed,
+            "sent": self.seq.sent,
+            "arrival": self.seq.arrival,
+            "lost": self.seq.lost,
+            "duplicated": self.seen_twice(),
+            "reordered": self.seen_late(),
+            "proxy_dropped": self.decided(Action::Drop),
+            "proxy_duplicated": self.decided(Action::Duplicate),
+            "proxy_reordered": self.decided(Action::Reorder),
+        })
+    }
+}
