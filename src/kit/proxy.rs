@@ -255,6 +255,11 @@ fn relay(
         Some(Duration::from_secs(5)),
     )
     .map_err(|e| {
+        // The client must not take this for a server that answered and
+        // closed: it gets a reset, as it would from a refused connection.
+        // (A server that resets right after accepting lands here too: the
+        // connect's own error check can be the one to see that reset.)
+        let _ = sock::set_linger_zero(&client);
         io::Error::new(
             e.kind(),
             format!("cannot reach the server at {}: {e}", cfg.upstream),
