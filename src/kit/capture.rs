@@ -5,9 +5,11 @@
 //! capture shows the third view, the segments themselves, with their flags,
 //! sequence numbers and times: the same thing `tcpdump -i lo` or Wireshark
 //! shows. A [`Capture`] opens a packet socket (`AF_PACKET`, Linux) on the
-//! loopback interface, keeps the packets whose TCP or UDP port is one the
-//! demo [`watch`](Capture::watch)es, and writes them as a classic pcap file
-//! that tcpdump, tshark and Wireshark open.
+//! loopback interface, keeps the packets of this process's own sockets (it
+//! looks their ports up in `/proc` as it goes, so a demo need not list them)
+//! and of any port it is told to [`watch`](Capture::watch), and writes them
+//! as a classic pcap file that tcpdump, tshark and Wireshark open. Other
+//! programs' loopback traffic is left out.
 //!
 //! A packet socket needs root or `CAP_NET_RAW` (packet(7)). Without it
 //! [`Capture::start`] fails with `PermissionDenied` and the caller says so in
@@ -28,7 +30,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// One captured packet: when it was read, and its bytes from the Ethernet
 /// header on (loopback uses an Ethernet header with zero addresses).
@@ -183,7 +185,33 @@ fn read_loop(
 ) {
     let mut buf = vec![0u8; 256 * 1024];
     let mut bytes = 0usize;
-    while !stop.load(Ordering::SeqCst) {
+    // Packets whose ports are not known to be ours yet: a socket this
+    // process just opened shows up in the next scan, so they wait a moment.
+    let mut pending: Vec<(Instant, Packet, Segment)> = Vec::new();
+    let mut last_scan = Instant::now() - SCAN_EVERY;
+    let ours = |seg: &Segment, ports: &HashSet<u16>| {
+        ports.contains(&seg.src_port) || ports.contains(&seg.dst_port)
+    };
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        if stopping || last_scan.elapsed() >= SCAN_EVERY {
+            last_scan = Instant::now();
+            let mut p = ports.lock().unwrap_or_else(|p| p.into_inner());
+            p.extend(os::own_ports());
+            let mut k = kept.lock().unwrap_or_else(|p| p.into_inner());
+            pending.retain(|(at, packet, seg)| {
+                if ours(seg, &p) {
+                    k.push(packet.clone());
+                    false
+                } else {
+                    at.elapsed() < PENDING_FOR
+                }
+            });
+            k.sort_by_key(|packet| packet.at);
+        }
+        if stopping {
+            return;
+        }
         let Some(n) = sock.next_incoming(&mut buf) else {
             continue;
         };
@@ -192,26 +220,31 @@ fn read_loop(
             .unwrap_or_default();
         let frame = &buf[..n];
         let Some(seg) = parse(frame) else { continue };
-        let watched = ports
-            .lock()
-            .map(|p| p.contains(&seg.src_port) || p.contains(&seg.dst_port))
-            .unwrap_or(false);
-        if !watched {
-            continue;
-        }
         if bytes + n > MAX_BYTES {
             dropped.fetch_add(1, Ordering::SeqCst);
             continue;
         }
         bytes += n;
-        if let Ok(mut k) = kept.lock() {
-            k.push(Packet {
-                at,
-                frame: frame.to_vec(),
-            });
+        let packet = Packet {
+            at,
+            frame: frame.to_vec(),
+        };
+        let known = ports.lock().map(|p| ours(&seg, &p)).unwrap_or(false);
+        if known {
+            if let Ok(mut k) = kept.lock() {
+                k.push(packet);
+            }
+        } else {
+            pending.push((Instant::now(), packet, seg));
         }
     }
 }
+
+/// How often the capture looks up which ports this process's sockets use.
+const SCAN_EVERY: Duration = Duration::from_millis(20);
+/// How long a packet of a port not (yet) known to be ours is kept waiting
+/// for a scan; after that it is another program's and is forgotten.
+const PENDING_FOR: Duration = Duration::from_millis(300);
 
 /// Writes `packets` as a classic pcap file (Ethernet link type, microsecond
 /// times), never half-written under its name: a temporary file, then a rename.
@@ -292,6 +325,48 @@ mod os {
         Ok(sock)
     }
 
+    /// The local ports of every TCP and UDP socket this process has open:
+    /// the socket inodes behind `/proc/self/fd`, looked up in
+    /// `/proc/net/{tcp,tcp6,udp,udp6}`.
+    pub fn own_ports() -> Vec<u16> {
+        let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
+            return Vec::new();
+        };
+        let inodes: std::collections::HashSet<String> = fds
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+            .filter_map(|l| {
+                let l = l.to_string_lossy().into_owned();
+                l.strip_prefix("socket:[")?
+                    .strip_suffix(']')
+                    .map(String::from)
+            })
+            .collect();
+        let mut ports = Vec::new();
+        for table in ["tcp", "tcp6", "udp", "udp6"] {
+            let Ok(text) = std::fs::read_to_string(format!("/proc/self/net/{table}")) else {
+                continue;
+            };
+            for line in text.lines().skip(1) {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                let (Some(local), Some(inode)) = (f.get(1), f.get(9)) else {
+                    continue;
+                };
+                if inodes.contains(*inode) {
+                    if let Some(port) = local
+                        .rsplit(':')
+                        .next()
+                        .and_then(|h| u16::from_str_radix(h, 16).ok())
+                    {
+                        ports.push(port);
+                    }
+                }
+            }
+        }
+        ports
+    }
+
     impl PacketSocket {
         /// The next packet arriving on `lo` (the "outgoing" copy of each
         /// loopback packet is skipped), or `None` after the read timeout.
@@ -322,6 +397,10 @@ mod os {
     use std::io;
 
     pub struct PacketSocket;
+
+    pub fn own_ports() -> Vec<u16> {
+        Vec::new()
+    }
 
     pub fn open_loopback() -> io::Result<PacketSocket> {
         Err(io::Error::new(
@@ -383,8 +462,8 @@ mod tests {
             }
         };
         let server = crate::kit::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        // No watch(): the capture finds this process's sockets by itself.
         let port = server.local_addr().unwrap().port();
-        cap.watch(port);
         let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (mut s, _) = server.accept().unwrap();
         c.write_all(b"hello").unwrap();

@@ -456,13 +456,7 @@ pub fn timeline_svg(title: &str, scenarios: &[Scenario]) -> String {
         W - 30.0
     );
     let height = y + 16.0;
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{height}\" \
-         viewBox=\"0 0 {W} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
-         <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
-        crate::report::svg::escape(title)
-    )
+    crate::report::svg::document(W, height, title, &body)
 }
 
 #[cfg(test)]

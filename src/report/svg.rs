@@ -75,13 +75,7 @@ pub fn render(title: &str, panels: &[Panel]) -> String {
         y = draw_panel(&mut body, panel, y) + 24.0;
     }
     let height = y + 10.0;
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
-         viewBox=\"0 0 {WIDTH} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
-         <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
-        escape(title)
-    )
+    document(WIDTH, height, title, &body)
 }
 
 fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
@@ -241,13 +235,7 @@ pub fn render_timeline(title: &str, note: &str, lanes: &[TimeLane]) -> String {
         y + 30.0
     );
     let height = y + 42.0;
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
-         viewBox=\"0 0 {WIDTH} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
-         <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
-        escape(title)
-    )
+    document(WIDTH, height, title, &body)
 }
 
 /// A round tick spacing near `raw`: 1, 2 or 5 times a power of ten.
@@ -263,6 +251,18 @@ fn nice_step(raw: f64) -> f64 {
 fn trim_float(v: f64) -> String {
     let s = format!("{v:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The one SVG document every picture is drawn into: white background,
+/// monospace text, the title in bold at the top, then `body`.
+pub fn document(width: f64, height: f64, title: &str, body: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
+         <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
+        escape(title)
+    )
 }
 
 /// Escapes text for SVG.

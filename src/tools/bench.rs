@@ -499,13 +499,7 @@ pub fn chart_svg(title: &str, cells: &[Cell]) -> String {
         y + 14.0
     );
     let height = y + 30.0;
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{height}\" \
-         viewBox=\"0 0 {W} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
-         <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
-        crate::report::svg::escape(title)
-    )
+    crate::report::svg::document(W, height, title, &body)
 }
 
 /// The lesson's Python struct-header pump (`benches/lesson_struct_pump.py`).
