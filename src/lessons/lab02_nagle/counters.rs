@@ -168,11 +168,10 @@ pub(crate) fn counters_or_note(stream: &TcpStream) -> (Option<TcpCounters>, Opti
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
     use super::*;
 
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[test]
     fn our_tcp_info_prefix_matches_libc_where_libc_has_the_field() {
         use std::mem::offset_of;
