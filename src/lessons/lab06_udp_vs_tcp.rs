@@ -99,8 +99,15 @@ pub enum UdpError {
     Io(#[from] io::Error),
 }
 
+/// "Message too long": `EMSGSIZE` on Linux and macOS. Winsock has its own
+/// number for it, `WSAEMSGSIZE` (10040), not libc's `EMSGSIZE` (which
+/// libc's Windows module defines as 115, a number Winsock never returns).
 fn is_emsgsize(e: &io::Error) -> bool {
-    e.raw_os_error() == Some(libc::EMSGSIZE)
+    #[cfg(windows)]
+    const MESSAGE_TOO_LONG: i32 = 10040; // WSAEMSGSIZE
+    #[cfg(not(windows))]
+    const MESSAGE_TOO_LONG: i32 = libc::EMSGSIZE;
+    e.raw_os_error() == Some(MESSAGE_TOO_LONG)
 }
 
 /// One `sendto()`: the whole datagram or an error; `EMSGSIZE` becomes
