@@ -20,9 +20,9 @@ use sticky_lab::harness::{
     self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Stage, StageError,
 };
 use sticky_lab::kit::server::Background;
-use sticky_lab::kit::text::preview;
+use sticky_lab::kit::text::{preview, spaced_hex};
 use sticky_lab::lessons::lab04_struct_header::{
-    self as lesson, demo_server, expected, hex, serve_commands, with_hint,
+    self as lesson, demo_server, expected, serve_commands, with_hint,
 };
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
@@ -206,7 +206,7 @@ fn header_works(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Sta
     for a in &asked {
         t.row([
             Cell::from(a.cmd),
-            Cell::from(hex(&a.header).as_str()),
+            Cell::from(spaced_hex(&a.header).as_str()),
             Cell::from(a.len.to_string().as_str()),
             Cell::from(format!("{} B", a.got).as_str()),
             yes_no(a.intact),
@@ -248,14 +248,14 @@ fn single_recv_under_chaos(
     let got = first.body().len();
     d.show(&format!(
         "  '{cmd}': recv(4) = {} → {} B announced; recv({}) returned {got} B",
-        hex(&first.header),
+        spaced_hex(&first.header),
         want.len(),
         want.len()
     ));
     let absurd = second.claim_text();
     d.show(&format!(
         "  'ls' next: recv(4) = {} (\"{}\", left over from the last reply) → {absurd}",
-        hex(&second.header),
+        spaced_hex(&second.header),
         preview(&second.header, 8)
     ));
     let fixed_ok = run.fixed.body() == want && run.fixed_next.body() == expected("ls");
@@ -288,7 +288,7 @@ fn single_recv_under_chaos(
             want.len(),
             preview(&second.header, 8)
         ),
-        json!({"seed": cfg.seed, "one_recv": got, "want": want.len(), "next_header": hex(&second.header), "next_claim": absurd, "fixed_ok": fixed_ok}),
+        json!({"seed": cfg.seed, "one_recv": got, "want": want.len(), "next_header": spaced_hex(&second.header), "next_claim": absurd, "fixed_ok": fixed_ok}),
     );
     Ok(())
 }
@@ -302,7 +302,7 @@ fn byte_order(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stage
     ));
     d.show(&format!(
         "  header {} → little-endian {} B, big-endian {} B ({:.1} GiB)",
-        hex(&h.header),
+        spaced_hex(&h.header),
         h.meant,
         h.read_big,
         h.read_big as f64 / (1u64 << 30) as f64
@@ -320,7 +320,7 @@ fn byte_order(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stage
         matches!(h.refused, Some(FrameError::TooLarge { .. })) && h.hint.is_some(),
         expected_claim,
         &format!("{} B became {} B; refused: {msg}", h.meant, h.read_big),
-        json!({"header": hex(&h.header), "little": h.meant, "big": h.read_big, "error": msg}),
+        json!({"header": spaced_hex(&h.header), "little": h.meant, "big": h.read_big, "error": msg}),
     );
     Ok(())
 }
@@ -332,7 +332,7 @@ fn struct_limit(d: &mut Demo, _: &Lab, expected_claim: &str) -> Result<(), Stage
     let mut t = Table::new(["length", "format", "header", "result"]);
     for p in [&top, &over, &unsigned] {
         let (h, c) = match &p.header {
-            Ok(h) => (hex(h), Cell::new("packed", Tone::Good)),
+            Ok(h) => (spaced_hex(h), Cell::new("packed", Tone::Good)),
             Err(FrameError::Unrepresentable { .. }) => (
                 "—".to_string(),
                 Cell::new("refused: does not fit", Tone::Bad),
@@ -370,7 +370,7 @@ fn frame_limit(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
     let line = &run.server_error;
     d.say(&format!(
         "A client sends only the header {} (2^31 − 1 = 2 GiB announced) to a server with the default {} MiB limit:",
-        hex(&claim),
+        spaced_hex(&claim),
         DEFAULT_MAX_FRAME >> 20
     ));
     d.show(&format!(

@@ -136,6 +136,15 @@ pub fn shorten(s: &str, max_chars: usize) -> String {
     format!("{h}…{t}")
 }
 
+/// Bytes as spaced hex, `94 06 00 00`: how a header is read by eye (the
+/// one hex view of raw bytes; text goes through [`preview`]).
+pub fn spaced_hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -183,14 +183,6 @@ pub fn expected(cmd: &str) -> Vec<u8> {
     runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined()
 }
 
-/// Header bytes as the demo shows them: `94 06 00 00`.
-pub fn hex(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// One command asked of our server on loopback (stage 1).
 #[derive(Clone, Debug)]
 pub struct Asked {

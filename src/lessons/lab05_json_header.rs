@@ -36,6 +36,7 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 
 use crate::framing::json_header::{get_size, opt_str, wrong, Header, HeaderError, JsonHeader};
+use crate::kit::text::spaced_hex;
 
 /// The lesson's receiver, bug included (seed 002 §1.3's client): ONE
 /// `recv(4)` for the length and ONE `recv(header_len)` for the JSON. It works
@@ -136,14 +137,6 @@ impl LessonRecv {
     }
 }
 
-/// Bytes as spaced hex, `5d 00 00 00`: how a header length is read by eye.
-pub fn spaced_hex(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// `struct.unpack('i', x)[0]`: `struct.error` unless `x` is 4 bytes long.
 fn unpack_i(x: &[u8], codec: &JsonHeader) -> Result<usize, HeaderError> {
     match x.first_chunk::<4>() {
@@ -155,17 +148,12 @@ fn unpack_i(x: &[u8], codec: &JsonHeader) -> Result<usize, HeaderError> {
 
 /// The md5 of some bytes, as lowercase hex (what Python's `hashlib.md5().hexdigest()` prints).
 pub fn md5_hex(bytes: &[u8]) -> String {
-    hex(&Md5::digest(bytes))
+    digest_hex(&Md5::digest(bytes))
 }
 
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+/// A digest as Python's `hexdigest()` prints it: lowercase, no spaces.
+pub fn digest_hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The reply to a remote command: the lesson's `total_size`, plus what a

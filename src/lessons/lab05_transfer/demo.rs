@@ -17,8 +17,9 @@ use crate::kit::proxy::{ChaosProxy, ProxyConfig};
 use crate::kit::record::RecordingReader;
 use crate::kit::runner::{self, RunnerConfig};
 use crate::kit::server::{Background, KeptErrors, ServeOptions};
+use crate::kit::text::spaced_hex;
 use crate::kit::text::{preview, shorten};
-use crate::lessons::lab05_json_header::{spaced_hex, CommandReply};
+use crate::lessons::lab05_json_header::CommandReply;
 use crate::report::table::Table;
 
 /// Three uploads a server must refuse, tried against the server at `addr`

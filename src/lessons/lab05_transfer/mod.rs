@@ -32,7 +32,7 @@ use md5::{Digest, Md5};
 use thiserror::Error;
 
 use crate::framing::json_header::{get_size, get_str, opt_str, Header, HeaderError};
-use crate::lessons::lab05_json_header::hex;
+use crate::lessons::lab05_json_header::digest_hex;
 
 mod client;
 mod demo;
@@ -229,7 +229,7 @@ pub fn copy_exact<R: Read + ?Sized, W: Write + ?Sized>(
         left -= k as u64;
         pb.inc(k as u64);
     }
-    Ok(hex(&h.finalize()))
+    Ok(digest_hex(&h.finalize()))
 }
 
 /// md5 of a file, streamed.
