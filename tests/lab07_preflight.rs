@@ -97,3 +97,18 @@ fn bench_measures_every_framing_and_writes_json_and_svg() {
     let picture = std::fs::read_to_string(&svg).unwrap();
     assert!(picture.starts_with("<svg") && picture.contains("× raw"));
 }
+
+#[test]
+fn an_unknown_lab_name_is_refused_with_the_list_of_names() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sticky"))
+        .args(["--color", "never", "labs", "--only", "lab01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--only lab01: no lab has that name"), "{err}");
+    assert!(
+        err.contains("lab01-naive-recv") && err.contains("lab07-concurrency"),
+        "{err}"
+    );
+}

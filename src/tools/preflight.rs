@@ -165,6 +165,17 @@ pub fn run_demo(lab: &str, lesson: &str, bin: &Path, limit: Duration) -> LabResu
 /// `sticky labs`.
 pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
     color.apply();
+    if let Some(unknown) = args
+        .only
+        .iter()
+        .find(|o| crate::harness::registry::by_binary(o).is_none())
+    {
+        let names: Vec<&str> = LABS.iter().map(|l| l.binary).collect();
+        return crate::harness::fail(format!(
+            "--only {unknown}: no lab has that name; the labs are {}",
+            names.join(", ")
+        ));
+    }
     let dir = match args.dir.clone().or_else(|| {
         std::env::current_exe()
             .ok()
