@@ -26,6 +26,38 @@ use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab01-naive-recv";
+
+/// The lesson's table of contents: each stage's title, the lesson's claim,
+/// and the function that shows it.
+const STAGES: [Stage<LabServer>; 5] = [
+    Stage {
+        title: "a short command works",
+        expected: "one recv(1024) returns exactly the reply",
+        run: short_command,
+    },
+    Stage {
+        title: "a long reply is cut, and the next reply begins with its rest",
+        expected:
+            "help cut at 1024; ls's reply starts with help's tail; read until close, help is whole",
+        run: long_reply_desync,
+    },
+    Stage {
+        title: "two quick commands arrive glued: ls + dir → lsdir",
+        expected: "the server's one recv(1024) returns b'lsdir'",
+        run: commands_glued,
+    },
+    Stage {
+        title: "a bigger buffer, recv(204800000), only hides the bug",
+        expected: "intact on loopback, broken again through a real chaos hop",
+        run: bigger_buffer,
+    },
+    Stage {
+        title: "text cut at a chunk edge, and GBK read as UTF-8",
+        expected: "decode-each garbles, StreamDecoder does not; GBK as UTF-8 garbles",
+        run: garbled_text,
+    },
+];
+
 /// Preview width of a chunk line.
 const WIDTH: usize = 70;
 
@@ -93,37 +125,6 @@ fn main() -> ExitCode {
 }
 
 // ───────────────────────────────── the demo ──────────────────────────────────
-
-/// The lesson's table of contents: each stage's title, the lesson's claim,
-/// and the function that shows it.
-const STAGES: [Stage<LabServer>; 5] = [
-    Stage {
-        title: "a short command works",
-        expected: "one recv(1024) returns exactly the reply",
-        run: short_command,
-    },
-    Stage {
-        title: "a long reply is cut, and the next reply begins with its rest",
-        expected:
-            "help cut at 1024; ls's reply starts with help's tail; read until close, help is whole",
-        run: long_reply_desync,
-    },
-    Stage {
-        title: "two quick commands arrive glued: ls + dir → lsdir",
-        expected: "the server's one recv(1024) returns b'lsdir'",
-        run: commands_glued,
-    },
-    Stage {
-        title: "a bigger buffer, recv(204800000), only hides the bug",
-        expected: "intact on loopback, broken again through a real chaos hop",
-        run: bigger_buffer,
-    },
-    Stage {
-        title: "text cut at a chunk edge, and GBK read as UTF-8",
-        expected: "decode-each garbles, StreamDecoder does not; GBK as UTF-8 garbles",
-        run: garbled_text,
-    },
-];
 
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
     let demo = Demo::new(LAB, "the naive recv(1024) bug (seed 002 §1.1)", opts, color);

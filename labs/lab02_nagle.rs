@@ -28,6 +28,30 @@ use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab02-nagle";
 
+/// The lesson, stage by stage.
+const STAGES: [Stage<Lab>; 4] = [
+    Stage {
+        title: "Coalescing: many small writes, Nagle on vs TCP_NODELAY",
+        expected: "Nagle on sends fewer segments than writes, and fewer than TCP_NODELAY",
+        run: coalescing,
+    },
+    Stage {
+        title: "The stall: write(header), write(body), wait for the reply",
+        expected: "Nagle-on median round trip at least 10× the TCP_NODELAY and one-write medians",
+        run: the_stall,
+    },
+    Stage {
+        title: "Receiver-side merging is a different thing: a slow reader",
+        expected: "fewer recv() calls than segments sent, even with TCP_NODELAY",
+        run: a_slow_reader,
+    },
+    Stage {
+        title: "Verdict",
+        expected: "both the coalescing and the stall observed",
+        run: verdict,
+    },
+];
+
 const ABOUT: &str =
     "Lab 02: Nagle's algorithm merges small writes and stalls write-write-read; the kernel's counters prove it";
 const EXAMPLES: &str = "Examples:
@@ -185,30 +209,6 @@ struct Lab {
     stalled: Cell<bool>,
     tcp_info: Cell<bool>,
 }
-
-/// The lesson, stage by stage.
-const STAGES: [Stage<Lab>; 4] = [
-    Stage {
-        title: "Coalescing: many small writes, Nagle on vs TCP_NODELAY",
-        expected: "Nagle on sends fewer segments than writes, and fewer than TCP_NODELAY",
-        run: coalescing,
-    },
-    Stage {
-        title: "The stall: write(header), write(body), wait for the reply",
-        expected: "Nagle-on median round trip at least 10× the TCP_NODELAY and one-write medians",
-        run: the_stall,
-    },
-    Stage {
-        title: "Receiver-side merging is a different thing: a slow reader",
-        expected: "fewer recv() calls than segments sent, even with TCP_NODELAY",
-        run: a_slow_reader,
-    },
-    Stage {
-        title: "Verdict",
-        expected: "both the coalescing and the stall observed",
-        run: verdict,
-    },
-];
 
 fn demo(args: DemoArgs, color: ColorChoice) -> ExitCode {
     if args.writes == 0 || args.size == 0 || args.rounds == 0 {

@@ -33,6 +33,36 @@ use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab03-length-ack";
 
+/// The demo, stage by stage: what each stage shows, what the lesson
+/// expects, and the function below that shows it.
+const STAGES: [Stage<Lab>; 5] = [
+    Stage {
+        title: "on loopback, the lesson's protocol works",
+        expected: "every reply arrives whole in one recv on loopback",
+        run: works_on_loopback,
+    },
+    Stage {
+        title: "under chaos, one recv(int(length)) comes up short",
+        expected: "one recv returns fewer bytes than the length; the loop gets them all",
+        run: short_under_chaos,
+    },
+    Stage {
+        title: "the length text itself can be split: \"12\" | \"34\"",
+        expected: "the digits arrive in two pieces and the lesson's client believes a wrong length; \\n-terminated digits survive",
+        run: split_length_text,
+    },
+    Stage {
+        title: "why the ok is load-bearing",
+        expected: "without the ok the digits and the data's first bytes arrive together; with it the digits arrive alone",
+        run: ok_is_load_bearing,
+    },
+    Stage {
+        title: "the cost of the ok: one more round trip per command",
+        expected: "the handshake takes about 2 RTT per command, the 4-byte header about 1 RTT",
+        run: cost_of_the_ok,
+    },
+];
+
 #[derive(Subcommand)]
 enum Command {
     /// Show the scheme working, breaking under chaos, fixed, and what its ack costs.
@@ -142,34 +172,6 @@ struct Lab {
     lesson: Background,
     cost: CostArgs,
 }
-
-const STAGES: [Stage<Lab>; 5] = [
-    Stage {
-        title: "on loopback, the lesson's protocol works",
-        expected: "every reply arrives whole in one recv on loopback",
-        run: works_on_loopback,
-    },
-    Stage {
-        title: "under chaos, one recv(int(length)) comes up short",
-        expected: "one recv returns fewer bytes than the length; the loop gets them all",
-        run: short_under_chaos,
-    },
-    Stage {
-        title: "the length text itself can be split: \"12\" | \"34\"",
-        expected: "the digits arrive in two pieces and the lesson's client believes a wrong length; \\n-terminated digits survive",
-        run: split_length_text,
-    },
-    Stage {
-        title: "why the ok is load-bearing",
-        expected: "without the ok the digits and the data's first bytes arrive together; with it the digits arrive alone",
-        run: ok_is_load_bearing,
-    },
-    Stage {
-        title: "the cost of the ok: one more round trip per command",
-        expected: "the handshake takes about 2 RTT per command, the 4-byte header about 1 RTT",
-        run: cost_of_the_ok,
-    },
-];
 
 fn demo(opts: &DemoOpts, color: ColorChoice, cost: CostArgs) -> ExitCode {
     let d = Demo::new(LAB, "length as text + \"ok\", then the data", opts, color);

@@ -29,6 +29,37 @@ use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab04-struct-header";
+
+/// The demo, stage by stage: what each stage shows, what the lesson
+/// expects, and the function below that shows it.
+const STAGES: [Stage<Lab>; 5] = [
+    Stage {
+        title: "on loopback, header + data works",
+        expected: "every reply arrives whole",
+        run: header_works,
+    },
+    Stage {
+        title: "under chaos: one recv(4), one recv(n) — against the read-exact loops",
+        expected: "one recv(n) comes up short and the next header is read from the leftover body; the loops get every byte",
+        run: single_recv_under_chaos,
+    },
+    Stage {
+        title: "byte order: a little-endian header read as big-endian",
+        expected: "the swapped header claims an absurd length and is refused with a clear error",
+        run: byte_order,
+    },
+    Stage {
+        title: "the 'i' limit: 2^31 − 1 is the largest length",
+        expected: "2^31 − 1 packs, 2^31 is refused like Python's struct.error, '!I' reaches 2^32 − 1",
+        run: struct_limit,
+    },
+    Stage {
+        title: "a frame limit: no header makes either side allocate gigabytes",
+        expected: "the server refuses the 2 GiB header at once and keeps serving; the client refuses over its limit",
+        run: frame_limit,
+    },
+];
+
 const TITLE: &str = "a 4-byte length header, struct.pack('i', n)";
 
 /// The wire flags server and client share.
@@ -139,34 +170,6 @@ struct Lab {
     ours: Background,
     lesson: Background,
 }
-
-const STAGES: [Stage<Lab>; 5] = [
-    Stage {
-        title: "on loopback, header + data works",
-        expected: "every reply arrives whole",
-        run: header_works,
-    },
-    Stage {
-        title: "under chaos: one recv(4), one recv(n) — against the read-exact loops",
-        expected: "one recv(n) comes up short and the next header is read from the leftover body; the loops get every byte",
-        run: single_recv_under_chaos,
-    },
-    Stage {
-        title: "byte order: a little-endian header read as big-endian",
-        expected: "the swapped header claims an absurd length and is refused with a clear error",
-        run: byte_order,
-    },
-    Stage {
-        title: "the 'i' limit: 2^31 − 1 is the largest length",
-        expected: "2^31 − 1 packs, 2^31 is refused like Python's struct.error, '!I' reaches 2^32 − 1",
-        run: struct_limit,
-    },
-    Stage {
-        title: "a frame limit: no header makes either side allocate gigabytes",
-        expected: "the server refuses the 2 GiB header at once and keeps serving; the client refuses over its limit",
-        run: frame_limit,
-    },
-];
 
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
     let d = Demo::new(LAB, TITLE, opts, color);

@@ -40,6 +40,36 @@ use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab05-json-header";
 
+/// The demo, stage by stage: what each stage shows, what the lesson
+/// expects, and the function below that shows it.
+const STAGES: [Stage<Lab>; 5] = [
+    Stage {
+        title: "The message on the wire: header length, JSON header, body",
+        expected: "total_size equals the body's length, the md5 matches, the body is the help text (> 1024 bytes)",
+        run: message_on_the_wire,
+    },
+    Stage {
+        title: "The lesson's client under chaos: ONE recv(header_len)",
+        expected: "the single recv(header_len) returns part of the JSON and json.loads fails",
+        run: lesson_client_under_chaos,
+    },
+    Stage {
+        title: "The fix: read exactly — long outputs arrive intact through the same chaos",
+        expected: "every reply complete, md5 verified, equal to the command's output",
+        run: read_exactly,
+    },
+    Stage {
+        title: "Upload and download through a ChaosProxy, md5 verified",
+        expected: "both md5s equal the original's and no temporary file is left",
+        run: files_both_ways,
+    },
+    Stage {
+        title: "A tampered, a short and a path-traversal upload are refused",
+        expected: "each refused with its reason, no file under the final name, no temporary file left, the server still serving",
+        run: bad_uploads_refused,
+    },
+];
+
 #[derive(Subcommand)]
 enum Command {
     /// Show the header on the wire, the lesson's one recv(header_len) failing under chaos, the fix, and file transfer.
@@ -206,34 +236,6 @@ fn client(o: ClientOpts) -> ExitCode {
 }
 
 // ───────────────────────────────── the demo ──────────────────────────────────
-
-const STAGES: [Stage<Lab>; 5] = [
-    Stage {
-        title: "The message on the wire: header length, JSON header, body",
-        expected: "total_size equals the body's length, the md5 matches, the body is the help text (> 1024 bytes)",
-        run: message_on_the_wire,
-    },
-    Stage {
-        title: "The lesson's client under chaos: ONE recv(header_len)",
-        expected: "the single recv(header_len) returns part of the JSON and json.loads fails",
-        run: lesson_client_under_chaos,
-    },
-    Stage {
-        title: "The fix: read exactly — long outputs arrive intact through the same chaos",
-        expected: "every reply complete, md5 verified, equal to the command's output",
-        run: read_exactly,
-    },
-    Stage {
-        title: "Upload and download through a ChaosProxy, md5 verified",
-        expected: "both md5s equal the original's and no temporary file is left",
-        run: files_both_ways,
-    },
-    Stage {
-        title: "A tampered, a short and a path-traversal upload are refused",
-        expected: "each refused with its reason, no file under the final name, no temporary file left, the server still serving",
-        run: bad_uploads_refused,
-    },
-];
 
 /// What the stages share: the server (its errors kept), its folder, the
 /// chaos proxy of stages 2 and 3, and the message parts stage 1 measured.

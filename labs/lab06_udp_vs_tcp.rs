@@ -23,6 +23,40 @@ use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab06-udp-vs-tcp";
 
+/// The demo: the same sends over TCP and UDP, one claim per stage.
+const STAGES: [Stage<LossParams>; 6] = [
+    Stage {
+        title: "Boundaries — two quick sends, one busy receiver",
+        expected: "TCP: one read 'helloworld'; UDP: two datagrams 'hello', 'world'",
+        run: stage_boundaries,
+    },
+    Stage {
+        title: "Truncation — recvfrom(2), as in seed 002",
+        expected: "UDP: 'he' and 'wo', each from a 5-byte datagram, rest discarded; TCP: 2-byte reads, nothing lost; recvfrom(65535): 'hello', 'world'",
+        run: stage_truncation,
+    },
+    Stage {
+        title: "Empty messages — 0 bytes is a message on UDP, and 'closed' on TCP",
+        expected: "UDP delivers a 0-byte datagram; TCP sends nothing, recv()==0 means closed, `continue` spins",
+        run: stage_empty,
+    },
+    Stage {
+        title: "Size limit — how big can one datagram be?",
+        expected: "65507 B is the largest IPv4 datagram, 65508 B fails with EMSGSIZE, TCP takes 1 MiB in one call",
+        run: stage_size,
+    },
+    Stage {
+        title: "Loss — a blast of numbered datagrams at a small, busy receiver",
+        expected: "UDP loses some datagrams (received + lost = sent, by sequence number); TCP loses none and the sender waits",
+        run: stage_loss,
+    },
+    Stage {
+        title: "Reordering and duplication — through `sticky proxy --udp`",
+        expected: "sequence numbers show exactly the proxy's drops and duplicates, and its reorders",
+        run: stage_chaos,
+    },
+];
+
 const ABOUT: &str =
     "Lab 06: UDP beside TCP — boundaries, truncation, empty messages, size limits, loss";
 const EXAMPLES: &str = "Examples:
@@ -96,40 +130,6 @@ struct LossParams {
     rcvbuf: usize,
     runs: u32,
 }
-
-/// The demo: the same sends over TCP and UDP, one claim per stage.
-const STAGES: [Stage<LossParams>; 6] = [
-    Stage {
-        title: "Boundaries — two quick sends, one busy receiver",
-        expected: "TCP: one read 'helloworld'; UDP: two datagrams 'hello', 'world'",
-        run: stage_boundaries,
-    },
-    Stage {
-        title: "Truncation — recvfrom(2), as in seed 002",
-        expected: "UDP: 'he' and 'wo', each from a 5-byte datagram, rest discarded; TCP: 2-byte reads, nothing lost; recvfrom(65535): 'hello', 'world'",
-        run: stage_truncation,
-    },
-    Stage {
-        title: "Empty messages — 0 bytes is a message on UDP, and 'closed' on TCP",
-        expected: "UDP delivers a 0-byte datagram; TCP sends nothing, recv()==0 means closed, `continue` spins",
-        run: stage_empty,
-    },
-    Stage {
-        title: "Size limit — how big can one datagram be?",
-        expected: "65507 B is the largest IPv4 datagram, 65508 B fails with EMSGSIZE, TCP takes 1 MiB in one call",
-        run: stage_size,
-    },
-    Stage {
-        title: "Loss — a blast of numbered datagrams at a small, busy receiver",
-        expected: "UDP loses some datagrams (received + lost = sent, by sequence number); TCP loses none and the sender waits",
-        run: stage_loss,
-    },
-    Stage {
-        title: "Reordering and duplication — through `sticky proxy --udp`",
-        expected: "sequence numbers show exactly the proxy's drops and duplicates, and its reorders",
-        run: stage_chaos,
-    },
-];
 
 fn demo(opts: &DemoOpts, color: ColorChoice, loss: LossParams) -> ExitCode {
     let d = Demo::new(

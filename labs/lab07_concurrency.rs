@@ -31,6 +31,31 @@ use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab07-concurrency";
 
+/// The demo, stage by stage: what each stage shows, what the lesson
+/// expects, and the function below that shows it.
+const STAGES: [Stage<Lab>; 4] = [
+    Stage {
+        title: "the lesson's first server: one client at a time",
+        expected: "every connect() returns at once, but client k's first reply waits ≈ k × the time one client stays",
+        run: one_at_a_time,
+    },
+    Stage {
+        title: "ThreadingTCPServer: a thread per connection",
+        expected: "no client waits for another: every first reply comes at once",
+        run: thread_per_client,
+    },
+    Stage {
+        title: "the limit of threads: at most 2 clients served at once",
+        expected: "connect() succeeds for everyone (the backlog), but the clients over the cap get their first reply only when a slot frees (≈ 1× a stay)",
+        run: over_the_cap,
+    },
+    Stage {
+        title: "the header still holds with many clients at once",
+        expected: "every client gets every reply intact: 0 lost, 0 merged, 0 corrupted",
+        run: many_clients_framed,
+    },
+];
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the whole lesson on loopback: sequential server, threads, the cap.
@@ -161,29 +186,6 @@ fn client(args: &ClientArgs, compat: Compat) -> ExitCode {
 }
 
 // ───────────────────────────────── the demo ──────────────────────────────────
-
-const STAGES: [Stage<Lab>; 4] = [
-    Stage {
-        title: "the lesson's first server: one client at a time",
-        expected: "every connect() returns at once, but client k's first reply waits ≈ k × the time one client stays",
-        run: one_at_a_time,
-    },
-    Stage {
-        title: "ThreadingTCPServer: a thread per connection",
-        expected: "no client waits for another: every first reply comes at once",
-        run: thread_per_client,
-    },
-    Stage {
-        title: "the limit of threads: at most 2 clients served at once",
-        expected: "connect() succeeds for everyone (the backlog), but the clients over the cap get their first reply only when a slot frees (≈ 1× a stay)",
-        run: over_the_cap,
-    },
-    Stage {
-        title: "the header still holds with many clients at once",
-        expected: "every client gets every reply intact: 0 lost, 0 merged, 0 corrupted",
-        run: many_clients_framed,
-    },
-];
 
 /// What the stages share: how long a client stays, and the timings each
 /// stage measured, for the picture drawn after the verdict.
