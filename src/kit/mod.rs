@@ -1,6 +1,8 @@
-//! Mechanism that knows no lesson: sockets, recording, chaos, the proxy,
-//! the command runner, servers, and text decoding. Nothing here mentions a
-//! lab; the lessons (`crate::lessons`) are built out of these parts.
+//! Mechanism that knows no lesson: sockets, recording, seeded chaos, the TCP
+//! and UDP proxies, the command runner, servers, text decoding, files that
+//! are never half-written, packet capture and the kernel's counters. Nothing
+//! here mentions a lab; the lessons (`crate::lessons`) are built out of
+//! these parts, and nothing here uses a layer above it.
 
 pub mod capture;
 pub mod chaos;
