@@ -44,6 +44,9 @@ use crate::kit::text::preview;
 // Re-exported for the fuzz target, which reads the lesson's size from here.
 pub use crate::lessons::LESSON_RECV;
 
+// `cli.rs` holds the binary's `server` and `client` commands.
+pub mod cli;
+
 /// The lesson's client reading one reply (seed 001): the digits from one
 /// `recv(1024)`, `ok`, then ONE `recv(int(length))` — which may return less.
 pub fn lesson_recv(stream: &TcpStream) -> Result<LessonExchange, AckError> {
