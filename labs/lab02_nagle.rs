@@ -12,17 +12,14 @@
 //! in one write). Stage 2 calls both by name and times each.
 
 use std::cell::Cell;
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::harness::{self, announce, fail, parse_addr, Demo, DemoOpts, Stage, StageError};
+use sticky_lab::harness::{self, fail, Demo, DemoOpts, Stage, StageError};
 use sticky_lab::kit::record::Clock;
 use sticky_lab::lessons::lab02_nagle::{
-    self as nagle, autocorking, fmt_ms, lesson_send, or_na, send_whole, BurstConfig, MessageWrites,
-    ServerConfig, StallConfig,
+    self as nagle, autocorking, cli, fmt_ms, lesson_send, or_na, send_whole,
 };
 use sticky_lab::report::ColorChoice;
 
@@ -61,28 +58,6 @@ const EXAMPLES: &str = "Examples:
   lab02-nagle client --pattern stall --rounds 20     # the 40 ms stall
   sudo scripts/two-hosts.sh up                       # a real 1500-byte link (see the lab sheet)";
 
-/// `on` or `off`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Switch {
-    On,
-    Off,
-}
-
-impl Switch {
-    fn on(self) -> bool {
-        self == Switch::On
-    }
-}
-
-/// What the client sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Pattern {
-    /// N small writes in a row, then count segments and recv() calls.
-    Burst,
-    /// Write-write-read rounds (4-byte header, body, 2-byte reply), timed.
-    Stall,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Both sides in one process over loopback: coalescing, the stall, the slow reader.
@@ -108,7 +83,7 @@ Watch the segments yourself while the demo runs (another terminal, as root):
 
   # across a real 1500-byte link (as root): see scripts/two-hosts.sh
   ip netns exec sticky-a lab02-nagle server --addr 10.77.2.1:9502")]
-    Server(ServerArgs),
+    Server(cli::ServerArgs),
     /// Send small writes (or write-write-read rounds) and print the kernel's counters.
     #[command(after_help = "Examples:
   lab02-nagle client --nodelay off --writes 100 --size 10
@@ -116,7 +91,7 @@ Watch the segments yourself while the demo runs (another terminal, as root):
   lab02-nagle client --pattern stall --nodelay off --rounds 20
   lab02-nagle client --pattern stall --nodelay off --message-writes one
   lab02-nagle client --json --writes 20 --size 10000    # machine-readable")]
-    Client(ClientArgs),
+    Client(cli::ClientArgs),
 }
 
 #[derive(clap::Args)]
@@ -134,67 +109,13 @@ struct DemoArgs {
     rounds: usize,
 }
 
-#[derive(clap::Args)]
-struct ServerArgs {
-    /// Address to listen on.
-    #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
-    addr: SocketAddr,
-    /// TCP_NODELAY on the server's replies.
-    #[arg(long, value_enum, default_value_t = Switch::Off)]
-    nodelay: Switch,
-    /// Buffer size of each recv() call.
-    #[arg(long, default_value_t = 65536)]
-    bufsize: usize,
-    /// Sleep this long before reading a burst (a slow reader).
-    #[arg(long, default_value_t = 0)]
-    read_delay_ms: u64,
-    /// Most clients served at once.
-    #[arg(long, default_value_t = 16)]
-    max_conns: usize,
-}
-
-#[derive(clap::Args)]
-struct ClientArgs {
-    /// Server address.
-    #[arg(long, value_parser = parse_addr, default_value_t = SocketAddr::from(([127, 0, 0, 1], harness::ports::LAB02)))]
-    addr: SocketAddr,
-    /// TCP_NODELAY: `on` switches Nagle's algorithm off.
-    #[arg(long, value_enum, default_value_t = Switch::Off)]
-    nodelay: Switch,
-    /// Burst: how many write() calls.
-    #[arg(long, default_value_t = 100)]
-    writes: usize,
-    /// Burst: bytes per write().
-    #[arg(long, default_value_t = 10)]
-    size: usize,
-    /// Burst: microseconds between writes (0: a tight loop).
-    #[arg(long, default_value_t = 0)]
-    gap_us: u64,
-    /// What to send.
-    #[arg(long, value_enum, default_value_t = Pattern::Burst)]
-    pattern: Pattern,
-    /// Stall: messages, each waiting for its reply.
-    #[arg(long, default_value_t = 20)]
-    rounds: usize,
-    /// Stall: header and body in two writes (split) or one (one).
-    #[arg(long, value_enum, default_value_t = MessageWrites::Split)]
-    message_writes: MessageWrites,
-    /// Burst: ask the server not to answer the hello, so its kernel stays in
-    /// quick-ACK mode (ACKs every segment at once) instead of delaying ACKs.
-    #[arg(long)]
-    quick_ack_receiver: bool,
-    /// Print the result as JSON on stdout.
-    #[arg(long)]
-    json: bool,
-}
-
 fn main() -> ExitCode {
     let (command, color) = harness::args::parse::<Command>(LAB, ABOUT, EXAMPLES);
     color.apply();
     match command {
         Command::Demo(args) => demo(args, color),
-        Command::Server(args) => server(&args),
-        Command::Client(args) => client(&args),
+        Command::Server(args) => cli::server(&args),
+        Command::Client(args) => cli::client(&args),
     }
 }
 
@@ -396,73 +317,4 @@ fn verdict(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
         json!({ "coalescing": coalesced, "stall": stalled, "evidence": source }),
     );
     Ok(())
-}
-
-// ─────────────────────────── server and client ───────────────────────────
-
-fn server(args: &ServerArgs) -> ExitCode {
-    if args.bufsize == 0 {
-        return fail("--bufsize must be at least 1");
-    }
-    let addr = args.addr;
-    let listener = match sticky_lab::kit::sock::listen(addr) {
-        Ok(l) => l,
-        Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
-    };
-    announce(LAB, listener.local_addr().unwrap_or(addr));
-    let cfg = ServerConfig {
-        nodelay: args.nodelay.on(),
-        bufsize: args.bufsize,
-        read_delay: Duration::from_millis(args.read_delay_ms),
-    };
-    match nagle::serve_logged(listener, cfg, args.max_conns) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(format!("server stopped: {e}")),
-    }
-}
-
-fn client(args: &ClientArgs) -> ExitCode {
-    let addr = args.addr;
-    let report = match args.pattern {
-        Pattern::Burst => {
-            if args.writes == 0 || args.size == 0 {
-                return fail("--writes and --size must be at least 1");
-            }
-            if args.writes.saturating_mul(args.size) > 1 << 30 {
-                return fail("--writes × --size is over 1 GiB; pick a smaller burst");
-            }
-            let cfg = BurstConfig {
-                writes: args.writes,
-                size: args.size,
-                gap: Duration::from_micros(args.gap_us),
-                nodelay: args.nodelay.on(),
-                quick_ack_receiver: args.quick_ack_receiver,
-            };
-            nagle::burst_client(addr, &cfg).map_err(|e| format!("burst to {addr} failed: {e}"))
-        }
-        Pattern::Stall => {
-            if args.rounds == 0 {
-                return fail("--rounds must be at least 1");
-            }
-            let cfg = StallConfig {
-                rounds: args.rounds,
-                nodelay: args.nodelay.on(),
-                writes: args.message_writes,
-                ..StallConfig::default()
-            };
-            nagle::stall_client(addr, &cfg)
-                .map_err(|e| format!("stall rounds with {addr} failed: {e}"))
-        }
-    };
-    let text = report.and_then(|r| match args.json {
-        true => serde_json::to_string_pretty(&r.json).map_err(|e| e.to_string()),
-        false => Ok(r.text),
-    });
-    match text {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(e),
-    }
 }

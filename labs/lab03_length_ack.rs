@@ -9,22 +9,17 @@
 //! `ok` is what keeps the digits apart from the data; and the `ok` costs a
 //! round trip, measured against lab 04's 4-byte header.
 
-use std::io::BufReader;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::framing::DEFAULT_MAX_FRAME;
-use sticky_lab::harness::command;
-use sticky_lab::harness::{
-    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Stage, StageError,
-};
+use sticky_lab::harness::{self, command, Compat, Demo, DemoOpts, Stage, StageError};
 use sticky_lab::kit::record::boundaries;
 use sticky_lab::kit::server::Background;
 use sticky_lab::kit::text::preview;
 use sticky_lab::lessons::lab03_length_ack::{
-    self as length_ack, as_chunks, demo_server, expected, AckServer, CostRun, LengthText,
+    self as length_ack, as_chunks, cli, demo_server, expected, CostRun,
 };
 use sticky_lab::report::chunks;
 use sticky_lab::report::svg::{Lane, Panel};
@@ -83,24 +78,14 @@ enum Command {
   lab03-length-ack server --compat lesson        # the bytes seed 001's Python client speaks
   lab03-length-ack server --addr 127.0.0.1:0 --idle-timeout 2
   lab03-length-ack server --exec shell           # the real shell (loopback only)")]
-    Server {
-        #[command(flatten)]
-        args: CommandServerArgs,
-        #[command(flatten)]
-        wire: WireArgs,
-    },
+    Server(cli::ServerArgs),
     /// Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
     #[command(after_help = "Examples:
   lab03-length-ack client                        # >>> prompt
   lab03-length-ack client --cmd help --cmd 'seq 5'
   echo ls | lab03-length-ack client
   lab03-length-ack client --compat lesson --addr 127.0.0.1:8001   # against seed 001's Python server")]
-    Client {
-        #[command(flatten)]
-        args: ClientArgs,
-        #[command(flatten)]
-        wire: WireArgs,
-    },
+    Client(cli::ClientArgs),
 }
 
 /// The cost stage's flags.
@@ -114,17 +99,6 @@ struct CostArgs {
     rounds: u64,
 }
 
-/// The wire flags server and client share.
-#[derive(Clone, Debug, clap::Args)]
-struct WireArgs {
-    /// Wire format: ours (framed commands, digits end with \\n) or the lesson's.
-    #[arg(long, value_enum, default_value_t = Compat::Ours)]
-    compat: Compat,
-    /// Largest length accepted or sent, in bytes.
-    #[arg(long, default_value_t = DEFAULT_MAX_FRAME)]
-    max_frame: usize,
-}
-
 fn main() -> ExitCode {
     let (command, color) = harness::args::parse::<Command>(
         LAB,
@@ -136,33 +110,9 @@ fn main() -> ExitCode {
     );
     match command {
         Command::Demo { opts, cost } => demo(&opts, color, cost),
-        Command::Server { args, wire } => server(&args, &wire, color),
-        Command::Client { args, wire } => client(&args, &wire, color),
+        Command::Server(flags) => cli::server(&flags, color),
+        Command::Client(flags) => cli::client(&flags, color),
     }
-}
-
-// ───────────────────────────── server and client ─────────────────────────────
-
-fn server(args: &CommandServerArgs, wire: &WireArgs, color: ColorChoice) -> ExitCode {
-    color.apply();
-    let srv = AckServer {
-        compat: wire.compat,
-        max_len: wire.max_frame,
-        runner: args.runner(),
-        idle: args.serve_options().idle_timeout,
-    };
-    command::run_server(args, harness::ports::LAB03, "lab03", move |s, _| {
-        srv.serve_tcp(s)
-    })
-}
-
-fn client(args: &ClientArgs, wire: &WireArgs, color: ColorChoice) -> ExitCode {
-    color.apply();
-    let codec = LengthText::for_compat(wire.compat).with_max_len(wire.max_frame);
-    command::run_client(args, harness::ports::LAB03, BufReader::new, |r, w, cmd| {
-        length_ack::send_request(w, &codec, cmd)?;
-        length_ack::read_reply(r, w, &codec)
-    })
 }
 
 // ───────────────────────────────── the demo ──────────────────────────────────

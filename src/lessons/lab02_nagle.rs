@@ -69,8 +69,10 @@ use crate::kit::sock::{self, SockOpts};
 // The rest, one file per part in `lab02_nagle/`: `stages.rs` is what the demo measures
 // (`coalescing`, `compare_sends`, `slow_reader`); `counters.rs` the kernel's
 // TCP_INFO; `server.rs` the receiver; `burst.rs` the small writes;
-// `stall.rs` write-write-read; `show.rs` short forms and the client's output.
+// `stall.rs` write-write-read; `show.rs` short forms and the client's output;
+// `cli.rs` the binary's `server` and `client` commands.
 mod burst;
+pub mod cli;
 mod counters;
 mod server;
 mod show;
