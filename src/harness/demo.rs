@@ -99,22 +99,9 @@ impl Demo {
         d
     }
 
-    /// Keeps every packet to or from `port` in the `--pcap` capture (call it
-    /// with each listening port the demo starts, before anyone connects).
-    pub fn watch_port(&mut self, port: u16) {
-        if let Some(c) = &self.capture {
-            c.watch(port);
-        }
-    }
-
     /// Whether the user typed `q` at a `--step` pause.
     pub fn stopped(&self) -> bool {
         self.stopped
-    }
-
-    /// Whether `--pcap` is capturing.
-    pub fn capturing(&self) -> bool {
-        self.capture.is_some()
     }
 
     /// The seed chosen with `--seed`.

@@ -6,9 +6,8 @@
 //! sequence numbers and times: the same thing `tcpdump -i lo` or Wireshark
 //! shows. A [`Capture`] opens a packet socket (`AF_PACKET`, Linux) on the
 //! loopback interface, keeps the packets of this process's own sockets (it
-//! looks their ports up in `/proc` as it goes, so a demo need not list them)
-//! and of any port it is told to [`watch`](Capture::watch), and writes them
-//! as a classic pcap file that tcpdump, tshark and Wireshark open. Other
+//! looks their ports up in `/proc` as it goes, so a demo need not list them),
+//! and writes them as a classic pcap file that tcpdump, tshark and Wireshark open. Other
 //! programs' loopback traffic is left out.
 //!
 //! A packet socket needs root or `CAP_NET_RAW` (packet(7)). Without it
@@ -119,7 +118,6 @@ pub const MAX_BYTES: usize = 64 << 20;
 
 /// A running capture on the loopback interface.
 pub struct Capture {
-    ports: Arc<Mutex<HashSet<u16>>>,
     kept: Arc<Mutex<Vec<Packet>>>,
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
@@ -127,34 +125,24 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Opens a packet socket on `lo` and starts keeping packets of the
-    /// watched ports. Fails with `PermissionDenied` without root or
+    /// Opens a packet socket on `lo` and starts keeping the packets of this
+    /// process's sockets. Fails with `PermissionDenied` without root or
     /// `CAP_NET_RAW`, and with `Unsupported` off Linux.
     pub fn start() -> io::Result<Capture> {
         let sock = os::open_loopback()?;
-        let ports = Arc::new(Mutex::new(HashSet::new()));
         let kept = Arc::new(Mutex::new(Vec::new()));
         let dropped = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (p, k, d, s) = (ports.clone(), kept.clone(), dropped.clone(), stop.clone());
+        let (k, d, s) = (kept.clone(), dropped.clone(), stop.clone());
         let thread = thread::Builder::new()
             .name("capture".into())
-            .spawn(move || read_loop(sock, p, k, d, s))?;
+            .spawn(move || read_loop(sock, k, d, s))?;
         Ok(Capture {
-            ports,
             kept,
             dropped,
             stop,
             thread: Some(thread),
         })
-    }
-
-    /// Keeps, from now on, every packet to or from `port` (a server's or a
-    /// proxy's listening port: every packet of its connections carries it).
-    pub fn watch(&self, port: u16) {
-        if let Ok(mut p) = self.ports.lock() {
-            p.insert(port);
-        }
     }
 
     /// Stops capturing (after a moment for the last packets to arrive) and
@@ -165,7 +153,10 @@ impl Capture {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let kept = std::mem::take(&mut *self.kept.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut kept = std::mem::take(&mut *self.kept.lock().unwrap_or_else(|p| p.into_inner()));
+        // Packets that waited for a scan were kept after later ones: put
+        // them back in time order, once.
+        kept.sort_by_key(|packet| packet.at);
         (kept, self.dropped.load(Ordering::SeqCst))
     }
 }
@@ -178,7 +169,6 @@ impl Drop for Capture {
 
 fn read_loop(
     sock: os::PacketSocket,
-    ports: Arc<Mutex<HashSet<u16>>>,
     kept: Arc<Mutex<Vec<Packet>>>,
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
@@ -188,6 +178,7 @@ fn read_loop(
     // Packets whose ports are not known to be ours yet: a socket this
     // process just opened shows up in the next scan, so they wait a moment.
     let mut pending: Vec<(Instant, Packet, Segment)> = Vec::new();
+    let mut ports: HashSet<u16> = HashSet::new();
     let mut last_scan = Instant::now() - SCAN_EVERY;
     let ours = |seg: &Segment, ports: &HashSet<u16>| {
         ports.contains(&seg.src_port) || ports.contains(&seg.dst_port)
@@ -196,18 +187,16 @@ fn read_loop(
         let stopping = stop.load(Ordering::SeqCst);
         if stopping || last_scan.elapsed() >= SCAN_EVERY {
             last_scan = Instant::now();
-            let mut p = ports.lock().unwrap_or_else(|p| p.into_inner());
-            p.extend(os::own_ports());
+            ports.extend(os::own_ports());
             let mut k = kept.lock().unwrap_or_else(|p| p.into_inner());
             pending.retain(|(at, packet, seg)| {
-                if ours(seg, &p) {
+                if ours(seg, &ports) {
                     k.push(packet.clone());
                     false
                 } else {
                     at.elapsed() < PENDING_FOR
                 }
             });
-            k.sort_by_key(|packet| packet.at);
         }
         if stopping {
             return;
@@ -229,8 +218,7 @@ fn read_loop(
             at,
             frame: frame.to_vec(),
         };
-        let known = ports.lock().map(|p| ours(&seg, &p)).unwrap_or(false);
-        if known {
+        if ours(&seg, &ports) {
             if let Ok(mut k) = kept.lock() {
                 k.push(packet);
             }
@@ -462,7 +450,7 @@ mod tests {
             }
         };
         let server = crate::kit::sock::listen("127.0.0.1:0".parse().unwrap()).unwrap();
-        // No watch(): the capture finds this process's sockets by itself.
+        // The capture finds this process's sockets by itself.
         let port = server.local_addr().unwrap().port();
         let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (mut s, _) = server.accept().unwrap();
