@@ -234,7 +234,7 @@ fn demo(opts: &DemoOpts, color: ColorChoice, hold: Duration) -> ExitCode {
                 println!("{s}")
             }
         };
-        match harness::write_atomic(&path, svg.as_bytes()) {
+        match sticky_lab::kit::files::write_atomic(&path, svg.as_bytes()) {
             Ok(()) => say(format!("  timeline written to {}", path.display())),
             Err(e) => return fail(format!("could not write {}: {e}", path.display())),
         }

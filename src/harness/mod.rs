@@ -16,7 +16,6 @@ mod prompt;
 pub mod registry;
 mod stages;
 
-pub use crate::kit::files::write_atomic;
 pub use demo::{Demo, DemoOpts};
 pub use flags::{
     announce, fail, parse_addr, parse_seconds, ports, ClientArgs, CommandServerArgs, Compat,

@@ -676,7 +676,8 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
                 format!(" (+{} ms RTT)", args.rtt_ms)
             }
         );
-        if let Err(e) = crate::harness::write_atomic(path, chart_svg(&title, &cells).as_bytes()) {
+        if let Err(e) = crate::kit::files::write_atomic(path, chart_svg(&title, &cells).as_bytes())
+        {
             return crate::harness::fail(format!("could not write {}: {e}", path.display()));
         }
         say(&format!("chart written to {}", path.display()));

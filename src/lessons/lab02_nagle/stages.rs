@@ -12,7 +12,7 @@ use super::{
     run_stall, send_burst, stall_message, BurstConfig, BurstRun, LocalServer, MessageWrites,
     NagleError, Served, ServerConfig, StallConfig, StallRun,
 };
-use crate::harness::write_atomic;
+use crate::kit::files::write_atomic;
 use crate::kit::record::{Chunk, Clock, RecordingWriter};
 use crate::report::svg::{self, Lane, Panel, TimeLane};
 use crate::report::table::{Cell, Table, Tone};
