@@ -90,7 +90,7 @@ enum Command {
     #[command(after_help = "Examples:
   lab06-udp-vs-tcp server                         # 127.0.0.1:8888, like seed 002 §3.2
   lab06-udp-vs-tcp server --addr 127.0.0.1:0      # any free port (printed on stderr)
-  python3 tests/python/lab06_udp_client.py 8888 hello world   # the lesson's own client")]
+  python3 python/lesson/lab06_udp_client.py 8888 hello world   # the lesson's own client")]
     Server(cli::ServerArgs),
     /// Send each line as one datagram and print the upper-cased reply.
     #[command(after_help = "Examples:

@@ -76,7 +76,7 @@ enum Command {
   lab07-concurrency server --mode sequential
   # ThreadingTCPServer, at most 2 clients served at once
   lab07-concurrency server --mode threaded --max-conns 2
-  # the lesson's own protocol, for tests/python/lab07_client.py
+  # the lesson's own protocol, for python/lesson/lab07_client.py
   lab07-concurrency server --compat lesson")]
     Server {
         /// Address to listen on (default 127.0.0.1:8889, the lesson's port).

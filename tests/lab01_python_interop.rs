@@ -1,5 +1,5 @@
 //! Lab 01 against the lesson's own programs (seed 002 §1.1, transcribed in
-//! tests/python/): our server with the lesson's client, our client with the
+//! python/lesson/): our server with the lesson's client, our client with the
 //! lesson's server. Skipped, with a message, when python3 is missing.
 
 mod common;
@@ -14,7 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_lab01-naive-recv");
 const LIMIT: Duration = Duration::from_secs(60);
 
 fn script(name: &str) -> String {
-    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/python/lesson/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
@@ -27,7 +27,7 @@ fn the_lessons_client_against_our_server_shows_the_desync() {
         BIN,
         &["server", "--addr", "127.0.0.1:0", "--encoding", "gbk"],
     );
-    let mut c = std::process::Command::new("python3");
+    let mut c = common::python_cmd();
     c.arg(script("lab01_lesson_client.py"))
         .arg(server.addr.port().to_string())
         .args(["help", "ls"])
@@ -58,7 +58,10 @@ fn our_client_against_the_lessons_server() {
         return;
     }
     // The lesson's server runs the real shell: only harmless commands here.
-    let server = spawn_server("python3", &[&script("lab01_lesson_server.py"), "0"]);
+    let server = spawn_server(
+        common::python().unwrap_or("python3"),
+        &[&script("lab01_lesson_server.py"), "0"],
+    );
     let run = |cmds: &[&str]| {
         let mut c = cmd(BIN);
         c.args(["client", "--color", "never", "--addr"])

@@ -5,7 +5,6 @@ mod common;
 
 use std::io::{BufReader, Cursor, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
@@ -297,7 +296,7 @@ fn the_lessons_python_client_talks_to_our_lesson_mode_server() {
         BIN,
         &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
     );
-    let mut c = Command::new("python3");
+    let mut c = common::python_cmd();
     c.arg(python_script("lab03_client.py"))
         .arg(srv.addr.port().to_string())
         .args(["ls", "echo hi", "help"]);
@@ -328,7 +327,7 @@ fn our_lesson_mode_client_talks_to_the_lessons_python_server() {
         return;
     }
     let mut srv = spawn_server(
-        "python3",
+        common::python().unwrap_or("python3"),
         &[python_script("lab03_server.py").to_str().unwrap(), "0"],
     );
     assert_lesson_client_talks_to(BIN, &srv, "lab03_server.py");

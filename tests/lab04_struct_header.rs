@@ -5,7 +5,6 @@ mod common;
 
 use std::io::{Cursor, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
@@ -348,7 +347,7 @@ fn the_lessons_python_clients_talk_to_our_lesson_mode_server() {
         &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
     );
     for script in ["lab04_client_001.py", "lab04_client_002.py"] {
-        let mut c = Command::new("python3");
+        let mut c = common::python_cmd();
         c.arg(python_script(script))
             .arg(srv.addr.port().to_string())
             .args(["echo hi", "seq 3", "bytes 5000"]);
@@ -375,7 +374,10 @@ fn our_lesson_mode_client_talks_to_the_lessons_python_servers() {
         return;
     }
     for script in ["lab04_server_001.py", "lab04_server_002.py"] {
-        let mut srv = spawn_server("python3", &[python_script(script).to_str().unwrap(), "0"]);
+        let mut srv = spawn_server(
+            common::python().unwrap_or("python3"),
+            &[python_script(script).to_str().unwrap(), "0"],
+        );
         assert_lesson_client_talks_to(BIN, &srv, script);
         let _ = srv.child.kill();
     }

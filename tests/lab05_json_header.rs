@@ -6,7 +6,7 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -170,7 +170,7 @@ fn the_real_client_reads_exactly_through_a_chaos_proxy() {
 // ── the lessons' Python programs ─────────────────────────────────────────
 
 fn py(name: &str) -> String {
-    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/python/lesson/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A Python server started in `cwd`; killed on drop.
@@ -187,7 +187,7 @@ impl Drop for PyServer {
 }
 
 fn py_server(script: &str, args: &[&str], cwd: &Path) -> PyServer {
-    let mut child = Command::new("python3")
+    let mut child = common::python_cmd()
         .arg(py(script))
         .arg("0")
         .args(args)
@@ -212,7 +212,7 @@ fn py_server(script: &str, args: &[&str], cwd: &Path) -> PyServer {
 }
 
 fn py_client(script: &str, args: &[&str], cwd: &Path, stdin: &[u8]) -> std::process::Output {
-    let mut c = Command::new("python3");
+    let mut c = common::python_cmd();
     c.arg(py(script)).args(args).current_dir(cwd);
     run_with_timeout(c, stdin, LIMIT)
 }

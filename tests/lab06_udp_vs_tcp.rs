@@ -19,7 +19,7 @@ const STICKY: &str = env!("CARGO_BIN_EXE_sticky");
 
 fn python(script: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
+        .join("python/lesson")
         .join(script)
 }
 
@@ -283,7 +283,7 @@ fn the_lessons_python_client_talks_to_our_server() {
         return;
     }
     let srv = server();
-    let mut c = std::process::Command::new("python3");
+    let mut c = common::python_cmd();
     c.arg(python("lab06_udp_client.py"))
         .arg(srv.addr.port().to_string());
     let out = run_with_timeout(c, "hello\n\n中文 ok\n".as_bytes(), Duration::from_secs(30));
@@ -307,7 +307,7 @@ fn our_client_talks_to_the_lessons_python_server() {
         return;
     }
     let srv = spawn_server(
-        "python3",
+        common::python().unwrap_or("python3"),
         &[python("lab06_udp_server.py").to_str().unwrap(), "0"],
     );
     let mut c = cmd(BIN);

@@ -158,9 +158,9 @@ fn demo_reproduces_every_stage() {
 
 fn python(script: &str, port: &str) -> Command {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
+        .join("python/lesson")
         .join(script);
-    let mut c = Command::new("python3");
+    let mut c = common::python_cmd();
     c.arg(path).arg(port);
     c
 }

@@ -48,10 +48,10 @@ pub fn numbered_message(i: usize, len: usize) -> Vec<u8> {
     m
 }
 
-/// The path of one of the lessons' Python programs in tests/python/.
+/// The path of one of the lessons' Python programs in python/lesson/.
 pub fn python_script(name: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
+        .join("python/lesson")
         .join(name)
 }
 
@@ -245,15 +245,37 @@ pub fn run_with_timeout(mut c: Command, stdin: &[u8], limit: Duration) -> Output
     }
 }
 
-/// `true` when python3 can be run; otherwise prints why the caller skips.
+/// The Python interpreter to run the lessons' programs with: `python3` on
+/// Linux and macOS, `python` or the `py` launcher on a python.org Windows
+/// install. `None` when none of them runs.
+pub fn python() -> Option<&'static str> {
+    static FOUND: std::sync::OnceLock<Option<&'static str>> = std::sync::OnceLock::new();
+    *FOUND.get_or_init(|| {
+        ["python3", "python", "py"].into_iter().find(|p| {
+            Command::new(p)
+                .arg("-c")
+                .arg("import sys; sys.exit(sys.version_info[0] != 3)")
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        })
+    })
+}
+
+/// A `Command` for the Python interpreter [`python`] found (`python3` when
+/// none was: the caller checked [`python3_available`] first).
+pub fn python_cmd() -> Command {
+    Command::new(python().unwrap_or("python3"))
+}
+
+/// `true` when a Python 3 interpreter can be run; otherwise prints why the
+/// caller skips.
 pub fn python3_available(test: &str) -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let ok = python().is_some();
     if !ok {
-        eprintln!("SKIPPED {test}: python3 is not installed (scripts/ci-prereqs.sh installs it)");
+        eprintln!(
+            "SKIPPED {test}: no python3, python or py runs here (scripts/ci-prereqs.sh installs python3)"
+        );
     }
     ok
 }
