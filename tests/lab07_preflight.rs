@@ -87,6 +87,18 @@ fn bench_measures_every_framing_and_writes_json_and_svg() {
         .find(|c| c["proto"] == "raw" && c["size"] == 16)
         .unwrap();
     assert_eq!(raw16["ratio_to_raw"], 1.0);
+    assert_eq!(raw16["median_ratio_to_raw"], 1.0);
+    assert!(
+        raw16["raw_shape"]["write"].as_u64().unwrap() >= 64 << 10,
+        "{raw16}"
+    );
+    // iperf3 ran as the anchor, or the report says why not.
+    assert!(
+        j["iperf3"]["mb_per_sec"].as_f64().is_some_and(|m| m > 0.0)
+            || j["iperf3_skipped"].is_string(),
+        "{j}"
+    );
+    assert!(j["ceiling_breaks"].is_array());
     // The handshake waits for "ok" once per message: at 16 B it cannot keep
     // up with a pump that never waits (a large ratio, not a time).
     let ack16 = cells
