@@ -234,9 +234,10 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
          to piggyback it on a reply. It cannot reply before the body arrives — and Nagle will not\n\
          send the small body while the header is unacknowledged. Each waits for the other until\n\
          the delayed-ACK timer fires. TCP_NODELAY sends the body anyway; one write per message\n\
-         never leaves a small piece unacknowledged behind it, so it is fast with Nagle still on.\n\
-         That is the real fix: build the whole message (one buffer, or a BufWriter flushed once),\n\
-         then write it once.",
+         leaves no small piece behind an unacknowledged one in this request/reply exchange, so it\n\
+         is fast with Nagle still on. The fix is both: build the whole message and write it once\n\
+         (fewer packets, no stall here), and set TCP_NODELAY where latency matters — a one-way\n\
+         stream of small messages can still wait for an ACK (the sheet shows when).",
     );
     if let Some(path) = lab.args.opts.svg.as_deref() {
         match sends.write_timeline(LAB, path) {

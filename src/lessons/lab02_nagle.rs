@@ -48,9 +48,12 @@ pub fn lesson_send(stream: &mut impl Write, header: &[u8], body: &[u8]) -> io::R
 }
 
 /// The fix: build the whole message first and write it in ONE call (one
-/// buffer, or a `BufWriter` flushed once per message). Nothing small is
-/// left behind an unacknowledged segment, so Nagle never holds it and
-/// `TCP_NODELAY` is not needed.
+/// buffer, or a `BufWriter` flushed once per message). In a request/reply
+/// exchange nothing small is then left behind an unacknowledged segment,
+/// so Linux's Nagle (the Minshall variant: only an unacknowledged *small*
+/// segment holds the next one) never holds it. A one-way stream of small
+/// messages can still wait for an ACK: set `TCP_NODELAY` too where latency
+/// matters (docs/labs/lab02-nagle.md, "The fix").
 pub fn send_whole(stream: &mut impl Write, header: &[u8], body: &[u8]) -> io::Result<()> {
     let mut message = Vec::with_capacity(header.len() + body.len());
     message.extend_from_slice(header);
