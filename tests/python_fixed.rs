@@ -190,7 +190,7 @@ fn lab03_fixed_client_reads_every_cut_reply_whole_and_the_lessons_does_not() {
     // The lesson's server sends stdout only.
     let expected: Vec<u8> = LAB03_CMDS.iter().flat_map(|c| builtin(c).0).collect();
 
-    let p = proxy(server.addr, 4096, &want);
+    let p = proxy(server.addr, 4096, want);
     let got = py_client(
         fixed("lab03_client.py"),
         &host_port(p.local_addr()),
@@ -200,7 +200,7 @@ fn lab03_fixed_client_reads_every_cut_reply_whole_and_the_lessons_does_not() {
     assert_cut(&p, LAB03_CMDS.len());
 
     // The same cuts (same seed, a new proxy) for the lesson's client.
-    let p = proxy(server.addr, 4096, &want);
+    let p = proxy(server.addr, 4096, want);
     let port = p.local_addr().port().to_string();
     let lesson = py_client(
         python_script("lab03_client.py"),
