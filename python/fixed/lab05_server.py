@@ -106,7 +106,9 @@ def serve(sock, peer):
                 if not first:
                     return
                 conn.pending = first
-                framed = len(first) >= 5 and first[4:5] == b'{'
+                # Framed? 4 bytes of a plausible header length, then '{' (as our server checks).
+                framed = (len(first) >= 5 and first[4:5] == b'{'
+                          and 2 <= struct.unpack('<i', first[:4])[0] <= MAX_HEADER)
                 if not framed:  # a bare command
                     conn.pending = b''
                     out, err = run(first)
