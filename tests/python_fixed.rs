@@ -516,3 +516,48 @@ fn a_fixed_client_reports_a_server_that_closes_mid_reply() {
         "stderr: {err}"
     );
 }
+
+/// A thread per client: a second client is answered while the first one
+/// sits connected and silent (the lessons' first servers would make it wait).
+#[test]
+fn fixed_servers_answer_a_second_client_while_the_first_is_idle() {
+    if !python3_available("fixed_servers_answer_a_second_client_while_the_first_is_idle") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().to_str().unwrap().to_string();
+    for (server, client, args, line, want) in [
+        (
+            "lab03_server.py",
+            "lab03_client.py",
+            vec![],
+            "echo hi",
+            "hi\n",
+        ),
+        (
+            "lab04_server.py",
+            "lab04_client.py",
+            vec![],
+            "echo hi",
+            "hi\n",
+        ),
+        (
+            "lab05_server.py",
+            "lab05_client.py",
+            vec![folder.as_str()],
+            "echo hi",
+            "hi\n",
+        ),
+        ("lab07_server.py", "lab07_client.py", vec![], "hi", "HI\n"),
+    ] {
+        let py = py_server(server, &args);
+        let idle = std::net::TcpStream::connect(py.addr).expect("first client");
+        let got = py_client(fixed(client), &host_port(py.addr), &format!("{line}\n"));
+        assert_same(
+            &format!("{client}, beside an idle client of {server}"),
+            &got,
+            want.as_bytes(),
+        );
+        drop(idle);
+    }
+}
