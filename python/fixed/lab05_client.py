@@ -66,6 +66,8 @@ def put(sock, path):
 def get(sock, name):
     send_header(sock, {'opt': 'download', 'filename': name})
     header = recv_header(sock)
+    if not 0 <= header['filesize'] <= 1 << 30:  # untrusted, like the header length
+        raise ValueError('filesize %r is over the 1 GiB limit' % header['filesize'])
     data = recv_exact(sock, header['filesize'])
     if hashlib.md5(data).hexdigest() != header['md5']:
         raise ValueError('md5 mismatch for %s: not kept' % name)
