@@ -16,6 +16,7 @@ use sticky_lab::framing::json_header::JsonHeader;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::kit::runner::{self, RunnerConfig};
 use sticky_lab::lessons::lab05_json_header::md5_hex;
+use sticky_lab::lessons::lab05_transfer::PARTIAL_DIR;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab05-json-header");
 const LIMIT: Duration = Duration::from_secs(60);
@@ -56,7 +57,7 @@ fn temp_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".part"))
+        .filter(|n| n.ends_with(".part") || n == PARTIAL_DIR)
         .collect()
 }
 
