@@ -192,8 +192,19 @@ fn serve_request<R: Read>(
         Request::Command(cmd) => {
             let out = crate::kit::runner::run(&cmd, &cfg.runner);
             let header = CommandReply::header_for(&out);
-            codec.write_message(&mut &*stream, &header, &out.combined())?;
-            Ok(())
+            // stdout then stderr straight from the output, through one
+            // 64 KiB buffer: no third copy of up to --max-output bytes held
+            // while a slow client reads, and a small reply still leaves in
+            // one write (two small writes would meet Nagle, lab 02).
+            let head = codec.encode_header(&header)?;
+            let mut w = io::BufWriter::with_capacity(super::CHUNK, stream);
+            let sent = [&head[..], &out.stdout, &out.stderr]
+                .iter()
+                .try_for_each(|part| w.write_all(part))
+                .and_then(|()| w.flush());
+            // After a failed write, drop the rest rather than try again.
+            let _ = w.into_parts();
+            Ok(sent?)
         }
         Request::Upload {
             filename,
