@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use common::{cmd, run_with_timeout, spawn_server, text, Running};
 use sticky_lab::framing::json_header::{Header, JsonHeader};
 use sticky_lab::harness::Compat;
+#[cfg(unix)]
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::lessons::lab05_json_header::md5_hex;
 use sticky_lab::lessons::lab05_transfer::Client;
@@ -62,6 +63,13 @@ fn reply(s: &mut TcpStream) -> (Header, Vec<u8>) {
         .read_message(s)
         .unwrap_or_else(|e| panic!("no readable reply: {e}"));
     (m.header, m.body)
+}
+
+/// The next reply's header only (a download's body is left unread).
+fn answer(s: &mut TcpStream) -> Header {
+    JsonHeader::lesson()
+        .read_header(s)
+        .unwrap_or_else(|e| panic!("no readable answer: {e}"))
 }
 
 fn error_of(h: &Header) -> String {
@@ -126,6 +134,7 @@ fn wait_line(r: &Running, needle: &str) -> String {
 }
 
 /// Waits for a child to exit (10 s at most).
+#[cfg(unix)]
 fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -163,11 +172,10 @@ fn an_upload_in_progress_can_be_neither_swapped_nor_downloaded() {
             &serde_json::json!({"opt": "download", "filename": name}),
         ))
         .unwrap();
-        let (h, body) = reply(&mut a);
+        let h = answer(&mut a);
         assert!(
             !error_of(&h).is_empty(),
-            "download of {name:?} (an upload in progress) was served: {} bytes",
-            body.len()
+            "download of {name:?} (an upload in progress) was served: {h:?}"
         );
         a.write_all(&upload_header(name, &evil)).unwrap();
         a.write_all(&evil).unwrap();
@@ -238,12 +246,11 @@ fn downloads_refuse_symbolic_links_wherever_they_point() {
             &serde_json::json!({"opt": "download", "filename": name}),
         ))
         .unwrap();
-        let (h, body) = reply(&mut s);
+        let h = answer(&mut s);
         let e = error_of(&h);
         assert!(
             e.contains("symbolic link") || e.contains("no file"),
-            "{name}: served {} bytes ({e:?})",
-            body.len()
+            "{name}: served ({h:?})"
         );
         eprintln!("{name}: {e}");
     }
@@ -520,4 +527,56 @@ fn a_server_that_goes_away_mid_upload_is_named_by_the_client() {
         "{e}"
     );
     assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+}
+
+// ── the memory budget stated in the sheet ─────────────────────────────────
+
+/// The sheet's budget: per connection at most 2 × --max-output (the
+/// command's text and its encoded bytes, or the output and the passing copy
+/// its md5 is taken from) + --max-header + two 64 KiB buffers + 128 KiB of
+/// thread stack and allocator slack; times the connections.
+#[test]
+fn clients_that_never_read_stay_within_the_memory_budget() {
+    use sticky_lab::tools::load::peak_rss_kib;
+    let store = tempfile::tempdir().unwrap();
+    let max_output = 2 << 20;
+    let srv = server(
+        store.path(),
+        &[
+            "--max-output",
+            &max_output.to_string(),
+            "--idle-timeout",
+            "20",
+        ],
+    );
+    let pid = srv.child.id();
+    let Some(base) = peak_rss_kib(pid) else {
+        eprintln!("skipped: no /proc figures for the server");
+        return;
+    };
+    let conns = 16u64;
+    let per_conn_kib = (2 * max_output + 65536 + 2 * 65536 + 131072) / 1024;
+    let mut held = Vec::new();
+    for _ in 0..conns {
+        // A small receive buffer, set before connecting, so the replies
+        // stay in the server rather than in this side's kernel.
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        s.set_recv_buffer_size(4096).unwrap();
+        s.connect(&srv.addr.into()).unwrap();
+        let mut s: TcpStream = s.into();
+        let req = serde_json::json!({"opt": "cmd", "cmd": "bytes 3000000"});
+        s.write_all(&hdr(&req)).unwrap();
+        held.push(s);
+    }
+    thread::sleep(Duration::from_secs(2));
+    let peak = peak_rss_kib(pid).unwrap();
+    let budget = base + conns * per_conn_kib;
+    eprintln!(
+        "{conns} clients asking for {max_output}-byte replies, reading none: peak RSS {peak} KiB (started at {base} KiB; budget {budget} KiB)"
+    );
+    assert!(
+        peak < budget,
+        "peak RSS {peak} KiB over the budget {budget} KiB"
+    );
+    drop(held);
 }

@@ -19,9 +19,10 @@ use std::fs::{self, File, OpenOptions};
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+#[cfg(unix)]
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// The private folder, inside the storage folder, that holds transfers in
 /// progress. Names starting with it are refused (case-insensitively, for
@@ -144,7 +145,9 @@ fn live() -> std::sync::MutexGuard<'static, Vec<(PathBuf, String)>> {
 }
 
 fn make_private_dir(p: &Path) -> io::Result<()> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut b = fs::DirBuilder::new();
+    // Readable by the server's user only: other local users cannot look in.
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(p)
@@ -184,6 +187,7 @@ pub fn sweep(dir: &Path) -> io::Result<(usize, u64)> {
     Ok((files, bytes))
 }
 
+#[cfg(unix)]
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 #[cfg(unix)]
@@ -210,7 +214,7 @@ pub fn remove_on_interrupt(what: &'static str) {
             libc::signal(libc::SIGTERM, handler);
         }
         let watcher = move || loop {
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(std::time::Duration::from_millis(20));
             if INTERRUPTED.load(Ordering::SeqCst) {
                 eprintln!("\n{}", remove_live(what));
                 std::process::exit(130);
@@ -230,6 +234,7 @@ pub fn remove_on_interrupt(what: &'static str) {
 }
 
 /// Removes the unfinished files of this process; says what was removed.
+#[cfg(unix)]
 fn remove_live(what: &str) -> String {
     let gone: Vec<String> = live()
         .drain(..)
