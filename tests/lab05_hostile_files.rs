@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use common::{cmd, spawn_server, text, Running};
 use sticky_lab::framing::json_header::{Header, JsonHeader};
 use sticky_lab::harness::Compat;
 #[cfg(unix)]
@@ -23,20 +23,13 @@ use sticky_lab::lessons::lab05_json_header::md5_hex;
 use sticky_lab::lessons::lab05_transfer::Client;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab05-json-header");
-const LIMIT: Duration = Duration::from_secs(60);
 
 fn server(dir: &Path, extra: &[&str]) -> Running {
-    let d = dir.to_str().unwrap();
-    let mut args = vec!["server", "--addr", "127.0.0.1:0", "--dir", d];
-    args.extend_from_slice(extra);
-    spawn_server(BIN, &args)
+    common::server_with_dir(BIN, dir, extra)
 }
 
 fn client(addr: SocketAddr, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut c = cmd(BIN);
-    c.args(["--color", "never", "client", "--addr", &addr.to_string()])
-        .args(args);
-    run_with_timeout(c, stdin, LIMIT)
+    common::client_output(BIN, addr, args, stdin)
 }
 
 fn hdr(json: &serde_json::Value) -> Vec<u8> {
@@ -119,20 +112,6 @@ fn seeded(n: usize, seed: u64) -> Vec<u8> {
     v
 }
 
-/// Waits for a server stderr line containing `needle`.
-fn wait_line(r: &Running, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut seen = Vec::new();
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match r.stderr_lines.recv_timeout(left) {
-            Ok(l) if l.contains(needle) => return l,
-            Ok(l) => seen.push(l),
-            Err(_) => break,
-        }
-    }
-    panic!("server never printed {needle:?}; it printed {seen:#?}");
-}
-
 /// Waits for a child to exit (10 s at most).
 #[cfg(unix)]
 fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
@@ -144,6 +123,17 @@ fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
         assert!(Instant::now() < deadline, "did not exit after the signal");
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Sends the first 1 MiB of a 4 MiB upload of `big.bin` to `srv` (storing
+/// into `store`), and waits until its temporary file exists: an upload in
+/// progress. Returns the connection (keep it open) and the new entries.
+fn start_an_upload(srv: &Running, store: &Path) -> (TcpStream, Vec<String>) {
+    let body = seeded(4 << 20, 2);
+    let mut s = connect(srv.addr);
+    s.write_all(&upload_header("big.bin", &body)).unwrap();
+    s.write_all(&body[..1 << 20]).unwrap();
+    (s, wait_for_new_entry(store, &[]))
 }
 
 #[cfg(unix)]
@@ -196,17 +186,13 @@ fn an_upload_in_progress_can_be_neither_swapped_nor_downloaded() {
 fn a_killed_servers_unfinished_upload_is_swept_at_the_next_start() {
     let store = tempfile::tempdir().unwrap();
     let mut srv = server(store.path(), &[]);
-    let body = seeded(4 << 20, 2);
-    let mut s = connect(srv.addr);
-    s.write_all(&upload_header("big.bin", &body)).unwrap();
-    s.write_all(&body[..1 << 20]).unwrap();
-    let left = wait_for_new_entry(store.path(), &[]);
+    let (_s, left) = start_an_upload(&srv, store.path());
     srv.child.kill().unwrap(); // SIGKILL: no handler runs
     srv.child.wait().unwrap();
     let after_kill = everything(store.path());
     assert!(!after_kill.is_empty(), "{left:?} vanished by itself");
     let again = server(store.path(), &[]);
-    let line = wait_line(&again, "swept 1 unfinished upload");
+    let line = again.wait_line("swept 1 unfinished upload");
     eprintln!("{line}");
     assert!(
         everything(store.path()).is_empty(),
@@ -485,13 +471,9 @@ fn ctrl_c_during_a_download_leaves_no_temporary_file() {
 fn ctrl_c_on_the_server_during_an_upload_leaves_no_temporary_file() {
     let store = tempfile::tempdir().unwrap();
     let mut srv = server(store.path(), &[]);
-    let body = seeded(4 << 20, 6);
-    let mut s = connect(srv.addr);
-    s.write_all(&upload_header("big.bin", &body)).unwrap();
-    s.write_all(&body[..1 << 20]).unwrap();
-    wait_for_new_entry(store.path(), &[]);
+    let _s = start_an_upload(&srv, store.path());
     interrupt(srv.child.id());
-    let line = wait_line(&srv, "interrupted");
+    let line = srv.wait_line("interrupted");
     assert!(
         line.contains("the unfinished upload of \"big.bin\" was removed"),
         "{line}"
