@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{cmd, spawn_server, text, Running};
+use common::{spawn_server, text, Running};
 use sticky_lab::framing::json_header::{Header, JsonHeader};
 use sticky_lab::harness::Compat;
 #[cfg(unix)]
@@ -431,7 +431,7 @@ fn ctrl_c_during_a_download_leaves_no_temporary_file() {
     let slow = ProxyConfig::new(srv.addr, 5, 4096);
     let proxy = ChaosProxy::start("127.0.0.1:0".parse().unwrap(), slow).unwrap();
     let dl = tempfile::tempdir().unwrap();
-    let mut c = cmd(BIN);
+    let mut c = common::cmd(BIN);
     c.args([
         "--color",
         "never",
