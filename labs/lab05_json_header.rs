@@ -3,7 +3,7 @@
 //! A message is a 4-byte header length (`struct.pack('i', len(json))`), a
 //! JSON header describing the body, then the body. Remote commands answer
 //! with `total_size` (and sizes, exit code, md5); files go both ways,
-//! streamed, md5-verified, renamed into place only when whole.
+//! streamed, md5-verified, put in place only when whole.
 //!
 //! The lesson's receiver and the fix are side by side at the top of
 //! `src/lessons/lab05_json_header.rs`: `lesson_recv_header` (one `recv(4)`,
@@ -64,7 +64,7 @@ const STAGES: [Stage<Lab>; 5] = [
         run: files_both_ways,
     },
     Stage {
-        title: "A tampered, a short and a path-traversal upload are refused",
+        title: "An upload whose md5 disagrees, a short one and a path-traversal one are refused",
         expected: "each refused with its reason, no file under the final name, no temporary file left, the server still serving",
         run: bad_uploads_refused,
     },
@@ -196,6 +196,7 @@ fn server(o: ServerOpts) -> ExitCode {
     if let Err(e) = cfg.prepare() {
         return fail(e);
     }
+    transfer::unfinished::remove_on_interrupt("upload");
     let listener = match o.args.bind(harness::ports::LAB05) {
         Ok(l) => l,
         Err(e) => return fail(e),
@@ -211,6 +212,7 @@ fn server(o: ServerOpts) -> ExitCode {
 /// `--put`/`--get` first; then the prompt, unless only those flags were given.
 fn client(o: ClientOpts) -> ExitCode {
     let addr = o.args.addr_or(harness::ports::LAB05);
+    transfer::unfinished::remove_on_interrupt("download");
     let mut c = match sock::connect(addr) {
         Ok(s) => Client::new(s, o.compat),
         Err(e) => return fail(format!("cannot connect to {addr}: {e}")),
@@ -375,7 +377,7 @@ fn read_exactly(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErro
 fn files_both_ways(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     let file_size = lab.file_size;
     d.say(&format!(
-        "A {file_size}-byte file goes up (seed 000's {{\"opt\":\"upload\",\"filename\",\"filesize\"}} + our md5) and\ncomes back down (seed 004's {{\"filename\",\"filesize\"}} + md5), through pieces of up to 64 KiB.\nBoth sides stream through one 64 KiB buffer, write a temporary file, check the md5, then rename."
+        "A {file_size}-byte file goes up (seed 000's {{\"opt\":\"upload\",\"filename\",\"filesize\"}} + our md5) and\ncomes back down (seed 004's {{\"filename\",\"filesize\"}} + md5), through pieces of up to 64 KiB.\nBoth sides stream through one 64 KiB buffer into a temporary file in a private folder, check the\nmd5, then hard-link it under its name (a link fails if the name is taken; --overwrite renames)."
     ));
     let trip = upload_then_download(lab.server.addr(), lab.seed, &lab.local.0, file_size)?;
     d.show(&trip.table().render());
@@ -392,7 +394,7 @@ fn files_both_ways(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageE
 }
 
 fn bad_uploads_refused(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
-    d.say("Nothing may appear under the final name unless every byte came and the md5 agrees.");
+    d.say("Nothing may appear under the final name unless every byte came and the md5 agrees.\nThe md5 rides in the same header as the body, so it catches accidents (a cut, a bad disk, a\nbug), not tampering: whoever can change the body can recompute the md5 (and MD5 is broken).\nAgainst tampering you need a key the attacker lacks: a MAC, or TLS.");
     let body = b"the real content of the file\n".repeat(100);
     let tried = HostileUploads::try_against(lab.server.addr(), &lab.codec, &lab.errors, &body)?;
     let refusals = tried.refusals(&lab.store);

@@ -11,52 +11,33 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use common::{cmd, run_with_timeout, text, Running};
 use sticky_lab::framing::json_header::JsonHeader;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::kit::runner::{self, RunnerConfig};
 use sticky_lab::lessons::lab05_json_header::md5_hex;
+use sticky_lab::lessons::lab05_transfer::PARTIAL_DIR;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lab05-json-header");
 const LIMIT: Duration = Duration::from_secs(60);
 
 fn server(dir: &Path, extra: &[&str]) -> Running {
-    let d = dir.to_str().unwrap();
-    let mut args = vec!["server", "--addr", "127.0.0.1:0", "--dir", d];
-    args.extend_from_slice(extra);
-    spawn_server(BIN, &args)
+    common::server_with_dir(BIN, dir, extra)
 }
 
 fn client(addr: SocketAddr, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut c = cmd(BIN);
-    c.args(["--color", "never", "client", "--addr", &addr.to_string()])
-        .args(args);
-    run_with_timeout(c, stdin, LIMIT)
+    common::client_output(BIN, addr, args, stdin)
 }
 
 fn builtin(cmdline: &str) -> Vec<u8> {
     runner::run(cmdline.as_bytes(), &RunnerConfig::default()).combined()
 }
 
-/// Waits for a server stderr line containing `needle` (returns it).
-fn wait_line(r: &Running, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut seen = Vec::new();
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match r.stderr_lines.recv_timeout(left) {
-            Ok(l) if l.contains(needle) => return l,
-            Ok(l) => seen.push(l),
-            Err(_) => break,
-        }
-    }
-    panic!("server never printed {needle:?}; it printed {seen:#?}");
-}
-
 fn temp_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".part"))
+        .filter(|n| n.ends_with(".part") || n == PARTIAL_DIR)
         .collect()
 }
 
@@ -277,7 +258,7 @@ fn lesson_upload_client_seed000_stores_into_our_server() {
         b"",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    wait_line(&srv, "stored notes.bin");
+    srv.wait_line("stored notes.bin");
     assert_eq!(std::fs::read(store.path().join("notes.bin")).unwrap(), data);
     assert!(temp_files(store.path()).is_empty());
 }
@@ -543,7 +524,7 @@ fn hostile_input_gets_named_errors_and_the_server_keeps_serving() {
     let mut short = upload("short.txt", &body, Some(&good_md5), None);
     short.truncate(short.len() - 100);
     poke(a, &short, true);
-    wait_line(&srv, "file body cut short");
+    srv.wait_line("file body cut short");
     // A header cut after 1, 2, 3 bytes.
     for cut in 1..=3 {
         let reply = poke(a, &hdr(b"{\"opt\":\"cmd\",\"cmd\":\"ls\"}")[..cut], true);
@@ -558,7 +539,7 @@ fn hostile_input_gets_named_errors_and_the_server_keeps_serving() {
     let silent = poke(a, b"", false);
     assert!(silent.is_empty());
     assert!(t0.elapsed() < Duration::from_secs(5));
-    wait_line(&srv, "no request within the idle timeout");
+    srv.wait_line("no request within the idle timeout");
 
     // Nothing escaped, nothing half-written, the original untouched.
     assert!(!root.path().join("x").exists());

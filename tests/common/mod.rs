@@ -149,6 +149,41 @@ pub fn assert_lesson_client_talks_to(bin: &str, server: &Running, what: &str) {
     assert_eq!(text(&out.stdout), "hi\nsticky\n", "{what}");
 }
 
+impl Running {
+    /// Waits (10 s at most) for a stderr line containing `needle`, and
+    /// returns it; fails the test with the lines seen otherwise.
+    pub fn wait_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stderr_lines.recv_timeout(left) {
+                Ok(l) if l.contains(needle) => return l,
+                Ok(l) => seen.push(l),
+                Err(_) => break,
+            }
+        }
+        panic!("the server never printed {needle:?}; it printed {seen:#?}");
+    }
+}
+
+/// `bin server --addr 127.0.0.1:0 --dir DIR extra…`: a lab server storing
+/// files into `dir`, on a free loopback port.
+pub fn server_with_dir(bin: &str, dir: &std::path::Path, extra: &[&str]) -> Running {
+    let d = dir.to_str().expect("a UTF-8 temp path");
+    let mut args = vec!["server", "--addr", "127.0.0.1:0", "--dir", d];
+    args.extend_from_slice(extra);
+    spawn_server(bin, &args)
+}
+
+/// `bin --color never client --addr ADDR args…` with `stdin` fed in, run
+/// to completion (60 s at most).
+pub fn client_output(bin: &str, addr: SocketAddr, args: &[&str], stdin: &[u8]) -> Output {
+    let mut c = cmd(bin);
+    c.args(["--color", "never", "client", "--addr", &addr.to_string()])
+        .args(args);
+    run_with_timeout(c, stdin, Duration::from_secs(60))
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();

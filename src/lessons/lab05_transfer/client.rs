@@ -12,8 +12,8 @@ use crate::harness::Compat;
 use crate::lessons::lab05_json_header::CommandReply;
 
 use super::{
-    basename, file_md5, progress_bar, receive_into_dir, safe_name, send_file, Received, Request,
-    TransferError, DEFAULT_MAX_FILE,
+    basename, md5_then_rewind, progress_bar, receive_into_dir, safe_name, send_open_file, Received,
+    Request, TransferError, DEFAULT_MAX_FILE,
 };
 
 /// A command's result as the client saw it.
@@ -104,15 +104,25 @@ impl Client {
 
     /// Uploads a local file (seed 000's `opt: upload`; ours adds the md5 and
     /// waits for the server's verdict).
+    ///
+    /// A local file that cannot be read is an error before anything is
+    /// sent (the session goes on); a server that goes away mid-way is
+    /// named as such.
     pub fn put(&mut self, path: &Path) -> Result<Sent, TransferError> {
         let name = basename(path)?;
-        let meta = fs::metadata(path)?;
+        let cannot = |source| TransferError::File {
+            what: format!("cannot read {}", path.display()),
+            source,
+        };
+        // Opened once: the md5 announced and the bytes sent are the same file's.
+        let mut file = fs::File::open(path).map_err(cannot)?;
+        let meta = file.metadata().map_err(cannot)?;
         if !meta.is_file() {
             return Err(TransferError::NotFound(path.display().to_string()));
         }
         let size = meta.len();
         let md5 = match self.compat {
-            Compat::Ours => Some(file_md5(path)?),
+            Compat::Ours => Some(md5_then_rewind(&mut file, size).map_err(cannot)?),
             Compat::Lesson => None,
         };
         let req = Request::Upload {
@@ -120,11 +130,24 @@ impl Client {
             filesize: size,
             md5: md5.clone(),
         };
-        let mut w = &self.stream;
-        w.write_all(&self.codec.encode_header(&req.to_header())?)?;
+        let mut w = Counted {
+            inner: &self.stream,
+            n: 0,
+        };
+        let lost = |n: u64, source| TransferError::Lost {
+            during: format!("after {n} of {size} bytes of {name} were sent; it was not stored"),
+            source,
+        };
+        let header = self.codec.encode_header(&req.to_header())?;
+        w.write_all(&header).map_err(|e| lost(0, e))?;
+        w.n = 0;
         let pb = progress_bar(size, &format!("put {name}"), self.progress);
-        let sent_md5 = send_file(&mut w, path, size, &pb)?;
+        let sent = send_open_file(&mut w, &mut file, &path.display().to_string(), size, &pb);
         pb.finish_and_clear();
+        let sent_md5 = match sent {
+            Err(TransferError::Io(e)) if is_peer_gone(&e) => return Err(lost(w.n, e)),
+            other => other?,
+        };
         if let Some(m) = &md5 {
             if *m != sent_md5 {
                 return Err(TransferError::Changed {
@@ -145,7 +168,22 @@ impl Client {
                 confirmed: None,
             });
         }
-        let h = self.codec.read_header(&mut &self.stream)?;
+        let h = match self.codec.read_header(&mut &self.stream) {
+            Ok(h) => h,
+            Err(crate::framing::json_header::HeaderError::Closed) => {
+                return Err(TransferError::Lost {
+                    during: format!("before the server confirmed {name}"),
+                    source: io::ErrorKind::UnexpectedEof.into(),
+                })
+            }
+            Err(crate::framing::json_header::HeaderError::Io(e)) if is_peer_gone(&e) => {
+                return Err(TransferError::Lost {
+                    during: format!("before the server confirmed {name}"),
+                    source: e,
+                })
+            }
+            Err(e) => return Err(e.into()),
+        };
         if let Some(e) = refused(&h) {
             return Err(TransferError::Refused(e));
         }
@@ -221,8 +259,21 @@ impl Client {
     /// Runs one prompt line: `put FILE`, `get NAME`, or a remote command
     /// whose output goes to stdout and its header's summary to stderr.
     pub fn run_line(&mut self, line: &str, s: &Session) -> Result<(), TransferError> {
-        if let Some(path) = line.strip_prefix("put ") {
-            let sent = self.put(Path::new(path.trim()))?;
+        let (word, arg) = match line.trim().split_once(char::is_whitespace) {
+            Some((w, a)) => (w, a.trim()),
+            None => (line.trim(), ""),
+        };
+        match (word, arg) {
+            ("put", "") => return Err(TransferError::Usage(
+                "put needs a file: `put FILE` uploads FILE into the server's folder (nothing was sent)",
+            )),
+            ("get", "") => return Err(TransferError::Usage(
+                "get needs a name: `get NAME` downloads NAME from the server's folder into --dir (nothing was sent)",
+            )),
+            _ => {}
+        }
+        if word == "put" {
+            let sent = self.put(Path::new(arg))?;
             let (name, bytes, md5) = (&sent.name, sent.bytes, &sent.md5);
             match sent.confirmed {
                 Some(true) => eprintln!(
@@ -237,8 +288,15 @@ impl Client {
             }
             return Ok(());
         }
-        if let Some(name) = line.strip_prefix("get ") {
-            let r = self.get(name.trim(), &s.dir, s.overwrite)?;
+        if word == "get" {
+            if !s.dir.exists() {
+                fs::create_dir_all(&s.dir).map_err(|source| TransferError::File {
+                    what: format!("cannot create the download folder {}", s.dir.display()),
+                    source,
+                })?;
+                eprintln!("created the download folder {}", s.dir.display());
+            }
+            let r = self.get(arg, &s.dir, s.overwrite)?;
             let how = if r.verified {
                 " verified"
             } else {
@@ -329,6 +387,34 @@ pub fn upload_answer(codec: &JsonHeader, stream: &TcpStream) -> String {
             .to_string(),
         Err(e) => format!("(no reply: {e})"),
     }
+}
+
+/// Counts the bytes that went through a writer (how far an upload got).
+struct Counted<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The errors a socket gives when the other side has gone.
+fn is_peer_gone(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof
+    )
 }
 
 /// What a refusing reply says: its `error`, or that `ok` was false.

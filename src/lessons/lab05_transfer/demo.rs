@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{
-    file_md5, handle_connection, is_temp_name, send_request, upload_answer, Client, Request,
-    ServerConfig, TransferError, CHUNK,
+    file_md5, handle_connection, send_request, upload_answer, Client, Request, ServerConfig,
+    TransferError, CHUNK, PARTIAL_DIR,
 };
 use crate::framing::json_header::{read_body, Header, HeaderError, JsonHeader};
 use crate::framing::ByteOrder;
@@ -52,10 +52,10 @@ impl HostileUploads {
         send_request(
             codec,
             &stream,
-            &upload("tampered.txt", md5(b"something else")),
+            &upload("wrong-md5.txt", md5(b"something else")),
             body,
         )?;
-        let tampered = upload_answer(codec, &stream);
+        let wrong_md5 = upload_answer(codec, &stream);
         send_request(codec, &stream, &upload("../escape.txt", md5(body)), body)?;
         let traversal = upload_answer(codec, &stream);
         let mut c = Client::new(stream, Compat::Ours);
@@ -77,8 +77,8 @@ impl HostileUploads {
             said: [
                 (
                     "md5 of other content".into(),
-                    tampered,
-                    "tampered.txt",
+                    wrong_md5,
+                    "wrong-md5.txt",
                     "md5 mismatch",
                 ),
                 (
@@ -140,9 +140,12 @@ impl Scratch {
         v
     }
 
-    /// How many half-received files ([`is_temp_name`]) are left in it.
+    /// How many half-received files are left in it: in its private
+    /// folder ([`PARTIAL_DIR`]), or anything named like a temporary file.
     pub fn temp_files(&self) -> usize {
-        self.names().iter().filter(|n| is_temp_name(n)).count()
+        let private = fs::read_dir(self.0.join(PARTIAL_DIR)).map_or(0, |rd| rd.count());
+        let beside = self.names().iter().filter(|n| n.ends_with(".part")).count();
+        private + beside
     }
 }
 

@@ -1,4 +1,4 @@
-//! File transfer over the JSON header: streamed in constant memory, verified by md5, renamed into place only when whole (lab 05).
+//! File transfer over the JSON header: streamed in constant memory, verified by md5, put in place only when whole (lab 05).
 //!
 //! Seed 000 uploads with `{"opt": "upload", "filename", "filesize"}` and
 //! seed 004 pushes a file with `{"filename", "filesize"}`; both then send the
@@ -7,9 +7,17 @@
 //!
 //! * **constant memory** — the body goes through one fixed 64 KiB buffer
 //!   ([`copy_exact`]); a 1 GiB file is never held whole;
-//! * **nothing half-written under the final name** — bytes go to a
-//!   temporary file in the same folder, the md5 is checked at the end, and
-//!   only then is the file linked into place; on any failure it is removed;
+//! * **nothing half-written under any name a client can ask for** — bytes
+//!   go to a temporary file in a private folder no client name can reach
+//!   ([`unfinished`]), the md5 is checked at the end, and only then is the
+//!   file hard-linked into place (renamed with `--overwrite`); on any
+//!   failure it is removed, and a file-system error (disk full, a folder in
+//!   the way) is answered in one line while the connection goes on;
+//! * **a download is one whole version** — the file is opened once, its
+//!   md5 taken and its bytes sent from that one handle; uploads replace by
+//!   rename, so the open file never changes under the download;
+//! * **only plain files in the folder are served** — a symbolic link is
+//!   refused, wherever it points;
 //! * **names are only names** — [`safe_name`] refuses `..`, absolute paths,
 //!   separators, NUL, empty and over-long names instead of writing wherever
 //!   the peer says;
@@ -22,10 +30,9 @@
 //! lessons' exact wire formats with `--compat lesson` ([`Compat::Lesson`](crate::harness::Compat::Lesson)).
 //! `demo.rs` holds what each stage of the lab's demo measures.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, IsTerminal, Read, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use md5::{Digest, Md5};
@@ -37,6 +44,7 @@ use crate::lessons::lab05_json_header::digest_hex;
 mod client;
 mod demo;
 mod server;
+pub mod unfinished;
 
 pub use client::{send_request, upload_answer, Client, CommandResult, Sent, Session};
 pub use demo::{
@@ -44,6 +52,7 @@ pub use demo::{
     write_seeded_file, ExactReply, HostileUploads, Moved, Refusal, RoundTrip, Scratch, WireReply,
 };
 pub use server::{handle_connection, serve_folder, ServerConfig};
+pub use unfinished::{Unfinished, PARTIAL_DIR};
 
 /// The fixed buffer every file body goes through.
 pub const CHUNK: usize = 64 * 1024;
@@ -119,6 +128,39 @@ pub enum TransferError {
         /// Bytes read.
         got: u64,
     },
+    /// A file could not be stored: the disk is full, a folder is in the
+    /// way, the name is too long for this file system… The body was read to
+    /// its end, so the connection is still in step.
+    #[error("cannot store {name:?}: {source}; nothing stored")]
+    Storage {
+        /// The file's name.
+        name: String,
+        /// What the file system said.
+        source: io::Error,
+    },
+    /// A file or folder on this side could not be read or made (before
+    /// anything was sent, so the connection is still in step).
+    #[error("{what}: {source}")]
+    File {
+        /// What was being done ("cannot read notes.txt").
+        what: String,
+        /// What the file system said.
+        source: io::Error,
+    },
+    /// A download asked for a symbolic link.
+    #[error("{0:?} is a symbolic link: only plain files in the folder are served")]
+    Symlink(String),
+    /// `put` or `get` typed without what to move: explained here, nothing sent.
+    #[error("{0}")]
+    Usage(&'static str),
+    /// The peer went away in the middle of a transfer.
+    #[error("the connection was lost {during} ({source}); was the other side stopped?")]
+    Lost {
+        /// Where the transfer was ("after 3 of 9 bytes of a.bin were sent").
+        during: String,
+        /// What the socket said.
+        source: io::Error,
+    },
     /// A local file or socket failed.
     #[error("{0}")]
     Io(#[from] io::Error),
@@ -159,6 +201,11 @@ pub fn safe_name(name: &str) -> Result<String, TransferError> {
     }
     if name.len() > MAX_NAME {
         return bad("longer than 255 bytes");
+    }
+    let reserved = PARTIAL_DIR.len();
+    let head = name.as_bytes().get(..reserved);
+    if head.is_some_and(|h| h.eq_ignore_ascii_case(PARTIAL_DIR.as_bytes())) {
+        return bad("reserved for transfers in progress");
     }
     if name.starts_with('/') || name.starts_with('\\') || name.as_bytes().get(1) == Some(&b':') {
         return bad("absolute path");
@@ -236,10 +283,54 @@ pub fn copy_exact<R: Read + ?Sized, W: Write + ?Sized>(
 pub fn file_md5(path: &Path) -> io::Result<String> {
     let mut f = File::open(path)?;
     let n = f.metadata()?.len();
-    copy_exact(&mut f, &mut io::sink(), n, &ProgressBar::hidden()).map_err(|e| match e {
+    md5_then_rewind(&mut f, n)
+}
+
+/// md5 of the first `n` bytes of an open file, which is then rewound to
+/// its start: the header's md5 and the body come from the same open file.
+pub fn md5_then_rewind(f: &mut File, n: u64) -> io::Result<String> {
+    let md5 = copy_exact(f, &mut io::sink(), n, &ProgressBar::hidden()).map_err(|e| match e {
         TransferError::Io(e) => e,
         other => io::Error::other(other.to_string()),
-    })
+    })?;
+    f.rewind()?;
+    Ok(md5)
+}
+
+/// A writer that keeps the first error and then swallows every write, so
+/// that a failing disk does not stop the body from being read to its end:
+/// the connection stays in step and the client can be told why.
+pub struct KeepFirstError<W> {
+    inner: W,
+    /// The first error the inner writer returned.
+    pub error: Option<io::Error>,
+}
+
+impl<W: Write> KeepFirstError<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> KeepFirstError<W> {
+        KeepFirstError { inner, error: None }
+    }
+}
+
+impl<W: Write> Write for KeepFirstError<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.write_all(buf) {
+                self.error = Some(e);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.error = Some(e);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What was stored.
@@ -255,27 +346,11 @@ pub struct Received {
     pub verified: bool,
 }
 
-/// Removes the temporary file unless the transfer succeeded.
-struct TempGuard(Option<PathBuf>);
-
-impl Drop for TempGuard {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = fs::remove_file(p);
-        }
-    }
-}
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Is this one of our temporary files (`.NAME.PID.N.part`)?
-pub fn is_temp_name(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".part")
-}
-
-/// Receives `filesize` bytes from `r` into `dir/name`: temporary file in
-/// the same folder, md5 checked (when the sender gave one), then linked into
-/// place. On any failure nothing is left under either name.
+/// Receives `filesize` bytes from `r` into `dir/name`: an [`Unfinished`]
+/// file no client can name, md5 checked (when the sender gave one), then
+/// put in place. On any failure nothing is left under either name; a
+/// file-system failure still reads the body to its end and is returned as
+/// [`TransferError::Storage`], so the connection stays in step.
 pub fn receive_into_dir<R: Read + ?Sized>(
     r: &mut R,
     dir: &Path,
@@ -287,22 +362,26 @@ pub fn receive_into_dir<R: Read + ?Sized>(
 ) -> Result<Received, TransferError> {
     let name = safe_name(name)?;
     let final_path = dir.join(&name);
-    if !overwrite && final_path.exists() {
+    if !overwrite && final_path.symlink_metadata().is_ok() {
         return Err(TransferError::Exists(name));
     }
-    let (tmp, mut file) = loop {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::SeqCst);
-        let tmp = dir.join(format!(".{name}.{}.{n}.part", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e.into()),
+    let storage = |source| TransferError::Storage {
+        name: name.clone(),
+        source,
+    };
+    let mut tmp = match Unfinished::create(dir, &name) {
+        Ok(t) => t,
+        Err(e) => {
+            copy_exact(r, &mut io::sink(), filesize, pb)?;
+            return Err(storage(e));
         }
     };
-    let mut guard = TempGuard(Some(tmp.clone()));
-    let md5 = copy_exact(r, &mut file, filesize, pb)?;
-    file.sync_all()?;
-    drop(file);
+    let mut disk = KeepFirstError::new(tmp.file());
+    let md5 = copy_exact(r, &mut disk, filesize, pb)?;
+    if let Some(e) = disk.error.take() {
+        return Err(storage(e));
+    }
+    tmp.file().sync_all().map_err(storage)?;
     let verified = match expected_md5 {
         Some(exp) if !exp.eq_ignore_ascii_case(&md5) => {
             return Err(TransferError::Md5Mismatch {
@@ -314,26 +393,60 @@ pub fn receive_into_dir<R: Read + ?Sized>(
         Some(_) => true,
         None => false,
     };
-    if overwrite {
-        fs::rename(&tmp, &final_path)?;
-    } else {
-        // A hard link fails if the name was taken meanwhile: no race, no clobber.
-        match fs::hard_link(&tmp, &final_path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err(TransferError::Exists(name))
-            }
-            Err(_) if !final_path.exists() => fs::rename(&tmp, &final_path)?,
-            Err(e) => return Err(e.into()),
+    match tmp.publish(&final_path, overwrite) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && !overwrite => {
+            return Err(TransferError::Exists(name))
         }
+        Err(e) => return Err(storage(e)),
     }
-    drop(guard.0.take().map(fs::remove_file));
     Ok(Received {
         path: final_path,
         bytes: filesize,
         md5,
         verified,
     })
+}
+
+/// Opens `dir/name` to be sent, once: only a plain file, never through a
+/// symbolic link. Returns the open file and its size.
+///
+/// The name is one component ([`safe_name`]), so the only link it can
+/// meet is the name itself; on Unix `O_NOFOLLOW` makes the open fail on a
+/// link (no check-then-open race: the link could be swapped between a
+/// check and the open, the flag cannot). `O_NONBLOCK` keeps a named pipe
+/// from blocking the open; it changes nothing for a plain file. Elsewhere a
+/// check before the open has to do.
+pub fn open_plain_file(dir: &Path, name: &str) -> Result<(File, u64), TransferError> {
+    let path = dir.join(name);
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    #[cfg(not(unix))]
+    if path.symlink_metadata().is_ok_and(|m| m.is_symlink()) {
+        return Err(TransferError::Symlink(name.to_string()));
+    }
+    let cannot = |source| TransferError::File {
+        what: format!("cannot read {name:?}"),
+        source,
+    };
+    let file = match o.open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(TransferError::NotFound(name.to_string()))
+        }
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(TransferError::Symlink(name.to_string()))
+        }
+        Err(e) => return Err(cannot(e)),
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(TransferError::NotFound(name.to_string()));
+    }
+    Ok((file, meta.len()))
 }
 
 /// Sends a file's bytes through one fixed buffer; returns their md5.
@@ -343,16 +456,32 @@ pub fn send_file<W: Write + ?Sized>(
     filesize: u64,
     pb: &ProgressBar,
 ) -> Result<String, TransferError> {
-    let mut f = File::open(path)?;
-    let md5 = copy_exact(&mut f, w, filesize, pb).map_err(|e| match e {
+    send_open_file(
+        w,
+        &mut File::open(path)?,
+        &path.display().to_string(),
+        filesize,
+        pb,
+    )
+}
+
+/// Sends `filesize` bytes of an open file (`label` names it in errors);
+/// returns their md5. A file that ends early was changed while being sent.
+pub fn send_open_file<W: Write + ?Sized>(
+    w: &mut W,
+    f: &mut File,
+    label: &str,
+    filesize: u64,
+    pb: &ProgressBar,
+) -> Result<String, TransferError> {
+    copy_exact(f, w, filesize, pb).map_err(|e| match e {
         TransferError::Truncated { expected, got } => TransferError::Changed {
-            path: path.display().to_string(),
+            path: label.to_string(),
             expected,
             got,
         },
         other => other,
-    })?;
-    Ok(md5)
+    })
 }
 
 /// One request a client can make.
@@ -447,7 +576,10 @@ impl TransferError {
     pub fn ends_session(&self) -> bool {
         matches!(
             self,
-            TransferError::Header(_) | TransferError::Io(_) | TransferError::Truncated { .. }
+            TransferError::Header(_)
+                | TransferError::Io(_)
+                | TransferError::Truncated { .. }
+                | TransferError::Lost { .. }
         )
     }
 }
@@ -474,13 +606,22 @@ mod tests {
             assert!(safe_name(bad).is_err(), "{bad:?} passed");
         }
         assert!(safe_name(&"a".repeat(256)).is_err());
+        for reserved in [
+            PARTIAL_DIR,
+            ".Sticky-Partial",
+            ".sticky-partial.",
+            ".STICKY-PARTIAL ",
+        ] {
+            assert!(safe_name(reserved).is_err(), "{reserved:?} passed");
+        }
+        assert_eq!(safe_name(&"a".repeat(255)).unwrap().len(), 255);
         assert_eq!(safe_name("report.txt").unwrap(), "report.txt");
         assert_eq!(safe_name("三体.txt").unwrap(), "三体.txt");
         assert_eq!(basename(Path::new("/tmp/x/data.bin")).unwrap(), "data.bin");
     }
 
     #[test]
-    fn a_short_or_tampered_body_leaves_nothing_behind() {
+    fn a_short_body_or_an_md5_mismatch_leaves_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
         let pb = ProgressBar::hidden();
         let e = receive_into_dir(&mut &b"abc"[..], dir.path(), "f", 10, None, false, &pb);
@@ -495,7 +636,7 @@ mod tests {
             &pb,
         );
         assert!(matches!(e, Err(TransferError::Md5Mismatch { .. })));
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         let ok = receive_into_dir(
             &mut &b"abc"[..],
             dir.path(),
@@ -507,10 +648,66 @@ mod tests {
         )
         .unwrap();
         assert!(ok.verified);
-        assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"abc");
+        assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"abc");
         let again = receive_into_dir(&mut &b"xyz"[..], dir.path(), "f", 3, None, false, &pb);
         assert!(matches!(again, Err(TransferError::Exists(_))));
-        assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"abc");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"abc");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Fails every write after the first `ok` bytes, like a disk that fills.
+    struct FillingDisk {
+        ok: usize,
+    }
+
+    impl Write for FillingDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if buf.len() > self.ok {
+                return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+            }
+            self.ok -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_disk_that_fills_still_lets_the_whole_body_be_read() {
+        let body = vec![7u8; 3 * CHUNK + 5];
+        let mut r = &body[..];
+        let mut disk = KeepFirstError::new(FillingDisk { ok: CHUNK });
+        let md5 = copy_exact(&mut r, &mut disk, body.len() as u64, &ProgressBar::hidden());
+        assert_eq!(md5.unwrap(), digest_hex(&Md5::digest(&body)));
+        assert!(r.is_empty(), "{} bytes left unread", r.len());
+        assert_eq!(disk.error.unwrap().raw_os_error(), Some(28));
+    }
+
+    #[test]
+    fn a_file_system_error_is_answered_and_the_body_is_drained() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("adir")).unwrap();
+        let body = b"xyz".repeat(1000);
+        let mut r = &body[..];
+        let e = receive_into_dir(
+            &mut r,
+            dir.path(),
+            "adir",
+            3000,
+            None,
+            true,
+            &ProgressBar::hidden(),
+        );
+        let e = e.unwrap_err();
+        assert!(matches!(e, TransferError::Storage { .. }), "{e}");
+        assert!(e.to_string().starts_with("cannot store \"adir\": "), "{e}");
+        assert!(!e.ends_session());
+        assert!(r.is_empty());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["adir"]);
     }
 }

@@ -14,8 +14,8 @@ use crate::lessons::lab05_json_header::CommandReply;
 use crate::lessons::LESSON_RECV;
 
 use super::{
-    basename, copy_exact, error_reply, file_header, file_md5, receive_into_dir, safe_name,
-    send_file, Request, TransferError, DEFAULT_MAX_FILE,
+    copy_exact, error_reply, file_header, md5_then_rewind, open_plain_file, receive_into_dir,
+    safe_name, send_open_file, unfinished, Request, TransferError, DEFAULT_MAX_FILE,
 };
 
 /// How a lab 05 server behaves.
@@ -123,10 +123,14 @@ pub fn handle_connection(
         leftover = input.pre.split_off(input.pos.min(input.pre.len()));
         match outcome {
             Ok(()) => {}
-            Err(e @ TransferError::Truncated { .. }) => return Err(e),
-            Err(e @ (TransferError::Io(_) | TransferError::Header(_))) => {
-                return Err(e.idle_aware())
+            // Out of step: the body was cut, or a download's file changed
+            // after its header went out. Only closing can tell the client.
+            Err(e @ (TransferError::Truncated { .. } | TransferError::Changed { .. })) => {
+                return Err(e)
             }
+            Err(
+                e @ (TransferError::Io(_) | TransferError::Header(_) | TransferError::Lost { .. }),
+            ) => return Err(e.idle_aware()),
             Err(e) => {
                 // In sync: answer, log, go on serving this client.
                 if cfg.log {
@@ -188,8 +192,19 @@ fn serve_request<R: Read>(
         Request::Command(cmd) => {
             let out = crate::kit::runner::run(&cmd, &cfg.runner);
             let header = CommandReply::header_for(&out);
-            codec.write_message(&mut &*stream, &header, &out.combined())?;
-            Ok(())
+            // stdout then stderr straight from the output, through one
+            // 64 KiB buffer: no third copy of up to --max-output bytes held
+            // while a slow client reads, and a small reply still leaves in
+            // one write (two small writes would meet Nagle, lab 02).
+            let head = codec.encode_header(&header)?;
+            let mut w = io::BufWriter::with_capacity(super::CHUNK, stream);
+            let sent = [&head[..], &out.stdout, &out.stderr]
+                .iter()
+                .try_for_each(|part| w.write_all(part))
+                .and_then(|()| w.flush());
+            // After a failed write, drop the rest rather than try again.
+            let _ = w.into_parts();
+            Ok(sent?)
         }
         Request::Upload {
             filename,
@@ -210,7 +225,7 @@ fn serve_request<R: Read>(
                 .into());
             }
             let checked = safe_name(&filename).and_then(|n| {
-                if !cfg.overwrite && cfg.dir.join(&n).exists() {
+                if !cfg.overwrite && cfg.dir.join(&n).symlink_metadata().is_ok() {
                     Err(TransferError::Exists(n))
                 } else {
                     Ok(n)
@@ -259,19 +274,20 @@ fn serve_request<R: Read>(
         }
         Request::Download { filename } => {
             let name = safe_name(&filename)?;
-            let path = cfg.dir.join(&name);
-            let meta = match fs::metadata(&path) {
-                Ok(m) if m.is_file() => m,
-                _ => return Err(TransferError::NotFound(name)),
-            };
-            let size = meta.len();
-            let md5 = file_md5(&path)?;
+            // Opened once: the md5 in the header and the bytes sent come
+            // from this one open file. An upload with --overwrite renames a
+            // new file over the name; this handle keeps the old one, whole.
+            let (mut file, size) = open_plain_file(&cfg.dir, &name)?;
+            let md5 = md5_then_rewind(&mut file, size).map_err(|source| TransferError::File {
+                what: format!("cannot read {name:?}"),
+                source,
+            })?;
             let mut h = file_header(&name, size, &md5);
             h.insert("ok".into(), true.into());
             h.insert("opt".into(), "download".into());
             let mut w = stream;
             w.write_all(&codec.encode_header(&h)?)?;
-            let sent = send_file(&mut w, &path, size, &ProgressBar::hidden())?;
+            let sent = send_open_file(&mut w, &mut file, &name, size, &ProgressBar::hidden())?;
             if sent != md5 {
                 // The client will see the mismatch and discard it; say why here.
                 eprintln!("[{peer}] {name} changed while being sent");
@@ -290,12 +306,13 @@ fn push_file(
     path: &Path,
     cfg: &ServerConfig,
 ) -> Result<(), TransferError> {
-    let name = basename(path)?;
-    let size = fs::metadata(path)?.len();
-    let md5 = file_md5(path)?;
+    let name = super::basename(path)?;
+    let mut file = fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let md5 = md5_then_rewind(&mut file, size)?;
     let mut w = stream;
     w.write_all(&cfg.codec.encode_header(&file_header(&name, size, &md5))?)?;
-    send_file(&mut w, path, size, &ProgressBar::hidden())?;
+    send_open_file(&mut w, &mut file, &name, size, &ProgressBar::hidden())?;
     if cfg.log {
         eprintln!("[{peer}] pushed {name} ({size} bytes, md5 {md5})");
     }
@@ -305,8 +322,8 @@ fn push_file(
 impl ServerConfig {
     /// Before listening: makes the folder, and checks the file to `push` is one.
     pub fn prepare(&self) -> Result<(), String> {
-        fs::create_dir_all(&self.dir)
-            .map_err(|e| format!("cannot use folder {}: {e}", self.dir.display()))?;
+        let dir = self.dir.display();
+        fs::create_dir_all(&self.dir).map_err(|e| format!("cannot use folder {dir}: {e}"))?;
         match self.push.as_ref().filter(|p| !p.is_file()) {
             Some(p) => Err(format!("--push {}: not a file", p.display())),
             None => Ok(()),
@@ -315,7 +332,8 @@ impl ServerConfig {
 }
 
 /// The `server` subcommand once its listener is bound and the config
-/// [prepared](ServerConfig::prepare): prints the banner, then serves every
+/// [prepared](ServerConfig::prepare): prints the banner, sweeps the
+/// unfinished uploads a killed server left (saying how many), then serves every
 /// client on its own thread (`opts`), each through [`handle_connection`].
 pub fn serve_folder(
     listener: std::net::TcpListener,
@@ -329,6 +347,15 @@ pub fn serve_folder(
     };
     let (dir, compat) = (cfg.dir.display(), cfg.compat);
     eprintln!("files are stored in and served from {dir} ({overwrite}; wire format: {compat})");
+    // Before the first accept, no transfer of ours is in progress: what is
+    // in the private folder was left by a server that did not finish.
+    match unfinished::sweep(&cfg.dir) {
+        Ok((0, _)) => {}
+        Ok((files, bytes)) => eprintln!(
+            "swept {files} unfinished upload(s) ({bytes} bytes) left by a server that did not finish"
+        ),
+        Err(e) => return Err(format!("cannot sweep unfinished uploads in {dir}: {e}")),
+    }
     let handler = move |s, peer| handle_connection(s, peer, &cfg);
     crate::kit::server::serve(listener, opts, handler).map_err(|e| e.to_string())
 }
