@@ -50,9 +50,9 @@ export WINEPREFIX="$PWD/${CARGO_TARGET_DIR:-target}/wine-prefix" WINEDEBUG=-all
 wineserver=$(dirname "$wine")/wineserver
 trap '[ -x "$wineserver" ] && "$wineserver" -k >/dev/null 2>&1 || true' EXIT
 
-# Rust's standard library (1.78+) imports bcryptprimitives.dll, which Wine
-# before 9.0 lacks ("bcryptprimitives.dll not found", exit code 53). Real
-# Windows 10 and 11 have it; for such a Wine, a two-line stand-in is put next
+# Rust's standard library (1.78+) imports bcryptprimitives.dll, which Debian
+# 12's Wine 8.0 lacks ("bcryptprimitives.dll not found", exit code 53). Real
+# Windows 10 and 11 have it; for such a Wine, a small stand-in is put next
 # to the .exe files (scripts/wine/bcryptprimitives.c).
 if ! timeout 120 "$wine" "$out/sticky.exe" --version >/dev/null 2>&1; then
   x86_64-w64-mingw32-gcc -shared -O2 -o "$out/bcryptprimitives.dll" \

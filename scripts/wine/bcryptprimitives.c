@@ -1,5 +1,5 @@
-/* A stand-in for Windows' bcryptprimitives.dll, for Wine releases that lack
- * it (Debian 12's Wine 8.0). Rust's standard library (1.78 and later) gets
+/* A stand-in for Windows' bcryptprimitives.dll, for a Wine that lacks it
+ * (Debian 12's Wine 8.0). Rust's standard library (1.78 and later) gets
  * its random numbers from bcryptprimitives!ProcessPrng, so a Rust program
  * built for Windows does not even start under such a Wine ("bcryptprimitives.dll
  * not found", exit code 53). Real Windows 10 and 11 have the DLL; this file

@@ -91,22 +91,21 @@ pub const OS_DATAGRAM_LIMITS: [OsDatagramLimit; 3] = [
         os: "Linux",
         ipv4_default: MAX_IPV4_PAYLOAD,
         tunable: false,
-        why: "no cap of its own: IPv4's 16-bit total length (RFC 791 §3.1) less the 20-byte IP \
-              and 8-byte UDP (RFC 768) headers; the kernel refuses more with EMSGSIZE",
+        why: "IPv4's 16-bit total length (RFC 791) − 20 B IP − 8 B UDP header (RFC 768); \
+              one byte more: EMSGSIZE",
     },
     OsDatagramLimit {
         os: "macOS",
         ipv4_default: 9216,
         tunable: true,
-        why: "sysctl net.inet.udp.maxdgram (9216 by default) is each UDP socket's send buffer, \
-              and a datagram larger than the send buffer fails with EMSGSIZE (xnu: \
-              udp_usrreq.c, sosend); raising SO_SNDBUF raises it, up to IPv4's 65507",
+        why: "sysctl net.inet.udp.maxdgram is each UDP socket's send buffer, and a larger \
+              datagram gets EMSGSIZE (xnu udp_usrreq.c); SO_SNDBUF raises it",
     },
     OsDatagramLimit {
         os: "Windows",
         ipv4_default: MAX_IPV4_PAYLOAD,
         tunable: false,
-        why: "Winsock stops at IPv4's ceiling and refuses more with WSAEMSGSIZE (10040); \
+        why: "IPv4's ceiling; one byte more: WSAEMSGSIZE (10040); \
               getsockopt(SO_MAX_MSG_SIZE) reports the limit",
     },
 ];
