@@ -200,3 +200,70 @@ pub mod views;
 
 pub use echo::{describe, request, serve_upper, upper, EchoOptions};
 pub use seq::{ranges, SeqReport};
+
+#[cfg(test)]
+mod tests {
+    use super::runs::SizeRun;
+    use super::*;
+
+    /// A size run that measured `limit`, and one byte more refused.
+    fn measured(limit: usize) -> SizeRun {
+        SizeRun {
+            v4_limit_received: limit,
+            v4_over: Err(UdpError::TooBig {
+                len: limit + 1,
+                limit: MAX_IPV4_PAYLOAD,
+                family: "IPv4",
+                source: io::Error::other("Message too long"),
+            }),
+            v4_measured: limit,
+            v6_measured: Ok(limit),
+            tcp_sent: 1,
+            tcp_received: 1,
+            lo_mtu: None,
+        }
+    }
+
+    #[test]
+    fn each_system_has_one_documented_limit_and_only_macos_is_a_setting() {
+        let find = |os: &str| OS_DATAGRAM_LIMITS.iter().find(|l| l.os == os).unwrap();
+        assert_eq!(find("Linux").ipv4_default, 65507);
+        assert_eq!(find("Windows").ipv4_default, 65507);
+        assert_eq!(
+            (find("macOS").ipv4_default, find("macOS").tunable),
+            (9216, true)
+        );
+        assert!(!find("Linux").tunable && !find("Windows").tunable);
+        #[cfg(target_os = "linux")]
+        assert_eq!(this_os().map(|l| l.os), Some("Linux"));
+    }
+
+    #[test]
+    fn the_ceiling_is_named_as_such_and_a_lower_limit_by_its_distance() {
+        let full = measured(MAX_IPV4_PAYLOAD);
+        assert!(
+            full.limit_words().contains("IPv4's ceiling"),
+            "{}",
+            full.limit_words()
+        );
+        assert!(full.over_is_emsgsize());
+        let mac = measured(9216);
+        assert!(
+            mac.limit_words().starts_with("9216 B, 56291 B below"),
+            "{}",
+            mac.limit_words()
+        );
+        assert!(
+            mac.over_is_emsgsize(),
+            "one byte over the measured limit, not over 65507"
+        );
+        assert!(!measured(MAX_IPV4_PAYLOAD + 1).limit_is_this_systems());
+    }
+
+    #[cfg(any(target_os = "linux", windows))]
+    #[test]
+    fn where_the_limit_is_fixed_a_lower_one_fails_the_check() {
+        assert!(measured(MAX_IPV4_PAYLOAD).limit_is_this_systems());
+        assert!(!measured(9216).limit_is_this_systems());
+    }
+}
