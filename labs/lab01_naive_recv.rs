@@ -374,6 +374,17 @@ fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), 
         ["utf-8".into(), first_line(&as_utf8)],
         ["gbk".into(), first_line(&as_gbk)],
     ));
+    // The other direction, on a Chinese Windows console (code page 936).
+    let (utf8_as_936, _) = Encoding::Gbk.decode(&run.zh);
+    demo.say(&format!(
+        "A Chinese Windows console (code page 936: `chcp` says 936) reads raw bytes as GBK, so\n\
+         this UTF-8 reply shown there raw reads: {}",
+        first_line(&utf8_as_936)
+    ));
+    demo.say(
+        "Python's print() and this program write through the console's Unicode call and show\n\
+         粘包 either way; raw bytes (`type reply.txt`, a redirected file) meet code page 936.",
+    );
     let gbk_ok = utf8_bad && !gbk_bad && as_gbk == original;
     demo.check(cut_ok && gbk_ok, expected, &run.summary(), run.report());
     Ok(())

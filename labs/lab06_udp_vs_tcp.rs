@@ -16,7 +16,7 @@ use sticky_lab::harness::{self, Demo, DemoOpts, Stage, StageError};
 use sticky_lab::kit::udp_proxy::{Action, UdpChaos};
 use sticky_lab::lessons::lab06_udp_vs_tcp::views::q;
 use sticky_lab::lessons::lab06_udp_vs_tcp::{
-    cli, lesson_recvfrom, ranges, recvfrom_whole, runs, MAX_IPV4_PAYLOAD, WHOLE_DATAGRAM,
+    cli, lesson_recvfrom, ranges, recvfrom_whole, runs, WHOLE_DATAGRAM,
 };
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::ColorChoice;
@@ -42,7 +42,7 @@ const STAGES: [Stage<LossParams>; 6] = [
     },
     Stage {
         title: "Size limit — how big can one datagram be?",
-        expected: "65507 B is the largest IPv4 datagram, 65508 B fails with EMSGSIZE, TCP takes 1 MiB in one call",
+        expected: "this system's largest IPv4 datagram (65507 B on Linux and Windows, 9216 B by default on macOS) arrives whole, one byte more fails with EMSGSIZE, TCP takes 1 MiB in one call",
         run: stage_size,
     },
     Stage {
@@ -203,7 +203,9 @@ fn stage_empty(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), Stage
         && run.tcp_send_returned == 0
         && !run.tcp_anything_arrived
         && run.tcp_recv_after_close == 0
-        && run.spin_empty_recvs > 1000
+        // A spin is a ratio, not a rate: 100 times the `break` loop's one
+        // call (under Wine on a loaded machine, 480 calls in 100 ms).
+        && run.spin_empty_recvs >= 100 * run.break_recvs
         && run.break_recvs == 1;
     d.check(ok, expected, &run.summary(), run.report());
     Ok(())
@@ -223,14 +225,18 @@ fn stage_size(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), StageE
     d.say("fragmentation, not a promise: every IPv4 host must reassemble 576-byte packets");
     d.say("(RFC 791), and 576 − 60 (largest IP header) − 8 = 508, which DNS rounds to 512. A");
     d.say("small datagram avoids fragmentation; it can still be dropped (stage 5 drops 64-byte ones).");
+    d.say("This system's limit, found by bisection on real sendto() calls:");
+    d.say(&format!("{}.", run.limit_words()));
+    d.say("Each system's own limit, and where it comes from:");
+    d.show(&run.os_table().render());
     let over_ok = run.over_is_emsgsize();
     let v6_ok = run
         .v6_measured
         .as_ref()
-        .map_or(true, |&n| n >= MAX_IPV4_PAYLOAD);
-    let ok = run.v4_limit_received == MAX_IPV4_PAYLOAD
+        .map_or(true, |&n| n >= run.v4_measured);
+    let ok = run.v4_limit_received == run.v4_measured
         && over_ok
-        && run.v4_measured == MAX_IPV4_PAYLOAD
+        && run.limit_is_this_systems()
         && run.tcp_received == tcp_bytes
         && v6_ok;
     d.check(ok, expected, &run.summary(), run.report());

@@ -79,19 +79,40 @@ enum Command {
     /// Instructor preflight: run every lab's demo and show which lessons reproduce here.
     #[command(after_help = sticky_lab::tools::preflight::LABS_EXAMPLES)]
     Labs(sticky_lab::tools::preflight::LabsArgs),
+    /// Print a tab-completion script for your shell (bash, zsh, fish, powershell).
+    #[command(after_help = "Examples:
+  # bash: completes in new shells
+  sticky completions bash > ~/.local/share/bash-completion/completions/sticky
+  # zsh: any directory on $fpath, file named _sticky
+  sticky completions zsh > ~/.zfunc/_sticky
+  # fish
+  sticky completions fish > ~/.config/fish/completions/sticky.fish
+  # PowerShell: add this line to $PROFILE
+  sticky completions powershell | Out-String | Invoke-Expression")]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
+/// The one-line description under `sticky --help`.
+const ABOUT: &str = "sticky-lab tools: the chaos proxy and friends";
+
 fn main() -> ExitCode {
-    let (command, color) = args::parse::<Command>(
-        "sticky",
-        "sticky-lab tools: the chaos proxy and friends",
-        EXAMPLES,
-    );
+    let (command, color) = args::parse::<Command>("sticky", ABOUT, EXAMPLES);
     color.apply();
     match command {
         Command::Bench(a) => sticky_lab::tools::bench::bench_command(&a),
         Command::Load(a) => sticky_lab::tools::load::load_command(&a),
         Command::Labs(a) => sticky_lab::tools::preflight::labs_command(&a, color),
+        Command::Completions { shell } => {
+            // Written from the same clap command that parses the arguments,
+            // so the script always knows every subcommand and flag.
+            let mut cmd = args::command::<Command>("sticky", ABOUT, EXAMPLES);
+            clap_complete::generate(shell, &mut cmd, "sticky", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
         Command::Proxy {
             listen,
             to,

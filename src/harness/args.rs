@@ -26,7 +26,11 @@ pub fn parse<C: Subcommand>(
 ) -> (C, ColorChoice) {
     let matches = command::<C>(name, about, examples).get_matches();
     match Args::<C>::from_arg_matches(&matches) {
-        Ok(a) => (a.command, a.color),
+        Ok(a) => {
+            // Every line, error lines included, follows --color from here on.
+            a.color.apply();
+            (a.command, a.color)
+        }
         Err(e) => e.exit(),
     }
 }

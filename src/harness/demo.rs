@@ -8,11 +8,9 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use colored::Colorize;
-
 use crate::kit::files::write_atomic;
 use crate::report::svg::{self, Panel};
-use crate::report::{mark, ColorChoice, Report, StageReport};
+use crate::report::{self, mark, style, ColorChoice, Report, StageReport};
 
 /// Options every `demo` subcommand takes.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -35,6 +33,9 @@ pub struct DemoOpts {
     pub pcap: Option<PathBuf>,
 }
 
+/// A stage's heading: bold cyan.
+const STAGE: report::Style = report::AnsiColor::Cyan.on_default().bold();
+
 /// A demo run: stages in order, each checked.
 pub struct Demo {
     lab: String,
@@ -55,11 +56,11 @@ impl Demo {
     pub fn new(lab: &str, title: &str, opts: &DemoOpts, color: ColorChoice) -> Demo {
         let out: Box<dyn Write> = if opts.json {
             // The story goes to stderr, so decide its color for stderr.
-            colored::control::set_override(color.for_stderr());
-            Box::new(io::stderr())
+            color.apply_for_stderr();
+            Box::new(report::stderr())
         } else {
             color.apply();
-            Box::new(io::stdout())
+            Box::new(report::stdout())
         };
         let mut d = Demo {
             lab: lab.to_string(),
@@ -76,7 +77,7 @@ impl Demo {
         let heading = format!("{lab} — {title}");
         d.line(&format!(
             "{}\n{}",
-            heading.bold(),
+            style(&heading, report::BOLD),
             "═".repeat(heading.chars().count())
         ));
         if let Some(path) = &d.opts.pcap {
@@ -90,7 +91,7 @@ impl Demo {
                     };
                     d.line(&format!(
                         "  {} no capture written to {}: {why}; the demo runs without it",
-                        "note:".yellow().bold(),
+                        style("note:", report::WARN),
                         path.display()
                     ));
                 }
@@ -127,7 +128,10 @@ impl Demo {
             let _ = write!(
                 self.out,
                 "{}",
-                format!("  [Enter] stage {n}: {title} — q to stop… ").dimmed()
+                style(
+                    &format!("  [Enter] stage {n}: {title} — q to stop… "),
+                    report::DIM
+                )
             );
             let _ = self.out.flush();
             let mut s = String::new();
@@ -139,8 +143,8 @@ impl Demo {
         }
         self.line(&format!(
             "\n{} {}",
-            format!("Stage {n}:").bold().cyan(),
-            title.bold()
+            style(&format!("Stage {n}:"), STAGE),
+            style(title, report::BOLD)
         ));
         self.current = Some((n, title.to_string()));
     }
@@ -216,9 +220,9 @@ impl Demo {
         self.line(&format!(
             "\n{} {}",
             if ok {
-                "VERDICT:".green().bold()
+                style("VERDICT:", report::PASS)
             } else {
-                "VERDICT:".red().bold()
+                style("VERDICT:", report::ALARM)
             },
             verdict
         ));

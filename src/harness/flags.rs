@@ -2,10 +2,9 @@
 //! durations, `--compat`, the command servers' and clients' options, the
 //! default ports, and the one-line error every binary ends with.
 
+use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
-
-use colored::Colorize;
 
 use super::registry;
 
@@ -38,7 +37,12 @@ pub fn parse_seconds(s: &str) -> Result<f64, String> {
 
 /// Prints a one-line error naming what was wrong and returns exit code 2.
 pub fn fail(what: impl std::fmt::Display) -> ExitCode {
-    eprintln!("{} {what}", "error:".red().bold());
+    // Stderr decides for itself: a redirected `2> log` gets plain text.
+    let _ = writeln!(
+        crate::report::stderr(),
+        "{} {what}",
+        crate::report::styled("error:", crate::report::ALARM)
+    );
     ExitCode::from(2)
 }
 
@@ -149,7 +153,8 @@ impl CommandServerArgs {
         let shell = self.exec == crate::kit::runner::ExecMode::Shell;
         if let Some(warning) = crate::kit::server::check_exposure(&addr, shell, self.allow_remote)?
         {
-            eprintln!("{}", warning.yellow().bold());
+            let warning = crate::report::styled(&warning, crate::report::WARN);
+            let _ = writeln!(crate::report::stderr(), "{warning}");
         }
         crate::kit::sock::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
     }

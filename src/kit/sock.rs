@@ -165,9 +165,13 @@ pub struct Datagram {
     pub from: SocketAddr,
 }
 
+/// A buffer longer than any UDP payload (65,535 − 8 on IPv6), for peeking.
+const PEEK_WHOLE: usize = 65_536;
+
 /// One `recvfrom(buf_len)` on a UDP socket, reporting truncation the way the
 /// kernel does (`MSG_TRUNC` in the returned flags). On Linux it also asks for
-/// the datagram's true length, so a lab can say how many bytes were discarded.
+/// the datagram's true length, so a lab can say how many bytes were discarded;
+/// elsewhere that length comes from peeking at the datagram first.
 pub fn recv_datagram(sock: &UdpSocket, buf_len: usize) -> io::Result<Datagram> {
     let mut buf = vec![0u8; buf_len.min(RECV_ALLOC_LIMIT)];
     let sref = SockRef::from(sock);
@@ -175,13 +179,32 @@ pub fn recv_datagram(sock: &UdpSocket, buf_len: usize) -> io::Result<Datagram> {
     let flags_in = libc::MSG_TRUNC;
     #[cfg(not(target_os = "linux"))]
     let flags_in = 0;
+    // Windows and macOS have no MSG_TRUNC to ask with: a datagram that may
+    // not fit is first peeked at through a buffer no datagram overflows, so
+    // its real length is known before the short read throws the rest away.
+    let peeked_len = if cfg!(target_os = "linux") || buf.len() >= PEEK_WHOLE {
+        None
+    } else {
+        let mut whole = vec![MaybeUninit::<u8>::uninit(); PEEK_WHOLE];
+        Some(sref.peek_from(&mut whole)?.0)
+    };
     let (n, flags, addr) = {
         let mut bufs = [MaybeUninitSlice::new(as_uninit(&mut buf))];
         sref.recv_from_vectored_with_flags(&mut bufs, flags_in)?
     };
     let truncated = flags.is_truncated();
-    // With MSG_TRUNC Linux returns the wire length, which may exceed the buffer.
-    let kept = n.min(buf.len());
+    // A cut datagram filled the whole buffer. Linux (with MSG_TRUNC) returns
+    // the wire length instead, which exceeds the buffer. Winsock reports the
+    // cut as the error WSAEMSGSIZE, which socket2 turns into the flag, with
+    // the count Winsock left behind: Wine leaves 0 there, though the buffer
+    // holds the datagram's first bytes ("the buffers are filled with the
+    // first part of the datagram", Microsoft's WSARecvFrom page).
+    let kept = if truncated {
+        buf.len()
+    } else {
+        n.min(buf.len())
+    };
+    let n = peeked_len.unwrap_or(n);
     buf.truncate(kept);
     let from = addr.as_socket().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidData, "datagram from a non-IP address")

@@ -13,7 +13,9 @@
 //! * **empty messages** — a 0-byte datagram is a real message; on TCP,
 //!   sending 0 bytes sends nothing and `recv()` returning 0 means "closed";
 //! * **size limits** — one IPv4 datagram carries at most 65507 bytes
-//!   (65535 − 20 IP − 8 UDP); one byte more fails with `EMSGSIZE`;
+//!   (65535 − 20 IP − 8 UDP), and an operating system may allow less (macOS:
+//!   9216 by default, [`OS_DATAGRAM_LIMITS`]); the stage finds this system's
+//!   limit by bisection, and one byte more fails with `EMSGSIZE`;
 //! * **loss** — a full receive buffer drops datagrams silently, where TCP's
 //!   flow control makes the sender wait instead;
 //! * **chaos** — through [`crate::kit::udp_proxy::UdpChaosProxy`], a real
@@ -67,18 +69,76 @@ pub const MAX_IPV4_PAYLOAD: usize = 65535 - 20 - 8;
 /// less the 8-byte UDP header.
 pub const MAX_IPV6_PAYLOAD: usize = 65535 - 8;
 
+/// How large one UDP datagram may be on an operating system, beside the
+/// protocol's ceiling: what the size stage compares its measurement with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OsDatagramLimit {
+    /// The operating system, as a student names it.
+    pub os: &'static str,
+    /// Its default limit on one IPv4 UDP payload, in bytes.
+    pub ipv4_default: usize,
+    /// A setting changes the limit (so a measurement may differ from the
+    /// default without anything being wrong).
+    pub tunable: bool,
+    /// Why that is the limit, and where it is written down.
+    pub why: &'static str,
+}
+
+/// The three systems students use. Linux and Windows stop at the protocol's
+/// ceiling; macOS stops far below it by default.
+pub const OS_DATAGRAM_LIMITS: [OsDatagramLimit; 3] = [
+    OsDatagramLimit {
+        os: "Linux",
+        ipv4_default: MAX_IPV4_PAYLOAD,
+        tunable: false,
+        why: "IPv4's 16-bit total length (RFC 791) − 20 B IP − 8 B UDP header (RFC 768); \
+              one byte more: EMSGSIZE",
+    },
+    OsDatagramLimit {
+        os: "macOS",
+        ipv4_default: 9216,
+        tunable: true,
+        why: "sysctl net.inet.udp.maxdgram is each UDP socket's send buffer, and a larger \
+              datagram gets EMSGSIZE (xnu udp_usrreq.c); SO_SNDBUF raises it",
+    },
+    OsDatagramLimit {
+        os: "Windows",
+        ipv4_default: MAX_IPV4_PAYLOAD,
+        tunable: false,
+        why: "IPv4's ceiling; one byte more: WSAEMSGSIZE (10040); \
+              getsockopt(SO_MAX_MSG_SIZE) reports the limit",
+    },
+];
+
+/// The entry for the system this binary was built for (`None` elsewhere,
+/// e.g. FreeBSD: the measurement still runs, without a documented default).
+pub fn this_os() -> Option<&'static OsDatagramLimit> {
+    let name = if cfg!(target_os = "linux") {
+        "Linux"
+    } else if cfg!(target_os = "macos") {
+        "macOS"
+    } else if cfg!(windows) {
+        "Windows"
+    } else {
+        return None;
+    };
+    OS_DATAGRAM_LIMITS.iter().find(|l| l.os == name)
+}
+
 /// What can go wrong sending or asking over UDP.
 #[derive(Debug, thiserror::Error)]
 pub enum UdpError {
     /// The kernel refused a datagram larger than one IP packet can carry.
     #[error(
-        "a {len}-byte datagram is too big for UDP (EMSGSIZE: \"{source}\"); \
-         the largest payload is {limit} bytes over {family}"
+        "a {len}-byte datagram is too big for UDP here (EMSGSIZE: \"{source}\"); \
+         {family} carries at most {limit} bytes, and the operating system may allow less \
+         (macOS: 9216 by default)"
     )]
     TooBig {
         /// The payload size that was refused.
         len: usize,
-        /// The protocol's limit for this address family.
+        /// The protocol's ceiling for this address family (the system's
+        /// own limit may be lower: [`OS_DATAGRAM_LIMITS`]).
         limit: usize,
         /// "IPv4" or "IPv6".
         family: &'static str,
@@ -140,3 +200,70 @@ pub mod views;
 
 pub use echo::{describe, request, serve_upper, upper, EchoOptions};
 pub use seq::{ranges, SeqReport};
+
+#[cfg(test)]
+mod tests {
+    use super::runs::SizeRun;
+    use super::*;
+
+    /// A size run that measured `limit`, and one byte more refused.
+    fn measured(limit: usize) -> SizeRun {
+        SizeRun {
+            v4_limit_received: limit,
+            v4_over: Err(UdpError::TooBig {
+                len: limit + 1,
+                limit: MAX_IPV4_PAYLOAD,
+                family: "IPv4",
+                source: io::Error::other("Message too long"),
+            }),
+            v4_measured: limit,
+            v6_measured: Ok(limit),
+            tcp_sent: 1,
+            tcp_received: 1,
+            lo_mtu: None,
+        }
+    }
+
+    #[test]
+    fn each_system_has_one_documented_limit_and_only_macos_is_a_setting() {
+        let find = |os: &str| OS_DATAGRAM_LIMITS.iter().find(|l| l.os == os).unwrap();
+        assert_eq!(find("Linux").ipv4_default, 65507);
+        assert_eq!(find("Windows").ipv4_default, 65507);
+        assert_eq!(
+            (find("macOS").ipv4_default, find("macOS").tunable),
+            (9216, true)
+        );
+        assert!(!find("Linux").tunable && !find("Windows").tunable);
+        #[cfg(target_os = "linux")]
+        assert_eq!(this_os().map(|l| l.os), Some("Linux"));
+    }
+
+    #[test]
+    fn the_ceiling_is_named_as_such_and_a_lower_limit_by_its_distance() {
+        let full = measured(MAX_IPV4_PAYLOAD);
+        assert!(
+            full.limit_words().contains("IPv4's ceiling"),
+            "{}",
+            full.limit_words()
+        );
+        assert!(full.over_is_emsgsize());
+        let mac = measured(9216);
+        assert!(
+            mac.limit_words().starts_with("9216 B, 56291 B below"),
+            "{}",
+            mac.limit_words()
+        );
+        assert!(
+            mac.over_is_emsgsize(),
+            "one byte over the measured limit, not over 65507"
+        );
+        assert!(!measured(MAX_IPV4_PAYLOAD + 1).limit_is_this_systems());
+    }
+
+    #[cfg(any(target_os = "linux", windows))]
+    #[test]
+    fn where_the_limit_is_fixed_a_lower_one_fails_the_check() {
+        assert!(measured(MAX_IPV4_PAYLOAD).limit_is_this_systems());
+        assert!(!measured(9216).limit_is_this_systems());
+    }
+}

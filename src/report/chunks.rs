@@ -3,9 +3,7 @@
 //! boundaries falls inside a chunk, a red `║` marks it: that chunk holds the
 //! end of one message and the start of the next, which is the sticky packet.
 
-use colored::Colorize;
-
-use super::paint;
+use super::{paint, style, AnsiColor, ALARM, DIM};
 use crate::kit::record::Chunk;
 use crate::kit::text::preview;
 
@@ -31,25 +29,22 @@ pub fn render(label: &str, chunks: &[Chunk], boundaries: &[u64], width: usize) -
             .iter()
             .map(|p| paint(&format!("\"{}\"", preview(p, budget)), i).to_string())
             .collect();
-        let sep = format!(" {} ", "║".red().bold());
+        let sep = format!(" {} ", style("║", ALARM));
         let note = if cuts.is_empty() {
             String::new()
         } else {
-            format!(
-                "  {}",
-                format!(
-                    "← {} message boundar{} inside",
-                    cuts.len(),
-                    if cuts.len() == 1 { "y" } else { "ies" }
-                )
-                .red()
-            )
+            let words = format!(
+                "← {} message boundar{} inside",
+                cuts.len(),
+                if cuts.len() == 1 { "y" } else { "ies" }
+            );
+            format!("  {}", style(&words, AnsiColor::Red.on_default()))
         };
         out.push_str(&format!(
-            "  {label} #{:<3} {:>7} {}  {}{}\n",
+            "  {label} #{:<3} {} {}  {}{}\n",
             i + 1,
-            paint(&c.len().to_string(), i),
-            "B".dimmed(),
+            paint(&format!("{:>7}", c.len()), i),
+            style("B", DIM),
             body.join(&sep),
             note
         ));
@@ -72,7 +67,7 @@ mod tests {
 
     #[test]
     fn boundaries_inside_a_chunk_are_marked() {
-        colored::control::set_override(false);
+        crate::report::set_painting(false);
         let c = Chunk {
             offset: 0,
             bytes: b"lsdir".to_vec(),

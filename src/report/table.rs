@@ -4,7 +4,7 @@
 //! Chinese character takes two columns); color is applied after padding,
 //! so escape codes never skew the layout.
 
-use colored::{ColoredString, Colorize};
+use super::{style, AnsiColor, BOLD, DIM};
 use unicode_width::UnicodeWidthStr;
 
 /// How a cell is painted.
@@ -41,13 +41,13 @@ impl Cell {
         }
     }
 
-    fn paint(&self, padded: String) -> ColoredString {
+    fn paint(&self, padded: String) -> String {
         match self.tone {
-            Tone::Plain => padded.normal(),
-            Tone::Good => padded.green(),
-            Tone::Bad => padded.red(),
-            Tone::Note => padded.yellow(),
-            Tone::Dim => padded.dimmed(),
+            Tone::Plain => padded,
+            Tone::Good => style(&padded, AnsiColor::Green.on_default()),
+            Tone::Bad => style(&padded, AnsiColor::Red.on_default()),
+            Tone::Note => style(&padded, AnsiColor::Yellow.on_default()),
+            Tone::Dim => style(&padded, DIM),
         }
     }
 }
@@ -145,7 +145,7 @@ impl Table {
                         let text = c.lines.get(line).map(String::as_str).unwrap_or("");
                         let padded = pad(text, widths[i], c.right);
                         match &c.tone {
-                            None => format!(" {} ", padded.bold()),
+                            None => format!(" {} ", style(&padded, BOLD)),
                             Some(cell) => format!(" {} ", cell.paint(padded)),
                         }
                     })
@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn wide_characters_keep_columns_aligned() {
-        colored::control::set_override(false);
+        crate::report::set_painting(false);
         let mut t = Table::new(["what", "n"]);
         t.row(["中文", "12"]).row(["ascii", "3"]);
         let s = t.render();
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_wide_table_is_fitted_to_80_columns_with_every_word_kept() {
-        colored::control::set_override(false);
+        crate::report::set_painting(false);
         let mut t = Table::new(["lab", "lesson", "verdict / why not"]);
         let long = "not reproduced — stage 2 (a long reply is cut): help arrived whole, \
                     the kernel delivered 2175 bytes in one recv on this loaded machine";

@@ -38,17 +38,131 @@ impl TcpCounters {
     }
 }
 
-/// Reads the connection's `TCP_INFO` counters. `Ok(None)` on a platform
-/// without them: the labs then fall back to what the receiver saw.
+/// Reads the connection's `TCP_INFO` counters (on macOS, the same counts
+/// from `TCP_CONNECTION_INFO`). `Ok(None)` on a platform without them: the
+/// labs then fall back to what the receiver saw.
 pub fn tcp_counters(stream: &TcpStream) -> Result<Option<TcpCounters>, NagleError> {
     #[cfg(target_os = "linux")]
     {
         linux::tcp_counters(stream).map(Some)
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(target_os = "macos")]
+    {
+        macos::tcp_counters(stream).map(Some)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
     {
         let _ = stream;
         Ok(None)
+    }
+}
+
+impl TcpCounters {
+    /// The receiver's delayed-ACK timer in microseconds, where the kernel
+    /// says it: Linux's `tcpi_ato`; macOS's `tcp_connection_info` has no
+    /// such field, so `None` there rather than a made-up 0.
+    pub fn delayed_ack_us(&self) -> Option<u32> {
+        if cfg!(target_os = "macos") {
+            None
+        } else {
+            Some(self.ato_us)
+        }
+    }
+}
+
+/// macOS: `getsockopt(IPPROTO_TCP, TCP_CONNECTION_INFO)` fills `struct
+/// tcp_connection_info` (xnu's `bsd/netinet/tcp.h`). Its `tcpi_txpackets`
+/// counts every packet the connection sent (xnu copies `inp_stat->txpackets`
+/// in `tcp_fill_info`), pure ACKs included, where Linux's
+/// `tcpi_data_segs_out` counts only those carrying data. In a one-way burst
+/// the sender has nothing to acknowledge, so the two agree; where replies
+/// come back, macOS's count is an upper bound. Compiled by
+/// `scripts/macos-check.sh`; never run on a real Mac by this project
+/// (docs/platforms.md).
+#[cfg(target_os = "macos")]
+mod macos {
+    use std::mem::size_of;
+    use std::os::fd::AsRawFd;
+
+    use super::{NagleError, TcpCounters};
+
+    /// `TCP_CONNECTION_INFO` from xnu's `netinet/tcp.h`.
+    const TCP_CONNECTION_INFO: libc::c_int = 0x106;
+
+    /// `struct tcp_connection_info`, field for field. Written out here
+    /// because libc's version spells the 15 one-bit TFO flags as 15 `u32`s,
+    /// which moves every counter after them.
+    #[repr(C)]
+    #[derive(Default)]
+    pub(super) struct TcpConnectionInfo {
+        pub tcpi_state: u8,
+        pub tcpi_snd_wscale: u8,
+        pub tcpi_rcv_wscale: u8,
+        pub pad1: u8,
+        pub tcpi_options: u32,
+        pub tcpi_flags: u32,
+        pub tcpi_rto: u32,
+        pub tcpi_maxseg: u32,
+        pub tcpi_snd_ssthresh: u32,
+        pub tcpi_snd_cwnd: u32,
+        pub tcpi_snd_wnd: u32,
+        /// Bytes in the send buffer, in flight included: 0 once all is acknowledged.
+        pub tcpi_snd_sbbytes: u32,
+        pub tcpi_rcv_wnd: u32,
+        pub tcpi_rttcur: u32,
+        /// Smoothed round-trip time, in milliseconds.
+        pub tcpi_srtt: u32,
+        pub tcpi_rttvar: u32,
+        /// The TCP Fast Open bitfield (15 one-bit flags, 17 bits of padding).
+        pub tcpi_tfo_flags: u32,
+        pub tcpi_txpackets: u64,
+        pub tcpi_txbytes: u64,
+        pub tcpi_txretransmitbytes: u64,
+        pub tcpi_rxpackets: u64,
+        pub tcpi_rxbytes: u64,
+        pub tcpi_rxoutoforderbytes: u64,
+        pub tcpi_txretransmitpackets: u64,
+    }
+
+    // The C struct's size: the counters start 8-aligned at byte 56.
+    const _: () = assert!(size_of::<TcpConnectionInfo>() == 112);
+    const _: () = assert!(std::mem::offset_of!(TcpConnectionInfo, tcpi_txpackets) == 56);
+
+    pub(super) fn tcp_counters(stream: &std::net::TcpStream) -> Result<TcpCounters, NagleError> {
+        let mut info = TcpConnectionInfo::default();
+        let mut len = size_of::<TcpConnectionInfo>() as libc::socklen_t;
+        // SAFETY: `info` is a plain-old-data struct of `len` bytes that the
+        // kernel fills; `len` tells us how much it wrote.
+        let rc = unsafe {
+            libc::getsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                TCP_CONNECTION_INFO,
+                (&mut info as *mut TcpConnectionInfo).cast(),
+                &mut len,
+            )
+        };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        let need = size_of::<TcpConnectionInfo>();
+        if (len as usize) < need {
+            return Err(NagleError::ShortTcpInfo {
+                got: len as usize,
+                need,
+            });
+        }
+        let mss = info.tcpi_maxseg.max(1);
+        Ok(TcpCounters {
+            data_segs_out: info.tcpi_txpackets as u32,
+            data_segs_in: info.tcpi_rxpackets as u32,
+            segs_out: info.tcpi_txpackets as u32,
+            snd_mss: info.tcpi_maxseg,
+            // Segments still unacknowledged, from the bytes still unacknowledged.
+            unacked: info.tcpi_snd_sbbytes.div_ceil(mss),
+            ato_us: 0,
+            rtt_us: info.tcpi_srtt.saturating_mul(1000),
+        })
     }
 }
 
@@ -162,7 +276,7 @@ pub(crate) fn counters_or_note(stream: &TcpStream) -> (Option<TcpCounters>, Opti
         Ok(Some(c)) => (Some(c), None),
         Ok(None) => (
             None,
-            Some("TCP_INFO is not available on this platform".into()),
+            Some("TCP_INFO (Linux) and TCP_CONNECTION_INFO (macOS) are not available on this platform".into()),
         ),
         Err(e) => (None, Some(e.to_string())),
     }

@@ -229,7 +229,8 @@ pub fn serve_logged(listener: TcpListener, cfg: ServerConfig, max_conns: usize) 
             Served::Stall { rounds, counters } => eprintln!(
                 "[{peer}] stall: answered {rounds} messages; delayed-ACK timer (tcpi_ato) {}",
                 counters
-                    .map(|c| format!("{:.1} ms", c.ato_us as f64 / 1e3))
+                    .and_then(|c| c.delayed_ack_us())
+                    .map(|us| format!("{:.1} ms", us as f64 / 1e3))
                     .unwrap_or_else(|| "n/a".into())
             ),
         }

@@ -233,7 +233,7 @@ pub fn compare_sends(rounds: usize) -> Result<SendComparison, NagleError> {
         };
         let r = run_stall(server.addr(), &cfg)?;
         let ato = match server.next_served()? {
-            Served::Stall { counters, .. } => counters.map(|c| c.ato_us),
+            Served::Stall { counters, .. } => counters.and_then(|c| c.delayed_ack_us()),
             Served::Burst { .. } => None,
         };
         Ok((r, ato))

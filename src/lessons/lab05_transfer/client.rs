@@ -331,7 +331,8 @@ impl Client {
             if rep.timed_out { " timed out" } else { "" },
             if rep.truncated { " truncated" } else { "" },
         );
-        eprintln!("{}", colored::Colorize::dimmed(summary.as_str()));
+        let summary = crate::report::styled(&summary, crate::report::DIM);
+        let _ = writeln!(crate::report::stderr(), "{summary}");
         Ok(())
     }
 }
@@ -350,10 +351,8 @@ impl Client {
             match self.run_line(&line, s) {
                 Err(e) if e.ends_session() => return Err(e),
                 Err(e) => {
-                    eprintln!(
-                        "{} {e}",
-                        colored::Colorize::bold(colored::Colorize::red("error:"))
-                    );
+                    let error = crate::report::styled("error:", crate::report::ALARM);
+                    let _ = writeln!(crate::report::stderr(), "{error} {e}");
                     failures += 1;
                 }
                 Ok(()) => {}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use socket2::SockRef;
 
 use super::seq::SeqReport;
-use super::{is_emsgsize, send_datagram, UdpError, LESSON_RECVFROM, MAX_IPV4_PAYLOAD};
+use super::{is_emsgsize, send_datagram, UdpError, LESSON_RECVFROM};
 use crate::kit::sock::{self, Datagram, SockOpts};
 use crate::kit::udp_proxy::{
     numbered, seq_of, Action, Decision, UdpChaos, UdpChaosProxy, UdpProxyConfig, Way,
@@ -231,7 +231,7 @@ pub fn largest_payload(tx: &UdpSocket, to: SocketAddr, lo: usize, hi: usize) -> 
 /// Size limits, measured.
 #[derive(Debug)]
 pub struct SizeRun {
-    /// Bytes the receiver got for a [`MAX_IPV4_PAYLOAD`]-byte datagram.
+    /// Bytes the receiver got for a datagram of the measured limit's size.
     pub v4_limit_received: usize,
     /// The error for one byte more (expected: [`UdpError::TooBig`]).
     pub v4_over: Result<usize, UdpError>,
@@ -254,11 +254,17 @@ pub fn size_limits(tcp_bytes: usize) -> io::Result<SizeRun> {
     let to = rx.local_addr()?;
     // Room for one maximal datagram even with small defaults.
     let _ = SockRef::from(&rx).set_recv_buffer_size(1 << 20);
-    let big = vec![b'a'; MAX_IPV4_PAYLOAD + 1];
-    send_datagram(&tx, &big[..MAX_IPV4_PAYLOAD], to).map_err(io::Error::other)?;
+    // This system's limit first (macOS stops far below IPv4's ceiling), then
+    // a datagram of exactly that size, then one byte more.
+    let v4_measured = largest_payload(&tx, to, 1, 70_000)?;
+    // A fresh pair, so the bisection's datagrams queued on `rx` are not read.
+    let (tx, rx) = loopback_pair(false)?;
+    let to = rx.local_addr()?;
+    let _ = SockRef::from(&rx).set_recv_buffer_size(1 << 20);
+    let big = vec![b'a'; v4_measured + 1];
+    send_datagram(&tx, &big[..v4_measured], to).map_err(io::Error::other)?;
     let v4_limit_received = sock::recv_datagram(&rx, 1 << 17)?.wire_len;
     let v4_over = send_datagram(&tx, &big, to);
-    let v4_measured = largest_payload(&tx, to, 1, 70_000)?;
     let v6_measured = match loopback_pair(true) {
         Ok((tx6, rx6)) => match rx6.local_addr() {
             Ok(to6) => largest_payload(&tx6, to6, 1, 70_000).map_err(|e| format!("::1: {e}")),
@@ -517,6 +523,7 @@ mod tests {
 
     #[test]
     fn one_byte_over_the_ipv4_limit_is_a_typed_emsgsize() {
+        use crate::lessons::lab06_udp_vs_tcp::MAX_IPV4_PAYLOAD;
         let (tx, rx) = loopback_pair(false).unwrap();
         let big = vec![0u8; MAX_IPV4_PAYLOAD + 1];
         let err = send_datagram(&tx, &big, rx.local_addr().unwrap()).unwrap_err();

@@ -272,16 +272,70 @@ impl EmptyRun {
 }
 
 impl SizeRun {
-    /// One byte over the IPv4 limit failed with `EMSGSIZE`, naming the limit.
+    /// One byte over the measured limit failed with `EMSGSIZE`, naming
+    /// IPv4's ceiling.
     pub fn over_is_emsgsize(&self) -> bool {
         matches!(
             &self.v4_over,
-            Err(UdpError::TooBig {
-                len: 65508,
-                limit: 65507,
-                ..
-            })
+            Err(UdpError::TooBig { len, limit: super::MAX_IPV4_PAYLOAD, .. })
+                if *len == self.v4_measured + 1
         )
+    }
+
+    /// The measured IPv4 limit in words: the protocol's ceiling, or how far
+    /// below it this system stops, and what its documented default is.
+    pub fn limit_words(&self) -> String {
+        let ceiling = super::MAX_IPV4_PAYLOAD;
+        let documented = match super::this_os() {
+            Some(os) if os.ipv4_default == self.v4_measured => {
+                format!("{}'s documented default", os.os)
+            }
+            Some(os) => format!(
+                "not {}'s documented default of {} B: its limit has been changed here",
+                os.os, os.ipv4_default
+            ),
+            None => "no documented default for this system".to_string(),
+        };
+        if self.v4_measured == ceiling {
+            format!(
+                "{} B = 65535 − 20 − 8, IPv4's ceiling ({documented})",
+                self.v4_measured
+            )
+        } else {
+            format!(
+                "{} B, {} B below IPv4's ceiling of {ceiling} ({documented})",
+                self.v4_measured,
+                ceiling.saturating_sub(self.v4_measured)
+            )
+        }
+    }
+
+    /// Whether the measured limit is what this system documents (any
+    /// limit up to IPv4's ceiling where a setting changes it).
+    pub fn limit_is_this_systems(&self) -> bool {
+        self.v4_measured <= super::MAX_IPV4_PAYLOAD
+            && super::this_os().is_none_or(|os| os.tunable || os.ipv4_default == self.v4_measured)
+    }
+
+    /// Each system's default limit and where it comes from, this system's
+    /// row with what was measured here.
+    pub fn os_table(&self) -> Table {
+        let mut t = Table::new(["system", "default limit", "measured here", "why"]);
+        let here = super::this_os().map(|os| os.os);
+        for os in &super::OS_DATAGRAM_LIMITS {
+            let measured = if Some(os.os) == here {
+                Cell::new(format!("{} B", self.v4_measured), Tone::Good)
+            } else {
+                Cell::new("—", Tone::Dim)
+            };
+            t.row([
+                Cell::from(os.os),
+                Cell::from(format!("{} B", os.ipv4_default)),
+                measured,
+                Cell::from(os.why),
+            ]);
+        }
+        t
     }
 
     /// Each size, sent over TCP and over UDP.
@@ -302,7 +356,7 @@ impl SizeRun {
         let stream = "ok (a stream has no message size)";
         let mut t = Table::new(["send", "TCP", "UDP"]);
         t.row([
-            Cell::from("65507 B in one call (127.0.0.1)"),
+            Cell::from(format!("{} B in one call (127.0.0.1)", self.v4_measured)),
             Cell::from(stream),
             Cell::new(
                 format!("ok: one {} B datagram received", self.v4_limit_received),
@@ -310,14 +364,17 @@ impl SizeRun {
             ),
         ]);
         t.row([
-            Cell::from("65508 B in one call (127.0.0.1)"),
+            Cell::from(format!(
+                "{} B in one call (127.0.0.1)",
+                self.v4_measured + 1
+            )),
             Cell::from(stream),
             over,
         ]);
         t.row([
             Cell::from("largest payload, IPv4 (measured)"),
             Cell::from("no limit"),
-            Cell::from(format!("{} B = 65535 − 20 − 8", self.v4_measured)),
+            Cell::from(self.limit_words()),
         ]);
         t.row([
             Cell::from("largest payload, IPv6 ::1 (measured)"),
@@ -497,9 +554,11 @@ impl SizeRun {
             Err(w) => format!("skipped ({w})"),
         };
         format!(
-            "IPv4 limit {} B (65507 delivered as {} B); 65508 → {}; IPv6 on ::1: {v6}; TCP {} of {} B",
+            "IPv4 limit {} B ({} delivered as {} B); {} → {}; IPv6 on ::1: {v6}; TCP {} of {} B",
+            self.v4_measured,
             self.v4_measured,
             self.v4_limit_received,
+            self.v4_measured + 1,
             self.over_error().as_deref().unwrap_or("accepted"),
             self.tcp_received,
             self.tcp_sent
