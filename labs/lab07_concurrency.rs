@@ -161,6 +161,7 @@ fn server(addr: SocketAddr, mode: Mode, max_conns: usize, compat: Compat, idle: 
         max_conns: max,
         idle_timeout: Some(Duration::from_secs_f64(idle.clamp(0.001, 86_400.0))),
         log: true,
+        ..ServeOptions::default()
     };
     let never = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     match mode.serve()(listener, compat, opts, never) {

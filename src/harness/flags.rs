@@ -113,6 +113,10 @@ pub struct CommandServerArgs {
     /// Seconds a connected client may stay silent before it is dropped.
     #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
     pub idle_timeout: f64,
+    /// Seconds a request may take from its first byte to its answer, however
+    /// slowly it arrives (never less than --timeout + 5 s).
+    #[arg(long, default_value_t = 60.0, value_parser = parse_seconds)]
+    pub request_deadline: f64,
 }
 
 impl CommandServerArgs {
@@ -138,6 +142,10 @@ impl CommandServerArgs {
             max_conns: self.max_conns,
             idle_timeout: Some(std::time::Duration::from_secs_f64(
                 self.idle_timeout.clamp(0.001, 86_400.0),
+            )),
+            // A command may run for --timeout before its answer starts.
+            request_deadline: Some(std::time::Duration::from_secs_f64(
+                self.request_deadline.max(self.timeout + 5.0).min(86_400.0),
             )),
             log: true,
         }

@@ -47,7 +47,9 @@ pub fn lesson_serve(
     stop: Arc<AtomicBool>,
 ) -> io::Result<()> {
     let idle = opts.idle_timeout;
+    let deadlines = server::Deadlines::start(opts.request_deadline, opts.log);
     while let Some((stream, peer)) = server::accept_next(&listener, &opts, &stop) {
+        let _watch = server::watch(&deadlines, &stream, peer);
         // Everyone else waits in the listen backlog while this runs.
         let one_client = |s: TcpStream, _: SocketAddr| handle_upper(s, compat, idle);
         server::handle_one(&one_client, stream, peer, opts.log);
@@ -186,6 +188,7 @@ pub fn start_upper(
         max_conns,
         idle_timeout: Some(Duration::from_secs(30)),
         log: false,
+        ..ServeOptions::default()
     };
     Background::run(listener, move |l, stop| serve(l, compat, opts, stop))
 }

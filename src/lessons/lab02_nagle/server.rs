@@ -178,6 +178,7 @@ impl LocalServer {
             max_conns: 8,
             idle_timeout: Some(Duration::from_secs(30)),
             log: false,
+            ..ServeOptions::default()
         };
         let server = Background::start(
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -215,6 +216,7 @@ pub fn serve_logged(listener: TcpListener, cfg: ServerConfig, max_conns: usize) 
         max_conns,
         idle_timeout: Some(Duration::from_secs(300)),
         log: true,
+        ..ServeOptions::default()
     };
     let clock = Clock::start();
     serve(listener, opts, move |stream, peer| {
