@@ -209,15 +209,13 @@ impl LocalServer {
     }
 }
 
-/// The `server` subcommand: serves on `listener` until stopped, one log
-/// line per finished conversation on stderr.
-pub fn serve_logged(listener: TcpListener, cfg: ServerConfig, max_conns: usize) -> io::Result<()> {
-    let opts = ServeOptions {
-        max_conns,
-        idle_timeout: Some(Duration::from_secs(300)),
-        log: true,
-        ..ServeOptions::default()
-    };
+/// The `server` subcommand: serves on `listener` until stopped, under the
+/// limits in `opts`, one log line per finished conversation on stderr.
+pub fn serve_logged(
+    listener: TcpListener,
+    cfg: ServerConfig,
+    opts: ServeOptions,
+) -> io::Result<()> {
     let clock = Clock::start();
     serve(listener, opts, move |stream, peer| {
         match serve_connection(stream, &cfg, clock)? {
