@@ -242,6 +242,7 @@ fn spoof_between_two_servers(per_peer: Option<PeerRate>) -> (u64, u64) {
     let later = answered_after(&[&a_opts, &b_opts], Duration::from_millis(700));
     a_stop.store(true, std::sync::atomic::Ordering::SeqCst);
     b_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    eprintln!("guard {per_peer:?}: {first} replies after 0.7 s, {later} after 1.4 s");
     (first, later)
 }
 

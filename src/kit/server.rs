@@ -386,9 +386,10 @@ pub fn watch(deadlines: &Option<Arc<Deadlines>>, stream: &TcpStream, peer: Socke
         return Watch(None);
     };
     let id = d.next_id.fetch_add(1, Ordering::SeqCst);
+    // Bytes that came before the accept count too: from zero, the first
+    // look sees them and starts the clock.
     let mut clock = RequestClock::default();
-    if let Some((received, sent)) = byte_counters(stream) {
-        clock.received = received;
+    if let Some((_, sent)) = byte_counters(stream) {
         clock.sent = sent;
     }
     if let Ok(mut w) = d.watched.lock() {
