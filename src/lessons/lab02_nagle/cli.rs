@@ -53,7 +53,8 @@ pub struct ServerArgs {
     /// Sleep this long before reading a burst (a slow reader).
     #[arg(long, default_value_t = 0)]
     pub read_delay_ms: u64,
-    /// Most clients served at once; the rest wait in the listen backlog.
+    /// Most clients served at once; the rest wait in the listen backlog. Memory budget:
+    /// each keeps at most 16 MiB of its burst plus one --bufsize buffer.
     #[arg(long, default_value_t = 16)]
     pub max_conns: usize,
     /// Seconds a connected client may stay silent (or leave replies unread) before it is dropped.

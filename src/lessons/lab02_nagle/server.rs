@@ -16,7 +16,7 @@ use super::{
 };
 use crate::framing::{recv_exact, FrameError, LengthPrefix};
 use crate::kit::record::{Chunk, Clock, RecordingReader};
-use crate::kit::server::{serve, Background, ServeOptions};
+use crate::kit::server::{idle_error, serve, Background, ServeOptions};
 use crate::kit::sock;
 
 /// How the lab's server receives.
@@ -217,8 +217,15 @@ pub fn serve_logged(
     opts: ServeOptions,
 ) -> io::Result<()> {
     let clock = Clock::start();
+    let idle = opts.idle_timeout;
     serve(listener, opts, move |stream, peer| {
-        match serve_connection(stream, &cfg, clock)? {
+        // A read or write timeout is the idle limit: say so, not "os error 11".
+        let named = |e: NagleError| match e {
+            NagleError::Io(e) => NagleError::Io(idle_error(e, idle)),
+            NagleError::Frame(FrameError::Io(e)) => NagleError::Io(idle_error(e, idle)),
+            e => e,
+        };
+        match serve_connection(stream, &cfg, clock).map_err(named)? {
             Served::Burst { summary, .. } => eprintln!(
                 "[{peer}] burst: {} bytes in {} recv() calls (kernel: {} data segments in); sizes: {}",
                 summary.bytes,
