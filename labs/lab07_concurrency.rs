@@ -77,7 +77,13 @@ enum Command {
   # ThreadingTCPServer, at most 2 clients served at once
   lab07-concurrency server --mode threaded --max-conns 2
   # the lesson's own protocol, for python/lesson/lab07_client.py
-  lab07-concurrency server --compat lesson")]
+  lab07-concurrency server --compat lesson
+
+Limits: a client that sends nothing, or leaves its echoes unread, for --idle-timeout is
+dropped; a message not whole within --request-deadline of its first byte is dropped, however
+slowly it dribbles; at most --max-conns clients at once. Memory budget: a message is echoed in
+64 KiB pieces, so each connection holds at most one piece whatever --max-frame; 8 clients that
+never read their 48 MiB echoes leave the server at about 5 MiB (under 64 MiB, tested).")]
     Server {
         /// Address to listen on (default 127.0.0.1:8889, the lesson's port).
         #[arg(long, value_parser = parse_addr)]
