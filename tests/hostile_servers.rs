@@ -36,11 +36,18 @@ fn line_with(srv: &Running, words: &[&str], limit: Duration) -> Option<String> {
     }
 }
 
-/// Sends `start`, then one more byte every 300 ms, never finishing the
+/// Sends `start`, then one more `byte` every 300 ms, never finishing the
 /// request: each read arrives well inside the 5 s idle timeout. The server
-/// must name the request deadline (1 s) for this peer and close the
-/// connection, long before the 20 s the dribble would last.
-fn assert_dribbler_cut_off(srv: &Running, start: &[u8], what: &str) {
+/// must name the request deadline (`deadline`, as the log writes it) for
+/// this peer and close the connection, long before the 20 s the dribble
+/// would last.
+fn assert_dribbler_cut_off(
+    srv: &Running,
+    start: &[u8],
+    byte: &'static [u8],
+    deadline: &str,
+    what: &str,
+) {
     let mut s = TcpStream::connect(srv.addr).expect("connect");
     let peer = s.local_addr().expect("local addr");
     s.write_all(start).expect("first bytes");
@@ -48,7 +55,7 @@ fn assert_dribbler_cut_off(srv: &Running, start: &[u8], what: &str) {
     let dribble = thread::spawn(move || {
         while began.elapsed() < Duration::from_secs(20) {
             thread::sleep(Duration::from_millis(300));
-            if s.write_all(b"a").is_err() {
+            if s.write_all(byte).is_err() {
                 break;
             }
         }
@@ -57,7 +64,10 @@ fn assert_dribbler_cut_off(srv: &Running, start: &[u8], what: &str) {
     let tag = format!("[{peer}] request deadline");
     let line = line_with(srv, &[&tag], Duration::from_secs(15))
         .unwrap_or_else(|| panic!("{what}: no request-deadline line for the dribbler"));
-    assert!(line.contains("deadline 1s"), "{what}: {line}");
+    assert!(
+        line.contains(&format!("(deadline {deadline})")),
+        "{what}: {line}"
+    );
     let cut = dribble.join().expect("dribbler");
     assert!(
         cut < Duration::from_secs(15),
@@ -85,12 +95,12 @@ fn a_dribbled_request_ends_at_the_request_deadline_on_every_server() {
     lab02.extend(LIMITS);
     let srv = spawn_server(LAB02, &lab02);
     // The stall pattern: hello, then a message whose body never finishes.
-    assert_dribbler_cut_off(&srv, b"stall\n\x64\0\0\0", "lab 02");
+    assert_dribbler_cut_off(&srv, b"stall\n\x64\0\0\0", b"a", "1s", "lab 02");
 
     let mut lab07 = vec!["server"];
     lab07.extend(LIMITS);
     let srv = spawn_server(LAB07, &lab07);
-    assert_dribbler_cut_off(&srv, &HUNDRED, "lab 07");
+    assert_dribbler_cut_off(&srv, &HUNDRED, b"a", "1s", "lab 07");
 
     // Labs 03, 04 and 05: a command may run for --timeout before its answer,
     // so the deadline is at least --timeout + 1 s (here 0.2 + 1 → 1.2 s).
@@ -106,24 +116,7 @@ fn a_dribbled_request_ends_at_the_request_deadline_on_every_server() {
             args.extend(["--dir", dir.path().to_str().unwrap()]);
         }
         let srv = spawn_server(bin, &args);
-        let mut s = TcpStream::connect(srv.addr).expect("connect");
-        let peer = s.local_addr().expect("local addr");
-        s.write_all(start).expect("first bytes");
-        let began = Instant::now();
-        let dribble = thread::spawn(move || {
-            while began.elapsed() < Duration::from_secs(20) {
-                thread::sleep(Duration::from_millis(300));
-                if s.write_all(b"1").is_err() {
-                    break;
-                }
-            }
-            began.elapsed()
-        });
-        let tag = format!("[{peer}] request deadline");
-        let line = line_with(&srv, &[&tag], Duration::from_secs(15))
-            .unwrap_or_else(|| panic!("{what}: no request-deadline line"));
-        assert!(line.contains("deadline 1.2s"), "{what}: {line}");
-        assert!(dribble.join().unwrap() < Duration::from_secs(15), "{what}");
+        assert_dribbler_cut_off(&srv, start, b"1", "1.2s", what);
     }
 }
 
@@ -143,6 +136,8 @@ fn lab02_server_takes_the_cap_and_idle_flags() {
     let n = quiet.read(&mut b).unwrap_or(0);
     assert_eq!(n, 0, "the server closed the quiet connection");
     assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+    let line = line_with(&srv, &["error:"], Duration::from_secs(5)).expect("an error line");
+    assert!(line.contains("(idle timeout)"), "{line}");
 }
 
 /// Eight clients each send one 48 MiB message to lab 07's echo server and
