@@ -1,6 +1,8 @@
 //! Clients that try to hold a server (issue 11): a request dribbled one
 //! byte at a time, huge messages never read back, a spoofed UDP datagram,
 //! and flags that mean nothing. Each test names the limit that must hold.
+// The dribbler's helpers serve a Linux-only test.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 mod common;
 
@@ -89,6 +91,9 @@ const LIMITS: [&str; 8] = [
     "1",
 ];
 
+// The deadline reads Linux's TCP_INFO counters; elsewhere only the idle
+// timeout holds (src/kit/server.rs, `Deadlines`).
+#[cfg(target_os = "linux")]
 #[test]
 fn a_dribbled_request_ends_at_the_request_deadline_on_every_server() {
     let mut lab02 = vec!["server"];
