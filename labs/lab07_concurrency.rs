@@ -19,13 +19,13 @@ use std::time::Duration;
 use clap::Subcommand;
 use serde_json::json;
 use sticky_lab::harness::{
-    self, announce, fail, parse_addr, ports, ClientArgs, Compat, Demo, DemoOpts, Prompt, Stage,
-    StageError,
+    self, announce, fail, parse_addr, parse_seconds, ports, ClientArgs, Compat, Demo, DemoOpts,
+    Prompt, Stage, StageError,
 };
 use sticky_lab::kit::server::ServeOptions;
 use sticky_lab::lessons::lab07_concurrency::{
     self as conc, ask, fixed_serve, lesson_serve, slowest_reply_ms, start_upper, time_against,
-    waits_table, ClientTiming, Mode, Scenario,
+    waits_table, ClientTiming, Echo, Mode, Scenario,
 };
 use sticky_lab::report::ColorChoice;
 
@@ -77,7 +77,13 @@ enum Command {
   # ThreadingTCPServer, at most 2 clients served at once
   lab07-concurrency server --mode threaded --max-conns 2
   # the lesson's own protocol, for python/lesson/lab07_client.py
-  lab07-concurrency server --compat lesson")]
+  lab07-concurrency server --compat lesson
+
+Limits: a client that sends nothing, or leaves its echoes unread, for --idle-timeout is
+dropped; a message not whole within --request-deadline of its first byte is dropped, however
+slowly it dribbles; at most --max-conns clients at once. Memory budget: a message is echoed in
+64 KiB pieces, so each connection holds at most one piece whatever --max-frame; 8 clients that
+never read their 48 MiB echoes leave the server at about 5 MiB (under 64 MiB, tested).")]
     Server {
         /// Address to listen on (default 127.0.0.1:8889, the lesson's port).
         #[arg(long, value_parser = parse_addr)]
@@ -92,9 +98,16 @@ enum Command {
         /// unframed protocol (recv(1024), send(msg.upper())).
         #[arg(long, value_enum, default_value_t = Compat::Ours)]
         compat: Compat,
-        /// Seconds a connected client may stay silent before it is dropped.
-        #[arg(long, default_value_t = 300.0)]
+        /// Seconds a connected client may stay silent (or leave its echoes unread) before it is dropped.
+        #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
         idle_timeout: f64,
+        /// Seconds a message may take from its first byte to its echo, however slowly it arrives.
+        #[arg(long, default_value_t = 60.0, value_parser = parse_seconds)]
+        request_deadline: f64,
+        /// Largest framed message accepted, in bytes (a header claiming more is refused).
+        /// Memory does not grow with it: a message is echoed in 64 KiB pieces.
+        #[arg(long, default_value_t = sticky_lab::framing::DEFAULT_MAX_FRAME)]
+        max_frame: usize,
     },
     /// Type lines, get them back in upper case.
     #[command(after_help = "Examples:
@@ -130,10 +143,22 @@ fn main() -> ExitCode {
             max_conns,
             compat,
             idle_timeout,
+            request_deadline,
+            max_frame,
         } => {
             color.apply();
             let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], ports::LAB07)));
-            server(addr, mode, max_conns, compat, idle_timeout)
+            let opts = ServeOptions {
+                max_conns: if mode == Mode::Sequential {
+                    1
+                } else {
+                    max_conns
+                },
+                idle_timeout: Some(Duration::from_secs_f64(idle_timeout)),
+                request_deadline: Some(Duration::from_secs_f64(request_deadline)),
+                log: true,
+            };
+            server(addr, mode, Echo { compat, max_frame }, opts)
         }
         Command::Client { args, compat } => {
             color.apply();
@@ -144,26 +169,17 @@ fn main() -> ExitCode {
 
 // ───────────────────────────── server and client ─────────────────────────────
 
-fn server(addr: SocketAddr, mode: Mode, max_conns: usize, compat: Compat, idle: f64) -> ExitCode {
+fn server(addr: SocketAddr, mode: Mode, echo: Echo, opts: ServeOptions) -> ExitCode {
     let listener = match sticky_lab::kit::sock::listen(addr) {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
     };
     let local = listener.local_addr().unwrap_or(addr);
     announce(LAB, local);
-    let max = if mode == Mode::Sequential {
-        1
-    } else {
-        max_conns
-    };
+    let (max, compat) = (opts.max_conns, echo.compat);
     eprintln!("{mode}, at most {max} client(s) served at once; wire: {compat}");
-    let opts = ServeOptions {
-        max_conns: max,
-        idle_timeout: Some(Duration::from_secs_f64(idle.clamp(0.001, 86_400.0))),
-        log: true,
-    };
     let never = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    match mode.serve()(listener, compat, opts, never) {
+    match mode.serve()(listener, echo, opts, never) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("server on {local}: {e}")),
     }

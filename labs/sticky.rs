@@ -46,7 +46,7 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
         /// Largest piece written at once, in bytes (pieces are 1..=max-chunk).
-        #[arg(long, default_value_t = 512)]
+        #[arg(long, default_value_t = 512, value_parser = sticky_lab::harness::parse_count)]
         max_chunk: usize,
         /// Pause between pieces, in milliseconds, so each arrives as its own recv().
         #[arg(long, default_value_t = 1)]

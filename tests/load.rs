@@ -161,3 +161,29 @@ fn sticky_load_command_reports_a_perfect_run() {
     assert_eq!(j["report"]["merged"], 0);
     assert!(j["server_peak_rss_kib"].as_u64().is_some() || !cfg!(target_os = "linux"));
 }
+
+/// Issue 12 item 6: with two messages in flight, each reply used to wait
+/// up to 40 ms for the client's delayed ACK of the previous one (Nagle on
+/// the server's replies, lab 02's lesson): 400 messages took about 16 s at
+/// window 2 against well under a second at window 1, a ratio in the
+/// hundreds. Now replies leave batched with TCP_NODELAY on, and window 2
+/// is no slower than window 1 by more than noise.
+#[test]
+fn a_pipelining_client_does_not_wait_for_delayed_acks() {
+    let srv = server(&[]);
+    let run = |window: usize| {
+        let mut cfg = LoadConfig::new(srv.addr, 1, 400);
+        cfg.window = window;
+        cfg.chaos_max_chunk = None;
+        let r = run_load(&cfg);
+        assert!(r.perfect(), "window {window}: {:?}", r.clients);
+        r.seconds
+    };
+    let one = run(1);
+    let two = run(2);
+    eprintln!("400 messages: window 1 {one:.3} s, window 2 {two:.3} s");
+    assert!(
+        two < 20.0 * one,
+        "window 2 took {two:.3} s, window 1 {one:.3} s"
+    );
+}

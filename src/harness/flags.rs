@@ -35,6 +35,16 @@ pub fn parse_seconds(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// Parses a count for a flag that means nothing at 0 (clients, a piece
+/// size): a whole number, at least 1.
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err(format!("'{s}' is too few: give at least 1")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{s}' is not a whole number")),
+    }
+}
+
 /// Prints a one-line error naming what was wrong and returns exit code 2.
 pub fn fail(what: impl std::fmt::Display) -> ExitCode {
     // Stderr decides for itself: a redirected `2> log` gets plain text.
@@ -117,6 +127,10 @@ pub struct CommandServerArgs {
     /// Seconds a connected client may stay silent before it is dropped.
     #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
     pub idle_timeout: f64,
+    /// Seconds a request may take from its first byte to its answer, however
+    /// slowly it arrives (never less than --timeout + 1 s).
+    #[arg(long, default_value_t = 60.0, value_parser = parse_seconds)]
+    pub request_deadline: f64,
 }
 
 impl CommandServerArgs {
@@ -142,6 +156,10 @@ impl CommandServerArgs {
             max_conns: self.max_conns,
             idle_timeout: Some(std::time::Duration::from_secs_f64(
                 self.idle_timeout.clamp(0.001, 86_400.0),
+            )),
+            // A command may run for --timeout before its answer starts.
+            request_deadline: Some(std::time::Duration::from_secs_f64(
+                self.request_deadline.max(self.timeout + 1.0).min(86_400.0),
             )),
             log: true,
         }

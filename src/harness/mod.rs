@@ -18,7 +18,8 @@ mod stages;
 
 pub use demo::{Demo, DemoOpts};
 pub use flags::{
-    announce, fail, parse_addr, parse_seconds, ports, ClientArgs, CommandServerArgs, Compat,
+    announce, fail, parse_addr, parse_count, parse_seconds, ports, ClientArgs, CommandServerArgs,
+    Compat,
 };
 pub use prompt::Prompt;
 pub use stages::{Stage, StageError};

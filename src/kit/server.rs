@@ -6,15 +6,25 @@
 //! is reported in one line and ends only that connection; the others go on.
 //! The number of threads is capped: at the cap the server stops accepting
 //! until a slot frees, so new clients wait in the kernel's listen backlog.
+//!
+//! Three limits keep one client from holding a slot forever, and the log
+//! names the one that ended a connection:
+//! - the idle timeout, on every read *and* every write ([`accept_next`]):
+//!   a client that goes quiet, or stops reading its replies, is dropped;
+//! - the request deadline ([`Deadlines`]): a request must be whole within
+//!   it however slowly its bytes arrive — the idle timeout alone restarts
+//!   at every byte, so one byte every few seconds (slowloris) would keep
+//!   the slot for as long as the client likes;
+//! - the connection cap ([`Slots`]).
 
 use std::convert::Infallible;
 use std::fmt::Display;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Counts connections in flight and blocks the acceptor at the cap.
 #[derive(Debug)]
@@ -82,6 +92,9 @@ pub struct ServeOptions {
     pub max_conns: usize,
     /// A connection that sends nothing for this long is closed (`None`: never).
     pub idle_timeout: Option<Duration>,
+    /// A request still unanswered this long after its first byte ends its
+    /// connection, however slowly the bytes came (`None`: no deadline).
+    pub request_deadline: Option<Duration>,
     /// Print one line per connection opened and closed, on stderr.
     pub log: bool,
 }
@@ -91,10 +104,16 @@ impl Default for ServeOptions {
         ServeOptions {
             max_conns: 64,
             idle_timeout: Some(Duration::from_secs(300)),
+            request_deadline: Some(DEFAULT_REQUEST_DEADLINE),
             log: true,
         }
     }
 }
+
+/// The request deadline servers get unless told otherwise: far longer than
+/// any honest request on loopback takes (a 150 MiB upload takes under a
+/// second), far shorter than "forever".
+pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Accepts connections forever, each handled on its own thread by `handler`.
 /// A handler's error is printed as one line naming the peer, and the server
@@ -120,6 +139,7 @@ where
 {
     let handler = Arc::new(handler);
     let slots = Slots::new(opts.max_conns);
+    let deadlines = Deadlines::start(opts.request_deadline, opts.log);
     loop {
         // At the cap this blocks, so new clients wait in the listen backlog.
         let slot = slots.acquire();
@@ -128,10 +148,12 @@ where
         };
         let handler = handler.clone();
         let log = opts.log;
+        let watch = watch(&deadlines, &stream, peer);
         let spawned = thread::Builder::new()
             .name(format!("conn-{peer}"))
             .spawn(move || {
                 let _slot = slot;
+                let _watch = watch;
                 handle_one(&*handler, stream, peer, log);
             });
         if let Err(e) = spawned {
@@ -189,6 +211,227 @@ where
         Ok(()) if log => eprintln!("[{peer}] closed"),
         Ok(()) => {}
         Err(e) => eprintln!("[{peer}] error: {e}"),
+    }
+}
+
+/// The request deadline, kept for every connection of one server by one
+/// watchdog thread, so that no handler has to change to get it.
+///
+/// A request is what the client sends between the server's replies. The
+/// watchdog looks every few milliseconds at the kernel's byte counters of
+/// each connection (`TCP_INFO`'s `tcpi_bytes_received` and
+/// `tcpi_bytes_acked`, see tcp(7)): new bytes in while nothing went out
+/// start the request's clock; any reply byte going out stops it. A clock
+/// older than the deadline means the request never became whole (or the
+/// server never answered it): the watchdog logs one line saying so and
+/// shuts the socket down, which wakes the handler's blocked `recv()`.
+///
+/// Only Linux has these counters; elsewhere [`watch`] watches
+/// nothing and the idle timeout is the only time limit.
+#[derive(Debug)]
+pub struct Deadlines {
+    limit: Duration,
+    log: bool,
+    watched: Mutex<Vec<Watched>>,
+    next_id: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct Watched {
+    id: usize,
+    peer: SocketAddr,
+    stream: TcpStream,
+    clock: RequestClock,
+}
+
+/// One connection's request clock, fed the kernel's byte counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestClock {
+    received: u64,
+    sent: u64,
+    began: Option<Instant>,
+}
+
+/// What one look at a connection's counters decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Within the deadline (or no request under way).
+    Fine,
+    /// A request has been arriving, unanswered, for longer than the
+    /// deadline; `bytes` of it came in.
+    Overdue {
+        /// Bytes received since the request began.
+        bytes: u64,
+        /// How long since its first byte.
+        waited: Duration,
+    },
+}
+
+impl RequestClock {
+    /// Takes the counters' new values at `now`: bytes `received` from the
+    /// client and `sent` to it (acknowledged) since the connection began.
+    pub fn observe(&mut self, received: u64, sent: u64, now: Instant, limit: Duration) -> Verdict {
+        if sent != self.sent {
+            // A reply is going out: the request was whole and answered.
+            self.began = None;
+            self.sent = sent;
+            self.received = received;
+            return Verdict::Fine;
+        }
+        let began = match self.began {
+            Some(t) => t,
+            // Nothing new: no request under way.
+            None if received == self.received => return Verdict::Fine,
+            // The first bytes of a new request (seen within one tick); the
+            // count it started from stays, to say how much of it came.
+            None => *self.began.insert(now),
+        };
+        let waited = now.saturating_duration_since(began);
+        if waited > limit {
+            Verdict::Overdue {
+                bytes: received - self.received,
+                waited,
+            }
+        } else {
+            Verdict::Fine
+        }
+    }
+}
+
+/// A watched connection; dropping it stops the watching.
+#[derive(Debug)]
+pub struct Watch(Option<(Arc<Deadlines>, usize)>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some((d, id)) = self.0.take() {
+            if let Ok(mut w) = d.watched.lock() {
+                w.retain(|c| c.id != id);
+            }
+        }
+    }
+}
+
+impl Deadlines {
+    /// Starts the watchdog for a request `limit` (`None`: no deadline, no
+    /// thread). It stops by itself once the returned handle and every
+    /// [`Watch`] are dropped. `log` prints one line per connection it ends.
+    pub fn start(limit: Option<Duration>, log: bool) -> Option<Arc<Deadlines>> {
+        let limit = limit?;
+        if !cfg!(target_os = "linux") {
+            return None;
+        }
+        let d = Arc::new(Deadlines {
+            limit,
+            log,
+            watched: Mutex::new(Vec::new()),
+            next_id: AtomicUsize::new(0),
+        });
+        // A tenth of the deadline, so it ends a connection at most 10% late.
+        let tick = (limit / 10).clamp(Duration::from_millis(10), Duration::from_millis(250));
+        let weak: Weak<Deadlines> = Arc::downgrade(&d);
+        let spawned = thread::Builder::new()
+            .name("request-deadlines".into())
+            .spawn(move || loop {
+                thread::sleep(tick);
+                match weak.upgrade() {
+                    Some(d) => d.check(Instant::now()),
+                    None => return,
+                }
+            });
+        match spawned {
+            Ok(_) => Some(d),
+            Err(e) => {
+                eprintln!("server: no request deadline (could not start its thread: {e})");
+                None
+            }
+        }
+    }
+
+    /// Looks at every watched connection once; ends the overdue ones.
+    fn check(&self, now: Instant) {
+        let Ok(mut watched) = self.watched.lock() else {
+            return;
+        };
+        watched.retain_mut(|c| {
+            let Some((received, sent)) = byte_counters(&c.stream) else {
+                return true;
+            };
+            match c.clock.observe(received, sent, now, self.limit) {
+                Verdict::Fine => true,
+                Verdict::Overdue { bytes, waited } => {
+                    if self.log {
+                        eprintln!(
+                            "[{}] request deadline: {bytes} bytes of a request in {:.1} s, still \
+                             not answered (deadline {:?}); closing",
+                            c.peer,
+                            waited.as_secs_f64(),
+                            self.limit
+                        );
+                    }
+                    let _ = c.stream.shutdown(std::net::Shutdown::Both);
+                    false
+                }
+            }
+        });
+    }
+}
+
+/// Watches `stream` under `deadlines` (if any) until the [`Watch`] drops.
+pub fn watch(deadlines: &Option<Arc<Deadlines>>, stream: &TcpStream, peer: SocketAddr) -> Watch {
+    let Some(d) = deadlines else {
+        return Watch(None);
+    };
+    let Ok(clone) = stream.try_clone() else {
+        return Watch(None);
+    };
+    let id = d.next_id.fetch_add(1, Ordering::SeqCst);
+    // Bytes that came before the accept count too: from zero, the first
+    // look sees them and starts the clock.
+    let mut clock = RequestClock::default();
+    if let Some((_, sent)) = byte_counters(stream) {
+        clock.sent = sent;
+    }
+    if let Ok(mut w) = d.watched.lock() {
+        w.push(Watched {
+            id,
+            peer,
+            stream: clone,
+            clock,
+        });
+    }
+    Watch(Some((d.clone(), id)))
+}
+
+/// The kernel's count of bytes received from the peer and bytes sent to it
+/// and acknowledged (`TCP_INFO`, Linux 4.1 and later); `None` elsewhere.
+fn byte_counters(stream: &TcpStream) -> Option<(u64, u64)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcp_info is plain data; the kernel fills at most `len`
+        // bytes of it and says how many in `len`.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        let rc = unsafe {
+            libc::getsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        let need = std::mem::offset_of!(libc::tcp_info, tcpi_bytes_received) + 8;
+        if rc != 0 || (len as usize) < need {
+            return None;
+        }
+        Some((info.tcpi_bytes_received, info.tcpi_bytes_acked))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = stream;
+        None
     }
 }
 
@@ -422,6 +665,7 @@ mod tests {
                 max_conns: 1,
                 idle_timeout: Some(Duration::from_millis(300)),
                 log: false,
+                ..ServeOptions::default()
             },
             |mut s: TcpStream, _| -> Result<(), String> {
                 let mut b = [0u8; 1];
@@ -442,6 +686,81 @@ mod tests {
             .expect("the second client was never served");
         assert_eq!(&b, b"k");
         drop(hog);
+    }
+
+    #[test]
+    fn a_request_clock_starts_at_new_bytes_and_stops_at_a_reply() {
+        let limit = Duration::from_secs(1);
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut c = RequestClock::default();
+        // Quiet: no request, however long.
+        assert_eq!(c.observe(0, 0, at(5000), limit), Verdict::Fine);
+        // A byte arrives: the clock starts; more bytes do not restart it.
+        assert_eq!(c.observe(1, 0, at(5100), limit), Verdict::Fine);
+        assert_eq!(c.observe(2, 0, at(5900), limit), Verdict::Fine);
+        assert_eq!(
+            c.observe(3, 0, at(6200), limit),
+            Verdict::Overdue {
+                bytes: 3,
+                waited: Duration::from_millis(1100)
+            }
+        );
+        // A reply going out ends the request, and quiet after it is fine.
+        let mut c = RequestClock::default();
+        c.observe(10, 0, at(0), limit);
+        assert_eq!(c.observe(10, 10, at(900), limit), Verdict::Fine);
+        assert_eq!(c.observe(10, 10, at(9000), limit), Verdict::Fine);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_dribbling_client_loses_its_slot_at_the_request_deadline() {
+        // One slot; the handler wants a whole line. The first client sends a
+        // byte every 100 ms, never the newline: each read succeeds well
+        // inside the 5 s idle timeout, so without the deadline it keeps the
+        // slot for as long as it likes and the second client is never served.
+        let bg = Background::start(
+            "127.0.0.1:0".parse().unwrap(),
+            ServeOptions {
+                max_conns: 1,
+                idle_timeout: Some(Duration::from_secs(5)),
+                request_deadline: Some(Duration::from_millis(600)),
+                log: false,
+            },
+            |s: TcpStream, _| -> Result<(), String> {
+                let mut line = String::new();
+                let mut r = io::BufReader::new(&s);
+                while io::BufRead::read_line(&mut r, &mut line).map_err(|e| e.to_string())? > 0 {
+                    (&s).write_all(line.as_bytes()).map_err(|e| e.to_string())?;
+                    line.clear();
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        let mut slow = TcpStream::connect(bg.addr()).unwrap();
+        let dribble = thread::spawn(move || {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(15) {
+                if slow.write_all(b"x").is_err() {
+                    return start.elapsed();
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+            start.elapsed()
+        });
+        thread::sleep(Duration::from_millis(200));
+        let mut next = TcpStream::connect(bg.addr()).unwrap();
+        next.set_read_timeout(Some(Duration::from_secs(12)))
+            .unwrap();
+        next.write_all(b"hello\n").unwrap();
+        let mut b = [0u8; 6];
+        next.read_exact(&mut b)
+            .expect("the dribbling client kept the only slot");
+        assert_eq!(&b, b"hello\n");
+        // And the dribbler was cut off, long before its 15 s.
+        assert!(dribble.join().unwrap() < Duration::from_secs(12));
     }
 
     #[test]

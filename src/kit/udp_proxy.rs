@@ -11,6 +11,7 @@
 //! [`numbered`] sequence number is logged with it, so a receiver can compare
 //! what the proxy did with what arrived.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,6 +149,58 @@ pub struct Decision {
     pub seq: Option<u32>,
 }
 
+/// How many recent decisions a proxy keeps by default: plenty for a lab's
+/// run of numbered datagrams, and a fixed few hundred KiB however long a
+/// flood lasts.
+pub const DECISIONS_KEPT: usize = 4096;
+
+/// The proxy's memory of what it did: the newest decisions in a ring of
+/// fixed size, and a count of every action since the start. A log that
+/// kept every decision would grow with every datagram a client sends
+/// (3 → 14 MB over two floods, never given back); this one stays the size
+/// it was given.
+#[derive(Debug, Default)]
+pub struct DecisionLog {
+    kept: VecDeque<Decision>,
+    keep: usize,
+    counts: [u64; 4],
+}
+
+impl DecisionLog {
+    /// A log that keeps the newest `keep` decisions (at least 1).
+    pub fn new(keep: usize) -> DecisionLog {
+        DecisionLog {
+            kept: VecDeque::new(),
+            keep: keep.max(1),
+            counts: [0; 4],
+        }
+    }
+
+    /// Records one decision, forgetting the oldest kept one if full.
+    pub fn push(&mut self, d: Decision) {
+        self.counts[d.action as usize] += 1;
+        if self.kept.len() == self.keep {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(d);
+    }
+
+    /// The kept decisions, oldest first.
+    pub fn kept(&self) -> Vec<Decision> {
+        self.kept.iter().cloned().collect()
+    }
+
+    /// How many times `action` was taken since the start, kept or not.
+    pub fn count(&self, action: Action) -> u64 {
+        self.counts[action as usize]
+    }
+
+    /// Every decision since the start, kept or not.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
 /// Applies a plan to one direction's datagrams: decides, and says what to
 /// send now, in order. Pure, so it can be tested without sockets.
 #[derive(Debug)]
@@ -216,6 +269,8 @@ pub struct UdpProxyConfig {
     pub hold: Duration,
     /// Print every decision that is not a plain forward on stderr.
     pub log: bool,
+    /// How many recent decisions [`UdpChaosProxy::decisions`] keeps.
+    pub keep_decisions: usize,
 }
 
 impl UdpProxyConfig {
@@ -227,6 +282,7 @@ impl UdpProxyConfig {
             chaos: UdpChaos::default(),
             hold: Duration::from_millis(200),
             log: false,
+            keep_decisions: DECISIONS_KEPT,
         }
     }
 }
@@ -237,7 +293,7 @@ impl UdpProxyConfig {
 pub struct UdpChaosProxy {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
-    log: Arc<Mutex<Vec<Decision>>>,
+    log: Arc<Mutex<DecisionLog>>,
     threads: Vec<thread::JoinHandle<()>>,
 }
 
@@ -257,7 +313,7 @@ impl UdpChaosProxy {
         back.set_read_timeout(Some(tick))?;
         let addr = front.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(DecisionLog::new(cfg.keep_decisions)));
         let client: Arc<Mutex<Option<SocketAddr>>> = Arc::new(Mutex::new(None));
         let (front, back) = (Arc::new(front), Arc::new(back));
 
@@ -339,9 +395,14 @@ impl UdpChaosProxy {
         self.addr
     }
 
-    /// Every decision so far, in order per direction.
+    /// The newest decisions (up to `keep_decisions`), in order per direction.
     pub fn decisions(&self) -> Vec<Decision> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.log.lock().map(|l| l.kept()).unwrap_or_default()
+    }
+
+    /// How many times `action` was taken since the start, kept or not.
+    pub fn count(&self, action: Action) -> u64 {
+        self.log.lock().map(|l| l.count(action)).unwrap_or(0)
     }
 
     /// Runs until the process ends (the `sticky proxy --udp` command).
@@ -366,7 +427,7 @@ fn pump(
     plan: UdpChaosPlan,
     cfg: &UdpProxyConfig,
     stop: &AtomicBool,
-    log: &Mutex<Vec<Decision>>,
+    log: &Mutex<DecisionLog>,
     mut recv: impl FnMut(usize) -> io::Result<Vec<u8>>,
     send: impl Fn(&[u8]) -> io::Result<()>,
 ) {
@@ -436,5 +497,42 @@ mod tests {
         // A second "reorder" while one is held is sent on, overtaking it.
         assert_eq!(f.push(b"b".to_vec()).2, vec![b"b".to_vec(), b"a".to_vec()]);
         assert_eq!(f.flush(), None);
+    }
+
+    #[test]
+    fn a_flood_keeps_the_log_at_its_size_and_counts_everything() {
+        // Before the ring, every datagram added a decision for good.
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut cfg = UdpProxyConfig::new(server.local_addr().unwrap(), 3);
+        cfg.keep_decisions = 100;
+        let proxy = UdpChaosProxy::start("127.0.0.1:0".parse().unwrap(), cfg).unwrap();
+        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        for i in 0..1000u32 {
+            client.send_to(&numbered(i, 8), proxy.addr()).unwrap();
+            // Paced, so the proxy's receive buffer never overflows.
+            if i % 20 == 19 {
+                thread::sleep(Duration::from_millis(2));
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let all = || {
+            [
+                Action::Forward,
+                Action::Drop,
+                Action::Duplicate,
+                Action::Reorder,
+            ]
+            .iter()
+            .map(|a| proxy.count(*a))
+            .sum::<u64>()
+        };
+        while all() < 1000 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(all(), 1000, "every datagram counted");
+        let kept = proxy.decisions();
+        assert_eq!(kept.len(), 100, "only the newest 100 kept");
+        assert_eq!(kept.last().map(|d| d.index), Some(999));
+        assert!(proxy.count(Action::Drop) > 0 && proxy.count(Action::Forward) > 500);
     }
 }

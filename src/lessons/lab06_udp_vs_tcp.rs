@@ -198,7 +198,7 @@ pub mod runs;
 pub mod seq;
 pub mod views;
 
-pub use echo::{describe, request, serve_upper, upper, EchoOptions};
+pub use echo::{describe, request, serve_upper, upper, EchoCounts, EchoOptions, PeerRate};
 pub use seq::{ranges, SeqReport};
 
 #[cfg(test)]

@@ -20,7 +20,7 @@
 //! a table ([`waits_table`]) and as an SVG ([`timeline_svg`]).
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::framing::{FrameError, FrameReader, LengthPrefix};
+use crate::framing::{recv_exact, FrameError, LengthPrefix, DEFAULT_MAX_FRAME};
 use crate::harness::Compat;
 use crate::kit::server::{self, Background, ServeOptions};
 use crate::lessons::LESSON_RECV;
@@ -42,14 +42,16 @@ use crate::report::table::Table;
 /// backlog), but nobody reads its message until the first one is gone.
 pub fn lesson_serve(
     listener: TcpListener,
-    compat: Compat,
+    echo: Echo,
     opts: ServeOptions,
     stop: Arc<AtomicBool>,
 ) -> io::Result<()> {
     let idle = opts.idle_timeout;
+    let deadlines = server::Deadlines::start(opts.request_deadline, opts.log);
     while let Some((stream, peer)) = server::accept_next(&listener, &opts, &stop) {
+        let _watch = server::watch(&deadlines, &stream, peer);
         // Everyone else waits in the listen backlog while this runs.
-        let one_client = |s: TcpStream, _: SocketAddr| handle_upper(s, compat, idle);
+        let one_client = |s: TcpStream, _: SocketAddr| handle_upper(s, echo, idle);
         server::handle_one(&one_client, stream, peer, opts.log);
     }
     Ok(())
@@ -62,12 +64,12 @@ pub fn lesson_serve(
 /// backlog: connected, unanswered ([`server::serve_until`] is that loop).
 pub fn fixed_serve(
     listener: TcpListener,
-    compat: Compat,
+    echo: Echo,
     opts: ServeOptions,
     stop: Arc<AtomicBool>,
 ) -> io::Result<()> {
     let idle = opts.idle_timeout;
-    let each_client = move |s: TcpStream, _: SocketAddr| handle_upper(s, compat, idle);
+    let each_client = move |s: TcpStream, _: SocketAddr| handle_upper(s, echo, idle);
     server::serve_until(listener, opts, stop, each_client)
 }
 
@@ -92,7 +94,34 @@ impl std::fmt::Display for Mode {
 }
 
 /// A server loop: [`lesson_serve`] or [`fixed_serve`].
-pub type Serve = fn(TcpListener, Compat, ServeOptions, Arc<AtomicBool>) -> io::Result<()>;
+pub type Serve = fn(TcpListener, Echo, ServeOptions, Arc<AtomicBool>) -> io::Result<()>;
+
+/// What the echo service speaks: the wire form, and the largest message it
+/// accepts (`--max-frame`; a header claiming more is refused, named).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Echo {
+    /// The lesson's raw `recv(1024)` or the 4-byte header.
+    pub compat: Compat,
+    /// Largest framed message, in bytes.
+    pub max_frame: usize,
+}
+
+impl From<Compat> for Echo {
+    /// `compat` with the framing layer's default limit.
+    fn from(compat: Compat) -> Echo {
+        Echo {
+            compat,
+            max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+}
+
+/// The most a framed echo connection holds of a message at once. A long
+/// message is read and answered in pieces this big, so the server's memory
+/// does not grow with `--max-frame`: a client that sends one huge message
+/// and never reads the echo pins one piece (plus the kernel's socket
+/// buffers), not its whole message, until the write timeout drops it.
+pub const ECHO_PIECE: usize = 64 * 1024;
 
 impl Mode {
     /// The server loop this mode names.
@@ -141,10 +170,10 @@ pub fn upper(msg: &[u8]) -> Vec<u8> {
 /// `idle` is only used to name a read timeout as an idle client.
 pub fn handle_upper(
     stream: TcpStream,
-    compat: Compat,
+    echo: Echo,
     idle: Option<Duration>,
 ) -> Result<(), EchoError> {
-    match compat {
+    match echo.compat {
         Compat::Lesson => {
             // msg = self.request.recv(1024); if len(msg) == 0: break; send(msg.upper())
             let mut out = &stream;
@@ -158,16 +187,56 @@ pub fn handle_upper(
             }
         }
         Compat::Ours => {
-            let codec = LengthPrefix::lesson();
-            let mut out = stream.try_clone().map_err(FrameError::from)?;
-            let mut frames = FrameReader::new(&stream, codec);
-            loop {
-                match frames.next_frame() {
-                    Ok(Some(msg)) => codec.write_frame(&mut out, &upper(&msg))?,
-                    Ok(None) => return Ok(()),
-                    Err(e) => return Err(EchoError::from_frame(e, idle)),
-                }
-            }
+            let codec = LengthPrefix::lesson().with_max_frame(echo.max_frame);
+            echo_framed(&stream, codec).map_err(|e| EchoError::from_frame(e, idle))
+        }
+    }
+}
+
+/// The framed echo, written the way lab 02 teaches. Replies are gathered in
+/// one buffer and leave in one `send()` when the client has nothing more
+/// waiting to be read: one reply, or all the replies to a pipelined batch,
+/// is one write — never a header and its body as two small writes, and
+/// never one small write per reply while more requests are already here.
+///
+/// `TCP_NODELAY` is on as well, because a reply is the last thing the
+/// server writes before waiting for the client: with Nagle on, a reply
+/// written while the previous one is still unacknowledged waits for that
+/// ACK, and a client that only reads delays its ACK by up to 40 ms (Linux's
+/// minimum delayed-ACK time; RFC 1122 §4.2.3.2 allows up to 500 ms). With a
+/// window of 2 that was one 40 ms stall per reply (docs/labs/lab07-concurrency.md).
+fn echo_framed(stream: &TcpStream, codec: LengthPrefix) -> Result<(), FrameError> {
+    stream.set_nodelay(true)?;
+    let mut input = BufReader::with_capacity(ECHO_PIECE, stream);
+    let mut out = BufWriter::with_capacity(LengthPrefix::LEN + ECHO_PIECE, stream);
+    loop {
+        if input.buffer().is_empty() {
+            // Everything the client sent so far is answered: send it now,
+            // before waiting for more.
+            out.flush()?;
+        }
+        let mut head = [0u8; LengthPrefix::LEN];
+        match recv_exact(&mut input, LengthPrefix::LEN, "header") {
+            Ok(h) => head.copy_from_slice(&h),
+            Err(FrameError::Closed) => return Ok(out.flush()?),
+            Err(e) => return Err(e),
+        }
+        let n = codec.unpack(head)?;
+        out.write_all(&head)?;
+        let mut left = n;
+        while left > 0 {
+            let mut piece =
+                recv_exact(&mut input, left.min(ECHO_PIECE), "body").map_err(|e| match e {
+                    FrameError::Closed => FrameError::Truncated {
+                        what: "body",
+                        expected: n,
+                        got: n - left,
+                    },
+                    e => e,
+                })?;
+            piece.make_ascii_uppercase();
+            out.write_all(&piece)?;
+            left -= piece.len();
         }
     }
 }
@@ -178,16 +247,18 @@ pub fn handle_upper(
 pub fn start_upper(
     addr: SocketAddr,
     serve: Serve,
-    compat: Compat,
+    echo: impl Into<Echo>,
     max_conns: usize,
 ) -> io::Result<Background> {
+    let echo = echo.into();
     let listener = crate::kit::sock::listen(addr)?;
     let opts = ServeOptions {
         max_conns,
         idle_timeout: Some(Duration::from_secs(30)),
         log: false,
+        ..ServeOptions::default()
     };
-    Background::run(listener, move |l, stop| serve(l, compat, opts, stop))
+    Background::run(listener, move |l, stop| serve(l, echo, opts, stop))
 }
 
 /// Sends one message and reads one reply, in the chosen wire form.

@@ -789,7 +789,7 @@ pub struct BenchArgs {
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = Proto::ALL)]
     pub protos: Vec<Proto>,
     /// Seconds each cell's sender writes for.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = crate::harness::parse_seconds)]
     pub seconds: f64,
     /// Runs per cell, the framings alternating; the median is compared, the best shown beside it.
     #[arg(long, default_value_t = 5)]

@@ -405,7 +405,7 @@ pub struct LoadArgs {
     #[arg(long, value_parser = crate::harness::parse_addr)]
     pub addr: Option<SocketAddr>,
     /// Clients at once.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = crate::harness::parse_count)]
     pub clients: usize,
     /// Messages per client.
     #[arg(long, default_value_t = 10_000)]
@@ -420,7 +420,7 @@ pub struct LoadArgs {
     #[arg(long, default_value_t = 7)]
     pub chaos_max_chunk: usize,
     /// Messages in flight per client before waiting for replies.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = crate::harness::parse_count)]
     pub window: usize,
     /// Seed for messages and cuts.
     #[arg(long, default_value_t = 7)]

@@ -53,9 +53,17 @@ pub struct ServerArgs {
     /// Sleep this long before reading a burst (a slow reader).
     #[arg(long, default_value_t = 0)]
     pub read_delay_ms: u64,
-    /// Most clients served at once.
+    /// Most clients served at once; the rest wait in the listen backlog. Memory budget:
+    /// each keeps at most 16 MiB of its burst plus one --bufsize buffer.
     #[arg(long, default_value_t = 16)]
     pub max_conns: usize,
+    /// Seconds a connected client may stay silent (or leave replies unread) before it is dropped.
+    #[arg(long, default_value_t = 300.0, value_parser = harness::parse_seconds)]
+    pub idle_timeout: f64,
+    /// Seconds a burst or stall message may take from its first byte to its answer,
+    /// however slowly it arrives.
+    #[arg(long, default_value_t = 60.0, value_parser = harness::parse_seconds)]
+    pub request_deadline: f64,
 }
 
 /// The `client` command's flags.
@@ -110,7 +118,13 @@ pub fn server(args: &ServerArgs) -> ExitCode {
         bufsize: args.bufsize,
         read_delay: Duration::from_millis(args.read_delay_ms),
     };
-    match serve_logged(listener, cfg, args.max_conns) {
+    let opts = crate::kit::server::ServeOptions {
+        max_conns: args.max_conns,
+        idle_timeout: Some(Duration::from_secs_f64(args.idle_timeout)),
+        request_deadline: Some(Duration::from_secs_f64(args.request_deadline)),
+        log: true,
+    };
+    match serve_logged(listener, cfg, opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("server stopped: {e}")),
     }

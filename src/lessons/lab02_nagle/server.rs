@@ -16,7 +16,7 @@ use super::{
 };
 use crate::framing::{recv_exact, FrameError, LengthPrefix};
 use crate::kit::record::{Chunk, Clock, RecordingReader};
-use crate::kit::server::{serve, Background, ServeOptions};
+use crate::kit::server::{idle_error, serve, Background, ServeOptions};
 use crate::kit::sock;
 
 /// How the lab's server receives.
@@ -178,6 +178,7 @@ impl LocalServer {
             max_conns: 8,
             idle_timeout: Some(Duration::from_secs(30)),
             log: false,
+            ..ServeOptions::default()
         };
         let server = Background::start(
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -208,17 +209,23 @@ impl LocalServer {
     }
 }
 
-/// The `server` subcommand: serves on `listener` until stopped, one log
-/// line per finished conversation on stderr.
-pub fn serve_logged(listener: TcpListener, cfg: ServerConfig, max_conns: usize) -> io::Result<()> {
-    let opts = ServeOptions {
-        max_conns,
-        idle_timeout: Some(Duration::from_secs(300)),
-        log: true,
-    };
+/// The `server` subcommand: serves on `listener` until stopped, under the
+/// limits in `opts`, one log line per finished conversation on stderr.
+pub fn serve_logged(
+    listener: TcpListener,
+    cfg: ServerConfig,
+    opts: ServeOptions,
+) -> io::Result<()> {
     let clock = Clock::start();
+    let idle = opts.idle_timeout;
     serve(listener, opts, move |stream, peer| {
-        match serve_connection(stream, &cfg, clock)? {
+        // A read or write timeout is the idle limit: say so, not "os error 11".
+        let named = |e: NagleError| match e {
+            NagleError::Io(e) => NagleError::Io(idle_error(e, idle)),
+            NagleError::Frame(FrameError::Io(e)) => NagleError::Io(idle_error(e, idle)),
+            e => e,
+        };
+        match serve_connection(stream, &cfg, clock).map_err(named)? {
             Served::Burst { summary, .. } => eprintln!(
                 "[{peer}] burst: {} bytes in {} recv() calls (kernel: {} data segments in); sizes: {}",
                 summary.bytes,

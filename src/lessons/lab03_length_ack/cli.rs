@@ -13,7 +13,7 @@ use crate::report::ColorChoice;
 /// The wire flags server and client share.
 #[derive(Clone, Debug, clap::Args)]
 pub struct WireArgs {
-    /// Wire format: ours (framed commands, digits end with \\n) or the lesson's.
+    /// Wire format: ours (framed commands, the length digits end with a newline) or the lesson's.
     #[arg(long, value_enum, default_value_t = Compat::Ours)]
     pub compat: Compat,
     /// Largest length accepted or sent, in bytes.

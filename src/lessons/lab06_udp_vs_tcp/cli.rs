@@ -25,6 +25,19 @@ pub struct ServerArgs {
     /// Most replies being sent at once, one thread each.
     #[arg(long, default_value_t = 64)]
     pub max_threads: usize,
+    /// Replies per second to any one source address, after a burst of 20 × that:
+    /// a datagram spoofed from another echo server cannot start an endless loop.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_rate)]
+    pub peer_rate: f64,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 1.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a rate: give replies per second, at least 1"
+        )),
+    }
 }
 
 /// The `client` command's flags.
@@ -40,7 +53,7 @@ pub struct ClientArgs {
     #[arg(long, default_value_t = 1024)]
     pub bufsize: usize,
     /// Seconds to wait for each reply (UDP may lose it).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_parser = harness::parse_seconds)]
     pub timeout: f64,
 }
 
@@ -64,7 +77,11 @@ pub fn server(args: &ServerArgs) -> ExitCode {
     let opts = EchoOptions {
         bufsize: args.bufsize.clamp(1, 65536),
         max_threads: args.max_threads,
-        log: true,
+        per_peer: Some(super::PeerRate {
+            per_second: args.peer_rate,
+            burst: args.peer_rate * 20.0,
+        }),
+        ..EchoOptions::default()
     };
     match serve_upper(sock, &opts, &AtomicBool::new(false)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,12 +2,13 @@
 //! `socketserver.ThreadingUDPServer` and `server.sendto(data.upper(), addr)`),
 //! and the client's side of one exchange.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{send_datagram, UdpError};
 use crate::kit::server::Slots;
@@ -52,8 +53,13 @@ pub struct EchoOptions {
     pub bufsize: usize,
     /// Most replies being handled at once, one thread each.
     pub max_threads: usize,
-    /// Print one line per datagram on stderr.
+    /// Print one line per datagram on stderr (at most [`LOG_LINES_PER_SECOND`]).
     pub log: bool,
+    /// Replies per second to any one source address, and the burst above
+    /// that rate it may have (`None`: answer everything, the lesson's way).
+    pub per_peer: Option<PeerRate>,
+    /// What the server did, counted (shared by clones of the options).
+    pub counts: Arc<EchoCounts>,
 }
 
 impl Default for EchoOptions {
@@ -62,8 +68,168 @@ impl Default for EchoOptions {
             bufsize: 1024,
             max_threads: 64,
             log: true,
+            per_peer: Some(PeerRate::default()),
+            counts: Arc::default(),
         }
     }
+}
+
+/// What an echo server did with its datagrams.
+#[derive(Debug, Default)]
+pub struct EchoCounts {
+    /// Answered.
+    pub answered: AtomicU64,
+    /// Not answered: they came from the server's own address.
+    pub from_itself: AtomicU64,
+    /// Not answered: their source was over its [`PeerRate`].
+    pub over_rate: AtomicU64,
+}
+
+impl EchoCounts {
+    fn add(n: &AtomicU64) {
+        n.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Answered so far.
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
+}
+
+/// A per-source reply budget: `per_second` replies, with room for a `burst`.
+///
+/// UDP's source address is whatever the sender wrote (udp(7); RFC 768 has
+/// no handshake to prove it), so an echo server answers whoever a datagram
+/// *claims* to be from. Spoof one datagram "from" another echo server and
+/// the two answer each other forever, as fast as they can — or "from" the
+/// server itself, and it answers itself. RFC 8085 §3 (UDP usage
+/// guidelines) asks an application that answers unverified sources to limit
+/// what it sends. A loop is one datagram going back and forth: each bounce
+/// takes one reply from the budget, so a loop faster than `per_second`
+/// uses up the burst and the next bounce is not answered — the loop is
+/// over. Only a loop slower than `per_second` (two servers more than
+/// 1/`per_second` apart) could go on, and then at that harmless rate. A
+/// person typing at the client never comes near the limit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PeerRate {
+    /// Replies per second, sustained.
+    pub per_second: f64,
+    /// Replies allowed at once above that.
+    pub burst: f64,
+}
+
+impl Default for PeerRate {
+    /// 5 a second, 100 at once: a loop between servers less than 200 ms
+    /// apart ends after about 100 bounces.
+    fn default() -> PeerRate {
+        PeerRate {
+            per_second: 5.0,
+            burst: 100.0,
+        }
+    }
+}
+
+/// Most source addresses remembered at once: a flood of spoofed sources
+/// cannot grow the table past this (a new source is then refused until
+/// old ones have refilled their budgets and are forgotten).
+pub const MAX_PEERS: usize = 4096;
+
+/// Every source's remaining budget ([`PeerRate`]), in a table of bounded size.
+#[derive(Debug)]
+pub struct PeerBudgets {
+    rate: PeerRate,
+    left: HashMap<SocketAddr, (f64, Instant)>,
+}
+
+impl PeerBudgets {
+    /// Budgets at `rate`.
+    pub fn new(rate: PeerRate) -> PeerBudgets {
+        PeerBudgets {
+            rate,
+            left: HashMap::new(),
+        }
+    }
+
+    /// Takes one reply from `peer`'s budget at `now`; false if it has none.
+    pub fn allow(&mut self, peer: SocketAddr, now: Instant) -> bool {
+        let rate = self.rate;
+        let refill = |(left, at): (f64, Instant)| {
+            let secs = now.saturating_duration_since(at).as_secs_f64();
+            (left + secs * rate.per_second).min(rate.burst)
+        };
+        if !self.left.contains_key(&peer) && self.left.len() >= MAX_PEERS {
+            // Forget the sources whose budget is full again: they are the
+            // same as new ones.
+            self.left.retain(|_, v| refill(*v) < rate.burst);
+            if self.left.len() >= MAX_PEERS {
+                return false;
+            }
+        }
+        let entry = self.left.entry(peer).or_insert((rate.burst, now));
+        let left = refill(*entry);
+        if left >= 1.0 {
+            *entry = (left - 1.0, now);
+            true
+        } else {
+            *entry = (left, now);
+            false
+        }
+    }
+}
+
+/// Most log lines per second: a flood must not turn into a flood of lines
+/// (each costs far more than the datagram). The rest are counted and
+/// summed up in one line.
+pub const LOG_LINES_PER_SECOND: u32 = 20;
+
+/// A log that prints at most [`LOG_LINES_PER_SECOND`] lines a second and
+/// says how many it held back.
+#[derive(Debug)]
+struct PacedLog {
+    on: bool,
+    second: Instant,
+    printed: u32,
+    held: u64,
+}
+
+impl PacedLog {
+    fn new(on: bool) -> PacedLog {
+        PacedLog {
+            on,
+            second: Instant::now(),
+            printed: 0,
+            held: 0,
+        }
+    }
+
+    fn line(&mut self, text: impl FnOnce() -> String) {
+        if !self.on {
+            return;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.second) >= Duration::from_secs(1) {
+            if self.held > 0 {
+                eprintln!("({} more lines not shown in the last second)", self.held);
+            }
+            self.second = now;
+            self.printed = 0;
+            self.held = 0;
+        }
+        if self.printed < LOG_LINES_PER_SECOND {
+            self.printed += 1;
+            eprintln!("{}", text());
+        } else {
+            self.held += 1;
+        }
+    }
+}
+
+/// True when `from` is the server's own socket (`me`): answering it would
+/// send the reply to itself, and the reply back again, forever. A server on
+/// a wildcard address (0.0.0.0) is reached on every local address, so there
+/// a loopback source on its own port counts as itself too.
+pub fn is_itself(from: SocketAddr, me: SocketAddr) -> bool {
+    from == me || (me.ip().is_unspecified() && from.port() == me.port() && from.ip().is_loopback())
 }
 
 /// The lessons' `ThreadingUDPServer` with `server.sendto(data.upper(), addr)`:
@@ -72,8 +238,12 @@ impl Default for EchoOptions {
 /// until `stop` is set (checked every 100 ms).
 pub fn serve_upper(sock: UdpSocket, opts: &EchoOptions, stop: &AtomicBool) -> io::Result<()> {
     sock.set_read_timeout(Some(Duration::from_millis(100)))?;
+    let me = sock.local_addr()?;
     let sock = Arc::new(sock);
     let slots = Slots::new(opts.max_threads);
+    let mut budgets = opts.per_peer.map(PeerBudgets::new);
+    let mut log = PacedLog::new(opts.log);
+    let counts = &opts.counts;
     while !stop.load(Ordering::SeqCst) {
         let d = match sock::recv_datagram(&sock, opts.bufsize.max(1)) {
             Ok(d) => d,
@@ -81,30 +251,46 @@ pub fn serve_upper(sock: UdpSocket, opts: &EchoOptions, stop: &AtomicBool) -> io
             // An ICMP error from an earlier reply (Linux reports
             // "connection refused" on the next call): not this datagram's fault.
             Err(e) => {
-                if opts.log {
-                    eprintln!("recvfrom: {e} (ignored, still serving)");
-                }
+                log.line(|| format!("recvfrom: {e} (ignored, still serving)"));
                 continue;
             }
         };
-        if opts.log {
-            eprintln!("{}", describe(&d));
+        if opts.per_peer.is_some() && is_itself(d.from, me) {
+            EchoCounts::add(&counts.from_itself);
+            log.line(|| {
+                format!(
+                    "{} (from this server's own address: not answered)",
+                    describe(&d)
+                )
+            });
+            continue;
         }
+        if let Some(b) = budgets.as_mut() {
+            if !b.allow(d.from, Instant::now()) {
+                EchoCounts::add(&counts.over_rate);
+                log.line(|| {
+                    format!(
+                        "{} (over {}'s reply rate: not answered)",
+                        describe(&d),
+                        d.from
+                    )
+                });
+                continue;
+            }
+        }
+        log.line(|| describe(&d));
+        EchoCounts::add(&counts.answered);
         let guard = slots.acquire();
         let s = sock.clone();
-        let log = opts.log;
         let spawned = thread::Builder::new()
             .name("udp-reply".into())
             .spawn(move || {
                 let _guard = guard;
-                if let Err(e) = s.send_to(&upper(&d.data), d.from) {
-                    if log {
-                        eprintln!("reply to {} failed: {e}", d.from);
-                    }
-                }
+                // A failed reply (ICMP unreachable, …) costs only itself.
+                let _ = s.send_to(&upper(&d.data), d.from);
             });
         if let Err(e) = spawned {
-            eprintln!("cannot start a reply thread: {e}");
+            log.line(|| format!("cannot start a reply thread: {e}"));
         }
     }
     Ok(())
@@ -139,5 +325,36 @@ mod tests {
     fn upper_is_pythons_bytes_upper() {
         assert_eq!(upper(b"hello \xff\xfe z"), b"HELLO \xff\xfe Z");
         assert_eq!(upper("中a".as_bytes()), "中A".as_bytes());
+    }
+
+    #[test]
+    fn a_peer_gets_its_burst_then_its_rate() {
+        let rate = PeerRate {
+            per_second: 10.0,
+            burst: 5.0,
+        };
+        let mut b = PeerBudgets::new(rate);
+        let (p, q): (SocketAddr, SocketAddr) = (
+            "127.0.0.1:1".parse().unwrap(),
+            "127.0.0.1:2".parse().unwrap(),
+        );
+        let t = Instant::now();
+        assert_eq!((0..8).filter(|_| b.allow(p, t)).count(), 5);
+        // Another source has its own budget.
+        assert!(b.allow(q, t));
+        // 100 ms later one more reply (10 per second).
+        let later = t + Duration::from_millis(100);
+        assert!(b.allow(p, later));
+        assert!(!b.allow(p, later));
+    }
+
+    #[test]
+    fn the_server_knows_its_own_address() {
+        let me: SocketAddr = "127.0.0.1:8888".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:8888".parse().unwrap();
+        assert!(is_itself(me, me));
+        assert!(is_itself(me, any));
+        assert!(!is_itself("127.0.0.1:8889".parse().unwrap(), me));
+        assert!(!is_itself("10.0.0.1:8888".parse().unwrap(), me));
     }
 }

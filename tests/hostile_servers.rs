@@ -1,0 +1,343 @@
+//! Clients that try to hold a server (issue 11): a request dribbled one
+//! byte at a time, huge messages never read back, a spoofed UDP datagram,
+//! and flags that mean nothing. Each test names the limit that must hold.
+// The dribbler's helpers serve a Linux-only test.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{cmd, run_with_timeout, spawn_server, text, Running};
+use sticky_lab::lessons::lab06_udp_vs_tcp::{serve_upper, EchoOptions, PeerRate};
+use sticky_lab::tools::load::peak_rss_kib;
+
+const LAB02: &str = env!("CARGO_BIN_EXE_lab02-nagle");
+const LAB03: &str = env!("CARGO_BIN_EXE_lab03-length-ack");
+const LAB04: &str = env!("CARGO_BIN_EXE_lab04-struct-header");
+const LAB05: &str = env!("CARGO_BIN_EXE_lab05-json-header");
+const LAB06: &str = env!("CARGO_BIN_EXE_lab06-udp-vs-tcp");
+const LAB07: &str = env!("CARGO_BIN_EXE_lab07-concurrency");
+const STICKY: &str = env!("CARGO_BIN_EXE_sticky");
+
+/// Waits up to `limit` for a stderr line containing every one of `words`.
+fn line_with(srv: &Running, words: &[&str], limit: Duration) -> Option<String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        let line = srv.stderr_lines.recv_timeout(left).ok()?;
+        assert!(!line.contains("panicked"), "server panicked: {line}");
+        if words.iter().all(|w| line.contains(w)) {
+            return Some(line);
+        }
+    }
+}
+
+/// Sends `start`, then one more `byte` every 300 ms, never finishing the
+/// request: each read arrives well inside the 5 s idle timeout. The server
+/// must name the request deadline (`deadline`, as the log writes it) for
+/// this peer and close the connection, long before the 20 s the dribble
+/// would last.
+fn assert_dribbler_cut_off(
+    srv: &Running,
+    start: &[u8],
+    byte: &'static [u8],
+    deadline: &str,
+    what: &str,
+) {
+    let mut s = TcpStream::connect(srv.addr).expect("connect");
+    let peer = s.local_addr().expect("local addr");
+    s.write_all(start).expect("first bytes");
+    let began = Instant::now();
+    let dribble = thread::spawn(move || {
+        while began.elapsed() < Duration::from_secs(20) {
+            thread::sleep(Duration::from_millis(300));
+            if s.write_all(byte).is_err() {
+                break;
+            }
+        }
+        began.elapsed()
+    });
+    let tag = format!("[{peer}] request deadline");
+    let line = line_with(srv, &[&tag], Duration::from_secs(15))
+        .unwrap_or_else(|| panic!("{what}: no request-deadline line for the dribbler"));
+    assert!(
+        line.contains(&format!("(deadline {deadline})")),
+        "{what}: {line}"
+    );
+    let cut = dribble.join().expect("dribbler");
+    assert!(
+        cut < Duration::from_secs(15),
+        "{what}: dribbled for {cut:?}"
+    );
+}
+
+/// A header claiming 100 bytes (little-endian 'i'), the body to follow slowly.
+const HUNDRED: [u8; 4] = [100, 0, 0, 0];
+
+const LIMITS: [&str; 8] = [
+    "--addr",
+    "127.0.0.1:0",
+    "--max-conns",
+    "1",
+    "--idle-timeout",
+    "5",
+    "--request-deadline",
+    "1",
+];
+
+// The deadline reads Linux's TCP_INFO counters; elsewhere only the idle
+// timeout holds (src/kit/server.rs, `Deadlines`).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dribbled_request_ends_at_the_request_deadline_on_every_server() {
+    let mut lab02 = vec!["server"];
+    lab02.extend(LIMITS);
+    let srv = spawn_server(LAB02, &lab02);
+    // The stall pattern: hello, then a message whose body never finishes.
+    assert_dribbler_cut_off(&srv, b"stall\n\x64\0\0\0", b"a", "1s", "lab 02");
+
+    let mut lab07 = vec!["server"];
+    lab07.extend(LIMITS);
+    let srv = spawn_server(LAB07, &lab07);
+    assert_dribbler_cut_off(&srv, &HUNDRED, b"a", "1s", "lab 07");
+
+    // Labs 03, 04 and 05: a command may run for --timeout before its answer,
+    // so the deadline is at least --timeout + 1 s (here 0.2 + 1 → 1.2 s).
+    for (bin, what, start) in [
+        (LAB03, "lab 03", &b"1"[..]),
+        (LAB04, "lab 04", &HUNDRED[..]),
+        (LAB05, "lab 05", &HUNDRED[..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["server", "--timeout", "0.2"];
+        args.extend(LIMITS);
+        if bin == LAB05 {
+            args.extend(["--dir", dir.path().to_str().unwrap()]);
+        }
+        let srv = spawn_server(bin, &args);
+        assert_dribbler_cut_off(&srv, start, b"1", "1.2s", what);
+    }
+}
+
+#[test]
+fn lab02_server_takes_the_cap_and_idle_flags() {
+    let srv = spawn_server(
+        LAB02,
+        &["server", "--addr", "127.0.0.1:0", "--idle-timeout", "0.5"],
+    );
+    // A client that says nothing is dropped after 0.5 s, not after 300 s.
+    let mut quiet = TcpStream::connect(srv.addr).unwrap();
+    quiet
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let t = Instant::now();
+    let mut b = [0u8; 1];
+    let n = quiet.read(&mut b).unwrap_or(0);
+    assert_eq!(n, 0, "the server closed the quiet connection");
+    assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+    let line = line_with(&srv, &["error:"], Duration::from_secs(5)).expect("an error line");
+    assert!(line.contains("(idle timeout)"), "{line}");
+}
+
+/// Eight clients each send one 48 MiB message to lab 07's echo server and
+/// never read the echo. Before, the server read each message whole (and
+/// its upper-cased copy): about 100 MiB a client, 0.8 GiB in all. Now a
+/// message is echoed in 64 KiB pieces, so the server stays within its
+/// stated budget (docs/labs/lab07-concurrency.md: under 64 MiB).
+#[test]
+fn lab07_memory_holds_against_clients_that_never_read() {
+    let srv = spawn_server(
+        LAB07,
+        &[
+            "server",
+            "--addr",
+            "127.0.0.1:0",
+            "--max-conns",
+            "9",
+            "--idle-timeout",
+            "20",
+        ],
+    );
+    let pid = srv.child.id();
+    const BIG: usize = 48 << 20;
+    let hogs: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = srv.addr;
+            thread::spawn(move || {
+                let mut s = TcpStream::connect(addr).unwrap();
+                s.set_write_timeout(Some(Duration::from_secs(3))).unwrap();
+                let mut msg = (BIG as u32).to_le_bytes().to_vec();
+                msg.resize(4 + BIG, b'x');
+                // Blocks once the server stops reading; the error is expected.
+                let _ = s.write_all(&msg);
+                s
+            })
+        })
+        .collect();
+    let hogs: Vec<TcpStream> = hogs.into_iter().map(|h| h.join().unwrap()).collect();
+    // The ninth client is still served.
+    let mut ok = TcpStream::connect(srv.addr).unwrap();
+    ok.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    ok.write_all(&[2, 0, 0, 0, b'h', b'i']).unwrap();
+    let mut reply = [0u8; 6];
+    ok.read_exact(&mut reply)
+        .expect("the ninth client was not served");
+    assert_eq!(&reply, &[2, 0, 0, 0, b'H', b'I']);
+    if let Some(peak) = peak_rss_kib(pid) {
+        eprintln!("lab 07 server peak RSS with 8 × 48 MiB unread: {peak} KiB");
+        assert!(
+            peak < 64 * 1024,
+            "peak RSS {peak} KiB over the 64 MiB budget"
+        );
+    }
+    drop(hogs);
+}
+
+#[test]
+fn lab07_refuses_a_message_over_max_frame() {
+    let srv = spawn_server(
+        LAB07,
+        &["server", "--addr", "127.0.0.1:0", "--max-frame", "1000"],
+    );
+    let line = srv.refusal_for(&1001u32.to_le_bytes());
+    assert!(line.contains("1001"), "{line}");
+    assert!(line.contains("1000-byte frame limit"), "{line}");
+}
+
+fn udp_echo(per_peer: Option<PeerRate>) -> (UdpSocket, EchoOptions, Arc<AtomicBool>) {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let opts = EchoOptions {
+        log: false,
+        per_peer,
+        ..EchoOptions::default()
+    };
+    let (run, o, stop) = (
+        sock.try_clone().unwrap(),
+        opts.clone(),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let s = stop.clone();
+    thread::spawn(move || serve_upper(run, &o, &s));
+    (sock, opts, stop)
+}
+
+fn answered_after(opts: &[&EchoOptions], wait: Duration) -> u64 {
+    thread::sleep(wait);
+    opts.iter().map(|o| o.counts.answered()).sum()
+}
+
+/// One datagram "from" echo server B sent to echo server A (sent from B's
+/// own socket, so its source address is B's: what a spoofer would write).
+/// Returns the replies both servers sent, sampled every 300 ms until two
+/// samples agree (the loop is over) or `within` has passed.
+fn spoof_between_two_servers(per_peer: Option<PeerRate>, within: Duration) -> Vec<u64> {
+    let (a, a_opts, a_stop) = udp_echo(per_peer);
+    let (b, b_opts, b_stop) = udp_echo(per_peer);
+    b.send_to(b"ping", a.local_addr().unwrap()).unwrap();
+    let start = Instant::now();
+    let mut samples = vec![0];
+    while start.elapsed() < within {
+        let n = answered_after(&[&a_opts, &b_opts], Duration::from_millis(300));
+        let settled = samples.last() == Some(&n) && n > 0;
+        samples.push(n);
+        if settled {
+            break;
+        }
+    }
+    a_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    b_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    eprintln!("guard {per_peer:?}: replies every 300 ms: {samples:?}");
+    samples
+}
+
+#[test]
+fn without_the_guard_one_spoofed_datagram_loops_between_two_echo_servers() {
+    // The checker failing the wrong thing: the lesson's server, unguarded,
+    // answers one spoofed datagram past the bound the guarded test allows
+    // (it ran at thousands a second here until, sooner or later, a bounce
+    // was lost to a busy machine).
+    let s = spoof_between_two_servers(None, Duration::from_millis(1500));
+    assert!(s.iter().max() >= Some(&400), "{s:?}");
+}
+
+#[test]
+fn one_spoofed_datagram_cannot_start_an_endless_loop() {
+    let s = spoof_between_two_servers(Some(PeerRate::default()), Duration::from_secs(20));
+    let n = s.len();
+    assert_eq!(s[n - 1], s[n - 2], "the loop was still running: {s:?}");
+    // It used up one burst on each side (100, plus what refilled at 5 a
+    // second while it ran), then died.
+    assert!(s[n - 1] < 400, "{s:?}");
+}
+
+#[test]
+fn an_echo_server_never_answers_its_own_address() {
+    let (a, opts, stop) = udp_echo(Some(PeerRate::default()));
+    a.send_to(b"me", a.local_addr().unwrap()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while opts
+        .counts
+        .from_itself
+        .load(std::sync::atomic::Ordering::Relaxed)
+        == 0
+        && Instant::now() < deadline
+    {
+        thread::sleep(Duration::from_millis(10));
+    }
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(opts.counts.answered(), 0);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Runs `bin args` and expects exit 2 with `words` on stderr, at once.
+fn refused(bin: &str, args: &[&str], words: &str) {
+    let mut c = cmd(bin);
+    c.args(args);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(words), "{args:?}: {err}");
+}
+
+#[test]
+fn durations_that_mean_nothing_are_refused_by_the_parser() {
+    let out_of_range = "out of range";
+    for bad in ["nan", "inf", "0", "-1"] {
+        let flag = |name: &str| format!("--{name}={bad}");
+        refused(LAB07, &["server", &flag("idle-timeout")], out_of_range);
+        refused(LAB07, &["server", &flag("request-deadline")], out_of_range);
+        refused(LAB02, &["server", &flag("idle-timeout")], out_of_range);
+        refused(LAB02, &["server", &flag("request-deadline")], out_of_range);
+        refused(LAB06, &["client", &flag("timeout")], out_of_range);
+        refused(STICKY, &["bench", &flag("seconds")], out_of_range);
+        refused(LAB04, &["server", &flag("request-deadline")], out_of_range);
+    }
+    refused(LAB06, &["server", "--peer-rate", "nan"], "not a rate");
+}
+
+#[test]
+fn counts_of_zero_are_refused_with_a_clear_message() {
+    refused(STICKY, &["load", "--clients", "0"], "'0' is too few");
+    refused(STICKY, &["load", "--window", "0"], "'0' is too few");
+    refused(
+        STICKY,
+        &["proxy", "--to", "127.0.0.1:9", "--max-chunk", "0"],
+        "'0' is too few",
+    );
+}
+
+#[test]
+fn lab03_server_help_shows_no_escaped_newline() {
+    let mut c = cmd(LAB03);
+    c.args(["server", "--help"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    let help = text(&out.stdout);
+    assert!(help.contains("Wire format"), "{help}");
+    assert!(!help.contains("\\n"), "{help}");
+}
