@@ -7,13 +7,16 @@ use std::process::ExitCode;
 
 use super::{read_reply, send_request, AckServer, LengthText};
 use crate::framing::DEFAULT_MAX_FRAME;
-use crate::harness::{self, command, ClientArgs as ConnectArgs, CommandServerArgs, Compat};
+use crate::harness::wrong_format::Expected;
+use crate::harness::{
+    self, command, ClientArgs as ConnectArgs, CommandServerArgs, Compat, ReplyTimeout,
+};
 use crate::report::ColorChoice;
 
 /// The wire flags server and client share.
 #[derive(Clone, Debug, clap::Args)]
 pub struct WireArgs {
-    /// Wire format: ours (framed commands, digits end with \\n) or the lesson's.
+    /// Wire format: ours (framed commands, digits end with a newline) or the lesson's.
     #[arg(long, value_enum, default_value_t = Compat::Ours)]
     pub compat: Compat,
     /// Largest length accepted or sent, in bytes.
@@ -37,6 +40,8 @@ pub struct ClientArgs {
     pub args: ConnectArgs,
     #[command(flatten)]
     pub wire: WireArgs,
+    #[command(flatten)]
+    pub wait: ReplyTimeout,
 }
 
 /// The command server: digits, `ok`, then the reply. Runs until killed.
@@ -61,7 +66,11 @@ pub fn client(flags: &ClientArgs, color: ColorChoice) -> ExitCode {
     let codec = LengthText::for_compat(wire.compat).with_max_len(wire.max_frame);
     command::run_client(
         &flags.args,
+        flags.wait.duration(),
         harness::ports::LAB03,
+        Expected::LengthText {
+            terminated: codec.terminated,
+        },
         BufReader::new,
         |r, w, cmd| {
             send_request(w, &codec, cmd)?;
