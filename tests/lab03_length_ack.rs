@@ -163,9 +163,10 @@ fn the_demo_json_reports_both_round_trip_costs() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ok"], true, "{}", text(&out.stderr));
     let cost = &v["stages"][4]["data"];
+    // Best of the rounds: load on a shared machine only ever adds time.
     let (a, b) = (
-        cost["lab03_mean_ms"].as_f64().unwrap(),
-        cost["lab04_mean_ms"].as_f64().unwrap(),
+        cost["lab03_best_ms"].as_f64().unwrap(),
+        cost["lab04_best_ms"].as_f64().unwrap(),
     );
     // Behaviour, not absolute times: the ack costs a whole extra round trip.
     assert!(a > 1.5 * b, "lab 03 {a} ms vs lab 04 {b} ms");
