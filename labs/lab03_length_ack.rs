@@ -85,7 +85,7 @@ enum Command {
   lab03-length-ack client --cmd help --cmd 'seq 5'
   echo ls | lab03-length-ack client
   lab03-length-ack client --compat lesson --addr 127.0.0.1:8001   # against seed 001's Python server")]
-    Client(cli::ClientArgs),
+    Client(cli::ClientFlags),
 }
 
 /// The cost stage's flags.

@@ -337,16 +337,6 @@ fn our_lesson_mode_client_talks_to_the_lessons_python_server() {
 
 // ── the classroom walk-through: wrong pairings, timeouts, what is shown ──
 
-/// Runs our client with `args` and `cmds` against `addr`, bounded in time.
-fn client_run(addr: SocketAddr, args: &[&str], cmds: &[&str]) -> std::process::Output {
-    let mut c = cmd(BIN);
-    c.args(["client", "--addr", &addr.to_string()]).args(args);
-    for k in cmds {
-        c.args(["--cmd", k]);
-    }
-    run_with_timeout(c, b"", Duration::from_secs(30))
-}
-
 #[cfg(unix)]
 #[test]
 fn a_reply_without_a_newline_is_shown_whole_and_an_empty_one_is_named() {
@@ -361,7 +351,7 @@ fn a_lesson_server_and_our_client_say_which_flag_is_missing_instead_of_hanging()
         &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
     );
     let t0 = std::time::Instant::now();
-    let out = client_run(srv.addr, &[], &["ls", "ls"]);
+    let out = common::client_run(BIN, srv.addr, &[], &["ls", "ls"]);
     // The server answered in the client's own format, then closed.
     assert!(
         text(&out.stdout).contains("start the client with --compat lesson"),
@@ -382,7 +372,7 @@ fn a_lesson_server_and_our_client_say_which_flag_is_missing_instead_of_hanging()
 fn a_bare_command_to_our_server_is_answered_in_the_lessons_format() {
     let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
     // Our client in the lesson's format reads the explanation as a reply.
-    let out = client_run(srv.addr, &["--compat", "lesson"], &["ls"]);
+    let out = common::client_run(BIN, srv.addr, &["--compat", "lesson"], &["ls"]);
     assert!(
         text(&out.stdout).contains("the length bytes look like text 'ls'"),
         "{}",
@@ -394,58 +384,27 @@ fn a_bare_command_to_our_server_is_answered_in_the_lessons_format() {
         "{line}"
     );
     // And so does the lesson's own Python client (int() takes the digits).
-    if common::python3_available("lab03 python client") {
-        let mut c = common::python_cmd();
-        c.arg(python_script("lab03_client.py"))
-            .arg(srv.addr.port().to_string())
-            .arg("ls");
-        let out = run_with_timeout(c, b"", Duration::from_secs(30));
-        assert!(
-            text(&out.stdout).contains("start the server with --compat lesson"),
-            "{} {}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-    }
+    common::assert_python_client_told(
+        "lab03_client.py",
+        srv.addr,
+        "start the server with --compat lesson",
+    );
 }
 
 #[test]
 fn a_client_gives_up_after_its_reply_timeout_and_names_the_likely_cause() {
     // The lesson's server: bare digits, then it waits for an ok our client
     // (waiting for the digits' newline) never sends.
-    let addr = common::stuck_server(b"16");
-    let t0 = std::time::Instant::now();
-    let out = client_run(addr, &["--reply-timeout", "0.5"], &["ls"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("no reply within 500ms"), "{err}");
+    let err = common::assert_client_gives_up_after_its_reply_timeout(BIN, b"16");
     assert!(
         err.contains("the length '16' came with no newline") && err.contains("--compat lesson"),
         "{err}"
     );
-    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
 }
 
 #[test]
 fn a_reply_over_the_servers_own_limit_is_an_error_reply_blamed_on_the_server() {
-    let srv = spawn_server(
-        BIN,
-        &["server", "--addr", "127.0.0.1:0", "--max-frame", "1000"],
-    );
-    let out = client_run(srv.addr, &[], &["bytes 5000"]);
-    assert!(
-        text(&out.stdout).contains("is 5000 bytes, over this server's own --max-frame 1000"),
-        "client saw: {} {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let line = srv.next_error_line(Duration::from_secs(5));
-    assert!(
-        line.contains(
-            "the reply to 'bytes 5000' is 5000 bytes, over this server's own --max-frame 1000"
-        ),
-        "{line}"
-    );
+    common::assert_own_reply_limit_blamed_on_the_server(BIN);
 }
 
 // ── proptests ──────────────────────────────────────────────────────────────

@@ -250,16 +250,6 @@ fn a_reply_over_the_clients_max_frame_is_refused() {
 
 // ── the classroom walk-through: wrong pairings, timeouts, what is shown ──
 
-/// Runs our client with `args` and `cmds` against `addr`, bounded in time.
-fn client_run(addr: SocketAddr, args: &[&str], cmds: &[&str]) -> std::process::Output {
-    let mut c = cmd(BIN);
-    c.args(["client", "--addr", &addr.to_string()]).args(args);
-    for k in cmds {
-        c.args(["--cmd", k]);
-    }
-    run_with_timeout(c, b"", Duration::from_secs(30))
-}
-
 #[cfg(unix)]
 #[test]
 fn a_reply_without_a_newline_is_shown_whole_and_an_empty_one_is_named() {
@@ -276,7 +266,7 @@ fn a_big_endian_client_and_a_little_endian_server_both_name_the_byte_order() {
     } else {
         "big"
     };
-    let out = client_run(srv.addr, &["--byte-order", order], &["ls"]);
+    let out = common::client_run(BIN, srv.addr, &["--byte-order", order], &["ls"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -296,7 +286,7 @@ fn a_bare_command_to_our_server_is_named_and_answered_once() {
     let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
     // `ls` is two bytes: a header that never completes. The server looks
     // at it once the bytes stop, and answers in a frame the client reads.
-    let out = client_run(srv.addr, &["--compat", "lesson"], &["ls"]);
+    let out = common::client_run(BIN, srv.addr, &["--compat", "lesson"], &["ls"]);
     assert!(
         text(&out.stdout).contains("the header bytes look like text 'ls'"),
         "{} {}",
@@ -308,20 +298,12 @@ fn a_bare_command_to_our_server_is_named_and_answered_once() {
         line.contains("the header bytes look like text 'ls' — is the client speaking the lesson's format? start the server with --compat lesson"),
         "{line}"
     );
-    if common::python3_available("lab04 python client") {
-        for script in ["lab04_client_001.py", "lab04_client_002.py"] {
-            let mut c = common::python_cmd();
-            c.arg(python_script(script))
-                .arg(srv.addr.port().to_string())
-                .arg("ls");
-            let out = run_with_timeout(c, b"", Duration::from_secs(30));
-            assert!(
-                text(&out.stdout).contains("start the server with --compat lesson"),
-                "{script}: {} {}",
-                text(&out.stdout),
-                text(&out.stderr)
-            );
-        }
+    for script in ["lab04_client_001.py", "lab04_client_002.py"] {
+        common::assert_python_client_told(
+            script,
+            srv.addr,
+            "start the server with --compat lesson",
+        );
     }
 }
 
@@ -331,7 +313,7 @@ fn a_framed_request_to_a_lesson_server_is_named() {
         BIN,
         &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
     );
-    let out = client_run(srv.addr, &[], &["ls"]);
+    let out = common::client_run(BIN, srv.addr, &[], &["ls"]);
     assert!(
         text(&out.stdout).contains("start the client with --compat lesson"),
         "{}",
@@ -351,7 +333,7 @@ fn another_labs_reply_is_an_error_not_output() {
     let mut reply = (json.len() as u32).to_le_bytes().to_vec();
     reply.extend_from_slice(json);
     let addr = common::stuck_server(Box::leak(reply.into_boxed_slice()));
-    let out = client_run(addr, &[], &["ls"]);
+    let out = common::client_run(BIN, addr, &[], &["ls"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("as lab 05's server sends"), "{err}");
@@ -360,35 +342,16 @@ fn another_labs_reply_is_an_error_not_output() {
 
 #[test]
 fn a_client_gives_up_after_its_reply_timeout() {
-    let addr = common::stuck_server(b"");
-    let t0 = std::time::Instant::now();
-    let out = client_run(addr, &["--reply-timeout", "0.5"], &["ls"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("ls: no reply within 500ms"), "{err}");
-    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
+    let err = common::assert_client_gives_up_after_its_reply_timeout(BIN, b"");
+    assert!(
+        err.contains("ls: no reply within 500ms (0 bytes of it so far"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_reply_over_the_servers_own_limit_is_an_error_reply_blamed_on_the_server() {
-    let srv = spawn_server(
-        BIN,
-        &["server", "--addr", "127.0.0.1:0", "--max-frame", "1000"],
-    );
-    let out = client_run(srv.addr, &[], &["bytes 5000"]);
-    assert!(
-        text(&out.stdout).contains("is 5000 bytes, over this server's own --max-frame 1000"),
-        "client saw: {} {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let line = srv.next_error_line(Duration::from_secs(5));
-    assert!(
-        line.contains(
-            "the reply to 'bytes 5000' is 5000 bytes, over this server's own --max-frame 1000"
-        ),
-        "{line}"
-    );
+    common::assert_own_reply_limit_blamed_on_the_server(BIN);
 }
 
 // ── hostile input ──────────────────────────────────────────────────────────

@@ -118,6 +118,39 @@ pub fn show_reply<W: Write>(out: &mut W, text: &str) -> io::Result<()> {
     out.flush()
 }
 
+/// A server's OWN reply over its own `--max-frame`: the client did nothing
+/// wrong, so the server's log says so and the client gets an error reply
+/// ([`OwnReplyTooLarge::reply`]) instead of a silent close.
+#[derive(Debug, thiserror::Error)]
+#[error("the reply to '{cmd}' is {len} bytes, over this server's own --max-frame {max}: the client was sent an error reply instead")]
+pub struct OwnReplyTooLarge {
+    /// The command, as text.
+    pub cmd: String,
+    /// The reply's length.
+    pub len: usize,
+    /// The server's limit.
+    pub max: usize,
+}
+
+impl OwnReplyTooLarge {
+    /// `Some` when a reply of `len` bytes to `cmd` is over `max`.
+    pub fn check(cmd: &[u8], len: usize, max: usize) -> Option<OwnReplyTooLarge> {
+        (len > max).then(|| OwnReplyTooLarge {
+            cmd: crate::kit::text::preview(cmd, 40),
+            len,
+            max,
+        })
+    }
+
+    /// The error reply to send instead: one `error: …` line, cut to the
+    /// limit itself so that it can always be sent.
+    pub fn reply(&self) -> Vec<u8> {
+        let mut msg = format!("error: {self}\n").into_bytes();
+        msg.truncate(self.max);
+        msg
+    }
+}
+
 /// How many of a reply's first bytes a client keeps, to recognise a mistake in them.
 const KEEP_SEEN: usize = 256;
 

@@ -339,6 +339,18 @@ impl WrongFormat {
     }
 }
 
+/// Why a server ended a connection whose request showed a wrong pairing:
+/// the refusal it caused, if it caused one (a request that merely stopped
+/// has none), and the mistake. Labs 03 and 04 carry it in their errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}", .refused.as_ref().map(|r| format!("{r}; ")).unwrap_or_default(), .mistake.advice(Side::Server))]
+pub struct WrongRequest {
+    /// The refusal it caused, if any.
+    pub refused: Option<String>,
+    /// What the bytes look like.
+    pub mistake: WrongFormat,
+}
+
 impl fmt::Display for WrongFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.advice(Side::Server))

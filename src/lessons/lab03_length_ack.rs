@@ -32,7 +32,8 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::framing::{recv_exact, FrameError};
-use crate::harness::wrong_format::{Side, WrongFormat};
+use crate::harness::command::OwnReplyTooLarge;
+use crate::harness::wrong_format::WrongRequest;
 use crate::kit::record::{Chunk, Clock, RecordingReader, Tape};
 use crate::kit::sock::recv_once;
 use crate::kit::text::preview;
@@ -204,26 +205,12 @@ pub enum AckError {
         got: Vec<u8>,
     },
     /// The request's bytes show a wrong pairing (a bare command sent to our
-    /// server, a framed one to `--compat lesson`): recognised by
-    /// [`crate::harness::wrong_format::recognise_wrong_format`].
-    #[error("{}{}", .refused.as_ref().map(|r| format!("{r}; ")).unwrap_or_default(), .mistake.advice(Side::Server))]
-    WrongFormat {
-        /// The refusal it caused, if any.
-        refused: Option<String>,
-        /// What the bytes look like.
-        mistake: WrongFormat,
-    },
-    /// The server's OWN reply is over its own `--max-frame`: the client did
-    /// nothing wrong and was sent an error reply instead.
-    #[error("the reply to '{cmd}' is {len} bytes, over this server's own --max-frame {max}: the client was sent an error reply instead")]
-    ReplyTooLarge {
-        /// The command, as text.
-        cmd: String,
-        /// The reply's length.
-        len: usize,
-        /// The server's limit.
-        max: usize,
-    },
+    /// server, a framed one to `--compat lesson`).
+    #[error(transparent)]
+    WrongFormat(#[from] WrongRequest),
+    /// The server's own reply is over its own limit.
+    #[error(transparent)]
+    ReplyTooLarge(#[from] OwnReplyTooLarge),
     /// Closed, truncated, or a socket error.
     #[error(transparent)]
     Frame(#[from] FrameError),

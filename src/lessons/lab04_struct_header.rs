@@ -18,8 +18,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::framing::{recv_exact, ByteOrder, FrameError, FrameReader, LengthPrefix};
+use crate::harness::command::OwnReplyTooLarge;
 use crate::harness::command::{background, demo_connect, through};
-use crate::harness::wrong_format::{recognise_wrong_format, Expected, Side, When, WrongFormat};
+use crate::harness::wrong_format::{
+    recognise_wrong_format, Expected, Side, When, WrongFormat, WrongRequest,
+};
 use crate::harness::Compat;
 use crate::kit::proxy::ProxyConfig;
 use crate::kit::record::RecordingReader;
@@ -131,24 +134,11 @@ pub enum ServeError {
     },
     /// The request's bytes show a wrong pairing ([`recognise_wrong_format`]):
     /// the client was told in a reply, then the connection closed.
-    #[error("{}{}", .refused.as_ref().map(|r| format!("{r}; ")).unwrap_or_default(), .mistake.advice(Side::Server))]
-    WrongFormat {
-        /// The refusal it caused, if it caused one (a stalled request has none).
-        refused: Option<String>,
-        /// What the bytes look like.
-        mistake: WrongFormat,
-    },
-    /// The server's OWN reply is over its own `--max-frame`: the client did
-    /// nothing wrong and was sent an error reply instead.
-    #[error("the reply to '{cmd}' is {len} bytes, over this server's own --max-frame {max}: the client was sent an error reply instead")]
-    ReplyTooLarge {
-        /// The command, as text.
-        cmd: String,
-        /// The reply's length.
-        len: usize,
-        /// The server's limit.
-        max: usize,
-    },
+    #[error(transparent)]
+    WrongFormat(#[from] WrongRequest),
+    /// The server's own reply is over its own `--max-frame`.
+    #[error(transparent)]
+    ReplyTooLarge(#[from] OwnReplyTooLarge),
 }
 
 impl ServeError {
@@ -214,18 +204,11 @@ pub fn serve_commands(
             }
         };
         let out = runner::run(&cmd, runner).combined();
-        if out.len() > codec.max_frame {
-            let e = ServeError::ReplyTooLarge {
-                cmd: crate::kit::text::preview(&cmd, 40),
-                len: out.len(),
-                max: codec.max_frame,
-            };
-            let mut msg = format!("error: {e}\n").into_bytes();
-            msg.truncate(codec.max_frame);
+        if let Some(e) = OwnReplyTooLarge::check(&cmd, out.len(), codec.max_frame) {
             codec
-                .write_frame(frames.get_mut(), &msg)
+                .write_frame(frames.get_mut(), &e.reply())
                 .map_err(|e| ServeError::frame(&codec, e))?;
-            return Err(e);
+            return Err(e.into());
         }
         codec
             .write_frame(frames.get_mut(), &out)
@@ -304,7 +287,7 @@ fn tell(
         frames.get_mut(),
         mistake.reply_text(Side::Server).as_bytes(),
     );
-    Err(ServeError::WrongFormat { refused, mistake })
+    Err(WrongRequest { refused, mistake }.into())
 }
 
 /// Lab 04's client side of one command: send it (framed, or bare for the

@@ -343,7 +343,7 @@ pub fn assert_replies_shown_like_a_shell(bin: &str, server: &Running) {
         }
     });
     let mut shown = Vec::new();
-    let mut wait_for = |want: &str, shown: &mut Vec<u8>| {
+    let wait_for = |want: &str, shown: &mut Vec<u8>| {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !text(shown).contains(want) {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -366,4 +366,65 @@ pub fn assert_replies_shown_like_a_shell(bin: &str, server: &Running) {
         "printf abc was not shown whole at once"
     );
     assert_eq!(text(&shown), "abc\n(empty reply)\nnext\n");
+}
+
+/// Runs our client `bin` with `args` and each of `cmds` (`--cmd`) against
+/// `addr`, bounded in time.
+pub fn client_run(bin: &str, addr: SocketAddr, args: &[&str], cmds: &[&str]) -> Output {
+    let mut c = cmd(bin);
+    c.args(["client", "--addr", &addr.to_string()]).args(args);
+    for k in cmds {
+        c.args(["--cmd", k]);
+    }
+    run_with_timeout(c, b"", Duration::from_secs(30))
+}
+
+/// A reply over the server's OWN `--max-frame` (1000, for `bytes 5000`):
+/// the client must get an error reply it can read, and the server's log
+/// must blame the reply, not the client.
+pub fn assert_own_reply_limit_blamed_on_the_server(bin: &str) {
+    let srv = spawn_server(
+        bin,
+        &["server", "--addr", "127.0.0.1:0", "--max-frame", "1000"],
+    );
+    let out = client_run(bin, srv.addr, &[], &["bytes 5000"]);
+    assert!(
+        text(&out.stdout).contains("is 5000 bytes, over this server's own --max-frame 1000"),
+        "client saw: {} {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let line = srv.next_error_line(Duration::from_secs(5));
+    let want = "the reply to 'bytes 5000' is 5000 bytes, over this server's own --max-frame 1000";
+    assert!(line.contains(want), "{line}");
+}
+
+/// The lesson's Python client `script`, asking `ls` of the server at `addr`,
+/// must print `want` (skipped, saying so, where no Python runs).
+pub fn assert_python_client_told(script: &str, addr: SocketAddr, want: &str) {
+    if !python3_available(script) {
+        return;
+    }
+    let mut c = python_cmd();
+    c.arg(python_script(script))
+        .arg(addr.port().to_string())
+        .arg("ls");
+    let out = run_with_timeout(c, b"", Duration::from_secs(30));
+    let (so, se) = (text(&out.stdout), text(&out.stderr));
+    assert!(so.contains(want), "{script}: {so} {se}");
+}
+
+/// Our client `bin`, with `--reply-timeout 0.5`, asks `ls` of a server that
+/// answers `reply` and then nothing: it must give up with exit code 2 well
+/// before the server would (bounded at 8 s), saying no reply came. Returns
+/// its stderr for the lab's own checks.
+pub fn assert_client_gives_up_after_its_reply_timeout(bin: &str, reply: &'static [u8]) -> String {
+    let addr = stuck_server(reply);
+    let t0 = Instant::now();
+    let out = client_run(bin, addr, &["--reply-timeout", "0.5"], &["ls"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no reply within 500ms"), "{err}");
+    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
+    err
 }

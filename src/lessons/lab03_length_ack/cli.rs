@@ -35,7 +35,7 @@ pub struct ServerArgs {
 
 /// The `client` command's flags.
 #[derive(clap::Args)]
-pub struct ClientArgs {
+pub struct ClientFlags {
     #[command(flatten)]
     pub args: ConnectArgs,
     #[command(flatten)]
@@ -60,7 +60,7 @@ pub fn server(flags: &ServerArgs, color: ColorChoice) -> ExitCode {
 }
 
 /// The client: each command framed, each reply read whole and printed.
-pub fn client(flags: &ClientArgs, color: ColorChoice) -> ExitCode {
+pub fn client(flags: &ClientFlags, color: ColorChoice) -> ExitCode {
     color.apply();
     let wire = &flags.wire;
     let codec = LengthText::for_compat(wire.compat).with_max_len(wire.max_frame);

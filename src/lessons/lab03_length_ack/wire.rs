@@ -6,7 +6,10 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::framing::{FrameError, DEFAULT_MAX_FRAME};
-use crate::harness::wrong_format::{recognise_wrong_format, Expected, Side, When, WrongFormat};
+use crate::harness::command::OwnReplyTooLarge;
+use crate::harness::wrong_format::{
+    recognise_wrong_format, Expected, Side, When, WrongFormat, WrongRequest,
+};
 use crate::harness::Compat;
 use crate::kit::runner::{self, RunnerConfig};
 
@@ -348,10 +351,11 @@ impl AckServer {
             };
             if self.compat == Compat::Lesson {
                 if let Some(m) = recognise_wrong_format(&cmd, Expected::BareCommand, When::Whole) {
-                    return Err(AckError::WrongFormat {
+                    return Err(WrongRequest {
                         refused: None,
                         mistake: m,
-                    });
+                    }
+                    .into());
                 }
             }
             let out = runner::run(&cmd, &self.runner);
@@ -359,16 +363,9 @@ impl AckServer {
                 Compat::Ours => out.combined(),
                 Compat::Lesson => out.stdout,
             };
-            if data.len() > self.max_len {
-                let e = AckError::ReplyTooLarge {
-                    cmd: crate::kit::text::preview(&cmd, 40),
-                    len: data.len(),
-                    max: self.max_len,
-                };
-                let mut msg = format!("error: {e}\n").into_bytes();
-                msg.truncate(self.max_len);
-                send_reply(reader, w, &codec, &msg).map_err(|e| e.idle_after(self.idle))?;
-                return Err(e);
+            if let Some(e) = OwnReplyTooLarge::check(&cmd, data.len(), self.max_len) {
+                send_reply(reader, w, &codec, &e.reply()).map_err(|e| e.idle_after(self.idle))?;
+                return Err(e.into());
             }
             send_reply(reader, w, &codec, &data).map_err(|e| e.idle_after(self.idle))?;
         }
@@ -390,10 +387,11 @@ impl AckServer {
         let Some(m) = recognise_wrong_format(seen, expected, When::Stuck) else {
             return Ok(());
         };
-        Err(AckError::WrongFormat {
+        Err(WrongRequest {
             refused: codec.check(seen).err().map(|e| e.to_string()),
             mistake: m,
-        })
+        }
+        .into())
     }
 
     /// Serves one TCP connection (for [`crate::kit::server::serve`]). A
@@ -406,7 +404,7 @@ impl AckServer {
         let mut w = stream.try_clone()?;
         let mut r = io::BufReader::new(stream);
         let result = self.serve(&mut r, &mut w);
-        if let Err(AckError::WrongFormat { mistake, .. }) = &result {
+        if let Err(AckError::WrongFormat(WrongRequest { mistake, .. })) = &result {
             // The format the client evidently speaks: a bare command is the
             // lesson's, digits and \n are ours; a lab 04 client reads neither.
             let answer_in = match mistake {
