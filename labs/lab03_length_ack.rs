@@ -85,7 +85,7 @@ enum Command {
   lab03-length-ack client --cmd help --cmd 'seq 5'
   echo ls | lab03-length-ack client
   lab03-length-ack client --compat lesson --addr 127.0.0.1:8001   # against seed 001's Python server")]
-    Client(cli::ClientArgs),
+    Client(cli::ClientFlags),
 }
 
 /// The cost stage's flags.
@@ -293,7 +293,8 @@ fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
     cfg.hold = Duration::from_millis(50);
     d.say("Drop step 2: the server sends the digits and then the data at once, without waiting for ok.");
     d.say(&format!(
-        "Through ChaosProxy (seed {}), which like a real network merges bytes that arrive close together:",
+        "Through ChaosProxy (seed {}), set to pass on as one piece what reaches it within 50 ms — as a proxy may; \
+         routers do not merge segments, but the sender's TCP (Nagle, autocorking) and the receiver's buffer do:",
         cfg.seed
     ));
     let length_ack::NoAckRun { merged, acked } = length_ack::without_ack(&cfg, cmd)?;
@@ -349,42 +350,46 @@ fn cost_of_the_ok(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), S
     let run = length_ack::cost_of_the_ok(Duration::from_millis(rtt_ms), rounds, cmd)?;
     let (t03, t04) = (&run.with_ok, &run.header);
     let (m03, m04) = (CostRun::mean_ms(t03), CostRun::mean_ms(t04));
+    let (b03, b04) = (CostRun::best_ms(t03), CostRun::best_ms(t04));
     let r = rtt_ms.max(1) as f64;
     let mut t = Table::new([
         "protocol",
         "round trips / command",
         "theory",
-        "measured / command",
-        "measured ÷ RTT",
+        "best / command",
+        "best ÷ RTT",
+        "mean",
     ]);
-    for (name, trips, m, tone) in [
-        ("lab 03: length text, ok, data", 2.0, m03, Tone::Note),
-        ("lab 04: 4-byte header + data", 1.0, m04, Tone::Good),
+    for (name, trips, b, m, tone) in [
+        ("lab 03: length text, ok, data", 2.0, b03, m03, Tone::Note),
+        ("lab 04: 4-byte header + data", 1.0, b04, m04, Tone::Good),
     ] {
         t.row([
             Cell::from(name),
             Cell::from(format!("{trips:.0}").as_str()),
             Cell::from(format!("{:.0} ms", trips * r).as_str()),
-            Cell::new(format!("{m:.1} ms"), tone),
-            Cell::from(format!("{:.2}", m / r).as_str()),
+            Cell::new(format!("{b:.1} ms"), tone),
+            Cell::from(format!("{:.2}", b / r).as_str()),
+            Cell::from(format!("{m:.1} ms").as_str()),
         ]);
     }
     d.show(&t.render());
     d.show(&format!(
-        "  mean of {rounds} commands ('{cmd}') each, after the connection was set up; the ok costs {:.1} ms per command",
-        m03 - m04
+        "  {rounds} commands ('{cmd}') each, after the connection was set up; the ok costs {:.1} ms per command \
+         (best against best: a busy machine only adds to a round trip)",
+        b03 - b04
     ));
-    let ratio = m03 / m04.max(1e-3);
-    let ok = run.intact && ratio > 1.5 && m03 / r > 1.5 && m04 / r < 1.5;
+    let ratio = b03 / b04.max(1e-3);
+    let ok = run.intact && ratio > 1.5 && b03 / r > 1.5 && b04 / r < 1.5;
     d.check(
         ok,
         expected_claim,
         &format!(
             "{:.2} RTT against {:.2} RTT per command ({ratio:.2}× slower with the ok)",
-            m03 / r,
-            m04 / r
+            b03 / r,
+            b04 / r
         ),
-        json!({"rtt_ms": rtt_ms, "rounds": rounds, "lab03_ms": CostRun::ms(t03), "lab04_ms": CostRun::ms(t04), "lab03_mean_ms": m03, "lab04_mean_ms": m04, "ratio": ratio}),
+        json!({"rtt_ms": rtt_ms, "rounds": rounds, "lab03_ms": CostRun::ms(t03), "lab04_ms": CostRun::ms(t04), "lab03_mean_ms": m03, "lab04_mean_ms": m04, "lab03_best_ms": b03, "lab04_best_ms": b04, "ratio": ratio}),
     );
     Ok(())
 }

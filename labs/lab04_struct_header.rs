@@ -14,15 +14,17 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use serde_json::json;
+use std::time::Duration;
 use sticky_lab::framing::{ByteOrder, FrameError, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
 use sticky_lab::harness::command;
+use sticky_lab::harness::wrong_format::Expected;
 use sticky_lab::harness::{
-    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Stage, StageError,
+    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, ReplyTimeout, Stage, StageError,
 };
 use sticky_lab::kit::server::Background;
 use sticky_lab::kit::text::{preview, spaced_hex};
 use sticky_lab::lessons::lab04_struct_header::{
-    self as lesson, demo_server, expected, serve_commands, with_hint,
+    self as lesson, demo_server, expected, serve_commands,
 };
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
@@ -118,6 +120,8 @@ enum Command {
         args: ClientArgs,
         #[command(flatten)]
         wire: WireArgs,
+        #[command(flatten)]
+        wait: ReplyTimeout,
     },
 }
 
@@ -136,9 +140,9 @@ fn main() -> ExitCode {
             color.apply();
             server(&args, wire.codec(), wire.compat)
         }
-        Command::Client { args, wire } => {
+        Command::Client { args, wire, wait } => {
             color.apply();
-            client(&args, wire.codec(), wire.compat)
+            client(&args, wire.codec(), wire.compat, wait.duration())
         }
     }
 }
@@ -148,16 +152,18 @@ fn main() -> ExitCode {
 fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
     let (runner, idle) = (args.runner(), args.serve_options().idle_timeout);
     command::run_server(args, harness::ports::LAB04, "lab04", move |s, _| {
-        serve_commands(s, codec, compat, &runner, idle).map_err(|e| with_hint(&codec, &e))
+        serve_commands(s, codec, compat, &runner, idle)
     })
 }
 
-fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
+fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat, wait: Duration) -> ExitCode {
     command::run_client(
         args,
+        wait,
         harness::ports::LAB04,
+        Expected::LengthHeader(codec),
         |stream| FrameReader::new(stream, codec),
-        |frames, w, cmd| lesson::ask(frames, w, compat, cmd).map_err(|e| with_hint(&codec, &e)),
+        |frames, w, cmd| lesson::ask(frames, w, compat, cmd),
     )
 }
 

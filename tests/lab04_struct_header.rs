@@ -218,7 +218,7 @@ fn a_byte_order_mismatch_is_a_clear_error_on_both_sides() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("over the 67108864-byte frame limit"), "{err}");
     assert!(
-        err.contains("read little-endian the same 4 bytes say 65"),
+        err.contains("but 65 read little-endian — is the other side using --byte-order little?"),
         "{err}"
     );
     // Framed commands: the server meets the swapped header first.
@@ -231,7 +231,7 @@ fn a_byte_order_mismatch_is_a_clear_error_on_both_sides() {
     let line = srv.error_line_for(peer, Duration::from_secs(10));
     assert!(line.contains("header claims 117440512 bytes"), "{line}");
     assert!(
-        line.contains("read big-endian the same 4 bytes say 7"),
+        line.contains("but 7 read big-endian — is the other side using --byte-order big?"),
         "{line}"
     );
 }
@@ -246,6 +246,112 @@ fn a_reply_over_the_clients_max_frame_is_refused() {
     let out = run_with_timeout(c, b"", Duration::from_secs(20));
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("header claims 5000 bytes, over the 1000-byte frame limit"));
+}
+
+// ── the classroom walk-through: wrong pairings, timeouts, what is shown ──
+
+#[cfg(unix)]
+#[test]
+fn a_reply_without_a_newline_is_shown_whole_and_an_empty_one_is_named() {
+    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0", "--exec", "shell"]);
+    common::assert_replies_shown_like_a_shell(BIN, &srv);
+}
+
+#[test]
+fn a_big_endian_client_and_a_little_endian_server_both_name_the_byte_order() {
+    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    let t0 = std::time::Instant::now();
+    let order = if cfg!(target_endian = "big") {
+        "little"
+    } else {
+        "big"
+    };
+    let out = common::client_run(BIN, srv.addr, &["--byte-order", order], &["ls"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is the other side using --byte-order"),
+        "{err}"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
+    let line = srv.next_error_line(Duration::from_secs(5));
+    assert!(
+        line.contains(&format!("is the other side using --byte-order {order}?")),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_bare_command_to_our_server_is_named_and_answered_once() {
+    let srv = spawn_server(BIN, &["server", "--addr", "127.0.0.1:0"]);
+    // `ls` is two bytes: a header that never completes. The server looks
+    // at it once the bytes stop, and answers in a frame the client reads.
+    let out = common::client_run(BIN, srv.addr, &["--compat", "lesson"], &["ls"]);
+    assert!(
+        text(&out.stdout).contains("the header bytes look like text 'ls'"),
+        "{} {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let line = srv.next_error_line(Duration::from_secs(5));
+    assert!(
+        line.contains("the header bytes look like text 'ls' — is the client speaking the lesson's format? start the server with --compat lesson"),
+        "{line}"
+    );
+    for script in ["lab04_client_001.py", "lab04_client_002.py"] {
+        common::assert_python_client_told(
+            script,
+            srv.addr,
+            "start the server with --compat lesson",
+        );
+    }
+}
+
+#[test]
+fn a_framed_request_to_a_lesson_server_is_named() {
+    let srv = spawn_server(
+        BIN,
+        &["server", "--addr", "127.0.0.1:0", "--compat", "lesson"],
+    );
+    let out = common::client_run(BIN, srv.addr, &[], &["ls"]);
+    assert!(
+        text(&out.stdout).contains("start the client with --compat lesson"),
+        "{}",
+        text(&out.stdout)
+    );
+    let line = srv.next_error_line(Duration::from_secs(5));
+    assert!(
+        line.contains("4-byte binary header (02 00 00 00 = 2 bytes"),
+        "{line}"
+    );
+}
+
+#[test]
+fn another_labs_reply_is_an_error_not_output() {
+    // What lab 05's server answers a lab 04 request: its JSON header, framed.
+    let json = br#"{"error":"JSON header is not valid JSON: expected value at line 1 column 1","ok":false,"total_size":0}"#;
+    let mut reply = (json.len() as u32).to_le_bytes().to_vec();
+    reply.extend_from_slice(json);
+    let addr = common::stuck_server(Box::leak(reply.into_boxed_slice()));
+    let out = common::client_run(BIN, addr, &[], &["ls"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("as lab 05's server sends"), "{err}");
+    assert_eq!(text(&out.stdout), "", "nothing shown as the output of ls");
+}
+
+#[test]
+fn a_client_gives_up_after_its_reply_timeout() {
+    let err = common::assert_client_gives_up_after_its_reply_timeout(BIN, b"");
+    assert!(
+        err.contains("ls: no reply within 500ms (0 bytes of it so far"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_reply_over_the_servers_own_limit_is_an_error_reply_blamed_on_the_server() {
+    common::assert_own_reply_limit_blamed_on_the_server(BIN);
 }
 
 // ── hostile input ──────────────────────────────────────────────────────────

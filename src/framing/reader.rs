@@ -137,6 +137,12 @@ impl<R: Read, F> FrameReader<R, F> {
 }
 
 impl<R, F> FrameReader<R, F> {
+    /// The bytes received and not yet decoded: the start of the next frame
+    /// (what a stuck reader can show, or look at for a mistake).
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
     /// How many read calls were made on the inner reader.
     pub fn reads(&self) -> usize {
         self.reads

@@ -2,14 +2,18 @@
 //! once: a lab passes the one thing that differs — how a connection is
 //! served, how one command is asked — and gets the rest here: the bind and
 //! its remote-shell check, the `listening on` line, the `>>> ` loop, the
-//! decoded output, and the demo's quiet background servers.
+//! decoded output shown as a shell would, the reply timeout and the wrong
+//! pairings it names, and the demo's quiet background servers.
 
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Duration;
 
+use super::wrong_format::{recognise_wrong_format, Expected, Side, When};
 use super::{announce, fail, ClientArgs, CommandServerArgs, Prompt, StageError};
 use crate::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
 use crate::kit::server::{Background, KeptErrors, ServeOptions};
@@ -37,14 +41,22 @@ where
     }
 }
 
-/// Connects to `--addr` (or 127.0.0.1 and `port`), wraps the read side with
-/// `open`, then asks every command from the prompt with `ask` (read side,
-/// write side, command) and prints each reply in `--encoding`. The first
-/// error ends the session with exit 2, naming the command.
+/// Connects to `--addr` (or 127.0.0.1 and `port`), wraps the read side
+/// ([`Heard`]) with `open`, then asks every command from the prompt with
+/// `ask` (read side, write side, command) and shows each reply in
+/// `--encoding` ([`show_reply`]).
+///
+/// A reply that does not come within `reply_timeout`, or is refused, ends
+/// the session with exit 2, naming the command and — when the bytes that did
+/// arrive show one — the likely mistake ([`recognise_wrong_format`] with
+/// `expected`, what a reply starts with). So does a reply that framed
+/// correctly but is another lab's (lab 05's JSON header read by lab 04).
 pub fn run_client<S, E: Display>(
     args: &ClientArgs,
+    reply_timeout: Duration,
     port: u16,
-    open: impl FnOnce(TcpStream) -> S,
+    expected: Expected,
+    open: impl FnOnce(Heard) -> S,
     mut ask: impl FnMut(&mut S, &mut TcpStream, &[u8]) -> Result<Vec<u8>, E>,
 ) -> ExitCode {
     let stream = match args.connect(port) {
@@ -55,15 +67,136 @@ pub fn run_client<S, E: Display>(
         Ok(w) => w,
         Err(e) => return fail(format!("socket: {e}")),
     };
-    let mut r = open(stream);
+    if let Err(e) = stream.set_read_timeout(Some(reply_timeout)) {
+        return fail(format!("socket: {e}"));
+    }
+    let heard = Heard::new(stream, reply_timeout);
+    let (seen, closed) = (heard.seen.clone(), heard.closed.clone());
+    let mut r = open(heard);
     let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
+    let mut out = io::stdout();
     while let Some(cmd) = prompt.next_command() {
-        match ask(&mut r, &mut w, cmd.as_bytes()) {
-            Ok(data) => print!("{}", args.encoding.decode(&data).0),
-            Err(e) => return fail(format!("{cmd}: {e}")),
+        seen.borrow_mut().clear();
+        let reply = ask(&mut r, &mut w, cmd.as_bytes());
+        let mistake = |when| recognise_wrong_format(&seen.borrow(), expected, when);
+        match reply {
+            Ok(data) => {
+                if let Some(m) = mistake(When::Whole) {
+                    return fail(format!("{cmd}: {}", m.advice(Side::Client)));
+                }
+                let _ = show_reply(&mut out, &args.encoding.decode(&data).0);
+            }
+            Err(e) => {
+                return fail(match mistake(When::Stuck) {
+                    Some(m) => format!("{cmd}: {e}; {}", m.advice(Side::Client)),
+                    None if closed.get() && seen.borrow().is_empty() => format!(
+                        "{cmd}: {e}: the server closed the connection without a reply — its log \
+                         says why (often a different --compat or --byte-order, or another lab's server)"
+                    ),
+                    None => format!("{cmd}: {e}"),
+                })
+            }
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Shows one reply the way a shell shows a command's output: whole and at
+/// once (flushed, not left in a line buffer until the next reply), the next
+/// prompt on a line of its own even when the output did not end with a
+/// newline (`printf abc`), and an empty reply as `(empty reply)` rather than
+/// as nothing.
+pub fn show_reply<W: Write>(out: &mut W, text: &str) -> io::Result<()> {
+    if text.is_empty() {
+        writeln!(out, "(empty reply)")?;
+    } else {
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            writeln!(out)?;
+        }
+    }
+    out.flush()
+}
+
+/// A server's OWN reply over its own `--max-frame`: the client did nothing
+/// wrong, so the server's log says so and the client gets an error reply
+/// ([`OwnReplyTooLarge::reply`]) instead of a silent close.
+#[derive(Debug, thiserror::Error)]
+#[error("the reply to '{cmd}' is {len} bytes, over this server's own --max-frame {max}: the client was sent an error reply instead")]
+pub struct OwnReplyTooLarge {
+    /// The command, as text.
+    pub cmd: String,
+    /// The reply's length.
+    pub len: usize,
+    /// The server's limit.
+    pub max: usize,
+}
+
+impl OwnReplyTooLarge {
+    /// `Some` when a reply of `len` bytes to `cmd` is over `max`.
+    pub fn check(cmd: &[u8], len: usize, max: usize) -> Option<OwnReplyTooLarge> {
+        (len > max).then(|| OwnReplyTooLarge {
+            cmd: crate::kit::text::preview(cmd, 40),
+            len,
+            max,
+        })
+    }
+
+    /// The error reply to send instead: one `error: …` line, cut to the
+    /// limit itself so that it can always be sent.
+    pub fn reply(&self) -> Vec<u8> {
+        let mut msg = format!("error: {self}\n").into_bytes();
+        msg.truncate(self.max);
+        msg
+    }
+}
+
+/// How many of a reply's first bytes a client keeps, to recognise a mistake in them.
+const KEEP_SEEN: usize = 256;
+
+/// A client's read side that keeps the first bytes of the current reply
+/// (cleared before each command), so that a stuck or refused reply can be
+/// shown and recognised; and that names a read timeout for what it means
+/// to a client: no reply came.
+pub struct Heard {
+    stream: TcpStream,
+    timeout: Duration,
+    seen: Rc<RefCell<Vec<u8>>>,
+    closed: Rc<Cell<bool>>,
+}
+
+impl Heard {
+    fn new(stream: TcpStream, timeout: Duration) -> Heard {
+        Heard {
+            stream,
+            timeout,
+            seen: Rc::default(),
+            closed: Rc::default(),
+        }
+    }
+}
+
+impl Read for Heard {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self.stream.read(buf) {
+            Err(e) if crate::kit::sock::is_timeout(&e) => {
+                let got = self.seen.borrow().len();
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "no reply within {:?} ({got} bytes of it so far; raise --reply-timeout for a slow command)",
+                        self.timeout
+                    ),
+                ));
+            }
+            other => other?,
+        };
+        self.closed.set(n == 0 && !buf.is_empty());
+        let mut seen = self.seen.borrow_mut();
+        let room = KEEP_SEEN.saturating_sub(seen.len()).min(n);
+        seen.extend_from_slice(&buf[..room]);
+        Ok(n)
+    }
 }
 
 /// A demo server on an ephemeral loopback port: each connection served by
@@ -126,7 +259,6 @@ pub fn through(cfg: &ProxyConfig) -> io::Result<(ChaosProxy, TcpStream)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Read, Write};
 
     #[test]
     fn a_background_server_keeps_its_connections_errors() {
@@ -142,5 +274,17 @@ mod tests {
         let _ = c.read_to_end(&mut rest);
         let e = errors.wait_for("refused", Duration::from_secs(5));
         assert_eq!(e.as_deref(), Some("refused 'x'"));
+    }
+
+    #[test]
+    fn a_reply_without_a_newline_ends_its_line_and_an_empty_one_is_named() {
+        let mut out = Vec::new();
+        for reply in ["abc", "next\n", "", "two\nlines"] {
+            show_reply(&mut out, reply).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "abc\nnext\n(empty reply)\ntwo\nlines\n"
+        );
     }
 }

@@ -212,6 +212,23 @@ impl ClientArgs {
     }
 }
 
+/// How long a command client waits for a reply: `--reply-timeout`. A
+/// client of the wrong format (or the wrong lab) would otherwise wait
+/// forever for bytes the server will never send.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ReplyTimeout {
+    /// Seconds to wait for each reply before giving up and saying why it may not come.
+    #[arg(long = "reply-timeout", value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_seconds)]
+    pub seconds: f64,
+}
+
+impl ReplyTimeout {
+    /// The wait, as a duration.
+    pub fn duration(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.seconds)
+    }
+}
+
 /// Prints the line every server starts with, on stderr:
 /// `<lab> server listening on <addr>`. Tests and scripts read the address
 /// from it (bind port 0 and learn the port the kernel chose).

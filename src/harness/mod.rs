@@ -7,6 +7,8 @@
 //!   the default [`ports`], read from [`registry`], THE list of labs.
 //! * [`args`]: `--color` and the subcommand, parsed the same way everywhere.
 //! * [`command`]: the command servers' and clients' shared plumbing.
+//! * [`wrong_format`]: the usual wrong pairings (wrong `--compat`, byte
+//!   order, lab), recognised from the bytes that arrived.
 
 pub mod args;
 pub mod command;
@@ -15,11 +17,12 @@ pub mod flags;
 mod prompt;
 pub mod registry;
 mod stages;
+pub mod wrong_format;
 
 pub use demo::{Demo, DemoOpts};
 pub use flags::{
     announce, fail, parse_addr, parse_count, parse_seconds, ports, ClientArgs, CommandServerArgs,
-    Compat,
+    Compat, ReplyTimeout,
 };
 pub use prompt::Prompt;
 pub use stages::{Stage, StageError};

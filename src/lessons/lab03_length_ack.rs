@@ -32,6 +32,8 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::framing::{recv_exact, FrameError};
+use crate::harness::command::OwnReplyTooLarge;
+use crate::harness::wrong_format::WrongRequest;
 use crate::kit::record::{Chunk, Clock, RecordingReader, Tape};
 use crate::kit::sock::recv_once;
 use crate::kit::text::preview;
@@ -202,6 +204,13 @@ pub enum AckError {
         /// What arrived instead.
         got: Vec<u8>,
     },
+    /// The request's bytes show a wrong pairing (a bare command sent to our
+    /// server, a framed one to `--compat lesson`).
+    #[error(transparent)]
+    WrongFormat(#[from] WrongRequest),
+    /// The server's own reply is over its own limit.
+    #[error(transparent)]
+    ReplyTooLarge(#[from] OwnReplyTooLarge),
     /// Closed, truncated, or a socket error.
     #[error(transparent)]
     Frame(#[from] FrameError),

@@ -18,7 +18,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::framing::{recv_exact, ByteOrder, FrameError, FrameReader, LengthPrefix};
+use crate::harness::command::OwnReplyTooLarge;
 use crate::harness::command::{background, demo_connect, through};
+use crate::harness::wrong_format::{
+    recognise_wrong_format, Expected, Side, When, WrongFormat, WrongRequest,
+};
 use crate::harness::Compat;
 use crate::kit::proxy::ProxyConfig;
 use crate::kit::record::RecordingReader;
@@ -27,6 +31,7 @@ use crate::kit::server::Background;
 use crate::kit::server::KeptErrors;
 use crate::kit::sock::recv_once;
 use crate::lessons::LESSON_RECV;
+use thiserror::Error;
 
 /// The lesson's client reading one reply: ONE `recv(4)`, `struct.unpack`,
 /// ONE `recv(n)` — each may return fewer bytes than asked.
@@ -109,12 +114,39 @@ pub fn header_format(order: Option<ByteOrder>, max_frame: usize) -> LengthPrefix
     .with_max_frame(max_frame)
 }
 
-/// The error, with a hint when a header read in the other byte order
-/// explains it (what the server logs and the client prints).
-pub fn with_hint(codec: &LengthPrefix, e: &FrameError) -> String {
-    match codec.byte_order_hint(e) {
-        Some(h) => format!("{e} ({h})"),
-        None => e.to_string(),
+/// How long a request may sit half-arrived before the server looks at it
+/// for a classic mistake: seed 002's bare `ls` never completes a 4-byte
+/// header, and a big-endian `00 00 00 02` asks a little-endian server for
+/// 32 MiB that will never come. Our clients send a whole request in one
+/// write, so half a request that stays half is already unusual.
+pub const STALL: Duration = Duration::from_millis(500);
+
+/// Why lab 04's server ended a connection.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    /// The request could not be read (closed, cut, refused, idle).
+    #[error("{error}{}", .hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Frame {
+        /// What went wrong.
+        error: FrameError,
+        /// Why it may have, when the header read in the other byte order explains it.
+        hint: Option<String>,
+    },
+    /// The request's bytes show a wrong pairing ([`recognise_wrong_format`]):
+    /// the client was told in a reply, then the connection closed.
+    #[error(transparent)]
+    WrongFormat(#[from] WrongRequest),
+    /// The server's own reply is over its own `--max-frame`.
+    #[error(transparent)]
+    ReplyTooLarge(#[from] OwnReplyTooLarge),
+}
+
+impl ServeError {
+    fn frame(codec: &LengthPrefix, error: FrameError) -> ServeError {
+        ServeError::Frame {
+            hint: codec.byte_order_hint(&error),
+            error,
+        }
     }
 }
 
@@ -122,35 +154,140 @@ pub fn with_hint(codec: &LengthPrefix, e: &FrameError) -> String {
 /// or the lesson's bare `recv(1024)`), run it, reply with a 4-byte header
 /// and stdout + stderr in one write (seed 002 §1.2). Requests are read
 /// with a [`FrameReader`], so a header that promises 64 MiB and sends
-/// nothing makes the server allocate nothing. `idle` is the socket's read
-/// timeout, named in the error when a client goes quiet.
+/// nothing makes the server allocate nothing. `idle` is how long a client
+/// may stay silent, named in the error when one does.
+///
+/// A request in the wrong format (a bare `ls` to a framed server, a framed
+/// request to `--compat lesson`, the other byte order) is recognised,
+/// answered once with a reply saying so, and the connection closed: its
+/// bytes cannot be trusted to mark the next request.
 pub fn serve_commands(
     stream: TcpStream,
     codec: LengthPrefix,
     compat: Compat,
     runner: &RunnerConfig,
     idle: Option<Duration>,
-) -> Result<(), FrameError> {
+) -> Result<(), ServeError> {
     let _ = stream.set_nodelay(true);
+    // Short reads, so a half-arrived request is looked at after STALL; the
+    // idle timeout is then counted here, in steps.
+    let step = idle.map_or(STALL, |t| t.min(STALL));
+    let _ = stream.set_read_timeout(Some(step));
     let mut frames = FrameReader::new(stream, codec);
     loop {
         let cmd = match compat {
-            Compat::Ours => frames.next_frame(),
-            Compat::Lesson => recv_once(frames.get_ref(), LESSON_RECV)
-                .map(|c| Some(c).filter(|c| !c.is_empty()))
-                .map_err(FrameError::from),
-        };
-        let cmd = match cmd {
-            Ok(Some(cmd)) => cmd,
-            Ok(None) => return Ok(()),
-            Err(FrameError::Io(e)) => {
-                return Err(crate::kit::server::idle_error(e, idle).into());
+            Compat::Ours => match next_request(&mut frames, idle, step) {
+                Ok(Some(cmd)) => cmd,
+                Ok(None) => return Ok(()),
+                Err(Refusal::Frame(e)) => {
+                    let Some(w) = recognise_wrong_format(
+                        frames.buffered(),
+                        Expected::LengthHeader(codec),
+                        When::Stuck,
+                    ) else {
+                        return Err(ServeError::frame(&codec, e));
+                    };
+                    return tell(&mut frames, &codec, Some(e.to_string()), w);
+                }
+                Err(Refusal::Stalled(w)) => return tell(&mut frames, &codec, None, w),
+            },
+            Compat::Lesson => {
+                let cmd = match bare_request(frames.get_ref(), idle) {
+                    Ok(Some(cmd)) => cmd,
+                    Ok(None) => return Ok(()),
+                    Err(e) => return Err(ServeError::frame(&codec, e)),
+                };
+                if let Some(w) = recognise_wrong_format(&cmd, Expected::BareCommand, When::Whole) {
+                    return tell(&mut frames, &codec, None, w);
+                }
+                cmd
             }
-            Err(e) => return Err(e),
         };
-        let out = runner::run(&cmd, runner);
-        codec.write_frame(frames.get_mut(), &out.combined())?;
+        let out = runner::run(&cmd, runner).combined();
+        if let Some(e) = OwnReplyTooLarge::check(&cmd, out.len(), codec.max_frame) {
+            codec
+                .write_frame(frames.get_mut(), &e.reply())
+                .map_err(|e| ServeError::frame(&codec, e))?;
+            return Err(e.into());
+        }
+        codec
+            .write_frame(frames.get_mut(), &out)
+            .map_err(|e| ServeError::frame(&codec, e))?;
     }
+}
+
+/// Why [`next_request`] returned no request.
+enum Refusal {
+    Frame(FrameError),
+    Stalled(WrongFormat),
+}
+
+/// The next framed request, counting read timeouts of `step` as silence:
+/// `idle` of it in a row with nothing new is the idle error; bytes that sit
+/// half a request for a `step` are asked whether they show a mistake.
+fn next_request(
+    frames: &mut FrameReader<TcpStream>,
+    idle: Option<Duration>,
+    step: Duration,
+) -> Result<Option<Vec<u8>>, Refusal> {
+    let (mut quiet, mut had) = (Duration::ZERO, frames.buffered().len());
+    let codec = *frames.codec();
+    loop {
+        match frames.next_frame() {
+            Err(FrameError::Io(e)) if crate::kit::sock::is_timeout(&e) => {
+                let seen = frames.buffered();
+                if seen.len() != had {
+                    (quiet, had) = (Duration::ZERO, seen.len());
+                }
+                quiet += step;
+                if let Some(w) =
+                    recognise_wrong_format(seen, Expected::LengthHeader(codec), When::Stuck)
+                {
+                    return Err(Refusal::Stalled(w));
+                }
+                if idle.is_some_and(|t| quiet >= t) {
+                    let e = crate::kit::server::idle_error(e, idle);
+                    return Err(Refusal::Frame(e.into()));
+                }
+            }
+            other => return other.map_err(Refusal::Frame),
+        }
+    }
+}
+
+/// The lesson's `recv(1024)` for a command, its read timeouts counted
+/// against `idle` (the socket's timeout is one [`STALL`] step).
+fn bare_request(stream: &TcpStream, idle: Option<Duration>) -> Result<Option<Vec<u8>>, FrameError> {
+    let step = stream.read_timeout().ok().flatten().unwrap_or(STALL);
+    let mut quiet = Duration::ZERO;
+    loop {
+        match recv_once(stream, LESSON_RECV) {
+            Ok(c) => return Ok(Some(c).filter(|c| !c.is_empty())),
+            Err(e) if crate::kit::sock::is_timeout(&e) => {
+                quiet += step;
+                if idle.is_some_and(|t| quiet >= t) {
+                    return Err(crate::kit::server::idle_error(e, idle).into());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Tells the client what its bytes look like, in a reply it can read (the
+/// reply format is the same in both modes), and ends the connection with
+/// the same words for the log.
+fn tell(
+    frames: &mut FrameReader<TcpStream>,
+    codec: &LengthPrefix,
+    refused: Option<String>,
+    mistake: WrongFormat,
+) -> Result<(), ServeError> {
+    let _ = codec.write_frame(
+        frames.get_mut(),
+        mistake.reply_text(Side::Server).as_bytes(),
+    );
+    Err(WrongRequest { refused, mistake }.into())
 }
 
 /// Lab 04's client side of one command: send it (framed, or bare for the
@@ -175,7 +312,7 @@ pub fn ask<R: Read, W: Write + ?Sized>(
 /// with built-in commands; its connections' errors are kept for the story.
 pub fn demo_server(codec: LengthPrefix, compat: Compat) -> io::Result<(Background, KeptErrors)> {
     let runner = RunnerConfig::default();
-    background(move |s| serve_commands(s, codec, compat, &runner, None))
+    background(move |s| serve_commands(s, codec, compat, &runner, Some(Duration::from_secs(30))))
 }
 
 /// What our server replies to `cmd`: its stdout and stderr.

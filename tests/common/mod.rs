@@ -108,6 +108,23 @@ impl Running {
 }
 
 impl Running {
+    /// Waits up to `limit` for the server's next `[peer] error: …` line,
+    /// whichever client it is about.
+    pub fn next_error_line(&self, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .stderr_lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no error line within {limit:?}"));
+            assert!(!line.contains("panicked"), "server panicked: {line}");
+            if line.starts_with('[') && line.contains("] error: ") {
+                return line;
+            }
+        }
+    }
+
     /// Sends each hostile `(name, bytes, wanted error)` case on its own
     /// connection: the server's error line must name it, and `still_serving`
     /// (a well-behaved client) must get its answer after every one.
@@ -318,4 +335,131 @@ pub fn python3_available(test: &str) -> bool {
 /// Lossy text of some bytes.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// A stand-in server on loopback that accepts one connection, reads one
+/// request, answers `reply` and then says nothing more (for 30 s): what a
+/// client sees from a server that speaks another format and now waits.
+pub fn stuck_server(reply: &'static [u8]) -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().expect("local addr");
+    thread::spawn(move || {
+        if let Ok((mut s, _)) = l.accept() {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply);
+            thread::sleep(Duration::from_secs(30));
+        }
+    });
+    addr
+}
+
+/// Our client `bin` against `server` (started with `--exec shell`), its
+/// commands typed one at a time on stdin: `printf abc` must show `abc` at
+/// once, before the next command is typed, on a line of its own; an empty
+/// reply must show as `(empty reply)`.
+pub fn assert_replies_shown_like_a_shell(bin: &str, server: &Running) {
+    let mut child = cmd(bin)
+        .args(["client", "--addr", &server.addr.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn client");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut b = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut b) {
+            if n == 0 || tx.send(b[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut shown = Vec::new();
+    let wait_for = |want: &str, shown: &mut Vec<u8>| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !text(shown).contains(want) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(b) => shown.extend(b),
+                Err(_) => break,
+            }
+        }
+    };
+    stdin.write_all(b"printf abc\n").expect("type");
+    wait_for("abc\n", &mut shown);
+    let before_next = text(&shown);
+    stdin.write_all(b"printf ''\necho next\n").expect("type");
+    drop(stdin);
+    wait_for("next\n", &mut shown);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        before_next, "abc\n",
+        "printf abc was not shown whole at once"
+    );
+    assert_eq!(text(&shown), "abc\n(empty reply)\nnext\n");
+}
+
+/// Runs our client `bin` with `args` and each of `cmds` (`--cmd`) against
+/// `addr`, bounded in time.
+pub fn client_run(bin: &str, addr: SocketAddr, args: &[&str], cmds: &[&str]) -> Output {
+    let mut c = cmd(bin);
+    c.args(["client", "--addr", &addr.to_string()]).args(args);
+    for k in cmds {
+        c.args(["--cmd", k]);
+    }
+    run_with_timeout(c, b"", Duration::from_secs(30))
+}
+
+/// A reply over the server's OWN `--max-frame` (1000, for `bytes 5000`):
+/// the client must get an error reply it can read, and the server's log
+/// must blame the reply, not the client.
+pub fn assert_own_reply_limit_blamed_on_the_server(bin: &str) {
+    let srv = spawn_server(
+        bin,
+        &["server", "--addr", "127.0.0.1:0", "--max-frame", "1000"],
+    );
+    let out = client_run(bin, srv.addr, &[], &["bytes 5000"]);
+    assert!(
+        text(&out.stdout).contains("is 5000 bytes, over this server's own --max-frame 1000"),
+        "client saw: {} {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let line = srv.next_error_line(Duration::from_secs(5));
+    let want = "the reply to 'bytes 5000' is 5000 bytes, over this server's own --max-frame 1000";
+    assert!(line.contains(want), "{line}");
+}
+
+/// The lesson's Python client `script`, asking `ls` of the server at `addr`,
+/// must print `want` (skipped, saying so, where no Python runs).
+pub fn assert_python_client_told(script: &str, addr: SocketAddr, want: &str) {
+    if !python3_available(script) {
+        return;
+    }
+    let mut c = python_cmd();
+    c.arg(python_script(script))
+        .arg(addr.port().to_string())
+        .arg("ls");
+    let out = run_with_timeout(c, b"", Duration::from_secs(30));
+    let (so, se) = (text(&out.stdout), text(&out.stderr));
+    assert!(so.contains(want), "{script}: {so} {se}");
+}
+
+/// Our client `bin`, with `--reply-timeout 0.5`, asks `ls` of a server that
+/// answers `reply` and then nothing: it must give up with exit code 2 well
+/// before the server would (bounded at 8 s), saying no reply came. Returns
+/// its stderr for the lab's own checks.
+pub fn assert_client_gives_up_after_its_reply_timeout(bin: &str, reply: &'static [u8]) -> String {
+    let addr = stuck_server(reply);
+    let t0 = Instant::now();
+    let out = client_run(bin, addr, &["--reply-timeout", "0.5"], &["ls"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no reply within 500ms"), "{err}");
+    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
+    err
 }

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use super::{read_reply, send_request, AckServer, LengthText};
 use crate::framing::DEFAULT_MAX_FRAME;
-use crate::harness::{self, command, ClientArgs as ConnectArgs, CommandServerArgs, Compat};
+use crate::harness::wrong_format::Expected;
+use crate::harness::{
+    self, command, ClientArgs as ConnectArgs, CommandServerArgs, Compat, ReplyTimeout,
+};
 use crate::report::ColorChoice;
 
 /// The wire flags server and client share.
@@ -32,11 +35,13 @@ pub struct ServerArgs {
 
 /// The `client` command's flags.
 #[derive(clap::Args)]
-pub struct ClientArgs {
+pub struct ClientFlags {
     #[command(flatten)]
     pub args: ConnectArgs,
     #[command(flatten)]
     pub wire: WireArgs,
+    #[command(flatten)]
+    pub wait: ReplyTimeout,
 }
 
 /// The command server: digits, `ok`, then the reply. Runs until killed.
@@ -55,13 +60,17 @@ pub fn server(flags: &ServerArgs, color: ColorChoice) -> ExitCode {
 }
 
 /// The client: each command framed, each reply read whole and printed.
-pub fn client(flags: &ClientArgs, color: ColorChoice) -> ExitCode {
+pub fn client(flags: &ClientFlags, color: ColorChoice) -> ExitCode {
     color.apply();
     let wire = &flags.wire;
     let codec = LengthText::for_compat(wire.compat).with_max_len(wire.max_frame);
     command::run_client(
         &flags.args,
+        flags.wait.duration(),
         harness::ports::LAB03,
+        Expected::LengthText {
+            terminated: codec.terminated,
+        },
         BufReader::new,
         |r, w, cmd| {
             send_request(w, &codec, cmd)?;

@@ -6,6 +6,10 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::framing::{FrameError, DEFAULT_MAX_FRAME};
+use crate::harness::command::OwnReplyTooLarge;
+use crate::harness::wrong_format::{
+    recognise_wrong_format, Expected, Side, When, WrongFormat, WrongRequest,
+};
 use crate::harness::Compat;
 use crate::kit::runner::{self, RunnerConfig};
 
@@ -328,32 +332,104 @@ pub struct AckServer {
 
 impl AckServer {
     /// Serves one connection until the client closes. The lesson's server
-    /// sends stdout only (seed 001); ours sends stdout and stderr.
+    /// sends stdout only (seed 001); ours sends stdout and stderr. A request
+    /// in the wrong format ends the connection with
+    /// [`AckError::WrongFormat`] (answered by [`AckServer::serve_tcp`]); a
+    /// reply over our own limit is replaced by an error reply and ends it
+    /// with [`AckError::ReplyTooLarge`].
     pub fn serve<R: BufRead, W: Write>(&self, reader: &mut R, w: &mut W) -> Result<(), AckError> {
         let codec = LengthText::for_compat(self.compat).with_max_len(self.max_len);
         loop {
+            if self.compat == Compat::Ours {
+                self.refuse_wrong_format(reader, &codec)
+                    .map_err(|e| e.idle_after(self.idle))?;
+            }
             let cmd = match read_request(reader, &codec) {
                 Ok(Some(c)) => c,
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(e.idle_after(self.idle)),
             };
+            if self.compat == Compat::Lesson {
+                if let Some(m) = recognise_wrong_format(&cmd, Expected::BareCommand, When::Whole) {
+                    return Err(WrongRequest {
+                        refused: None,
+                        mistake: m,
+                    }
+                    .into());
+                }
+            }
             let out = runner::run(&cmd, &self.runner);
             let data = match self.compat {
                 Compat::Ours => out.combined(),
                 Compat::Lesson => out.stdout,
             };
+            if let Some(e) = OwnReplyTooLarge::check(&cmd, data.len(), self.max_len) {
+                send_reply(reader, w, &codec, &e.reply()).map_err(|e| e.idle_after(self.idle))?;
+                return Err(e.into());
+            }
             send_reply(reader, w, &codec, &data).map_err(|e| e.idle_after(self.idle))?;
         }
     }
 
-    /// Serves one TCP connection (for [`crate::kit::server::serve`]).
+    /// Ours: looks at the first bytes of the next request before the length
+    /// check refuses them, so that a bare `ls` from the lesson's client is
+    /// named as what it is. Digits pass (they are how a request starts).
+    fn refuse_wrong_format<R: BufRead>(
+        &self,
+        reader: &mut R,
+        codec: &LengthText,
+    ) -> Result<(), AckError> {
+        let seen = fill(reader)?;
+        if seen.first().is_none_or(|b| b.is_ascii_digit()) {
+            return Ok(());
+        }
+        let expected = Expected::LengthText { terminated: true };
+        let Some(m) = recognise_wrong_format(seen, expected, When::Stuck) else {
+            return Ok(());
+        };
+        Err(WrongRequest {
+            refused: codec.check(seen).err().map(|e| e.to_string()),
+            mistake: m,
+        }
+        .into())
+    }
+
+    /// Serves one TCP connection (for [`crate::kit::server::serve`]). A
+    /// client in the wrong format is told so once, in a reply in the format
+    /// it speaks when that is one of ours (the lesson's Python client prints
+    /// it), waiting at most [`ANSWER_WAIT`] for its `ok`; then the
+    /// connection closes, its bytes no longer to be trusted.
     pub fn serve_tcp(&self, stream: TcpStream) -> Result<(), AckError> {
         let _ = stream.set_nodelay(true);
         let mut w = stream.try_clone()?;
         let mut r = io::BufReader::new(stream);
-        self.serve(&mut r, &mut w)
+        let result = self.serve(&mut r, &mut w);
+        if let Err(AckError::WrongFormat(WrongRequest { mistake, .. })) = &result {
+            // The format the client evidently speaks: a bare command is the
+            // lesson's, digits and \n are ours; a lab 04 client reads neither.
+            let answer_in = match mistake {
+                WrongFormat::Text { .. } => Some(Compat::Lesson),
+                WrongFormat::LengthTextWithNewline { .. } => Some(Compat::Ours),
+                _ => None,
+            };
+            if let Some(compat) = answer_in {
+                // What the client sent is not a request: drop it, then answer.
+                let pending = r.buffer().len();
+                r.consume(pending);
+                let _ = w.set_read_timeout(Some(ANSWER_WAIT));
+                let codec = LengthText::for_compat(compat);
+                let text = mistake.reply_text(Side::Server);
+                let _ = send_reply(&mut r, &mut w, &codec, text.as_bytes());
+            }
+        }
+        result
     }
 }
+
+/// How long a server that recognised a wrong format waits for the client's
+/// `ok` before its explanation (a client that never acknowledges is not
+/// held for the whole idle timeout).
+pub const ANSWER_WAIT: Duration = Duration::from_secs(2);
 
 /// The lesson's server without step 2, for one connection: each command's
 /// stdout goes out as digits and data at once ([`send_reply_without_ack`]),
