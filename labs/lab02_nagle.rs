@@ -197,6 +197,30 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
          the queue empty, so each leaves alone. The receiver, reading while segments keep\n\
          arriving, may also take two or more in one recv(): see stage 3.",
     );
+    d.say("On the wire (the capture, each sender's median trial, the hello left out):");
+    let wire = match d.captured() {
+        Ok(packets) => {
+            let bursts = seen.senders().map(|b| nagle::wire_burst(&packets, &b.run));
+            for (b, w) in seen.senders().iter().zip(&bursts) {
+                d.say(&format!(
+                    "  {} {}: the capture holds {} data segments{}; TCP_INFO counted {}",
+                    if w.agrees { "✓" } else { "✗" },
+                    b.name,
+                    w.data_packets,
+                    match w.sizes.is_empty() {
+                        true => String::new(),
+                        false => format!(" (sizes {} B)", nagle::sizes_summary(&w.sizes, 6)),
+                    },
+                    or_na(w.tcp_info),
+                ));
+            }
+            json!({ "captured": true, "bursts": bursts })
+        }
+        Err(why) => {
+            d.say(&format!("on the wire: {why}"));
+            json!({ "captured": false, "why": why })
+        }
+    };
     d.check(
         coalesced,
         expected,
@@ -206,6 +230,7 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
             "tcp_info": cfg!(target_os = "linux") && on.data_segments.is_some(),
             "runs": seen.senders().map(|b| &b.run),
             "trials_data_segments": seen.trials,
+            "wire": wire,
         }),
     );
     lab.coalesced.set(coalesced);
@@ -238,6 +263,36 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
          That is the real fix: build the whole message (one buffer, or a BufWriter flushed once),\n\
          then write it once.",
     );
+    d.say(
+        "The kernel's own count (/proc/net/netstat, what `nstat` shows): each firing of the\n\
+         delayed-ACK timer adds 1 to TcpExtDelayedACKs. The counters are machine-wide, so\n\
+         other programs' delayed ACKs add in: read them as \"at least\".",
+    );
+    for line in sends.delayed_ack_lines() {
+        d.say(&format!("  {line}"));
+    }
+    let wire = match d.captured() {
+        Ok(packets) => {
+            let w = sends.runs().map(|r| nagle::wire_stall(&packets, r));
+            let ms = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3} ms"));
+            d.say(&format!(
+                "On the wire (the capture): with Nagle on and 2 writes, {} of {} data segments waited\n\
+                 ≥ {} ms for their ACK, median {}. Longest ACK wait with TCP_NODELAY: {}; with one\n\
+                 write: {}.",
+                w[0].slow_acks,
+                w[0].data_packets,
+                nagle::STALLED.as_millis(),
+                ms(w[0].median_slow_ack_ms),
+                ms(w[1].longest_ack_ms),
+                ms(w[2].longest_ack_ms),
+            ));
+            json!({ "captured": true, "runs": w })
+        }
+        Err(why) => {
+            d.say(&format!("on the wire: {why}"));
+            json!({ "captured": false, "why": why })
+        }
+    };
     if let Some(path) = lab.args.opts.svg.as_deref() {
         match sends.write_timeline(LAB, path) {
             Ok(file) => d.say(&format!("stall timeline written to {}", file.display())),
@@ -257,6 +312,9 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
             "runs": sends.runs(),
             "receiver_ato_us": sends.ato_us,
             "ratio": ratio,
+            "delayed_acks": sends.delayed_acks,
+            "stalls": sends.runs().map(|r| r.stalls()),
+            "wire": wire,
         }),
     );
     lab.stalled.set(stalled);

@@ -54,6 +54,8 @@ pub struct Segment {
     pub flags: u8,
     /// TCP sequence number (0 for UDP).
     pub seq: u32,
+    /// TCP acknowledgment number: the next byte the sender expects (0 for UDP).
+    pub ack: u32,
     /// Bytes of application data the packet carries.
     pub payload_len: usize,
 }
@@ -92,12 +94,14 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
         6 => {
             let offset = (*frame.get(l4 + 12)? >> 4) as usize * 4;
             let seq = u32::from_be_bytes(frame.get(l4 + 4..l4 + 8)?.try_into().ok()?);
+            let ack = u32::from_be_bytes(frame.get(l4 + 8..l4 + 12)?.try_into().ok()?);
             Some(Segment {
                 tcp: true,
                 src_port: port(l4)?,
                 dst_port: port(l4 + 2)?,
                 flags: *frame.get(l4 + 13)?,
                 seq,
+                ack,
                 payload_len: end.saturating_sub(l4 + offset),
             })
         }
@@ -107,6 +111,7 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
             dst_port: port(l4 + 2)?,
             flags: 0,
             seq: 0,
+            ack: 0,
             payload_len: end.saturating_sub(l4 + 8),
         }),
         _ => None,
@@ -143,6 +148,21 @@ impl Capture {
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// The packets kept so far, in time order, while the capture goes on:
+    /// what a demo cross-checks a stage against. Waits a moment first, so
+    /// the stage's last packets (and those of sockets opened just before)
+    /// are read and matched to this process.
+    pub fn snapshot(&self) -> Vec<Packet> {
+        thread::sleep(SCAN_EVERY * 3);
+        let mut kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        kept.sort_by_key(|packet| packet.at);
+        kept
     }
 
     /// Stops capturing (after a moment for the last packets to arrive) and
@@ -204,9 +224,13 @@ fn read_loop(
         let Some(n) = sock.next_incoming(&mut buf) else {
             continue;
         };
-        let at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        // The kernel's time of arrival, as tcpdump records it; this thread
+        // may read a burst late, all at once.
+        let at = sock.last_arrival().unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+        });
         let frame = &buf[..n];
         let Some(seg) = parse(frame) else { continue };
         if bytes + n > MAX_BYTES {
@@ -264,6 +288,59 @@ pub fn read_pcap(path: &Path) -> io::Result<Vec<Packet>> {
         });
     }
     Ok(out)
+}
+
+/// A packet's transport facts and when it arrived: one row of Wireshark's list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// The kernel's time of arrival, since the Unix epoch.
+    pub at: Duration,
+    /// What the headers say.
+    pub seg: Segment,
+}
+
+/// The TCP and UDP packets to or from `port`, in time order: one
+/// conversation, when `port` is a client's ephemeral port.
+pub fn involving(packets: &[Packet], port: u16) -> Vec<Seen> {
+    let mut seen: Vec<Seen> = packets
+        .iter()
+        .filter_map(|p| parse(&p.frame).map(|seg| Seen { at: p.at, seg }))
+        .filter(|s| s.seg.src_port == port || s.seg.dst_port == port)
+        .collect();
+    seen.sort_by_key(|s| s.at);
+    seen
+}
+
+/// The packets sent from `port` that carry data (TCP segments with a
+/// payload, or UDP datagrams), in time order.
+pub fn data_from(packets: &[Packet], port: u16) -> Vec<Seen> {
+    involving(packets, port)
+        .into_iter()
+        .filter(|s| s.seg.src_port == port && (s.seg.payload_len > 0 || !s.seg.tcp))
+        .collect()
+}
+
+/// For each TCP data segment sent from `port`, how long it waited for its
+/// acknowledgment: the time to the first packet back whose ACK number
+/// covers the segment's last byte. `None` when no such ACK was captured.
+pub fn ack_waits(packets: &[Packet], port: u16) -> Vec<(Seen, Option<Duration>)> {
+    let all = involving(packets, port);
+    let back: Vec<&Seen> = all
+        .iter()
+        .filter(|s| s.seg.tcp && s.seg.dst_port == port && s.seg.flags & Segment::ACK != 0)
+        .collect();
+    all.iter()
+        .filter(|s| s.seg.tcp && s.seg.src_port == port && s.seg.payload_len > 0)
+        .map(|d| {
+            let end = d.seg.seq.wrapping_add(d.seg.payload_len as u32);
+            // Sequence numbers wrap: "at or past end" is a signed difference.
+            let wait = back
+                .iter()
+                .find(|a| a.at >= d.at && a.seg.ack.wrapping_sub(end) as i32 >= 0)
+                .map(|a| a.at.saturating_sub(d.at));
+            (d.clone(), wait)
+        })
+        .collect()
 }
 
 #[cfg(target_os = "linux")]
@@ -377,6 +454,23 @@ mod os {
             }
             Some(n as usize)
         }
+
+        /// When the kernel received the packet last returned, since the
+        /// Unix epoch (`SIOCGSTAMP`, socket(7)); `None` if it cannot say.
+        pub fn last_arrival(&self) -> Option<std::time::Duration> {
+            // SIOCGSTAMP (SIOCGSTAMP_OLD in <linux/sockios.h>): a struct timeval.
+            const SIOCGSTAMP: libc::c_ulong = 0x8906;
+            // SAFETY: zeroed timeval is valid; the ioctl writes one timeval.
+            let mut tv: libc::timeval = unsafe { std::mem::zeroed() };
+            let rc = unsafe { libc::ioctl(self.0.as_raw_fd(), SIOCGSTAMP as _, &mut tv) };
+            if rc != 0 || tv.tv_sec <= 0 {
+                return None;
+            }
+            Some(
+                std::time::Duration::from_secs(tv.tv_sec as u64)
+                    + std::time::Duration::from_micros(tv.tv_usec as u64),
+            )
+        }
     }
 }
 
@@ -400,6 +494,10 @@ mod os {
 
     impl PacketSocket {
         pub fn next_incoming(&self, _buf: &mut [u8]) -> Option<usize> {
+            None
+        }
+
+        pub fn last_arrival(&self) -> Option<std::time::Duration> {
             None
         }
     }
@@ -432,10 +530,49 @@ mod tests {
                 dst_port: 49152,
                 flags: 0x18,
                 seq: 7,
+                ack: 0,
                 payload_len: 5
             }
         );
         assert!(parse(&f[..20]).is_none(), "a cut frame is not a segment");
+    }
+
+    /// A frame from `src` to `dst` with the given flags, numbers and payload size.
+    fn frame(src: u16, dst: u16, flags: u8, seq: u32, ack: u32, len: usize) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        let total = (40 + len) as u16;
+        f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6]);
+        f.extend_from_slice(&[0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
+        f.extend_from_slice(&src.to_be_bytes());
+        f.extend_from_slice(&dst.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&ack.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0, 0, 0, 0, 0, 0]);
+        f.extend(std::iter::repeat_n(b'x', len));
+        f
+    }
+
+    #[test]
+    fn a_segment_waits_until_an_ack_covers_its_last_byte() {
+        let at = |ms: u64| Duration::from_millis(ms);
+        let packets = vec![
+            // 4 bytes at seq 100, then an ACK for only 2 of them, then one for all 4 at 40 ms.
+            Packet { at: at(0), frame: frame(5000, 80, 0x18, 100, 1, 4) },
+            Packet { at: at(1), frame: frame(80, 5000, 0x10, 1, 102, 0) },
+            Packet { at: at(40), frame: frame(80, 5000, 0x10, 1, 104, 0) },
+            // Another connection's ACK must not count.
+            Packet { at: at(2), frame: frame(80, 6000, 0x10, 1, 104, 0) },
+            // Sequence numbers that wrap past 2^32: 8 bytes ending at 4.
+            Packet { at: at(50), frame: frame(5000, 80, 0x18, u32::MAX - 3, 1, 8) },
+            Packet { at: at(51), frame: frame(80, 5000, 0x10, 1, 4, 0) },
+            // A segment never acknowledged.
+            Packet { at: at(60), frame: frame(5000, 80, 0x18, 4, 1, 10) },
+        ];
+        let waits: Vec<Option<Duration>> = ack_waits(&packets, 5000).into_iter().map(|w| w.1).collect();
+        assert_eq!(waits, [Some(at(40)), Some(at(1)), None]);
+        assert_eq!(data_from(&packets, 5000).len(), 3);
+        assert_eq!(data_from(&packets, 80).len(), 0, "ACKs carry no data");
     }
 
     /// Captures one exchange on loopback, writes it, reads it back. Needs

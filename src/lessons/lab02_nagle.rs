@@ -80,7 +80,7 @@ mod stages;
 mod stall;
 
 pub use burst::{payload, send_burst, BurstConfig, BurstRun};
-pub use counters::{autocorking, tcp_counters, TcpCounters};
+pub use counters::{autocorking, delayed_acks, tcp_counters, DelayedAcks, TcpCounters};
 pub use server::{
     serve_connection, serve_logged, LocalServer, ReceiverSummary, Served, ServerConfig,
 };
@@ -89,10 +89,12 @@ pub use show::{
     stall_client, stall_table, ClientReport,
 };
 pub use stages::{
-    coalescing, compare_sends, slow_reader, write_calls, Burst, Coalescing, RecordedSend,
-    SendComparison, SlowReader, WriteCalls,
+    coalescing, compare_sends, slow_reader, wire_burst, wire_stall, write_calls, Burst,
+    Coalescing, RecordedSend, SendComparison, SlowReader, WireBurst, WireStall, WriteCalls,
 };
-pub use stall::{run_stall, stall_message, MessageWrites, SendMessage, StallConfig, StallRun};
+pub use stall::{
+    run_stall, stall_message, MessageWrites, SendMessage, StallConfig, StallRun, STALLED,
+};
 
 /// Where Linux keeps the autocorking switch (1 = on, the default).
 pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";

@@ -49,6 +49,8 @@ impl Default for BurstConfig {
 pub struct BurstRun {
     /// What was sent.
     pub config: BurstConfig,
+    /// The sender's local port: this burst's conversation in a capture.
+    pub client_port: u16,
     /// Data segments the sender's kernel sent for the burst (`None` without `TCP_INFO`).
     pub data_segments: Option<u32>,
     /// The sender's counters after the burst.
@@ -95,6 +97,7 @@ pub fn send_burst(
         open(addr, cfg.nodelay, HELLO_BURST)?
     };
     let (before, _) = counters_or_note(&stream);
+    let client_port = stream.local_addr()?.port();
     let mut w = RecordingWriter::with_clock(stream, clock);
     for i in 0..cfg.writes {
         w.send(&payload(i, cfg.size))?;
@@ -115,6 +118,7 @@ pub fn send_burst(
     let data_segments = before.zip(after).map(|(b, a)| a.data_out_since(&b));
     Ok(BurstRun {
         config: *cfg,
+        client_port,
         data_segments,
         counters: after,
         counters_note: note,
