@@ -186,11 +186,11 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
          writes made meanwhile queue up and leave together when the ACK comes back (or, at the\n\
          latest, with the FIN when the sender closes). So the count depends on how soon ACKs come\n\
          back: our receiver has just answered the hello, so it delays its ACKs and everything\n\
-         after the first write waits. A receiver that never sent anything is in quick-ACK mode\n\
-         and ACKs each segment at once (last row): more, smaller segments. How many depends on\n\
-         whether each ACK is back before the next write: Linux grants at most 16 quick ACKs at\n\
-         the start (17 segments when the receiver reads late), and up to one segment per write\n\
-         when it reads at once, so that row moves from run to run.\n\
+         after the first write waits. A new connection starts in quick-ACK mode, but Linux grants\n\
+         it at most 16 quick ACKs (TCP_MAX_QUICKACKS, net/ipv4/tcp_input.c); a receiver that has\n\
+         not replied yet (last row) spends them on the burst: 1 + 16 = 17 segments when it reads\n\
+         late, up to one segment per write when each read sends its own ACK, so that row moves\n\
+         from run to run. (That row does not set TCP_QUICKACK, which tcp(7) says is not permanent.)\n\
          TCP_NODELAY may still merge some on Linux: autocorking holds a small write while the\n\
          previous packet is still in the device queue and sends them as one (how many it merges\n\
          depends on timing, so that number moves from run to run). Spaced writes (third row) find\n\
@@ -217,7 +217,7 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
             json!({ "captured": true, "bursts": bursts })
         }
         Err(why) => {
-            d.say(&format!("on the wire: {why}"));
+            d.say(&format!("  {why}"));
             json!({ "captured": false, "why": why })
         }
     };
@@ -275,10 +275,15 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
         Ok(packets) => {
             let w = sends.runs().map(|r| nagle::wire_stall(&packets, r));
             let ms = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3} ms"));
+            let counted = if w.iter().all(|r| r.agrees) {
+                "✓ each run's data segments in the capture = TCP_INFO's count"
+            } else {
+                "✗ the capture's data segments differ from TCP_INFO's count (packets missed?)"
+            };
             d.say(&format!(
-                "On the wire (the capture): with Nagle on and 2 writes, {} of {} data segments waited\n\
-                 ≥ {} ms for their ACK, median {}. Longest ACK wait with TCP_NODELAY: {}; with one\n\
-                 write: {}.",
+                "On the wire (the capture): {counted}. With Nagle on and 2 writes, {} of {} data\n\
+                 segments waited ≥ {} ms for their ACK, median {}. Longest ACK wait with TCP_NODELAY:\n\
+                 {}; with one write: {}.",
                 w[0].slow_acks,
                 w[0].data_packets,
                 nagle::STALLED.as_millis(),
@@ -289,7 +294,7 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
             json!({ "captured": true, "runs": w })
         }
         Err(why) => {
-            d.say(&format!("on the wire: {why}"));
+            d.say(&format!("On the wire: {why}"));
             json!({ "captured": false, "why": why })
         }
     };

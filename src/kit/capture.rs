@@ -88,7 +88,13 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
         }
         _ => return None,
     };
-    let end = ip_end.min(frame.len());
+    // The IP header's length, not the frame's: a file saved with a short
+    // snap length keeps only the headers, and the payload length is still
+    // the one that was on the wire (as tshark's `tcp.len` and `udp.length`).
+    let end = ip_end;
+    if frame.len() < l4 {
+        return None;
+    }
     let port = |at: usize| Some(u16::from_be_bytes([*frame.get(at)?, *frame.get(at + 1)?]));
     match proto {
         6 => {
@@ -126,6 +132,7 @@ pub struct Capture {
     kept: Arc<Mutex<Vec<Packet>>>,
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    read_up_to: Arc<AtomicU64>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
@@ -138,14 +145,17 @@ impl Capture {
         let kept = Arc::new(Mutex::new(Vec::new()));
         let dropped = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let read_up_to = Arc::new(AtomicU64::new(0));
         let (k, d, s) = (kept.clone(), dropped.clone(), stop.clone());
+        let r = read_up_to.clone();
         let thread = thread::Builder::new()
             .name("capture".into())
-            .spawn(move || read_loop(sock, k, d, s))?;
+            .spawn(move || read_loop(sock, k, d, s, r))?;
         Ok(Capture {
             kept,
             dropped,
             stop,
+            read_up_to,
             thread: Some(thread),
         })
     }
@@ -155,20 +165,28 @@ impl Capture {
     /// the stage's last packets (and those of sockets opened just before)
     /// are read and matched to this process.
     pub fn snapshot(&self) -> Vec<Packet> {
-        thread::sleep(SCAN_EVERY * 3);
-        let mut kept = self
-            .kept
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        self.catch_up();
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner()).clone();
         kept.sort_by_key(|packet| packet.at);
         kept
+    }
+
+    /// Waits until the capture has read every packet that arrived before
+    /// now (on a busy machine it may lag behind) and looked up this
+    /// process's ports since, so packets waiting to be matched are kept.
+    /// Bounded: after [`CATCH_UP_AT_MOST`] it returns anyway.
+    fn catch_up(&self) {
+        let now = epoch_micros();
+        let give_up = Instant::now() + CATCH_UP_AT_MOST;
+        while self.read_up_to.load(Ordering::SeqCst) < now && Instant::now() < give_up {
+            thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Stops capturing (after a moment for the last packets to arrive) and
     /// returns what was kept, in order, and how many packets did not fit.
     pub fn finish(mut self) -> (Vec<Packet>, u64) {
-        thread::sleep(Duration::from_millis(50));
+        self.catch_up();
         self.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -187,73 +205,165 @@ impl Drop for Capture {
     }
 }
 
+/// What the reading thread hands the matching thread.
+enum Read {
+    /// A TCP or UDP packet, with what its headers say.
+    Packet(Packet, Segment),
+    /// Every packet that arrived before this time (µs since the epoch) has
+    /// been handed over.
+    UpTo(u64),
+}
+
+/// Two threads: one only reads the packet socket, so the kernel's queue
+/// never overflows while the other looks up this process's ports (a scan
+/// reads every socket of the machine, which on a busy machine takes
+/// milliseconds) and keeps the packets that are ours.
 fn read_loop(
     sock: os::PacketSocket,
     kept: Arc<Mutex<Vec<Packet>>>,
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    read_up_to: Arc<AtomicU64>,
 ) {
-    let mut buf = vec![0u8; 256 * 1024];
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(1 << 16);
+    let reader_stop = stop.clone();
+    let reader = thread::spawn(move || read_packets(sock, tx, reader_stop));
     let mut bytes = 0usize;
     // Packets whose ports are not known to be ours yet: a socket this
     // process just opened shows up in the next scan, so they wait a moment.
     let mut pending: Vec<(Instant, Packet, Segment)> = Vec::new();
     let mut ports: HashSet<u16> = HashSet::new();
     let mut last_scan = Instant::now() - SCAN_EVERY;
+    let mut scan_took = Duration::ZERO;
+    let mut last_rescan = last_scan;
+    let mut seen_up_to = 0u64;
     let ours = |seg: &Segment, ports: &HashSet<u16>| {
         ports.contains(&seg.src_port) || ports.contains(&seg.dst_port)
     };
-    loop {
-        let stopping = stop.load(Ordering::SeqCst);
-        if stopping || last_scan.elapsed() >= SCAN_EVERY {
-            last_scan = Instant::now();
-            ports.extend(os::own_ports());
-            let mut k = kept.lock().unwrap_or_else(|p| p.into_inner());
-            pending.retain(|(at, packet, seg)| {
-                if ours(seg, &ports) {
-                    k.push(packet.clone());
-                    false
-                } else {
-                    at.elapsed() < PENDING_FOR
-                }
-            });
-        }
-        if stopping {
+    let keep = |packet: Packet, bytes: &mut usize| {
+        if *bytes + packet.frame.len() > MAX_BYTES {
+            dropped.fetch_add(1, Ordering::SeqCst);
             return;
         }
-        let Some(n) = sock.next_incoming(&mut buf) else {
-            continue;
-        };
-        // The kernel's time of arrival, as tcpdump records it; this thread
-        // may read a burst late, all at once.
-        let at = sock.last_arrival().unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-        });
-        let frame = &buf[..n];
-        let Some(seg) = parse(frame) else { continue };
-        if bytes + n > MAX_BYTES {
-            dropped.fetch_add(1, Ordering::SeqCst);
-            continue;
-        }
-        bytes += n;
-        let packet = Packet {
-            at,
-            frame: frame.to_vec(),
-        };
-        if ours(&seg, &ports) {
-            if let Ok(mut k) = kept.lock() {
-                k.push(packet);
+        *bytes += packet.frame.len();
+        kept.lock().unwrap_or_else(|p| p.into_inner()).push(packet);
+    };
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        if stopping || last_scan.elapsed() >= SCAN_EVERY.max(scan_took * 2) {
+            let up_to = seen_up_to;
+            last_scan = Instant::now();
+            ports.extend(os::own_ports());
+            scan_took = last_scan.elapsed();
+            let waiting = std::mem::take(&mut pending);
+            for (at, packet, seg) in waiting {
+                if ours(&seg, &ports) {
+                    keep(packet, &mut bytes);
+                } else if at.elapsed() < PENDING_FOR {
+                    pending.push((at, packet, seg));
+                }
             }
+            // Everything read before the scan began is now kept or known
+            // not to be ours (unless its socket closed before the scan).
+            read_up_to.fetch_max(up_to, Ordering::SeqCst);
+        }
+        if stopping {
+            // Unblocks the reader if it waits on a full channel.
+            drop(rx);
+            let _ = reader.join();
+            return;
+        }
+        let (packet, seg) = match rx.recv_timeout(SCAN_EVERY) {
+            Ok(Read::Packet(packet, seg)) => (packet, seg),
+            Ok(Read::UpTo(t)) => {
+                seen_up_to = seen_up_to.max(t);
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                thread::sleep(SCAN_EVERY);
+                continue;
+            }
+        };
+        seen_up_to = seen_up_to.max(packet.at.as_micros() as u64);
+        // A connection's first packet (SYN) or a datagram, from a port not
+        // known yet: perhaps a socket this process opened a moment ago,
+        // still open now. Look again at once (at most every RESCAN_AFTER),
+        // so a socket that lives only a few milliseconds is not missed.
+        let opening = !seg.tcp || seg.flags & Segment::SYN != 0;
+        if opening && !ours(&seg, &ports) && last_rescan.elapsed() >= RESCAN_AFTER {
+            last_rescan = Instant::now();
+            ports.extend(os::own_ports());
+        }
+        if ours(&seg, &ports) {
+            keep(packet, &mut bytes);
         } else {
             pending.push((Instant::now(), packet, seg));
         }
     }
 }
 
+/// The reading thread: every TCP or UDP packet arriving on `lo`, with the
+/// kernel's time of arrival, handed to the matching thread as it comes.
+fn read_packets(
+    sock: os::PacketSocket,
+    tx: std::sync::mpsc::SyncSender<Read>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut buf = vec![0u8; 256 * 1024];
+    while !stop.load(Ordering::SeqCst) {
+        // Every packet that arrived before this call is read by now when
+        // the call times out: the capture has caught up to its start.
+        let called = epoch_micros();
+        let n = match sock.next_incoming(&mut buf) {
+            Got::Packet(n) => n,
+            Got::Outgoing => {
+                if let Some(at) = sock.last_arrival() {
+                    let _ = tx.send(Read::UpTo(at.as_micros() as u64));
+                }
+                continue;
+            }
+            Got::Nothing => {
+                let _ = tx.send(Read::UpTo(called));
+                continue;
+            }
+        };
+        // The kernel's time of arrival, as tcpdump records it.
+        let at = sock.last_arrival().unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+        });
+        let frame = &buf[..n];
+        let Some(seg) = parse(frame) else {
+            let _ = tx.send(Read::UpTo(at.as_micros() as u64));
+            continue;
+        };
+        let packet = Packet {
+            at,
+            frame: frame.to_vec(),
+        };
+        if tx.send(Read::Packet(packet, seg)).is_err() {
+            return;
+        }
+    }
+}
+
 /// How often the capture looks up which ports this process's sockets use.
 const SCAN_EVERY: Duration = Duration::from_millis(20);
+/// The longest [`Capture::snapshot`] and [`Capture::finish`] wait for the
+/// capture thread to catch up.
+const CATCH_UP_AT_MOST: Duration = Duration::from_secs(3);
+
+fn epoch_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros() as u64
+}
+
+/// The soonest an unknown port makes the capture look its sockets up again.
+const RESCAN_AFTER: Duration = Duration::from_millis(5);
 /// How long a packet of a port not (yet) known to be ours is kept waiting
 /// for a scan; after that it is another program's and is forgotten.
 const PENDING_FOR: Duration = Duration::from_millis(300);
@@ -343,8 +453,19 @@ pub fn ack_waits(packets: &[Packet], port: u16) -> Vec<(Seen, Option<Duration>)>
         .collect()
 }
 
+/// What one read of the packet socket got.
+enum Got {
+    /// Nothing within the read timeout (or an error): the queue was empty.
+    Nothing,
+    /// A packet's "outgoing" copy, which is not kept.
+    Outgoing,
+    /// A packet of this many bytes.
+    Packet(usize),
+}
+
 #[cfg(target_os = "linux")]
 mod os {
+    use super::Got;
     use std::io;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -433,9 +554,9 @@ mod os {
     }
 
     impl PacketSocket {
-        /// The next packet arriving on `lo` (the "outgoing" copy of each
-        /// loopback packet is skipped), or `None` after the read timeout.
-        pub fn next_incoming(&self, buf: &mut [u8]) -> Option<usize> {
+        /// The next packet arriving on `lo`; the "outgoing" copy of each
+        /// loopback packet is skipped.
+        pub fn next_incoming(&self, buf: &mut [u8]) -> Got {
             // SAFETY: zeroed sockaddr_ll is valid; recvfrom writes at most len bytes.
             let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
             let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
@@ -449,10 +570,13 @@ mod os {
                     &mut len,
                 )
             };
-            if n <= 0 || from.sll_pkttype == libc::PACKET_OUTGOING {
-                return None;
+            if n <= 0 {
+                return Got::Nothing;
             }
-            Some(n as usize)
+            if from.sll_pkttype == libc::PACKET_OUTGOING {
+                return Got::Outgoing;
+            }
+            Got::Packet(n as usize)
         }
 
         /// When the kernel received the packet last returned, since the
@@ -476,6 +600,7 @@ mod os {
 
 #[cfg(not(target_os = "linux"))]
 mod os {
+    use super::Got;
     use std::io;
 
     pub struct PacketSocket;
@@ -493,8 +618,8 @@ mod os {
     }
 
     impl PacketSocket {
-        pub fn next_incoming(&self, _buf: &mut [u8]) -> Option<usize> {
-            None
+        pub fn next_incoming(&self, _buf: &mut [u8]) -> Got {
+            Got::Nothing
         }
 
         pub fn last_arrival(&self) -> Option<std::time::Duration> {
@@ -535,6 +660,9 @@ mod tests {
             }
         );
         assert!(parse(&f[..20]).is_none(), "a cut frame is not a segment");
+        // Saved with a snap length that keeps the headers only (editcap -s 54):
+        // the payload length is still the wire's.
+        assert_eq!(parse(&f[..54]).unwrap().payload_len, 5);
     }
 
     /// A frame from `src` to `dst` with the given flags, numbers and payload size.
@@ -542,7 +670,18 @@ mod tests {
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x08, 0x00]);
         let total = (40 + len) as u16;
-        f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6]);
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+        ]);
         f.extend_from_slice(&[0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
         f.extend_from_slice(&src.to_be_bytes());
         f.extend_from_slice(&dst.to_be_bytes());
@@ -558,18 +697,40 @@ mod tests {
         let at = |ms: u64| Duration::from_millis(ms);
         let packets = vec![
             // 4 bytes at seq 100, then an ACK for only 2 of them, then one for all 4 at 40 ms.
-            Packet { at: at(0), frame: frame(5000, 80, 0x18, 100, 1, 4) },
-            Packet { at: at(1), frame: frame(80, 5000, 0x10, 1, 102, 0) },
-            Packet { at: at(40), frame: frame(80, 5000, 0x10, 1, 104, 0) },
+            Packet {
+                at: at(0),
+                frame: frame(5000, 80, 0x18, 100, 1, 4),
+            },
+            Packet {
+                at: at(1),
+                frame: frame(80, 5000, 0x10, 1, 102, 0),
+            },
+            Packet {
+                at: at(40),
+                frame: frame(80, 5000, 0x10, 1, 104, 0),
+            },
             // Another connection's ACK must not count.
-            Packet { at: at(2), frame: frame(80, 6000, 0x10, 1, 104, 0) },
+            Packet {
+                at: at(2),
+                frame: frame(80, 6000, 0x10, 1, 104, 0),
+            },
             // Sequence numbers that wrap past 2^32: 8 bytes ending at 4.
-            Packet { at: at(50), frame: frame(5000, 80, 0x18, u32::MAX - 3, 1, 8) },
-            Packet { at: at(51), frame: frame(80, 5000, 0x10, 1, 4, 0) },
+            Packet {
+                at: at(50),
+                frame: frame(5000, 80, 0x18, u32::MAX - 3, 1, 8),
+            },
+            Packet {
+                at: at(51),
+                frame: frame(80, 5000, 0x10, 1, 4, 0),
+            },
             // A segment never acknowledged.
-            Packet { at: at(60), frame: frame(5000, 80, 0x18, 4, 1, 10) },
+            Packet {
+                at: at(60),
+                frame: frame(5000, 80, 0x18, 4, 1, 10),
+            },
         ];
-        let waits: Vec<Option<Duration>> = ack_waits(&packets, 5000).into_iter().map(|w| w.1).collect();
+        let waits: Vec<Option<Duration>> =
+            ack_waits(&packets, 5000).into_iter().map(|w| w.1).collect();
         assert_eq!(waits, [Some(at(40)), Some(at(1)), None]);
         assert_eq!(data_from(&packets, 5000).len(), 3);
         assert_eq!(data_from(&packets, 80).len(), 0, "ACKs carry no data");

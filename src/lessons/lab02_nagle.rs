@@ -28,7 +28,8 @@
 //! 6-byte hello (`burst\n` or `stall\n`) and waits for `go\n`, so the
 //! counters start from a quiet, fully acknowledged connection. (`quiet\n`
 //! is a burst whose receiver does not answer: having sent nothing, its
-//! kernel still ACKs every segment at once, and Nagle releases more often.) A burst ends
+//! kernel may still spend the connection's quick ACKs — at most 16,
+//! `TCP_MAX_QUICKACKS` — on the burst, and Nagle releases more often.) A burst ends
 //! with the client's shutdown; the server answers with one JSON line
 //! ([`ReceiverSummary`]). A stall round is one lesson frame
 //! (`struct.pack('i', 16)` + 16 bytes) answered by `ok`.
@@ -89,8 +90,8 @@ pub use show::{
     stall_client, stall_table, ClientReport,
 };
 pub use stages::{
-    coalescing, compare_sends, slow_reader, wire_burst, wire_stall, write_calls, Burst,
-    Coalescing, RecordedSend, SendComparison, SlowReader, WireBurst, WireStall, WriteCalls,
+    coalescing, compare_sends, slow_reader, wire_burst, wire_stall, write_calls, Burst, Coalescing,
+    RecordedSend, SendComparison, SlowReader, WireBurst, WireStall, WriteCalls,
 };
 pub use stall::{
     run_stall, stall_message, MessageWrites, SendMessage, StallConfig, StallRun, STALLED,
@@ -102,7 +103,8 @@ pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";
 /// The hello that starts a burst (coalescing) conversation.
 pub const HELLO_BURST: &[u8; 6] = b"burst\n";
 /// A burst to a receiver that stays quiet: no `go`, so having sent nothing
-/// it is still in quick-ACK mode and acknowledges every segment at once.
+/// it still has the connection's quick ACKs (at most 16, Linux's
+/// `TCP_MAX_QUICKACKS`) to acknowledge segments at once. Not `TCP_QUICKACK`.
 pub const HELLO_QUIET: &[u8; 6] = b"quiet\n";
 /// The hello that starts a write-write-read (stall) conversation.
 pub const HELLO_STALL: &[u8; 6] = b"stall\n";

@@ -23,8 +23,9 @@ pub struct BurstConfig {
     pub gap: Duration,
     /// `TCP_NODELAY` on the sender: `true` switches Nagle off.
     pub nodelay: bool,
-    /// Ask the receiver not to answer the hello, so it stays in quick-ACK
-    /// mode; by default it answers `go` and, having just replied, delays its ACKs.
+    /// Ask the receiver not to answer the hello, so its first ACKs (at most
+    /// 16 on Linux) go out at once; by default it answers `go` and, having
+    /// just replied, delays its ACKs. It does not set `TCP_QUICKACK`.
     pub quick_ack_receiver: bool,
 }
 

@@ -62,7 +62,7 @@ pub struct Coalescing {
     pub nodelay: Burst,
     /// `TCP_NODELAY` with writes 200 µs apart: autocorking has nothing to merge.
     pub spaced: Burst,
-    /// Nagle on, a receiver in quick-ACK mode.
+    /// Nagle on, a receiver that has not replied yet: its first ACKs (at most 16) go out at once.
     pub quick: Burst,
     /// Every trial's count (data segments, or recv() calls without `TCP_INFO`), by sender.
     pub trials: serde_json::Value,
@@ -330,7 +330,11 @@ impl SendComparison {
     /// The kernel's evidence for the stall, one line per run: how much
     /// `TcpExtDelayedACKs` rose, against the round trips that stalled.
     pub fn delayed_ack_lines(&self) -> Vec<String> {
-        let names = ["Nagle on, 2 writes", "TCP_NODELAY, 2 writes", "Nagle on, 1 write"];
+        let names = [
+            "Nagle on, 2 writes",
+            "TCP_NODELAY, 2 writes",
+            "Nagle on, 1 write",
+        ];
         self.runs()
             .iter()
             .zip(names)
@@ -485,6 +489,8 @@ pub struct WireStall {
     pub data_packets: usize,
     /// What `tcpi_data_segs_out` counted.
     pub tcp_info: Option<u32>,
+    /// Whether the two counts are equal.
+    pub agrees: bool,
     /// Segments whose ACK came [`STALLED`] or more after them: held ACKs.
     pub slow_acks: usize,
     /// The median wait of those, in milliseconds.
@@ -504,10 +510,12 @@ pub fn wire_stall(packets: &[Packet], run: &StallRun) -> WireStall {
     let mut slow: Vec<Duration> = waits.iter().copied().filter(|w| *w >= STALLED).collect();
     slow.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let data_packets = data_from(packets, run.client_port).len().saturating_sub(1);
     WireStall {
         client_port: run.client_port,
-        data_packets: data_from(packets, run.client_port).len().saturating_sub(1),
+        data_packets,
         tcp_info: run.data_segments,
+        agrees: run.data_segments == Some(data_packets as u32),
         slow_acks: slow.len(),
         median_slow_ack_ms: slow.get(slow.len() / 2).map(|d| ms(*d)),
         longest_ack_ms: waits.iter().max().map(|d| ms(*d)),
