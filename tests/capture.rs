@@ -243,7 +243,7 @@ fn every_lab_has_a_committed_capture_that_parses_and_holds_its_port() {
 /// rewritten when the connection closes.
 #[test]
 #[ignore = "on a loaded machine the proxy's file sometimes lacks the data packets \
-            (seen 2 of 3 runs here, never by hand); run with --ignored as root"]
+            (7 of 8 runs here; by hand it held both hops); run with --ignored as root"]
 fn sticky_proxy_captures_both_hops() {
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
     let upstream = server.local_addr().unwrap();
