@@ -221,6 +221,38 @@ fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result
         &[help.len(), ls.len()],
         &run.reads,
     ));
+    let wire = match demo.captured() {
+        Ok(packets) => {
+            let segments = run.reply_segments(&packets);
+            let list = |v: &[usize]| {
+                v.iter()
+                    .map(|n| format!("{n} B"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let on_wire: usize = segments.iter().sum();
+            demo.say(&format!(
+                "On the wire (the capture): the two replies ({} B) reached the client in {} segment(s):\n\
+                 {}; its recv(1024) calls returned {}. {}",
+                help.len() + ls.len(),
+                segments.len(),
+                list(&segments),
+                list(&sizes(&run.reads)),
+                if on_wire == help.len() + ls.len() {
+                    "✓ The cut at 1024 is recv()'s, not the network's."
+                } else {
+                    "✗ The capture missed some of them (a busy machine?): no conclusion."
+                }
+            ));
+            run.wire_report(&segments)
+        }
+        Err(why) => {
+            demo.say(&format!("On the wire: {why}"));
+            json!({ "captured": false, "why": why })
+        }
+    };
+    let mut report = run.report();
+    report["wire"] = wire;
     let whole_ok = run.whole_is_help();
     demo.say(&format!(
         "The read that cannot desync (recv_until_close): a new connection, send(b'help'),\n\
@@ -234,7 +266,7 @@ fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result
         run.cut_at_recv_size() && run.second_starts_with_tail() && whole_ok,
         expected,
         &run.summary(),
-        run.report(),
+        report,
     );
     Ok(())
 }

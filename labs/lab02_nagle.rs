@@ -186,17 +186,41 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
          writes made meanwhile queue up and leave together when the ACK comes back (or, at the\n\
          latest, with the FIN when the sender closes). So the count depends on how soon ACKs come\n\
          back: our receiver has just answered the hello, so it delays its ACKs and everything\n\
-         after the first write waits. A receiver that never sent anything is in quick-ACK mode\n\
-         and ACKs each segment at once (last row): more, smaller segments. How many depends on\n\
-         whether each ACK is back before the next write: Linux grants at most 16 quick ACKs at\n\
-         the start (17 segments when the receiver reads late), and up to one segment per write\n\
-         when it reads at once, so that row moves from run to run.\n\
+         after the first write waits. A new connection starts in quick-ACK mode, but Linux grants\n\
+         it at most 16 quick ACKs (TCP_MAX_QUICKACKS, net/ipv4/tcp_input.c); a receiver that has\n\
+         not replied yet (last row) spends them on the burst: 1 + 16 = 17 segments when it reads\n\
+         late, up to one segment per write when each read sends its own ACK, so that row moves\n\
+         from run to run. (That row does not set TCP_QUICKACK, which tcp(7) says is not permanent.)\n\
          TCP_NODELAY may still merge some on Linux: autocorking holds a small write while the\n\
          previous packet is still in the device queue and sends them as one (how many it merges\n\
          depends on timing, so that number moves from run to run). Spaced writes (third row) find\n\
          the queue empty, so each leaves alone. The receiver, reading while segments keep\n\
          arriving, may also take two or more in one recv(): see stage 3.",
     );
+    d.say("On the wire (the capture, each sender's median trial, the hello left out):");
+    let wire = match d.captured() {
+        Ok(packets) => {
+            let bursts = seen.senders().map(|b| nagle::wire_burst(&packets, &b.run));
+            for (b, w) in seen.senders().iter().zip(&bursts) {
+                d.say(&format!(
+                    "  {} {}: the capture holds {} data segments{}; TCP_INFO counted {}",
+                    if w.agrees { "✓" } else { "✗" },
+                    b.name,
+                    w.data_packets,
+                    match w.sizes.is_empty() {
+                        true => String::new(),
+                        false => format!(" (sizes {} B)", nagle::sizes_summary(&w.sizes, 6)),
+                    },
+                    or_na(w.tcp_info),
+                ));
+            }
+            json!({ "captured": true, "bursts": bursts })
+        }
+        Err(why) => {
+            d.say(&format!("  {why}"));
+            json!({ "captured": false, "why": why })
+        }
+    };
     d.check(
         coalesced,
         expected,
@@ -206,6 +230,7 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
             "tcp_info": cfg!(target_os = "linux") && on.data_segments.is_some(),
             "runs": seen.senders().map(|b| &b.run),
             "trials_data_segments": seen.trials,
+            "wire": wire,
         }),
     );
     lab.coalesced.set(coalesced);
@@ -239,6 +264,41 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
          (fewer packets, no stall here), and set TCP_NODELAY where latency matters — a one-way\n\
          stream of small messages can still wait for an ACK (the sheet shows when).",
     );
+    d.say(
+        "The kernel's own count (/proc/net/netstat, what `nstat` shows): each firing of the\n\
+         delayed-ACK timer adds 1 to TcpExtDelayedACKs. The counters are machine-wide, so\n\
+         other programs' delayed ACKs add in: read them as \"at least\".",
+    );
+    for line in sends.delayed_ack_lines() {
+        d.say(&format!("  {line}"));
+    }
+    let wire = match d.captured() {
+        Ok(packets) => {
+            let w = sends.runs().map(|r| nagle::wire_stall(&packets, r));
+            let ms = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3} ms"));
+            let counted = if w.iter().all(|r| r.agrees) {
+                "✓ each run's data segments in the capture = TCP_INFO's count"
+            } else {
+                "✗ the capture's data segments differ from TCP_INFO's count (packets missed?)"
+            };
+            d.say(&format!(
+                "On the wire (the capture): {counted}. With Nagle on and 2 writes, {} of {} data\n\
+                 segments waited ≥ {} ms for their ACK, median {}. Longest ACK wait with TCP_NODELAY:\n\
+                 {}; with one write: {}.",
+                w[0].slow_acks,
+                w[0].data_packets,
+                nagle::STALLED.as_millis(),
+                ms(w[0].median_slow_ack_ms),
+                ms(w[1].longest_ack_ms),
+                ms(w[2].longest_ack_ms),
+            ));
+            json!({ "captured": true, "runs": w })
+        }
+        Err(why) => {
+            d.say(&format!("On the wire: {why}"));
+            json!({ "captured": false, "why": why })
+        }
+    };
     if let Some(path) = lab.args.opts.svg.as_deref() {
         match sends.write_timeline(LAB, path) {
             Ok(file) => d.say(&format!("stall timeline written to {}", file.display())),
@@ -258,6 +318,9 @@ fn the_stall(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> 
             "runs": sends.runs(),
             "receiver_ato_us": sends.ato_us,
             "ratio": ratio,
+            "delayed_acks": sends.delayed_acks,
+            "stalls": sends.runs().map(|r| r.stalls()),
+            "wire": wire,
         }),
     );
     lab.stalled.set(stalled);

@@ -185,7 +185,38 @@ fn stage_truncation(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), 
         "2. truncation: recv(2) on 'helloworld'",
         run.lanes(),
     ));
-    let (observed, report) = (run.summary(&whole), run.report(&whole));
+    let wire = match d.captured() {
+        Ok(packets) => {
+            let on_wire = run.wire_datagrams(&packets);
+            let list = |v: &[usize]| {
+                v.iter()
+                    .map(|n| format!("{n} B"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let returned: Vec<usize> = run.udp.iter().map(|g| g.data.len()).collect();
+            let report = run.wire_report(&on_wire);
+            d.say(&format!(
+                "On the wire (the capture): {} datagram(s) of {} reached the receiver; recvfrom(2)\n\
+                 returned {}. {}",
+                on_wire.len(),
+                list(&on_wire),
+                list(&returned),
+                if report["truncated_bytes_on_wire"] == true {
+                    "✓ The cut-off bytes were on the wire: the receiving kernel discarded them."
+                } else {
+                    "✗ The capture does not hold every datagram whole (a busy machine?): no conclusion."
+                }
+            ));
+            report
+        }
+        Err(why) => {
+            d.say(&format!("On the wire: {why}"));
+            serde_json::json!({ "captured": false, "why": why })
+        }
+    };
+    let (observed, mut report) = (run.summary(&whole), run.report(&whole));
+    report["wire"] = wire;
     d.check(udp_ok && tcp_ok && whole_ok, expected, &observed, report);
     Ok(())
 }

@@ -34,7 +34,9 @@ enum Command {
   sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:8001 --rtt-ms 100 --max-chunk 1048576 --delay-ms 0
 
   # UDP: drop, duplicate and reorder datagrams (lab 06), decisions logged on stderr
-  sticky proxy --udp --listen 127.0.0.1:9601 --to 127.0.0.1:8888 --seed 7 --drop 0.1 --dup 0.1 --reorder 0.1")]
+  sticky proxy --udp --listen 127.0.0.1:9601 --to 127.0.0.1:8888 --seed 7 --drop 0.1 --dup 0.1 --reorder 0.1
+  # capture both hops for Wireshark (as root): client ↔ proxy and proxy ↔ server
+  sudo sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --pcap proxy.pcap")]
     Proxy {
         /// Address the proxy listens on (clients connect here).
         #[arg(long, value_parser = parse_addr, default_value = "127.0.0.1:9600")]
@@ -69,6 +71,11 @@ enum Command {
         /// With --udp: chance each datagram is held and sent after the next one.
         #[arg(long, default_value_t = 0.1, requires = "udp")]
         reorder: f64,
+        /// Capture both hops (client ↔ proxy ↔ server) on loopback to FILE
+        /// (pcap, for Wireshark), rewritten as each connection closes; TCP
+        /// only, needs root or CAP_NET_RAW (Linux).
+        #[arg(long, value_name = "FILE", conflicts_with = "udp")]
+        pcap: Option<std::path::PathBuf>,
     },
     /// Framing speed over loopback: raw pump, 4-byte header, JSON header, length+ack.
     #[command(after_help = sticky_lab::tools::bench::BENCH_EXAMPLES)]
@@ -125,6 +132,7 @@ fn main() -> ExitCode {
             drop,
             dup,
             reorder,
+            pcap,
         } => {
             if udp {
                 return udp_proxy(listen, to, seed, [drop, dup, reorder]);
@@ -151,6 +159,7 @@ fn main() -> ExitCode {
                 "sticky proxy: {addr} → {to}, seed {seed}, pieces of 1..={max_chunk} B, \
                  {delay_ms} ms apart, +{rtt_ms} ms RTT (Ctrl-C to stop)"
             );
+            let capture = pcap.and_then(|path| start_capture(&path).map(|c| (c, path)));
             // Report each direction's cuts once it closes, so a class can see them.
             let mut shown = 0;
             loop {
@@ -159,8 +168,45 @@ fn main() -> ExitCode {
                 for l in logs.iter().skip(shown) {
                     eprintln!("{}", describe_pieces(l));
                 }
+                if let (true, Some((cap, path))) = (logs.len() > shown, &capture) {
+                    // Rewritten whole each time, so Ctrl-C leaves a complete file.
+                    let packets = cap.snapshot();
+                    match sticky_lab::kit::capture::write_pcap(path, &packets) {
+                        Ok(()) => {
+                            eprintln!("{} packets captured to {}", packets.len(), path.display())
+                        }
+                        Err(e) => eprintln!("could not write {}: {e}", path.display()),
+                    }
+                }
                 shown = logs.len();
             }
+        }
+    }
+}
+
+/// Starts capturing the proxy's packets for `--pcap`; without the right to,
+/// says so in one line and the proxy runs without it.
+fn start_capture(path: &std::path::Path) -> Option<sticky_lab::kit::capture::Capture> {
+    match sticky_lab::kit::capture::Capture::start() {
+        Ok(c) => {
+            eprintln!(
+                "sticky proxy: capturing both hops to {} (rewritten as each connection closes)",
+                path.display()
+            );
+            Some(c)
+        }
+        Err(e) => {
+            let why = match e.kind() {
+                std::io::ErrorKind::PermissionDenied => {
+                    "capturing packets needs root or CAP_NET_RAW (try sudo)".to_string()
+                }
+                _ => e.to_string(),
+            };
+            eprintln!(
+                "note: no capture written to {}: {why}; the proxy runs without it",
+                path.display()
+            );
+            None
         }
     }
 }

@@ -110,6 +110,17 @@ impl Demo {
         self.opts.seed
     }
 
+    /// The packets captured so far with `--pcap`, for a stage to check its
+    /// claim against the wire; `Err` says in a few words why there are none
+    /// (no `--pcap`, or capturing was not allowed).
+    pub fn captured(&self) -> Result<Vec<crate::kit::capture::Packet>, &'static str> {
+        match (&self.capture, &self.opts.pcap) {
+            (Some(c), _) => Ok(c.snapshot()),
+            (None, Some(_)) => Err("not run: this demo could not capture packets"),
+            (None, None) => Err("not run: no --pcap FILE (run as root to capture)"),
+        }
+    }
+
     /// The color choice in force.
     pub fn color(&self) -> ColorChoice {
         self.color

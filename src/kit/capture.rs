@@ -54,6 +54,8 @@ pub struct Segment {
     pub flags: u8,
     /// TCP sequence number (0 for UDP).
     pub seq: u32,
+    /// TCP acknowledgment number: the next byte the sender expects (0 for UDP).
+    pub ack: u32,
     /// Bytes of application data the packet carries.
     pub payload_len: usize,
 }
@@ -86,18 +88,26 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
         }
         _ => return None,
     };
-    let end = ip_end.min(frame.len());
+    // The IP header's length, not the frame's: a file saved with a short
+    // snap length keeps only the headers, and the payload length is still
+    // the one that was on the wire (as tshark's `tcp.len` and `udp.length`).
+    let end = ip_end;
+    if frame.len() < l4 {
+        return None;
+    }
     let port = |at: usize| Some(u16::from_be_bytes([*frame.get(at)?, *frame.get(at + 1)?]));
     match proto {
         6 => {
             let offset = (*frame.get(l4 + 12)? >> 4) as usize * 4;
             let seq = u32::from_be_bytes(frame.get(l4 + 4..l4 + 8)?.try_into().ok()?);
+            let ack = u32::from_be_bytes(frame.get(l4 + 8..l4 + 12)?.try_into().ok()?);
             Some(Segment {
                 tcp: true,
                 src_port: port(l4)?,
                 dst_port: port(l4 + 2)?,
                 flags: *frame.get(l4 + 13)?,
                 seq,
+                ack,
                 payload_len: end.saturating_sub(l4 + offset),
             })
         }
@@ -107,6 +117,7 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
             dst_port: port(l4 + 2)?,
             flags: 0,
             seq: 0,
+            ack: 0,
             payload_len: end.saturating_sub(l4 + 8),
         }),
         _ => None,
@@ -121,6 +132,7 @@ pub struct Capture {
     kept: Arc<Mutex<Vec<Packet>>>,
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    read_up_to: Arc<AtomicU64>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
@@ -133,22 +145,48 @@ impl Capture {
         let kept = Arc::new(Mutex::new(Vec::new()));
         let dropped = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let read_up_to = Arc::new(AtomicU64::new(0));
         let (k, d, s) = (kept.clone(), dropped.clone(), stop.clone());
+        let r = read_up_to.clone();
         let thread = thread::Builder::new()
             .name("capture".into())
-            .spawn(move || read_loop(sock, k, d, s))?;
+            .spawn(move || read_loop(sock, k, d, s, r))?;
         Ok(Capture {
             kept,
             dropped,
             stop,
+            read_up_to,
             thread: Some(thread),
         })
+    }
+
+    /// The packets kept so far, in time order, while the capture goes on:
+    /// what a demo cross-checks a stage against. Waits a moment first, so
+    /// the stage's last packets (and those of sockets opened just before)
+    /// are read and matched to this process.
+    pub fn snapshot(&self) -> Vec<Packet> {
+        self.catch_up();
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        kept.sort_by_key(|packet| packet.at);
+        kept
+    }
+
+    /// Waits until the capture has read every packet that arrived before
+    /// now (on a busy machine it may lag behind) and looked up this
+    /// process's ports since, so packets waiting to be matched are kept.
+    /// Bounded: after [`CATCH_UP_AT_MOST`] it returns anyway.
+    fn catch_up(&self) {
+        let now = epoch_micros();
+        let give_up = Instant::now() + CATCH_UP_AT_MOST;
+        while self.read_up_to.load(Ordering::SeqCst) < now && Instant::now() < give_up {
+            thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Stops capturing (after a moment for the last packets to arrive) and
     /// returns what was kept, in order, and how many packets did not fit.
     pub fn finish(mut self) -> (Vec<Packet>, u64) {
-        thread::sleep(Duration::from_millis(50));
+        self.catch_up();
         self.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -167,69 +205,165 @@ impl Drop for Capture {
     }
 }
 
+/// What the reading thread hands the matching thread.
+enum Read {
+    /// A TCP or UDP packet, with what its headers say.
+    Packet(Packet, Segment),
+    /// Every packet that arrived before this time (µs since the epoch) has
+    /// been handed over.
+    UpTo(u64),
+}
+
+/// Two threads: one only reads the packet socket, so the kernel's queue
+/// never overflows while the other looks up this process's ports (a scan
+/// reads every socket of the machine, which on a busy machine takes
+/// milliseconds) and keeps the packets that are ours.
 fn read_loop(
     sock: os::PacketSocket,
     kept: Arc<Mutex<Vec<Packet>>>,
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    read_up_to: Arc<AtomicU64>,
 ) {
-    let mut buf = vec![0u8; 256 * 1024];
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(1 << 16);
+    let reader_stop = stop.clone();
+    let reader = thread::spawn(move || read_packets(sock, tx, reader_stop));
     let mut bytes = 0usize;
     // Packets whose ports are not known to be ours yet: a socket this
     // process just opened shows up in the next scan, so they wait a moment.
     let mut pending: Vec<(Instant, Packet, Segment)> = Vec::new();
     let mut ports: HashSet<u16> = HashSet::new();
     let mut last_scan = Instant::now() - SCAN_EVERY;
+    let mut scan_took = Duration::ZERO;
+    let mut last_rescan = last_scan;
+    let mut seen_up_to = 0u64;
     let ours = |seg: &Segment, ports: &HashSet<u16>| {
         ports.contains(&seg.src_port) || ports.contains(&seg.dst_port)
     };
-    loop {
-        let stopping = stop.load(Ordering::SeqCst);
-        if stopping || last_scan.elapsed() >= SCAN_EVERY {
-            last_scan = Instant::now();
-            ports.extend(os::own_ports());
-            let mut k = kept.lock().unwrap_or_else(|p| p.into_inner());
-            pending.retain(|(at, packet, seg)| {
-                if ours(seg, &ports) {
-                    k.push(packet.clone());
-                    false
-                } else {
-                    at.elapsed() < PENDING_FOR
-                }
-            });
-        }
-        if stopping {
+    let keep = |packet: Packet, bytes: &mut usize| {
+        if *bytes + packet.frame.len() > MAX_BYTES {
+            dropped.fetch_add(1, Ordering::SeqCst);
             return;
         }
-        let Some(n) = sock.next_incoming(&mut buf) else {
-            continue;
-        };
-        let at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let frame = &buf[..n];
-        let Some(seg) = parse(frame) else { continue };
-        if bytes + n > MAX_BYTES {
-            dropped.fetch_add(1, Ordering::SeqCst);
-            continue;
-        }
-        bytes += n;
-        let packet = Packet {
-            at,
-            frame: frame.to_vec(),
-        };
-        if ours(&seg, &ports) {
-            if let Ok(mut k) = kept.lock() {
-                k.push(packet);
+        *bytes += packet.frame.len();
+        kept.lock().unwrap_or_else(|p| p.into_inner()).push(packet);
+    };
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        if stopping || last_scan.elapsed() >= SCAN_EVERY.max(scan_took * 2) {
+            let up_to = seen_up_to;
+            last_scan = Instant::now();
+            ports.extend(os::own_ports());
+            scan_took = last_scan.elapsed();
+            let waiting = std::mem::take(&mut pending);
+            for (at, packet, seg) in waiting {
+                if ours(&seg, &ports) {
+                    keep(packet, &mut bytes);
+                } else if at.elapsed() < PENDING_FOR {
+                    pending.push((at, packet, seg));
+                }
             }
+            // Everything read before the scan began is now kept or known
+            // not to be ours (unless its socket closed before the scan).
+            read_up_to.fetch_max(up_to, Ordering::SeqCst);
+        }
+        if stopping {
+            // Unblocks the reader if it waits on a full channel.
+            drop(rx);
+            let _ = reader.join();
+            return;
+        }
+        let (packet, seg) = match rx.recv_timeout(SCAN_EVERY) {
+            Ok(Read::Packet(packet, seg)) => (packet, seg),
+            Ok(Read::UpTo(t)) => {
+                seen_up_to = seen_up_to.max(t);
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                thread::sleep(SCAN_EVERY);
+                continue;
+            }
+        };
+        seen_up_to = seen_up_to.max(packet.at.as_micros() as u64);
+        // A connection's first packet (SYN) or a datagram, from a port not
+        // known yet: perhaps a socket this process opened a moment ago,
+        // still open now. Look again at once (at most every RESCAN_AFTER),
+        // so a socket that lives only a few milliseconds is not missed.
+        let opening = !seg.tcp || seg.flags & Segment::SYN != 0;
+        if opening && !ours(&seg, &ports) && last_rescan.elapsed() >= RESCAN_AFTER {
+            last_rescan = Instant::now();
+            ports.extend(os::own_ports());
+        }
+        if ours(&seg, &ports) {
+            keep(packet, &mut bytes);
         } else {
             pending.push((Instant::now(), packet, seg));
         }
     }
 }
 
+/// The reading thread: every TCP or UDP packet arriving on `lo`, with the
+/// kernel's time of arrival, handed to the matching thread as it comes.
+fn read_packets(
+    sock: os::PacketSocket,
+    tx: std::sync::mpsc::SyncSender<Read>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut buf = vec![0u8; 256 * 1024];
+    while !stop.load(Ordering::SeqCst) {
+        // Every packet that arrived before this call is read by now when
+        // the call times out: the capture has caught up to its start.
+        let called = epoch_micros();
+        let n = match sock.next_incoming(&mut buf) {
+            Got::Packet(n) => n,
+            Got::Outgoing => {
+                if let Some(at) = sock.last_arrival() {
+                    let _ = tx.send(Read::UpTo(at.as_micros() as u64));
+                }
+                continue;
+            }
+            Got::Nothing => {
+                let _ = tx.send(Read::UpTo(called));
+                continue;
+            }
+        };
+        // The kernel's time of arrival, as tcpdump records it.
+        let at = sock.last_arrival().unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+        });
+        let frame = &buf[..n];
+        let Some(seg) = parse(frame) else {
+            let _ = tx.send(Read::UpTo(at.as_micros() as u64));
+            continue;
+        };
+        let packet = Packet {
+            at,
+            frame: frame.to_vec(),
+        };
+        if tx.send(Read::Packet(packet, seg)).is_err() {
+            return;
+        }
+    }
+}
+
 /// How often the capture looks up which ports this process's sockets use.
 const SCAN_EVERY: Duration = Duration::from_millis(20);
+/// The longest [`Capture::snapshot`] and [`Capture::finish`] wait for the
+/// capture thread to catch up.
+const CATCH_UP_AT_MOST: Duration = Duration::from_secs(3);
+
+fn epoch_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros() as u64
+}
+
+/// The soonest an unknown port makes the capture look its sockets up again.
+const RESCAN_AFTER: Duration = Duration::from_millis(5);
 /// How long a packet of a port not (yet) known to be ours is kept waiting
 /// for a scan; after that it is another program's and is forgotten.
 const PENDING_FOR: Duration = Duration::from_millis(300);
@@ -266,8 +400,72 @@ pub fn read_pcap(path: &Path) -> io::Result<Vec<Packet>> {
     Ok(out)
 }
 
+/// A packet's transport facts and when it arrived: one row of Wireshark's list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// The kernel's time of arrival, since the Unix epoch.
+    pub at: Duration,
+    /// What the headers say.
+    pub seg: Segment,
+}
+
+/// The TCP and UDP packets to or from `port`, in time order: one
+/// conversation, when `port` is a client's ephemeral port.
+pub fn involving(packets: &[Packet], port: u16) -> Vec<Seen> {
+    let mut seen: Vec<Seen> = packets
+        .iter()
+        .filter_map(|p| parse(&p.frame).map(|seg| Seen { at: p.at, seg }))
+        .filter(|s| s.seg.src_port == port || s.seg.dst_port == port)
+        .collect();
+    seen.sort_by_key(|s| s.at);
+    seen
+}
+
+/// The packets sent from `port` that carry data (TCP segments with a
+/// payload, or UDP datagrams), in time order.
+pub fn data_from(packets: &[Packet], port: u16) -> Vec<Seen> {
+    involving(packets, port)
+        .into_iter()
+        .filter(|s| s.seg.src_port == port && (s.seg.payload_len > 0 || !s.seg.tcp))
+        .collect()
+}
+
+/// For each TCP data segment sent from `port`, how long it waited for its
+/// acknowledgment: the time to the first packet back whose ACK number
+/// covers the segment's last byte. `None` when no such ACK was captured.
+pub fn ack_waits(packets: &[Packet], port: u16) -> Vec<(Seen, Option<Duration>)> {
+    let all = involving(packets, port);
+    let back: Vec<&Seen> = all
+        .iter()
+        .filter(|s| s.seg.tcp && s.seg.dst_port == port && s.seg.flags & Segment::ACK != 0)
+        .collect();
+    all.iter()
+        .filter(|s| s.seg.tcp && s.seg.src_port == port && s.seg.payload_len > 0)
+        .map(|d| {
+            let end = d.seg.seq.wrapping_add(d.seg.payload_len as u32);
+            // Sequence numbers wrap: "at or past end" is a signed difference.
+            let wait = back
+                .iter()
+                .find(|a| a.at >= d.at && a.seg.ack.wrapping_sub(end) as i32 >= 0)
+                .map(|a| a.at.saturating_sub(d.at));
+            (d.clone(), wait)
+        })
+        .collect()
+}
+
+/// What one read of the packet socket got.
+enum Got {
+    /// Nothing within the read timeout (or an error): the queue was empty.
+    Nothing,
+    /// A packet's "outgoing" copy, which is not kept.
+    Outgoing,
+    /// A packet of this many bytes.
+    Packet(usize),
+}
+
 #[cfg(target_os = "linux")]
 mod os {
+    use super::Got;
     use std::io;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -356,9 +554,9 @@ mod os {
     }
 
     impl PacketSocket {
-        /// The next packet arriving on `lo` (the "outgoing" copy of each
-        /// loopback packet is skipped), or `None` after the read timeout.
-        pub fn next_incoming(&self, buf: &mut [u8]) -> Option<usize> {
+        /// The next packet arriving on `lo`; the "outgoing" copy of each
+        /// loopback packet is skipped.
+        pub fn next_incoming(&self, buf: &mut [u8]) -> Got {
             // SAFETY: zeroed sockaddr_ll is valid; recvfrom writes at most len bytes.
             let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
             let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
@@ -372,16 +570,37 @@ mod os {
                     &mut len,
                 )
             };
-            if n <= 0 || from.sll_pkttype == libc::PACKET_OUTGOING {
+            if n <= 0 {
+                return Got::Nothing;
+            }
+            if from.sll_pkttype == libc::PACKET_OUTGOING {
+                return Got::Outgoing;
+            }
+            Got::Packet(n as usize)
+        }
+
+        /// When the kernel received the packet last returned, since the
+        /// Unix epoch (`SIOCGSTAMP`, socket(7)); `None` if it cannot say.
+        pub fn last_arrival(&self) -> Option<std::time::Duration> {
+            // SIOCGSTAMP (SIOCGSTAMP_OLD in <linux/sockios.h>): a struct timeval.
+            const SIOCGSTAMP: libc::c_ulong = 0x8906;
+            // SAFETY: zeroed timeval is valid; the ioctl writes one timeval.
+            let mut tv: libc::timeval = unsafe { std::mem::zeroed() };
+            let rc = unsafe { libc::ioctl(self.0.as_raw_fd(), SIOCGSTAMP as _, &mut tv) };
+            if rc != 0 || tv.tv_sec <= 0 {
                 return None;
             }
-            Some(n as usize)
+            Some(
+                std::time::Duration::from_secs(tv.tv_sec as u64)
+                    + std::time::Duration::from_micros(tv.tv_usec as u64),
+            )
         }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
 mod os {
+    use super::Got;
     use std::io;
 
     pub struct PacketSocket;
@@ -399,7 +618,11 @@ mod os {
     }
 
     impl PacketSocket {
-        pub fn next_incoming(&self, _buf: &mut [u8]) -> Option<usize> {
+        pub fn next_incoming(&self, _buf: &mut [u8]) -> Got {
+            Got::Nothing
+        }
+
+        pub fn last_arrival(&self) -> Option<std::time::Duration> {
             None
         }
     }
@@ -432,10 +655,85 @@ mod tests {
                 dst_port: 49152,
                 flags: 0x18,
                 seq: 7,
+                ack: 0,
                 payload_len: 5
             }
         );
         assert!(parse(&f[..20]).is_none(), "a cut frame is not a segment");
+        // Saved with a snap length that keeps the headers only (editcap -s 54):
+        // the payload length is still the wire's.
+        assert_eq!(parse(&f[..54]).unwrap().payload_len, 5);
+    }
+
+    /// A frame from `src` to `dst` with the given flags, numbers and payload size.
+    fn frame(src: u16, dst: u16, flags: u8, seq: u32, ack: u32, len: usize) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        let total = (40 + len) as u16;
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+        ]);
+        f.extend_from_slice(&[0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
+        f.extend_from_slice(&src.to_be_bytes());
+        f.extend_from_slice(&dst.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&ack.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0, 0, 0, 0, 0, 0]);
+        f.extend(std::iter::repeat_n(b'x', len));
+        f
+    }
+
+    #[test]
+    fn a_segment_waits_until_an_ack_covers_its_last_byte() {
+        let at = |ms: u64| Duration::from_millis(ms);
+        let packets = vec![
+            // 4 bytes at seq 100, then an ACK for only 2 of them, then one for all 4 at 40 ms.
+            Packet {
+                at: at(0),
+                frame: frame(5000, 80, 0x18, 100, 1, 4),
+            },
+            Packet {
+                at: at(1),
+                frame: frame(80, 5000, 0x10, 1, 102, 0),
+            },
+            Packet {
+                at: at(40),
+                frame: frame(80, 5000, 0x10, 1, 104, 0),
+            },
+            // Another connection's ACK must not count.
+            Packet {
+                at: at(2),
+                frame: frame(80, 6000, 0x10, 1, 104, 0),
+            },
+            // Sequence numbers that wrap past 2^32: 8 bytes ending at 4.
+            Packet {
+                at: at(50),
+                frame: frame(5000, 80, 0x18, u32::MAX - 3, 1, 8),
+            },
+            Packet {
+                at: at(51),
+                frame: frame(80, 5000, 0x10, 1, 4, 0),
+            },
+            // A segment never acknowledged.
+            Packet {
+                at: at(60),
+                frame: frame(5000, 80, 0x18, 4, 1, 10),
+            },
+        ];
+        let waits: Vec<Option<Duration>> =
+            ack_waits(&packets, 5000).into_iter().map(|w| w.1).collect();
+        assert_eq!(waits, [Some(at(40)), Some(at(1)), None]);
+        assert_eq!(data_from(&packets, 5000).len(), 3);
+        assert_eq!(data_from(&packets, 80).len(), 0, "ACKs carry no data");
     }
 
     /// Captures one exchange on loopback, writes it, reads it back. Needs

@@ -28,7 +28,8 @@
 //! 6-byte hello (`burst\n` or `stall\n`) and waits for `go\n`, so the
 //! counters start from a quiet, fully acknowledged connection. (`quiet\n`
 //! is a burst whose receiver does not answer: having sent nothing, its
-//! kernel still ACKs every segment at once, and Nagle releases more often.) A burst ends
+//! kernel may still spend the connection's quick ACKs — at most 16,
+//! `TCP_MAX_QUICKACKS` — on the burst, and Nagle releases more often.) A burst ends
 //! with the client's shutdown; the server answers with one JSON line
 //! ([`ReceiverSummary`]). A stall round is one lesson frame
 //! (`struct.pack('i', 16)` + 16 bytes) answered by `ok`.
@@ -83,7 +84,7 @@ mod stages;
 mod stall;
 
 pub use burst::{payload, send_burst, BurstConfig, BurstRun};
-pub use counters::{autocorking, tcp_counters, TcpCounters};
+pub use counters::{autocorking, delayed_acks, tcp_counters, DelayedAcks, TcpCounters};
 pub use server::{
     serve_connection, serve_logged, LocalServer, ReceiverSummary, Served, ServerConfig,
 };
@@ -92,10 +93,12 @@ pub use show::{
     stall_client, stall_table, ClientReport,
 };
 pub use stages::{
-    coalescing, compare_sends, slow_reader, write_calls, Burst, Coalescing, RecordedSend,
-    SendComparison, SlowReader, WriteCalls,
+    coalescing, compare_sends, slow_reader, wire_burst, wire_stall, write_calls, Burst, Coalescing,
+    RecordedSend, SendComparison, SlowReader, WireBurst, WireStall, WriteCalls,
 };
-pub use stall::{run_stall, stall_message, MessageWrites, SendMessage, StallConfig, StallRun};
+pub use stall::{
+    run_stall, stall_message, MessageWrites, SendMessage, StallConfig, StallRun, STALLED,
+};
 
 /// Where Linux keeps the autocorking switch (1 = on, the default).
 pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";
@@ -103,7 +106,8 @@ pub const AUTOCORKING_SYSCTL: &str = "/proc/sys/net/ipv4/tcp_autocorking";
 /// The hello that starts a burst (coalescing) conversation.
 pub const HELLO_BURST: &[u8; 6] = b"burst\n";
 /// A burst to a receiver that stays quiet: no `go`, so having sent nothing
-/// it is still in quick-ACK mode and acknowledges every segment at once.
+/// it still has the connection's quick ACKs (at most 16, Linux's
+/// `TCP_MAX_QUICKACKS`) to acknowledge segments at once. Not `TCP_QUICKACK`.
 pub const HELLO_QUIET: &[u8; 6] = b"quiet\n";
 /// The hello that starts a write-write-read (stall) conversation.
 pub const HELLO_STALL: &[u8; 6] = b"stall\n";

@@ -138,6 +138,8 @@ pub struct DesyncRun {
     pub whole: Vec<u8>,
     /// Its recv calls.
     pub whole_reads: Vec<Chunk>,
+    /// The lesson's client's local port: its conversation in a capture.
+    pub client_port: u16,
 }
 
 impl DesyncRun {
@@ -152,6 +154,7 @@ impl DesyncRun {
 /// is the recv size's doing: at 1024, every run.
 pub fn long_reply_desync(lab: &LabServer) -> Result<DesyncRun, RunError> {
     let mut c = lab.client(LESSON_RECV)?;
+    let client_port = c.local_addr()?.port();
     c.send(b"help")?;
     let help = lab.reply_to(&c, 0)?;
     c.wait_queued(help.len(), LIMIT)?;
@@ -178,6 +181,7 @@ pub fn long_reply_desync(lab: &LabServer) -> Result<DesyncRun, RunError> {
         ledger,
         whole,
         whole_reads: once.reads().to_vec(),
+        client_port,
     })
 }
 

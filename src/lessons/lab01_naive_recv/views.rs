@@ -5,11 +5,36 @@
 use serde_json::{json, Value};
 
 use super::runs::{BigBufferRun, DesyncRun, GarbledRun};
+use crate::kit::capture::{involving, Packet};
 use crate::kit::text::Encoding;
 use crate::lessons::LESSON_RECV;
 use crate::report::chunks::sizes;
 
 impl DesyncRun {
+    /// The payload sizes of the segments that carried the server's replies
+    /// to the lesson's client, from a capture of the demo: what the network
+    /// delivered, to set beside what each `recv(1024)` returned.
+    pub fn reply_segments(&self, packets: &[Packet]) -> Vec<usize> {
+        involving(packets, self.client_port)
+            .into_iter()
+            .filter(|s| s.seg.tcp && s.seg.dst_port == self.client_port && s.seg.payload_len > 0)
+            .map(|s| s.seg.payload_len)
+            .collect()
+    }
+
+    /// The JSON report's `wire` field: the reply's segments against the
+    /// client's `recv()` sizes, and whether the capture holds every byte of
+    /// both replies.
+    pub fn wire_report(&self, segments: &[usize]) -> Value {
+        json!({
+            "captured": true,
+            "client_port": self.client_port,
+            "reply_segments": segments,
+            "recv_sizes": sizes(&self.reads),
+            "agrees": segments.iter().sum::<usize>() == self.help.len() + self.ls.len(),
+        })
+    }
+
     /// The first recv returned exactly 1024 bytes, the start of help.
     pub fn cut_at_recv_size(&self) -> bool {
         self.first.len() == LESSON_RECV && self.help.starts_with(&self.first)
@@ -52,6 +77,7 @@ impl DesyncRun {
             "second_starts_with_tail": self.second_starts_with_tail(), "ledger": self.ledger,
             "until_close_recv_sizes": sizes(&self.whole_reads),
             "until_close_intact": self.whole_is_help(),
+            "client_port": self.client_port,
         })
     }
 }

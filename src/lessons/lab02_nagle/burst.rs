@@ -23,8 +23,9 @@ pub struct BurstConfig {
     pub gap: Duration,
     /// `TCP_NODELAY` on the sender: `true` switches Nagle off.
     pub nodelay: bool,
-    /// Ask the receiver not to answer the hello, so it stays in quick-ACK
-    /// mode; by default it answers `go` and, having just replied, delays its ACKs.
+    /// Ask the receiver not to answer the hello, so its first ACKs (at most
+    /// 16 on Linux) go out at once; by default it answers `go` and, having
+    /// just replied, delays its ACKs. It does not set `TCP_QUICKACK`.
     pub quick_ack_receiver: bool,
 }
 
@@ -49,6 +50,8 @@ impl Default for BurstConfig {
 pub struct BurstRun {
     /// What was sent.
     pub config: BurstConfig,
+    /// The sender's local port: this burst's conversation in a capture.
+    pub client_port: u16,
     /// Data segments the sender's kernel sent for the burst (`None` without `TCP_INFO`).
     pub data_segments: Option<u32>,
     /// The sender's counters after the burst.
@@ -95,6 +98,7 @@ pub fn send_burst(
         open(addr, cfg.nodelay, HELLO_BURST)?
     };
     let (before, _) = counters_or_note(&stream);
+    let client_port = stream.local_addr()?.port();
     let mut w = RecordingWriter::with_clock(stream, clock);
     for i in 0..cfg.writes {
         w.send(&payload(i, cfg.size))?;
@@ -115,6 +119,7 @@ pub fn send_burst(
     let data_segments = before.zip(after).map(|(b, a)| a.data_out_since(&b));
     Ok(BurstRun {
         config: *cfg,
+        client_port,
         data_segments,
         counters: after,
         counters_note: note,

@@ -38,6 +38,35 @@ impl TcpCounters {
     }
 }
 
+/// What the kernel's delayed-ACK counters (`/proc/net/netstat`, as `nstat`
+/// prints them) rose by during one run. They count for the whole machine,
+/// so another program's delayed ACKs in the same moment add in: "at least".
+/// Linux keeps no counter of quick ACKs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DelayedAcks {
+    /// `TcpExtDelayedACKs`: ACKs sent because the delayed-ACK timer fired.
+    pub delayed_acks: u64,
+    /// `TcpExtDelayedACKLocked`: the timer fired while the application held
+    /// the socket, so the ACK waited longer still (when the kernel has it).
+    pub locked: Option<u64>,
+    /// `TcpExtDelayedACKLost`: data arrived again because a delayed ACK came
+    /// too late for the sender's retransmission timer (when the kernel has it).
+    pub lost: Option<u64>,
+}
+
+/// The delayed-ACK counters' rise from `before` to `after`; `None` where
+/// the kernel's counters cannot be read (not Linux).
+pub fn delayed_acks(
+    before: &crate::kit::counters::Counters,
+    after: &crate::kit::counters::Counters,
+) -> Option<DelayedAcks> {
+    Some(DelayedAcks {
+        delayed_acks: before.delta(after, "TcpExt", "DelayedACKs")?,
+        locked: before.delta(after, "TcpExt", "DelayedACKLocked"),
+        lost: before.delta(after, "TcpExt", "DelayedACKLost"),
+    })
+}
+
 /// Reads the connection's `TCP_INFO` counters (on macOS, the same counts
 /// from `TCP_CONNECTION_INFO`). `Ok(None)` on a platform without them: the
 /// labs then fall back to what the receiver saw.

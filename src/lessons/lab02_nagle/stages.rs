@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use super::show::{fmt_loop, fmt_ms, or_na, sizes_summary};
 use super::{
-    run_stall, send_burst, stall_message, BurstConfig, BurstRun, LocalServer, MessageWrites,
-    NagleError, Served, ServerConfig, StallConfig, StallRun,
+    delayed_acks, run_stall, send_burst, stall_message, BurstConfig, BurstRun, DelayedAcks,
+    LocalServer, MessageWrites, NagleError, Served, ServerConfig, StallConfig, StallRun, STALLED,
 };
+use crate::kit::capture::{ack_waits, data_from, Packet};
+use crate::kit::counters::Counters;
 use crate::kit::files::write_atomic;
 use crate::kit::record::{Chunk, Clock, RecordingWriter};
 use crate::report::svg::{self, Lane, Panel, TimeLane};
@@ -60,7 +62,7 @@ pub struct Coalescing {
     pub nodelay: Burst,
     /// `TCP_NODELAY` with writes 200 µs apart: autocorking has nothing to merge.
     pub spaced: Burst,
-    /// Nagle on, a receiver in quick-ACK mode.
+    /// Nagle on, a receiver that has not replied yet: its first ACKs (at most 16) go out at once.
     pub quick: Burst,
     /// Every trial's count (data segments, or recv() calls without `TCP_INFO`), by sender.
     pub trials: serde_json::Value,
@@ -219,6 +221,8 @@ pub struct SendComparison {
     pub one: StallRun,
     /// The receiver's delayed-ACK timer after each run, in microseconds.
     pub ato_us: [Option<u32>; 3],
+    /// How much the kernel's delayed-ACK counters rose during each run.
+    pub delayed_acks: [Option<DelayedAcks>; 3],
 }
 
 /// Runs stage 2: `rounds` write-write-read messages three ways.
@@ -231,21 +235,23 @@ pub fn compare_sends(rounds: usize) -> Result<SendComparison, NagleError> {
             writes,
             ..StallConfig::default()
         };
+        let before = Counters::read();
         let r = run_stall(server.addr(), &cfg)?;
         let ato = match server.next_served()? {
             Served::Stall { counters, .. } => counters.and_then(|c| c.delayed_ack_us()),
             Served::Burst { .. } => None,
         };
-        Ok((r, ato))
+        Ok((r, ato, delayed_acks(&before, &Counters::read())))
     };
-    let (split, a0) = run(false, MessageWrites::Split)?;
-    let (nodelay, a1) = run(true, MessageWrites::Split)?;
-    let (one, a2) = run(false, MessageWrites::One)?;
+    let (split, a0, d0) = run(false, MessageWrites::Split)?;
+    let (nodelay, a1, d1) = run(true, MessageWrites::Split)?;
+    let (one, a2, d2) = run(false, MessageWrites::One)?;
     Ok(SendComparison {
         split,
         nodelay,
         one,
         ato_us: [a0, a1, a2],
+        delayed_acks: [d0, d1, d2],
     })
 }
 
@@ -321,6 +327,38 @@ impl SendComparison {
 }
 
 impl SendComparison {
+    /// The kernel's evidence for the stall, one line per run: how much
+    /// `TcpExtDelayedACKs` rose, against the round trips that stalled.
+    pub fn delayed_ack_lines(&self) -> Vec<String> {
+        let names = [
+            "Nagle on, 2 writes",
+            "TCP_NODELAY, 2 writes",
+            "Nagle on, 1 write",
+        ];
+        self.runs()
+            .iter()
+            .zip(names)
+            .zip(self.delayed_acks)
+            .map(|((run, name), d)| match d {
+                None => format!("{name}: the kernel's counters cannot be read here"),
+                Some(d) => {
+                    let extra = [("DelayedACKLocked", d.locked), ("DelayedACKLost", d.lost)]
+                        .into_iter()
+                        .filter_map(|(n, v)| v.map(|v| format!("{n} +{v}")))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!(
+                        "{name}: TcpExtDelayedACKs +{} ({extra}); {} of {} round trips took ≥ {} ms",
+                        d.delayed_acks,
+                        run.stalls(),
+                        run.rtts_us.len(),
+                        STALLED.as_millis()
+                    )
+                }
+            })
+            .collect()
+    }
+
     /// Writes [`SendComparison::timeline`] beside the demo's picture
     /// (`x/nagle.svg` → `x/nagle-stall.svg`); returns the file written, or
     /// the file and why not.
@@ -404,5 +442,82 @@ impl SlowReader {
             &self.run,
             &self.chunks,
         )
+    }
+}
+
+// ───────────────────────── on the wire (--pcap) ─────────────────────────
+
+/// One burst as the capture shows it, beside what `TCP_INFO` counted.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WireBurst {
+    /// The sender's port (its conversation in the capture).
+    pub client_port: u16,
+    /// Data-carrying packets the sender put on the wire after its hello.
+    pub data_packets: usize,
+    /// Their payload sizes, in order.
+    pub sizes: Vec<usize>,
+    /// What `tcpi_data_segs_out` counted for the same burst.
+    pub tcp_info: Option<u32>,
+    /// Whether the two counts are equal.
+    pub agrees: bool,
+}
+
+/// Counts a burst's data segments in a capture: the packets with data the
+/// sender sent after its 6-byte hello (which `TCP_INFO`'s count leaves out,
+/// being read after the server's `go`). On loopback a packet larger than
+/// the MSS would count as several segments in `TCP_INFO` (GSO); a burst of
+/// small writes sends none.
+pub fn wire_burst(packets: &[Packet], run: &BurstRun) -> WireBurst {
+    let data = data_from(packets, run.client_port);
+    let sizes: Vec<usize> = data.iter().skip(1).map(|s| s.seg.payload_len).collect();
+    WireBurst {
+        client_port: run.client_port,
+        data_packets: sizes.len(),
+        tcp_info: run.data_segments,
+        agrees: run.data_segments == Some(sizes.len() as u32),
+        sizes,
+    }
+}
+
+/// One stall conversation as the capture shows it: how long its data
+/// segments waited for their ACKs.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WireStall {
+    /// The sender's port.
+    pub client_port: u16,
+    /// Data-carrying packets the sender put on the wire after its hello.
+    pub data_packets: usize,
+    /// What `tcpi_data_segs_out` counted.
+    pub tcp_info: Option<u32>,
+    /// Whether the two counts are equal.
+    pub agrees: bool,
+    /// Segments whose ACK came [`STALLED`] or more after them: held ACKs.
+    pub slow_acks: usize,
+    /// The median wait of those, in milliseconds.
+    pub median_slow_ack_ms: Option<f64>,
+    /// The longest wait of any segment for its ACK, in milliseconds.
+    pub longest_ack_ms: Option<f64>,
+}
+
+/// Measures, in a capture, how long each data segment of a stall
+/// conversation waited for its ACK (the hello left out).
+pub fn wire_stall(packets: &[Packet], run: &StallRun) -> WireStall {
+    let waits: Vec<Duration> = ack_waits(packets, run.client_port)
+        .into_iter()
+        .skip(1)
+        .filter_map(|(_, w)| w)
+        .collect();
+    let mut slow: Vec<Duration> = waits.iter().copied().filter(|w| *w >= STALLED).collect();
+    slow.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let data_packets = data_from(packets, run.client_port).len().saturating_sub(1);
+    WireStall {
+        client_port: run.client_port,
+        data_packets,
+        tcp_info: run.data_segments,
+        agrees: run.data_segments == Some(data_packets as u32),
+        slow_acks: slow.len(),
+        median_slow_ack_ms: slow.get(slow.len() / 2).map(|d| ms(*d)),
+        longest_ack_ms: waits.iter().max().map(|d| ms(*d)),
     }
 }

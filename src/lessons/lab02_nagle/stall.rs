@@ -64,6 +64,8 @@ impl Default for StallConfig {
 pub struct StallRun {
     /// What was sent.
     pub config: StallConfig,
+    /// The sender's local port: this conversation in a capture.
+    pub client_port: u16,
     /// Each round trip, in microseconds.
     pub rtts_us: Vec<u64>,
     /// Each round's start and end in milliseconds from the first write.
@@ -72,7 +74,18 @@ pub struct StallRun {
     pub data_segments: Option<u32>,
 }
 
+/// A round trip at least this long waited for a delayed ACK: half of
+/// Linux's 40 ms minimum delayed-ACK timeout (`TCP_DELACK_MIN`), while an
+/// unstalled loopback round trip takes well under a millisecond.
+pub const STALLED: Duration = Duration::from_millis(20);
+
 impl StallRun {
+    /// Round trips that waited for a delayed ACK (at least [`STALLED`]).
+    pub fn stalls(&self) -> usize {
+        let at_least = STALLED.as_micros() as u64;
+        self.rtts_us.iter().filter(|&&us| us >= at_least).count()
+    }
+
     /// The median round trip.
     pub fn median(&self) -> Duration {
         let mut v = self.rtts_us.clone();
@@ -106,6 +119,7 @@ pub fn run_stall(addr: SocketAddr, cfg: &StallConfig) -> Result<StallRun, NagleE
     let send = cfg.writes.send();
     let mut stream = open(addr, cfg.nodelay, HELLO_STALL)?;
     let (before, _) = counters_or_note(&stream);
+    let client_port = stream.local_addr()?.port();
     let (head, body) = stall_message(cfg.body)?;
     let start = Instant::now();
     let mut rtts_us = Vec::with_capacity(cfg.rounds);
@@ -131,6 +145,7 @@ pub fn run_stall(addr: SocketAddr, cfg: &StallConfig) -> Result<StallRun, NagleE
     let _ = stream.shutdown(Shutdown::Write);
     Ok(StallRun {
         config: *cfg,
+        client_port,
         rtts_us,
         spans_ms,
         data_segments: before.zip(after).map(|(b, a)| a.data_out_since(&b)),

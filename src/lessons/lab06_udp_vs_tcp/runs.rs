@@ -92,6 +92,8 @@ pub struct TruncationRun {
     pub udp_left_over: usize,
     /// What each TCP `recv(bufsize)` returned, until every byte was read.
     pub tcp_reads: Vec<Vec<u8>>,
+    /// The UDP receiver's port: its datagrams in a capture.
+    pub udp_port: u16,
 }
 
 /// Sends `msgs` as datagrams and reads one `recvfrom` per datagram with
@@ -138,6 +140,7 @@ pub fn truncation(
         udp,
         udp_left_over,
         tcp_reads,
+        udp_port: to.port(),
     })
 }
 

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::runs::{BoundaryRun, ChaosRun, EmptyRun, LossRuns, SizeRun, TruncationRun};
 use super::seq::ranges;
 use super::UdpError;
+use crate::kit::capture::{involving, Packet};
 use crate::kit::text::preview;
 use crate::report::svg::Lane;
 use crate::report::table::{Cell, Table, Tone};
@@ -115,6 +116,31 @@ pub struct CutDatagram {
 }
 
 impl TruncationRun {
+    /// The payload lengths of the datagrams a capture saw arrive at the UDP
+    /// receiver: what was on the wire, to set beside what `recvfrom` kept.
+    pub fn wire_datagrams(&self, packets: &[Packet]) -> Vec<usize> {
+        involving(packets, self.udp_port)
+            .into_iter()
+            .filter(|s| !s.seg.tcp && s.seg.dst_port == self.udp_port)
+            .map(|s| s.seg.payload_len)
+            .collect()
+    }
+
+    /// The JSON report's `wire` field: each datagram's length on the wire
+    /// against the bytes its `recvfrom` returned, and whether every cut
+    /// datagram was longer on the wire than what was returned.
+    pub fn wire_report(&self, on_wire: &[usize]) -> Value {
+        let returned: Vec<usize> = self.udp.iter().map(|g| g.data.len()).collect();
+        json!({
+            "captured": true,
+            "udp_port": self.udp_port,
+            "datagram_lengths": on_wire,
+            "recvfrom_returned": returned,
+            "truncated_bytes_on_wire": on_wire.len() == returned.len()
+                && on_wire.iter().zip(&returned).all(|(w, r)| w > r),
+        })
+    }
+
     /// The part of the `i`-th message that its `recvfrom` did not keep.
     pub fn discarded(&self, i: usize) -> &[u8] {
         let kept = self.udp.get(i).map_or(0, |g| g.data.len());
