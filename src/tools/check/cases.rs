@@ -178,7 +178,7 @@ pub const CLIENT_CASES: &[ClientCase] = &[
         what: "the header cut 1|3 (lab 03: the length text after its first byte)",
         hint: "one recv(4) returned 1 byte: loop until you have all 4 header bytes before unpacking",
         commands: header,
-        cut: CutSpec::WHOLE,
+        cut: CutSpec::WHOLE.pause_ms(20),
         max_seeds: 3,
         ending: Ending::Normal,
         header_split: true,
@@ -257,7 +257,7 @@ pub const SERVER_CASES: &[ServerCase] = &[
     ServerCase {
         name: "empty-reply",
         what: "`sleep 0` prints nothing: a reply of length 0, then another command",
-        hint: "a command with no output still needs a reply: send a length of 0 (and no body)",
+        hint: "a command with no output still needs a reply: a length of 0 and no body (lab 03: the client's ok and its next command then come in one recv(): read exactly 2 bytes for the ok)",
         kind: ServerKind::Commands(empty),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,

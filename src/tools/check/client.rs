@@ -80,7 +80,8 @@ pub(super) fn run_cases(
 struct ReplyMark {
     seed: u64,
     cmd: String,
-    body_at: u64,
+    /// `None` when the client was gone before the reply was all sent.
+    body_at: Option<u64>,
     bytes: Vec<u8>,
 }
 
@@ -117,7 +118,7 @@ fn run_one(
             Some(script) => spec = spec.scripted(script),
             None => {
                 return Ok(report(Outcome::Skip(
-                    "the lesson's length digits have no end mark, so no client survives them being cut".into(),
+                    "the lesson's length digits have no end mark: cut, no client can read them".into(),
                 )))
             }
         }
@@ -166,7 +167,11 @@ fn run_one(
     let out = child.stdout();
     let err = child.stderr();
     child.kill_group();
-    Ok(report(judge(case, &served, waited, forked, &out, &err)))
+    let mut case = *case;
+    if let Some(h) = wire.protocol_hint() {
+        case.hint = h;
+    }
+    Ok(report(judge(&case, &served, waited, forked, &out, &err)))
 }
 
 /// Accepts the client's connection, or says why none came.
@@ -237,23 +242,30 @@ fn serve(
     };
     for (seed, cmds) in plan {
         let mut cut = Cutter::new(*seed, 0, spec);
-        let mut failed = None;
+        let mut failed: Option<(String, Option<String>)> = None;
         for cmd in cmds {
             let req = match wire.read_request(&mut s) {
                 Ok(Some(r)) => r,
                 Ok(None) => {
-                    failed = Some(format!("your client closed the connection instead of sending `{cmd}`"));
+                    failed = Some((format!("your client closed the connection instead of sending `{cmd}`"), None));
                     break;
                 }
                 Err(e) => {
-                    failed = Some(format!("waiting for the command `{cmd}`: {e}"));
+                    failed = Some((format!("waiting for the command `{cmd}`: {e}"), None));
                     break;
                 }
             };
             if String::from_utf8_lossy(&req).trim() != cmd {
-                failed = Some(format!(
-                    "your client sent \"{}\" where the command `{cmd}` (the next stdin line) was expected",
-                    preview(&req, 60)
+                failed = Some((
+                    format!(
+                        "your client sent \"{}\" where the command `{cmd}` (the next stdin line) was expected",
+                        preview(&req, 60)
+                    ),
+                    Some(if wire.requests_framed() {
+                        "in our format (--compat ours) every request carries the lab's frame around the command".to_string()
+                    } else {
+                        "in the lesson's format (the default) send each stdin line as bare bytes, no header, no newline; a program written for our format needs --compat ours".to_string()
+                    }),
                 ));
                 break;
             }
@@ -262,15 +274,22 @@ fn serve(
                 let _ = wire.send_part_and_close(&mut s, &reply, 300, &mut cut);
                 break;
             }
+            // Marked before it is sent: a client that dies mid-reply is
+            // judged on what it printed of this reply too.
+            served.replies.push(ReplyMark {
+                seed: *seed,
+                cmd: cmd.clone(),
+                body_at: None,
+                bytes: reply.clone(),
+            });
             match wire.send_reply(&mut s, &reply, &mut cut) {
-                Ok(body_at) => served.replies.push(ReplyMark {
-                    seed: *seed,
-                    cmd: cmd.clone(),
-                    body_at,
-                    bytes: reply,
-                }),
+                Ok(body_at) => {
+                    if let Some(m) = served.replies.last_mut() {
+                        m.body_at = Some(body_at);
+                    }
+                }
                 Err(e) => {
-                    failed = Some(format!("sending the reply to `{cmd}`: {e}"));
+                    failed = Some((format!("sending the reply to `{cmd}`: {e}"), None));
                     break;
                 }
             }
@@ -281,8 +300,8 @@ fn serve(
             chunks,
             ends,
         });
-        if let Some(why) = failed {
-            served.error = Some((*seed, why, None));
+        if let Some((why, hint)) = failed {
+            served.error = Some((*seed, why, hint));
             return served;
         }
     }
@@ -316,6 +335,10 @@ fn judge(
 ) -> Outcome {
     let last_seed = served.seeds.last().map_or(0, |r| r.seed);
     let record = |seed: u64| served.seeds.iter().find(|r| r.seed == seed);
+    if let (Ending::CloseMidReply, Some((seed, why, hint))) = (case.ending, &served.error) {
+        let hint = hint.as_deref().unwrap_or(case.hint);
+        return FailureBuilder::new(*seed, why.clone(), hint).build();
+    }
     if case.ending == Ending::CloseMidReply {
         let fail = |msg: String| {
             let mut b = FailureBuilder::new(last_seed, msg, case.hint);
@@ -364,17 +387,23 @@ fn judge(
                     r.cmd
                 )
             };
+            let msg = match status {
+                Some(st) if !st.success() => format!("{msg}; it exited with {st}{}", stderr_tail(err)),
+                None => format!("{msg}; it was still running {} s after our server was done (stuck in recv()?)", EXIT_GRACE.as_secs()),
+                _ => msg,
+            };
             let mut b = FailureBuilder::new(r.seed, msg, case.hint)
                 .command(&r.cmd)
                 .compare(&r.bytes, got);
             if let Some(rec) = record(r.seed) {
-                b = b.pieces(&rec.chunks, &rec.ends, Some(r.body_at + at as u64), "piece");
+                b = b.pieces(&rec.chunks, &rec.ends, r.body_at.map(|o| o + at as u64), "piece");
             }
             return b.build();
         }
     };
-    if let Some((seed, why, _)) = &served.error {
-        let mut b = FailureBuilder::new(*seed, why.clone(), case.hint);
+    if let Some((seed, why, hint)) = &served.error {
+        let hint = hint.as_deref().unwrap_or(case.hint);
+        let mut b = FailureBuilder::new(*seed, why.clone(), hint);
         if let Some(rec) = record(*seed) {
             b = b.pieces(&rec.chunks, &rec.ends, None, "piece");
         }
@@ -382,7 +411,7 @@ fn judge(
             b = FailureBuilder::new(
                 *seed,
                 format!("{why}; your client was still running {} s later (it is stuck, probably waiting in recv() for bytes that will never come)", EXIT_GRACE.as_secs()),
-                case.hint,
+                hint,
             );
             if let Some(rec) = record(*seed) {
                 b = b.pieces(&rec.chunks, &rec.ends, None, "piece");
@@ -451,7 +480,7 @@ mod tests {
         ReplyMark {
             seed: 0,
             cmd: "x".into(),
-            body_at: 0,
+            body_at: Some(0),
             bytes: bytes.to_vec(),
         }
     }

@@ -42,4 +42,8 @@ impl Wire for Raw {
     fn header_split(&self) -> Option<&'static [usize]> {
         None
     }
+
+    fn protocol_hint(&self) -> Option<&'static str> {
+        Some("lab 01's replies carry no length, so no client can know where one ends: that is the lesson. Labs 03 and 04 add the frame that makes this case passable")
+    }
 }

@@ -356,6 +356,10 @@ pub trait Wire: Send + Sync {
     fn has_ack(&self) -> bool {
         false
     }
+    /// The hint for every failure, when the protocol itself is the bug (lab 01).
+    fn protocol_hint(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A socket with a read buffer: the reference sides read exactly what the
@@ -404,7 +408,7 @@ fn timeout_words(e: &str) -> String {
 }
 
 /// How long any one read or write of the reference side may wait.
-pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+pub const IO_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The lab's protocol for these options, or why the lab has no check.
 fn wire_for(opts: &CheckOptions) -> Result<Box<dyn Wire>, SetupError> {
@@ -606,6 +610,9 @@ impl FailureBuilder {
     /// The pieces written, and the chunk view of those around `at` (a stream offset).
     pub(crate) fn pieces(mut self, chunks: &[Chunk], ends: &[u64], at: Option<u64>, label: &str) -> Self {
         self.f.pieces = chunks.iter().map(Chunk::len).collect();
+        if chunks.is_empty() {
+            return self;
+        }
         let i = at
             .and_then(|o| chunks.iter().position(|c| c.end() > o))
             .unwrap_or(chunks.len().saturating_sub(1));

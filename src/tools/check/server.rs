@@ -24,21 +24,38 @@ struct Started {
     line: String,
 }
 
-/// Runs the server cases against `--server CMD` or `--addr`.
+/// Runs the server cases against `--server CMD` or `--addr`. With
+/// `--server`, each case starts the program afresh on a new port, so one
+/// case's crash (or a server that serves one client and exits) shows up in
+/// the case that causes it, not in every case after it.
 pub(super) fn run_cases(opts: &CheckOptions, wire: &dyn Wire) -> Result<Vec<CaseReport>, SetupError> {
-    let mut started = start(&opts.role)?;
     let cases: Vec<&ServerCase> = server_cases()
         .iter()
         .filter(|c| opts.case.as_deref().is_none_or(|n| n == c.name))
         .collect();
-    // Until the server listens, a failure is a setup error (exit 2), not a FAIL.
-    wait_until_served(&mut started)?;
     let mut reports = Vec::new();
+    let mut proven = false;
     for case in cases {
-        reports.push(run_one(opts, wire, case, &mut started));
-    }
-    if let Some(c) = &mut started.child {
-        c.kill_group();
+        if applies(case, wire).is_some() {
+            reports.push(run_one(opts, wire, case, None));
+            continue;
+        }
+        let mut started = start(&opts.role)?;
+        match wait_until_served(&mut started) {
+            Ok(()) => proven = true,
+            // Until the server has listened once, it is a setup error (exit 2).
+            Err(e) if !proven => return Err(e),
+            Err(e) => {
+                let t0 = Instant::now();
+                let o = FailureBuilder::new(opts.first_seed, e.0, case.hint).build();
+                reports.push(case_report(case.name, case.what, 0, o, t0));
+                continue;
+            }
+        }
+        reports.push(run_one(opts, wire, case, Some(&mut started)));
+        if let Some(c) = &mut started.child {
+            c.kill_group();
+        }
     }
     Ok(reports)
 }
@@ -141,12 +158,13 @@ fn listening(addr: SocketAddr) -> bool {
 /// `None` when the case applies to this wire; otherwise why not.
 fn applies(case: &ServerCase, wire: &dyn Wire) -> Option<String> {
     if case.needs_framed_requests && !wire.requests_framed() {
-        return Some(
-            "the lesson's server reads a bare command with one recv(1024): a cut command breaks the protocol, not the server (--compat ours checks it)".into(),
-        );
+        return Some("the lesson's requests have no frame to cut (--compat ours has)".into());
+    }
+    if matches!(case.kind, ServerKind::Glued) && wire.has_ack() {
+        return Some("lab 03's ok comes between requests; empty-reply sends ok and the next command back to back".into());
     }
     if matches!(case.kind, ServerKind::AckSplit) && !wire.has_ack() {
-        return Some("this lab's client sends no ok".into());
+        return Some("this lab has no ok".into());
     }
     None
 }
@@ -186,19 +204,21 @@ fn send_request(wire: &dyn Wire, s: &mut BufStream, cmd: &str, cut: &mut Cutter)
     Ok(())
 }
 
-fn run_one(opts: &CheckOptions, wire: &dyn Wire, case: &ServerCase, started: &mut Started) -> CaseReport {
+fn run_one(opts: &CheckOptions, wire: &dyn Wire, case: &ServerCase, started: Option<&mut Started>) -> CaseReport {
     let t0 = Instant::now();
     let seeds = seeds_for(opts, case.max_seeds);
     let n = seeds.end - seeds.start;
-    let outcome = match applies(case, wire) {
-        Some(why) => Outcome::Skip(why),
-        None => match case.kind {
+    let outcome = match (applies(case, wire), started) {
+        (Some(why), _) => Outcome::Skip(why),
+        (None, None) => Outcome::Skip("no server was started".into()),
+        (None, Some(started)) => match case.kind {
             ServerKind::Commands(f) => commands(wire, case, started, seeds, f),
             ServerKind::Glued => glued(wire, case, started, seeds),
             ServerKind::AckSplit => ack_split(wire, case, started, seeds),
             ServerKind::LeaveMidReply => leave_mid_reply(wire, case, started, seeds.start),
             ServerKind::SeveralClients => several(wire, case, started, seeds.start),
-        },
+        }
+        .with_exit_note(started),
     };
     case_report(case.name, case.what, n, outcome, t0)
 }
@@ -231,6 +251,30 @@ fn verdict(seed: u64, case: &ServerCase, cmd: &str, got: Result<Vec<u8>, String>
                 .pieces(&chunks, &ends, Some(at), "sent")
                 .build(),
         ),
+    }
+}
+
+impl Outcome {
+    /// A failure after which the server had exited says so: the reset or
+    /// refusal the client saw is explained by it.
+    fn with_exit_note(self, started: &mut Started) -> Outcome {
+        let Outcome::Fail(mut f) = self else { return self };
+        let m = f.message.to_lowercase();
+        if m.contains("exited") || !["reset", "refused", "closed", "broken pipe"].iter().any(|w| m.contains(w)) {
+            return Outcome::Fail(f);
+        }
+        thread::sleep(Duration::from_millis(50));
+        if let Some(c) = &mut started.child {
+            if let Some(st) = c.try_status() {
+                f.message = format!(
+                    "{}; your server had exited ({st}){}",
+                    f.message,
+                    stderr_tail(&c.stderr())
+                );
+                f.hint = format!("a server must go on serving: after a client leaves, accept() the next one. {}", f.hint);
+            }
+        }
+        Outcome::Fail(f)
     }
 }
 
