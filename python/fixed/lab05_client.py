@@ -23,6 +23,10 @@ import struct
 import sys
 
 
+class Refused(Exception):
+    """A request the other side said no to; the stream is still in step."""
+
+
 def recv_exact(sock, n):
     buf = bytearray()
     while len(buf) < n:
@@ -44,13 +48,13 @@ def recv_header(sock):
         raise ValueError('header length %d: out of sync?' % size)
     header = json.loads(recv_exact(sock, size).decode('utf-8'))
     if not header.get('ok', True):  # the server refused (missing file, bad name)
-        raise LookupError(header.get('error', 'refused'))
+        raise Refused(header.get('error', 'refused'))
     return header
 
 
 def put(sock, path):
     if not os.path.isfile(path):
-        raise LookupError('no file %r here to put' % path)
+        raise Refused('no file %r here to put' % path)
     with open(path, 'rb') as f:
         data = f.read()
     send_header(sock, {'opt': 'upload', 'filename': os.path.basename(path),
@@ -88,7 +92,7 @@ def main():
             else:
                 sock.sendall(cmd)
                 reply = recv_exact(sock, recv_header(sock)['total_size'])
-        except LookupError as e:  # refused, in sync: say so, go on
+        except Refused as e:  # refused, in sync: say so, go on
             reply = ('error: %s\n' % e).encode()
         except (EOFError, ValueError, KeyError, OSError) as e:
             sys.exit('lab05 client: %s' % e)

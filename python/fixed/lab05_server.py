@@ -27,6 +27,10 @@ DIR = sys.argv[2] if len(sys.argv) > 2 else 'sticky-files'
 MAX_HEADER, MAX_FILE = 65536, 1 << 30  # the memory budget: files in 64 KiB pieces
 
 
+class Refused(Exception):
+    """A request we say no to; the stream is still in step."""
+
+
 class Conn:
     """A socket plus bytes already received: recv(1024) may hold more than the
     command (an upload's header and first file bytes)."""
@@ -51,7 +55,7 @@ def reply(sock, header, body=b''):
 
 def safe(name):
     if not name or name in ('.', '..') or '/' in name or '\\' in name or '\0' in name:
-        raise LookupError('refused file name %r' % name)
+        raise Refused('refused file name %r' % name)
     return name
 
 
@@ -61,7 +65,7 @@ def upload(conn, h):
         raise ValueError('filesize %d is over the %d-byte limit' % (size, MAX_FILE))
     try:
         name = safe(h['filename'])
-    except LookupError:
+    except Refused:
         while size:  # read the body anyway, so the next request is read in step
             size -= len(conn.exact(min(size, 65536)))
         raise
@@ -74,7 +78,7 @@ def upload(conn, h):
             size -= len(piece)
     if h.get('md5') not in (None, md5.hexdigest()):
         os.remove(part)
-        raise LookupError('md5 mismatch for %s: nothing stored' % name)
+        raise Refused('md5 mismatch for %s: nothing stored' % name)
     os.replace(part, os.path.join(DIR, name))  # whole and checked: now visible
 
 
@@ -83,8 +87,8 @@ def download(sock, h):
         name = safe(h['filename'])
         path = os.path.join(DIR, name)
         if not os.path.isfile(path) or name.endswith('.part'):
-            raise LookupError('no file "%s" to send' % name)
-    except LookupError as e:  # a download is always answered, even "no"
+            raise Refused('no file "%s" to send' % name)
+    except Refused as e:  # a download is always answered, even "no"
         return reply(sock, {'ok': False, 'error': str(e), 'total_size': 0})
     with open(path, 'rb') as f:
         data = f.read()
@@ -102,7 +106,9 @@ def serve(sock, peer):
                 if not first:
                     return
                 conn.pending = first
-                framed = len(first) >= 5 and first[4:5] == b'{'
+                # Framed? 4 bytes of a plausible header length, then '{' (as our server checks).
+                framed = (len(first) >= 5 and first[4:5] == b'{'
+                          and 2 <= struct.unpack('<i', first[:4])[0] <= MAX_HEADER)
                 if not framed:  # a bare command
                     conn.pending = b''
                     out, err = run(first)
@@ -121,7 +127,7 @@ def serve(sock, peer):
                         download(sock, h)
                     else:
                         raise ValueError('unknown request "opt": %r' % h.get('opt'))
-                except LookupError as e:  # in sync: log it, go on serving
+                except Refused as e:  # in sync: log it, go on serving
                     print('[%s:%d] refused: %s' % (peer[0], peer[1], e), file=sys.stderr)
         except (EOFError, ValueError, KeyError, OSError) as e:  # end this client only
             print('[%s:%d] %s' % (peer[0], peer[1], e), file=sys.stderr)

@@ -6,7 +6,7 @@ import sys
 client = socket.socket()
 client.connect(('127.0.0.1', int(sys.argv[1])))  # CHANGED: port from argv
 
-cmds = sys.argv[2:] or [line.strip() for line in sys.stdin if line.strip()]  # CHANGED
+cmds = sys.argv[2:] or (line.strip() for line in sys.stdin if line.strip())  # CHANGED: lazily, line by line
 for cmd in cmds:  # CHANGED: was `while 1: cmd = input('Please input the instruction:')`
     client.send(cmd.encode('utf-8'))
 
@@ -16,5 +16,5 @@ for cmd in cmds:  # CHANGED: was `while 1: cmd = input('Please input the instruc
     client.send(b'ok')
 
     server_cmd_result = client.recv(int(server_res_len))
-    print(server_cmd_result.decode('gbk'))
+    print(server_cmd_result.decode('gbk'), flush=True)  # CHANGED: flush, for pipes
 client.close()

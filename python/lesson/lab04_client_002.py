@@ -7,7 +7,7 @@ from socket import *
 client = socket(AF_INET, SOCK_STREAM)
 client.connect(('127.0.0.1', int(sys.argv[1])))  # CHANGED
 
-cmds = sys.argv[2:] or [line.strip() for line in sys.stdin if line.strip()]  # CHANGED
+cmds = sys.argv[2:] or (line.strip() for line in sys.stdin if line.strip())  # CHANGED: lazily, line by line
 for cmd in cmds:  # CHANGED: was `while True: cmd = input('请输入命令>>:').strip()`
     if len(cmd) == 0: continue
     client.send(cmd.encode('utf-8'))
@@ -19,5 +19,5 @@ for cmd in cmds:  # CHANGED: was `while True: cmd = input('请输入命令>>:').
         recv_size += len(recv_data)
         print(recv_data.decode('utf-8'), end='')
     else:
-        print()
+        print(flush=True)  # CHANGED: flush, for pipes
 client.close()

@@ -34,4 +34,4 @@ for line in sys.stdin:
         recv_size+=len(recv_data)
         print(recv_data.decode('utf-8'),end='')
     else:
-        print()
+        print(flush=True)  # changed: flush, for pipes

@@ -16,7 +16,7 @@ port = int(sys.argv[1])
 if len(sys.argv) > 2:
     msgs = sys.argv[2:]
 else:
-    msgs = [line.rstrip('\n') for line in sys.stdin]
+    msgs = (line.rstrip('\n') for line in sys.stdin)  # lazily, line by line
 
 client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 client.settimeout(5)
@@ -24,5 +24,5 @@ for msg in msgs:
     msg = msg.strip()
     client.sendto(msg.encode('utf-8'), ('127.0.0.1', port))
     res = client.recvfrom(1024)
-    print(res)
+    print(res, flush=True)
 client.close()

@@ -18,5 +18,5 @@ for line in sys.stdin:
         break
     client.send(msg.encode('utf-8'))
     data = client.recv(1024)
-    print(data.decode('utf-8'))
+    print(data.decode('utf-8'), flush=True)  # changed: flush, for pipes
 client.close()
