@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use sticky_lab::harness::{args, fail, parse_addr, Compat};
-use sticky_lab::tools::check;
 use sticky_lab::kit::proxy::{ChaosProxy, Direction, PieceLog, ProxyConfig};
+use sticky_lab::tools::check;
 
 /// Examples for `sticky --help`.
 const EXAMPLES: &str = "Examples:

@@ -184,7 +184,11 @@ mod tests {
 
     #[test]
     fn output_and_status_are_collected() {
-        let mut c = GroupChild::spawn("read x; echo got $x; echo oops >&2; exit 3", Some(b"hi\n".to_vec())).unwrap();
+        let mut c = GroupChild::spawn(
+            "read x; echo got $x; echo oops >&2; exit 3",
+            Some(b"hi\n".to_vec()),
+        )
+        .unwrap();
         let s = c.wait_for(Duration::from_secs(10)).unwrap();
         assert_eq!(s.code(), Some(3));
         assert_eq!(c.stdout(), b"got hi\n");

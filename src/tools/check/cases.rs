@@ -87,7 +87,10 @@ fn mib(_: u64) -> Vec<String> {
     vec!["bytes 1048576".into()]
 }
 fn empty(seed: u64) -> Vec<String> {
-    vec!["sleep 0".into(), format!("echo after the empty reply {seed}")]
+    vec![
+        "sleep 0".into(),
+        format!("echo after the empty reply {seed}"),
+    ]
 }
 fn utf8(seed: u64) -> Vec<String> {
     vec![format!("echo 粘包问题 {seed}: TCP 是流式协议,没有边界")]
@@ -108,7 +111,9 @@ fn big_shell(_: u64) -> Vec<String> {
     vec!["seq 150000".into()]
 }
 fn several(seed: u64) -> Vec<String> {
-    (0..3).map(|i| format!("echo request {i} of seed {seed}")).collect()
+    (0..3)
+        .map(|i| format!("echo request {i} of seed {seed}"))
+        .collect()
 }
 
 /// The client cases of every lab, in the order they run.
@@ -219,9 +224,7 @@ pub const CLIENT_CASES: &[ClientCase] = &[
 pub fn client_cases(number: u8) -> Vec<&'static ClientCase> {
     CLIENT_CASES
         .iter()
-        .filter(|c| {
-            number != 1 || matches!(c.name, "short-reply" | "over-1024" | "slow-dribble")
-        })
+        .filter(|c| number != 1 || matches!(c.name, "short-reply" | "over-1024" | "slow-dribble"))
         .collect()
 }
 

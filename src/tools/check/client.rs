@@ -19,12 +19,15 @@ use crate::kit::runner::{self, RunnerConfig};
 use crate::kit::sock;
 use crate::kit::text::preview;
 
-/// How long a client may take to connect after it starts.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long our server waits for the client's next command or `ok`.
-const READ_TIMEOUT: Duration = Duration::from_secs(3);
-/// How long a client may keep running once our server is done with it.
-const EXIT_GRACE: Duration = Duration::from_secs(2);
+/// How long a program may take to connect (client) or listen (server)
+/// after it starts: generous, as Python starts slowly on a busy machine.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long our server waits for the client's next command or `ok` (and,
+/// after the last reply, for it to close the connection).
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may keep running once our server is done with it
+/// (generous: a loaded machine starts and stops Python slowly).
+const EXIT_GRACE: Duration = Duration::from_secs(5);
 /// No case may take longer than this, whatever the client does.
 const CASE_LIMIT: Duration = Duration::from_secs(60);
 /// Cases run this many at a time (each has its own client and server).
@@ -118,7 +121,8 @@ fn run_one(
             Some(script) => spec = spec.scripted(script),
             None => {
                 return Ok(report(Outcome::Skip(
-                    "the lesson's length digits have no end mark: cut, no client can read them".into(),
+                    "the lesson's length digits have no end mark: cut, no client can read them"
+                        .into(),
                 )))
             }
         }
@@ -247,7 +251,10 @@ fn serve(
             let req = match wire.read_request(&mut s) {
                 Ok(Some(r)) => r,
                 Ok(None) => {
-                    failed = Some((format!("your client closed the connection instead of sending `{cmd}`"), None));
+                    failed = Some((
+                        format!("your client closed the connection instead of sending `{cmd}`"),
+                        None,
+                    ));
                     break;
                 }
                 Err(e) => {
@@ -304,6 +311,11 @@ fn serve(
             served.error = Some((*seed, why, hint));
             return served;
         }
+    }
+    // Every reply is out: wait for the client to close (it exits at the end
+    // of its stdin), so the grace for exiting starts from there.
+    if case.ending == Ending::Normal {
+        let _ = wire.read_request(&mut s);
     }
     served
 }
@@ -368,7 +380,9 @@ fn judge(
         Err((i, got)) => {
             let r = &served.replies[i];
             let at = super::first_difference(&r.bytes, got);
-            let msg = if got.is_empty() || (at == 0 && got.len() < r.bytes.len() && out.len() <= got.len()) {
+            let msg = if got.is_empty()
+                || (at == 0 && got.len() < r.bytes.len() && out.len() <= got.len())
+            {
                 format!(
                     "your client printed nothing for the reply to `{}` ({} B)",
                     r.cmd,
@@ -388,15 +402,25 @@ fn judge(
                 )
             };
             let msg = match status {
-                Some(st) if !st.success() => format!("{msg}; it exited with {st}{}", stderr_tail(err)),
-                None => format!("{msg}; it was still running {} s after our server was done (stuck in recv()?)", EXIT_GRACE.as_secs()),
+                Some(st) if !st.success() => {
+                    format!("{msg}; it exited with {st}{}", stderr_tail(err))
+                }
+                None => format!(
+                    "{msg}; it was still running {} s after our server was done (stuck in recv()?)",
+                    EXIT_GRACE.as_secs()
+                ),
                 _ => msg,
             };
             let mut b = FailureBuilder::new(r.seed, msg, case.hint)
                 .command(&r.cmd)
                 .compare(&r.bytes, got);
             if let Some(rec) = record(r.seed) {
-                b = b.pieces(&rec.chunks, &rec.ends, r.body_at.map(|o| o + at as u64), "piece");
+                b = b.pieces(
+                    &rec.chunks,
+                    &rec.ends,
+                    r.body_at.map(|o| o + at as u64),
+                    "piece",
+                );
             }
             return b.build();
         }
@@ -469,7 +493,10 @@ pub(super) fn stderr_tail(err: &[u8]) -> String {
         return String::new();
     }
     let tail = &lines[lines.len().saturating_sub(3)..];
-    format!("; its stderr ends: {}", preview(tail.join(" | ").as_bytes(), 200))
+    format!(
+        "; its stderr ends: {}",
+        preview(tail.join(" | ").as_bytes(), 200)
+    )
 }
 
 #[cfg(test)]
@@ -488,7 +515,10 @@ mod tests {
     #[test]
     fn prompts_before_replies_are_removed_and_the_first_wrong_reply_is_found() {
         let replies = [mark(b"one\n"), mark(b"two\n")];
-        assert_eq!(first_wrong_reply(b">>> one\n>>> two\n>>> ", &replies), Ok(16));
+        assert_eq!(
+            first_wrong_reply(b">>> one\n>>> two\n>>> ", &replies),
+            Ok(16)
+        );
         assert_eq!(first_wrong_reply(b"one\ntwo\n", &replies), Ok(8));
         let (i, got) = first_wrong_reply(b"one\ntw", &replies).unwrap_err();
         assert_eq!((i, got), (1, &b"tw"[..]));

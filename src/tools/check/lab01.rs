@@ -11,7 +11,8 @@ pub struct Raw;
 
 impl Wire for Raw {
     fn read_request(&self, s: &mut BufStream) -> Result<Option<Vec<u8>>, String> {
-        s.read_once(LESSON_RECV).map(|c| Some(c).filter(|c| !c.is_empty()))
+        s.read_once(LESSON_RECV)
+            .map(|c| Some(c).filter(|c| !c.is_empty()))
     }
 
     fn send_reply(&self, s: &mut BufStream, reply: &[u8], cut: &mut Cutter) -> Result<u64, String> {
@@ -21,8 +22,15 @@ impl Wire for Raw {
         Ok(at)
     }
 
-    fn send_part_and_close(&self, s: &mut BufStream, full: &[u8], sent: usize, cut: &mut Cutter) -> Result<(), String> {
-        cut.send(&mut s.w, &full[..sent.min(full.len())]).map_err(|e| e.to_string())?;
+    fn send_part_and_close(
+        &self,
+        s: &mut BufStream,
+        full: &[u8],
+        sent: usize,
+        cut: &mut Cutter,
+    ) -> Result<(), String> {
+        cut.send(&mut s.w, &full[..sent.min(full.len())])
+            .map_err(|e| e.to_string())?;
         let _ = s.w.shutdown(std::net::Shutdown::Both);
         Ok(())
     }

@@ -54,9 +54,14 @@ impl LengthAck {
 impl Wire for LengthAck {
     fn read_request(&self, s: &mut BufStream) -> Result<Option<Vec<u8>>, String> {
         if !self.codec.terminated {
-            return s.read_once(LESSON_RECV).map(|c| Some(c).filter(|c| !c.is_empty()));
+            return s
+                .read_once(LESSON_RECV)
+                .map(|c| Some(c).filter(|c| !c.is_empty()));
         }
-        if io::BufRead::fill_buf(&mut s.r).map(|b| b.is_empty()).unwrap_or(false) {
+        if io::BufRead::fill_buf(&mut s.r)
+            .map(|b| b.is_empty())
+            .unwrap_or(false)
+        {
             return Ok(None);
         }
         let n = self.codec.read(&mut s.r).map_err(|e| e.to_string())?;
@@ -71,9 +76,16 @@ impl Wire for LengthAck {
         Ok(body_at)
     }
 
-    fn send_part_and_close(&self, s: &mut BufStream, full: &[u8], sent: usize, cut: &mut Cutter) -> Result<(), String> {
+    fn send_part_and_close(
+        &self,
+        s: &mut BufStream,
+        full: &[u8],
+        sent: usize,
+        cut: &mut Cutter,
+    ) -> Result<(), String> {
         self.announce(s, full.len(), cut)?;
-        cut.send(&mut s.w, &full[..sent.min(full.len())]).map_err(|e| e.to_string())?;
+        cut.send(&mut s.w, &full[..sent.min(full.len())])
+            .map_err(|e| e.to_string())?;
         let _ = s.w.shutdown(std::net::Shutdown::Both);
         Ok(())
     }

@@ -33,7 +33,11 @@ impl StructHeader {
     }
 
     fn framed(&self, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut v = self.codec.pack(body.len()).map_err(|e| e.to_string())?.to_vec();
+        let mut v = self
+            .codec
+            .pack(body.len())
+            .map_err(|e| e.to_string())?
+            .to_vec();
         v.extend_from_slice(body);
         Ok(v)
     }
@@ -53,10 +57,15 @@ impl StructHeader {
 impl Wire for StructHeader {
     fn read_request(&self, s: &mut BufStream) -> Result<Option<Vec<u8>>, String> {
         match self.compat {
-            Compat::Lesson => s.read_once(LESSON_RECV).map(|c| Some(c).filter(|c| !c.is_empty())),
+            Compat::Lesson => s
+                .read_once(LESSON_RECV)
+                .map(|c| Some(c).filter(|c| !c.is_empty())),
             Compat::Ours => {
                 // A close before the first header byte is the end of the session.
-                if io::BufRead::fill_buf(&mut s.r).map(|b| b.is_empty()).unwrap_or(false) {
+                if io::BufRead::fill_buf(&mut s.r)
+                    .map(|b| b.is_empty())
+                    .unwrap_or(false)
+                {
                     return Ok(None);
                 }
                 self.read_frame(s, "command").map(Some)
@@ -66,12 +75,19 @@ impl Wire for StructHeader {
 
     fn send_reply(&self, s: &mut BufStream, reply: &[u8], cut: &mut Cutter) -> Result<u64, String> {
         let body_at = cut.offset() + LengthPrefix::LEN as u64;
-        cut.send(&mut s.w, &self.framed(reply)?).map_err(|e| e.to_string())?;
+        cut.send(&mut s.w, &self.framed(reply)?)
+            .map_err(|e| e.to_string())?;
         cut.end_message();
         Ok(body_at)
     }
 
-    fn send_part_and_close(&self, s: &mut BufStream, full: &[u8], sent: usize, cut: &mut Cutter) -> Result<(), String> {
+    fn send_part_and_close(
+        &self,
+        s: &mut BufStream,
+        full: &[u8],
+        sent: usize,
+        cut: &mut Cutter,
+    ) -> Result<(), String> {
         let all = self.framed(full)?;
         cut.send(&mut s.w, &all[..LengthPrefix::LEN + sent.min(full.len())])
             .map_err(|e| e.to_string())?;

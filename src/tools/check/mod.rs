@@ -391,7 +391,10 @@ impl BufStream {
     /// One read of up to `n` bytes (the lesson's `recv(n)`); empty at close.
     pub fn read_once(&mut self, n: usize) -> Result<Vec<u8>, String> {
         use io::BufRead;
-        let avail = self.r.fill_buf().map_err(|e| timeout_words(&e.to_string()))?;
+        let avail = self
+            .r
+            .fill_buf()
+            .map_err(|e| timeout_words(&e.to_string()))?;
         let take = avail.len().min(n);
         let got = avail[..take].to_vec();
         self.r.consume(take);
@@ -400,7 +403,8 @@ impl BufStream {
 }
 
 fn timeout_words(e: &str) -> String {
-    if e.contains("timed out") || e.contains("would block") || e.contains("temporarily unavailable") {
+    if e.contains("timed out") || e.contains("would block") || e.contains("temporarily unavailable")
+    {
         format!("nothing arrived for {} s ({e})", IO_TIMEOUT.as_secs())
     } else {
         e.to_string()
@@ -490,7 +494,8 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, SetupError> {
         role: opts.role.side(),
         program: opts.role.program(),
         compat: opts.compat,
-        byte_order: (opts.lab.number == 4).then(|| opts.byte_order.unwrap_or_else(ByteOrder::native)),
+        byte_order: (opts.lab.number == 4)
+            .then(|| opts.byte_order.unwrap_or_else(ByteOrder::native)),
         first_seed: opts.first_seed,
         seeds: opts.seeds,
         ok: failed == 0 && passed > 0,
@@ -608,7 +613,13 @@ impl FailureBuilder {
     }
 
     /// The pieces written, and the chunk view of those around `at` (a stream offset).
-    pub(crate) fn pieces(mut self, chunks: &[Chunk], ends: &[u64], at: Option<u64>, label: &str) -> Self {
+    pub(crate) fn pieces(
+        mut self,
+        chunks: &[Chunk],
+        ends: &[u64],
+        at: Option<u64>,
+        label: &str,
+    ) -> Self {
         self.f.pieces = chunks.iter().map(Chunk::len).collect();
         if chunks.is_empty() {
             return self;
@@ -625,7 +636,11 @@ impl FailureBuilder {
         // The chunk view numbers its lines from 1: renumber to the real index.
         let shown = chunks::render(label, &chunks[from..to], ends, 60);
         for (k, line) in shown.lines().enumerate() {
-            let line = line.replacen(&format!("#{:<3}", k + 1), &format!("#{:<3}", from + k + 1), 1);
+            let line = line.replacen(
+                &format!("#{:<3}", k + 1),
+                &format!("#{:<3}", from + k + 1),
+                1,
+            );
             let _ = writeln!(view, "{line}");
         }
         if to < chunks.len() {
@@ -649,7 +664,13 @@ pub(crate) fn first_difference(a: &[u8], b: &[u8]) -> usize {
         .unwrap_or(a.len().min(b.len()))
 }
 
-pub(crate) fn case_report(name: &'static str, what: &str, seeds_run: u64, o: Outcome, started: Instant) -> CaseReport {
+pub(crate) fn case_report(
+    name: &'static str,
+    what: &str,
+    seeds_run: u64,
+    o: Outcome,
+    started: Instant,
+) -> CaseReport {
     let (result, skipped_because, failure) = match o {
         Outcome::Pass => ("pass", None, None),
         Outcome::Fail(f) => ("fail", None, Some(*f)),
@@ -725,18 +746,31 @@ pub fn render(report: &CheckReport) -> String {
     let mut out = t.render();
     for c in &report.cases {
         let Some(f) = &c.failure else { continue };
-        let _ = writeln!(out, "\n{} {} (seed {})", "FAIL".red().bold(), c.name.bold(), f.seed);
+        let _ = writeln!(
+            out,
+            "\n{} {} (seed {})",
+            "FAIL".red().bold(),
+            c.name.bold(),
+            f.seed
+        );
         let _ = writeln!(out, "  {}", f.message);
         if let Some(cmd) = &f.command {
             let _ = writeln!(out, "  command:  {cmd}");
         }
         if let (Some(e), Some(g)) = (&f.expected, &f.got) {
-            let at = f.at_byte.map(|a| format!(" (first wrong byte: {a})")).unwrap_or_default();
+            let at = f
+                .at_byte
+                .map(|a| format!(" (first wrong byte: {a})"))
+                .unwrap_or_default();
             let _ = writeln!(out, "  expected: {e}{at}");
             let _ = writeln!(out, "  got:      {g}");
         }
         if !f.chunk_view.is_empty() {
-            let _ = writeln!(out, "  the pieces your program was given ({} in all):", f.pieces.len());
+            let _ = writeln!(
+                out,
+                "  the pieces your program was given ({} in all):",
+                f.pieces.len()
+            );
             out.push_str(&f.chunk_view);
         }
         let _ = writeln!(out, "  {} {}", "hint:".yellow().bold(), f.hint);
@@ -797,7 +831,14 @@ mod tests {
 
     #[test]
     fn a_lab_is_found_by_number_short_name_binary_or_module() {
-        for s in ["4", "04", "lab04", "LAB04", "lab04-struct-header", "lab04_struct_header"] {
+        for s in [
+            "4",
+            "04",
+            "lab04",
+            "LAB04",
+            "lab04-struct-header",
+            "lab04_struct_header",
+        ] {
             assert_eq!(parse_lab(s).map(|l| l.number), Ok(4), "{s}");
         }
         assert!(parse_lab("lab9").unwrap_err().contains("lab03-length-ack"));

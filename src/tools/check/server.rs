@@ -28,7 +28,10 @@ struct Started {
 /// `--server`, each case starts the program afresh on a new port, so one
 /// case's crash (or a server that serves one client and exits) shows up in
 /// the case that causes it, not in every case after it.
-pub(super) fn run_cases(opts: &CheckOptions, wire: &dyn Wire) -> Result<Vec<CaseReport>, SetupError> {
+pub(super) fn run_cases(
+    opts: &CheckOptions,
+    wire: &dyn Wire,
+) -> Result<Vec<CaseReport>, SetupError> {
     let cases: Vec<&ServerCase> = server_cases()
         .iter()
         .filter(|c| opts.case.as_deref().is_none_or(|n| n == c.name))
@@ -187,13 +190,24 @@ fn connect(started: &mut Started) -> Result<BufStream, String> {
 }
 
 /// One request and its reply on `s`; the reply or why there is none.
-fn ask(wire: &dyn Wire, s: &mut BufStream, cmd: &str, cut: &mut Cutter, ack: &mut Cutter) -> Result<Vec<u8>, String> {
+fn ask(
+    wire: &dyn Wire,
+    s: &mut BufStream,
+    cmd: &str,
+    cut: &mut Cutter,
+    ack: &mut Cutter,
+) -> Result<Vec<u8>, String> {
     send_request(wire, s, cmd, cut).map_err(|e| format!("sending `{cmd}`: {e}"))?;
     wire.read_reply(s, ack)
         .map_err(|e| format!("reading the reply to `{cmd}`: {e}"))
 }
 
-fn send_request(wire: &dyn Wire, s: &mut BufStream, cmd: &str, cut: &mut Cutter) -> std::io::Result<()> {
+fn send_request(
+    wire: &dyn Wire,
+    s: &mut BufStream,
+    cmd: &str,
+    cut: &mut Cutter,
+) -> std::io::Result<()> {
     let bytes = wire.request_bytes(cmd.as_bytes());
     if wire.requests_framed() {
         cut.send(&mut s.w, &bytes)?;
@@ -204,7 +218,12 @@ fn send_request(wire: &dyn Wire, s: &mut BufStream, cmd: &str, cut: &mut Cutter)
     Ok(())
 }
 
-fn run_one(opts: &CheckOptions, wire: &dyn Wire, case: &ServerCase, started: Option<&mut Started>) -> CaseReport {
+fn run_one(
+    opts: &CheckOptions,
+    wire: &dyn Wire,
+    case: &ServerCase,
+    started: Option<&mut Started>,
+) -> CaseReport {
     let t0 = Instant::now();
     let seeds = seeds_for(opts, case.max_seeds);
     let n = seeds.end - seeds.start;
@@ -224,7 +243,14 @@ fn run_one(opts: &CheckOptions, wire: &dyn Wire, case: &ServerCase, started: Opt
 }
 
 /// Checks one reply; the failure carries the request's pieces.
-fn verdict(seed: u64, case: &ServerCase, cmd: &str, got: Result<Vec<u8>, String>, cut: &Cutter, at: u64) -> Option<Outcome> {
+fn verdict(
+    seed: u64,
+    case: &ServerCase,
+    cmd: &str,
+    got: Result<Vec<u8>, String>,
+    cut: &Cutter,
+    at: u64,
+) -> Option<Outcome> {
     let want = expected(cmd);
     let (chunks, ends) = cut.record();
     match got {
@@ -258,9 +284,15 @@ impl Outcome {
     /// A failure after which the server had exited says so: the reset or
     /// refusal the client saw is explained by it.
     fn with_exit_note(self, started: &mut Started) -> Outcome {
-        let Outcome::Fail(mut f) = self else { return self };
+        let Outcome::Fail(mut f) = self else {
+            return self;
+        };
         let m = f.message.to_lowercase();
-        if m.contains("exited") || !["reset", "refused", "closed", "broken pipe"].iter().any(|w| m.contains(w)) {
+        if m.contains("exited")
+            || !["reset", "refused", "closed", "broken pipe"]
+                .iter()
+                .any(|w| m.contains(w))
+        {
             return Outcome::Fail(f);
         }
         thread::sleep(Duration::from_millis(50));
@@ -271,7 +303,10 @@ impl Outcome {
                     f.message,
                     stderr_tail(&c.stderr())
                 );
-                f.hint = format!("a server must go on serving: after a client leaves, accept() the next one. {}", f.hint);
+                f.hint = format!(
+                    "a server must go on serving: after a client leaves, accept() the next one. {}",
+                    f.hint
+                );
             }
         }
         Outcome::Fail(f)
@@ -307,7 +342,12 @@ fn commands(
     Outcome::Pass
 }
 
-fn glued(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seeds: std::ops::Range<u64>) -> Outcome {
+fn glued(
+    wire: &dyn Wire,
+    case: &ServerCase,
+    started: &mut Started,
+    seeds: std::ops::Range<u64>,
+) -> Outcome {
     let mut s = match connect(started) {
         Ok(s) => s,
         Err(e) => return fail_connect(seeds.start, case, e),
@@ -323,9 +363,9 @@ fn glued(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seeds: std::
         }
         cut.end_message();
         for cmd in &cmds {
-            let got = wire
-                .read_reply(&mut s, &mut ack)
-                .map_err(|e| format!("reading the reply to `{cmd}` (sent glued to the other request): {e}"));
+            let got = wire.read_reply(&mut s, &mut ack).map_err(|e| {
+                format!("reading the reply to `{cmd}` (sent glued to the other request): {e}")
+            });
             if let Some(o) = verdict(seed, case, cmd, got, &cut, 0) {
                 return o;
             }
@@ -334,7 +374,12 @@ fn glued(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seeds: std::
     Outcome::Pass
 }
 
-fn ack_split(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seeds: std::ops::Range<u64>) -> Outcome {
+fn ack_split(
+    wire: &dyn Wire,
+    case: &ServerCase,
+    started: &mut Started,
+    seeds: std::ops::Range<u64>,
+) -> Outcome {
     let mut s = match connect(started) {
         Ok(s) => s,
         Err(e) => return fail_connect(seeds.start, case, e),
@@ -351,7 +396,12 @@ fn ack_split(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seeds: s
     Outcome::Pass
 }
 
-fn leave_mid_reply(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seed: u64) -> Outcome {
+fn leave_mid_reply(
+    wire: &dyn Wire,
+    case: &ServerCase,
+    started: &mut Started,
+    seed: u64,
+) -> Outcome {
     let mut s = match connect(started) {
         Ok(s) => s,
         Err(e) => return fail_connect(seed, case, e),
@@ -390,15 +440,20 @@ fn several(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seed: u64)
                     let mut s = match s {
                         Ok(s) => s,
                         Err(e) => {
-                            return Some(fail_connect(seed, case, format!("client {k} of {CLIENTS}: cannot connect: {e}")))
+                            return Some(fail_connect(
+                                seed,
+                                case,
+                                format!("client {k} of {CLIENTS}: cannot connect: {e}"),
+                            ))
                         }
                     };
                     let mut cut = Cutter::new(seed, 2 * k, CutSpec::WHOLE);
                     let mut ack = Cutter::new(seed, 2 * k + 1, CutSpec::WHOLE);
                     for i in 0..3 {
                         let cmd = format!("echo client {k} request {i}");
-                        let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack)
-                            .map_err(|e| format!("client {k} of {CLIENTS} (all connected at once): {e}"));
+                        let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack).map_err(|e| {
+                            format!("client {k} of {CLIENTS} (all connected at once): {e}")
+                        });
                         if let Some(o) = verdict(seed, case, &cmd, got, &cut, 0) {
                             return Some(o);
                         }
@@ -409,5 +464,9 @@ fn several(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seed: u64)
             .collect();
         hs.into_iter().map(|h| h.join().ok().flatten()).collect()
     });
-    results.into_iter().flatten().next().unwrap_or(Outcome::Pass)
+    results
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or(Outcome::Pass)
 }
