@@ -412,7 +412,7 @@ fn timeout_words(e: &str) -> String {
 }
 
 /// How long any one read or write of the reference side may wait.
-pub const IO_TIMEOUT: Duration = Duration::from_secs(3);
+pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The lab's protocol for these options, or why the lab has no check.
 fn wire_for(opts: &CheckOptions) -> Result<Box<dyn Wire>, SetupError> {
