@@ -97,6 +97,25 @@ fn contract_copy(file: &str, edits: &[(&str, &str)]) -> (tempfile::TempDir, Stri
     (dir, cmd)
 }
 
+/// Runs the check; it must exit 1 with every case of `failing` failed and
+/// `passing` passed (a program that fails everything proves little).
+fn assert_fails(args: &[&str], failing: &[&str], passing: &str) -> Value {
+    let (code, report, err) = check(args);
+    assert_eq!(code, 1, "{args:?}: {report:#}\n{err}");
+    let failed = cases(&report, "fail");
+    for case in failing {
+        assert!(
+            failed.iter().any(|f| f == case),
+            "{case} did not fail: {args:?} {report:#}"
+        );
+    }
+    assert!(
+        cases(&report, "pass").iter().any(|p| p == passing),
+        "{passing} did not pass: {args:?} {report:#}"
+    );
+    report
+}
+
 fn assert_all_pass(args: &[&str]) {
     let (code, report, err) = check(args);
     assert_eq!(
@@ -254,19 +273,11 @@ fn the_lessons_lab03_client_fails_over_1024_its_one_recv_comes_up_short() {
             ),
         ],
     );
-    let (code, report, _) = check(&[
-        "lab03",
-        "--client",
-        &format!("{cmd} {{port}}"),
-        "--seeds",
-        "5",
-    ]);
-    assert_eq!(code, 1, "{report:#}");
-    let failed = cases(&report, "fail");
-    assert!(failed.contains(&"over-1024".to_string()), "{report:#}");
-    assert!(
-        cases(&report, "pass").contains(&"glued".to_string()),
-        "{report:#}"
+    let client = format!("{cmd} {{port}}");
+    assert_fails(
+        &["lab03", "--client", &client, "--seeds", "5"],
+        &["over-1024"],
+        "glued",
     );
 }
 
@@ -297,24 +308,11 @@ fn the_lessons_lab04_clients_fail_header_split_their_recv4_comes_up_short() {
         ],
     );
     for (cmd, also) in [(c001, "over-1024"), (c002, "utf8-cut")] {
-        let (code, report, _) = check(&[
-            "lab04",
-            "--client",
-            &format!("{cmd} {{port}}"),
-            "--seeds",
-            "5",
-        ]);
-        assert_eq!(code, 1, "{report:#}");
-        let failed = cases(&report, "fail");
-        for case in ["header-split", also] {
-            assert!(
-                failed.contains(&case.to_string()),
-                "{cmd}: {case} {report:#}"
-            );
-        }
-        assert!(
-            cases(&report, "pass").contains(&"glued".to_string()),
-            "{cmd}: {report:#}"
+        let client = format!("{cmd} {{port}}");
+        let report = assert_fails(
+            &["lab04", "--client", &client, "--seeds", "5"],
+            &["header-split", also],
+            "glued",
         );
         let f = failure(&report, "header-split");
         assert!(
@@ -339,10 +337,11 @@ fn the_lessons_lab01_client_fails_as_every_client_does() {
             ),
         ],
     );
-    let (code, report, _) = check(&["1", "--client", &format!("{cmd} {{port}}"), "--seeds", "3"]);
+    let client = format!("{cmd} {{port}}");
+    let (code, report, _) = check(&["1", "--client", &client, "--seeds", "3"]);
     assert_eq!(code, 1, "{report:#}");
     assert!(
-        cases(&report, "fail").contains(&"over-1024".to_string()),
+        cases(&report, "fail").iter().any(|c| c == "over-1024"),
         "{report:#}"
     );
 }
@@ -352,40 +351,17 @@ fn the_lessons_servers_fail_where_they_serve_one_client_or_recv_the_ok_once() {
     if !python3_available("the_lessons_servers_fail") {
         return;
     }
-    let lab03 = py("lesson", "lab03_server.py");
-    let (code, report, _) = check(&[
-        "lab03",
-        "--server",
-        &format!("{lab03} {{port}}"),
-        "--seeds",
-        "3",
-    ]);
-    assert_eq!(code, 1, "{report:#}");
-    let failed = cases(&report, "fail");
-    for case in ["ok-split", "several-clients"] {
-        assert!(failed.contains(&case.to_string()), "{case}: {report:#}");
-    }
-    assert!(
-        cases(&report, "pass").contains(&"short-reply".to_string()),
-        "{report:#}"
+    let lab03 = format!("{} {{port}}", py("lesson", "lab03_server.py"));
+    assert_fails(
+        &["lab03", "--server", &lab03, "--seeds", "3"],
+        &["ok-split", "several-clients"],
+        "short-reply",
     );
-
-    let lab04 = py("lesson", "lab04_server_001.py");
-    let (code, report, _) = check(&[
-        "lab04",
-        "--server",
-        &format!("{lab04} {{port}}"),
-        "--seeds",
-        "3",
-    ]);
-    assert_eq!(code, 1, "{report:#}");
-    let failed = cases(&report, "fail");
-    for case in ["client-leaves", "several-clients"] {
-        assert!(failed.contains(&case.to_string()), "{case}: {report:#}");
-    }
-    assert!(
-        cases(&report, "pass").contains(&"over-1024".to_string()),
-        "{report:#}"
+    let lab04 = format!("{} {{port}}", py("lesson", "lab04_server_001.py"));
+    assert_fails(
+        &["lab04", "--server", &lab04, "--seeds", "3"],
+        &["client-leaves", "several-clients"],
+        "over-1024",
     );
 }
 

@@ -4,15 +4,13 @@
 //! check exits 1 for every client and shows the desync.
 
 use super::{BufStream, Cutter, Wire};
-use crate::lessons::LESSON_RECV;
 
 /// The lesson's bytes: nothing around the reply.
 pub struct Raw;
 
 impl Wire for Raw {
     fn read_request(&self, s: &mut BufStream) -> Result<Option<Vec<u8>>, String> {
-        s.read_once(LESSON_RECV)
-            .map(|c| Some(c).filter(|c| !c.is_empty()))
+        s.read_bare_command()
     }
 
     fn send_reply(&self, s: &mut BufStream, reply: &[u8], cut: &mut Cutter) -> Result<u64, String> {
@@ -29,10 +27,7 @@ impl Wire for Raw {
         sent: usize,
         cut: &mut Cutter,
     ) -> Result<(), String> {
-        cut.send(&mut s.w, &full[..sent.min(full.len())])
-            .map_err(|e| e.to_string())?;
-        let _ = s.w.shutdown(std::net::Shutdown::Both);
-        Ok(())
+        s.send_then_close(&full[..sent.min(full.len())], cut)
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {

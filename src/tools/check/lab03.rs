@@ -7,8 +7,6 @@
 //! on the `ok` to keep them alone in the stream). It cuts the reply, which
 //! the lesson's client reads with ONE `recv(int(length))`.
 
-use std::io;
-
 use super::{BufStream, Cutter, Wire};
 use crate::harness::Compat;
 use crate::lessons::lab03_length_ack::{LengthText, TextCheck, ACK};
@@ -54,14 +52,9 @@ impl LengthAck {
 impl Wire for LengthAck {
     fn read_request(&self, s: &mut BufStream) -> Result<Option<Vec<u8>>, String> {
         if !self.codec.terminated {
-            return s
-                .read_once(LESSON_RECV)
-                .map(|c| Some(c).filter(|c| !c.is_empty()));
+            return s.read_bare_command();
         }
-        if io::BufRead::fill_buf(&mut s.r)
-            .map(|b| b.is_empty())
-            .unwrap_or(false)
-        {
+        if s.at_end() {
             return Ok(None);
         }
         let n = self.codec.read(&mut s.r).map_err(|e| e.to_string())?;
@@ -84,10 +77,7 @@ impl Wire for LengthAck {
         cut: &mut Cutter,
     ) -> Result<(), String> {
         self.announce(s, full.len(), cut)?;
-        cut.send(&mut s.w, &full[..sent.min(full.len())])
-            .map_err(|e| e.to_string())?;
-        let _ = s.w.shutdown(std::net::Shutdown::Both);
-        Ok(())
+        s.send_then_close(&full[..sent.min(full.len())], cut)
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {

@@ -5,13 +5,10 @@
 //! with ONE `recv(n)`; the cases `header-split`, `every-byte` and
 //! `over-1024` each make one of those reads come up short.
 
-use std::io;
-
 use super::{BufStream, Cutter, Wire};
 use crate::framing::{ByteOrder, LengthPrefix};
 use crate::harness::Compat;
 use crate::lessons::lab04_struct_header::header_format;
-use crate::lessons::LESSON_RECV;
 
 /// The largest reply the reference client accepts: the 1 MiB cap of the
 /// lessons' servers, with room to spare.
@@ -57,15 +54,10 @@ impl StructHeader {
 impl Wire for StructHeader {
     fn read_request(&self, s: &mut BufStream) -> Result<Option<Vec<u8>>, String> {
         match self.compat {
-            Compat::Lesson => s
-                .read_once(LESSON_RECV)
-                .map(|c| Some(c).filter(|c| !c.is_empty())),
+            Compat::Lesson => s.read_bare_command(),
             Compat::Ours => {
                 // A close before the first header byte is the end of the session.
-                if io::BufRead::fill_buf(&mut s.r)
-                    .map(|b| b.is_empty())
-                    .unwrap_or(false)
-                {
+                if s.at_end() {
                     return Ok(None);
                 }
                 self.read_frame(s, "command").map(Some)
@@ -89,10 +81,7 @@ impl Wire for StructHeader {
         cut: &mut Cutter,
     ) -> Result<(), String> {
         let all = self.framed(full)?;
-        cut.send(&mut s.w, &all[..LengthPrefix::LEN + sent.min(full.len())])
-            .map_err(|e| e.to_string())?;
-        let _ = s.w.shutdown(std::net::Shutdown::Both);
-        Ok(())
+        s.send_then_close(&all[..LengthPrefix::LEN + sent.min(full.len())], cut)
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {

@@ -388,6 +388,25 @@ impl BufStream {
         crate::framing::recv_exact(&mut self.r, n, what).map_err(|e| timeout_words(&e.to_string()))
     }
 
+    /// `true` when the peer closed before sending another byte: a close
+    /// between messages, the normal end of a conversation.
+    pub fn at_end(&mut self) -> bool {
+        io::BufRead::fill_buf(&mut self.r).is_ok_and(|b| b.is_empty())
+    }
+
+    /// The lesson's bare command: one `recv(1024)`; `None` when the peer closed.
+    pub fn read_bare_command(&mut self) -> Result<Option<Vec<u8>>, String> {
+        self.read_once(crate::lessons::LESSON_RECV)
+            .map(|c| Some(c).filter(|c| !c.is_empty()))
+    }
+
+    /// Sends `bytes` through `cut`, then closes both ways: a reply cut short.
+    pub fn send_then_close(&mut self, bytes: &[u8], cut: &mut Cutter) -> Result<(), String> {
+        cut.send(&mut self.w, bytes).map_err(|e| e.to_string())?;
+        let _ = self.w.shutdown(std::net::Shutdown::Both);
+        Ok(())
+    }
+
     /// One read of up to `n` bytes (the lesson's `recv(n)`); empty at close.
     pub fn read_once(&mut self, n: usize) -> Result<Vec<u8>, String> {
         use io::BufRead;
