@@ -13,6 +13,7 @@
 
 use std::io::{self, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -24,6 +25,7 @@ pub struct GroupChild {
     stderr: Arc<Mutex<Vec<u8>>>,
     status: Option<ExitStatus>,
     started: Instant,
+    killed: bool,
 }
 
 /// Output kept per stream: past this a program's output is dropped (a
@@ -57,6 +59,7 @@ impl GroupChild {
             cmd.process_group(0);
         }
         let mut child = cmd.spawn()?;
+        remember(child.id() as i32);
         if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), stdin) {
             // A program that never reads its stdin must not block us: the
             // write happens on its own thread and its error is ignored.
@@ -78,6 +81,7 @@ impl GroupChild {
             stderr,
             status: None,
             started: Instant::now(),
+            killed: false,
         })
     }
 
@@ -128,7 +132,7 @@ impl GroupChild {
     /// `true` when a process of its group is still alive after the leader
     /// ended: the program forked a child that outlived it.
     pub fn left_processes_behind(&mut self) -> bool {
-        if self.try_status().is_none() {
+        if self.try_status().is_none() || self.killed {
             return false;
         }
         #[cfg(unix)]
@@ -144,6 +148,11 @@ impl GroupChild {
 
     /// Kills the whole process group and reaps the leader.
     pub fn kill_group(&mut self) {
+        if self.killed {
+            // Once reaped, the id may belong to someone else's group.
+            return;
+        }
+        self.killed = true;
         #[cfg(unix)]
         {
             // SAFETY: kill(2) with a negative pid signals the group we created
@@ -154,6 +163,56 @@ impl GroupChild {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        forget(self.child.id() as i32);
+    }
+}
+
+/// The process groups alive now, for [`kill_groups_on_interrupt`]: a fixed
+/// table of atomics, because a signal handler may not lock or allocate.
+static GROUPS: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
+
+fn remember(pgid: i32) {
+    for slot in &GROUPS {
+        if slot
+            .compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+    }
+}
+
+fn forget(pgid: i32) {
+    for slot in &GROUPS {
+        let _ = slot.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
+    }
+}
+
+/// On Ctrl-C (SIGINT) or SIGTERM, kill every group still running, then
+/// exit 130. Without it a student's server started in its own group would
+/// outlive an interrupted check: the terminal signals only the foreground group.
+pub fn kill_groups_on_interrupt() {
+    #[cfg(unix)]
+    {
+        extern "C" fn on_signal(_: libc::c_int) {
+            for slot in &GROUPS {
+                let pgid = slot.load(Ordering::SeqCst);
+                if pgid > 0 {
+                    // SAFETY: kill(2) and _exit(2) are async-signal-safe.
+                    unsafe {
+                        libc::kill(-pgid, libc::SIGKILL);
+                    }
+                }
+            }
+            // SAFETY: as above.
+            unsafe { libc::_exit(130) }
+        }
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: installs a handler that only calls async-signal-safe functions.
+        unsafe {
+            libc::signal(libc::SIGINT, handler);
+            libc::signal(libc::SIGTERM, handler);
+        }
     }
 }
 
@@ -200,11 +259,14 @@ mod tests {
         let mut c = GroupChild::spawn("sleep 30 & exit 0", None).unwrap();
         assert!(c.wait_for(Duration::from_secs(10)).is_some());
         assert!(c.left_processes_behind());
+        let pgid = c.id() as i32;
         c.kill_group();
+        // SAFETY: signal 0 only asks whether the group still exists.
+        let alive = || unsafe { libc::kill(-pgid, 0) == 0 };
         let deadline = Instant::now() + Duration::from_secs(5);
-        while c.left_processes_behind() && Instant::now() < deadline {
+        while alive() && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(20));
         }
-        assert!(!c.left_processes_behind(), "the group outlived kill_group");
+        assert!(!alive(), "the group outlived kill_group");
     }
 }

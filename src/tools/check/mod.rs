@@ -819,6 +819,7 @@ pub fn render(report: &CheckReport) -> String {
 /// `sticky check`: runs, prints the table (or `--json`), and exits 0 when
 /// every case passed, 1 when one failed, 2 when the check could not run.
 pub fn check_command(opts: &CheckOptions, json: bool) -> ExitCode {
+    crate::kit::child::kill_groups_on_interrupt();
     if json {
         colored::control::set_override(false);
     } else {
