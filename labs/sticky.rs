@@ -6,15 +6,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
-use sticky_lab::harness::{args, fail, parse_addr};
+use sticky_lab::harness::{args, fail, parse_addr, Compat};
 use sticky_lab::kit::proxy::{ChaosProxy, Direction, PieceLog, ProxyConfig};
+use sticky_lab::tools::check;
 
 /// Examples for `sticky --help`.
 const EXAMPLES: &str = "Examples:
   sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --seed 7
   sticky bench --sizes 16,1048576
   sticky load --clients 64 --messages 10000
-  sticky labs";
+  sticky labs
+  sticky check lab04 --client 'python3 my_client.py {host} {port}'";
 
 #[derive(Subcommand)]
 enum Command {
@@ -101,6 +103,61 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Hold your own client or server to a lab's protocol, the stream cut on replayable seeds.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+/// Examples for `sticky check --help`.
+const CHECK_EXAMPLES: &str = "Examples:
+  # your client against our lab 04 server (the lesson's format, the default)
+  sticky check lab04 --client 'python3 my_client.py {host} {port}'
+  # your server, started on a free port, driven by our client
+  sticky check lab03 --server 'python3 my_server.py {port}'
+  # a server you already started
+  sticky check 4 --addr 127.0.0.1:8083
+  # replay one failure exactly (the failure prints this line)
+  sticky check lab04 --client 'python3 my_client.py {host} {port}' --seed 7 --case header-split
+  # for graders: one JSON report, exit 0 pass / 1 fail / 2 could not run
+  sticky check lab04 --client 'python3 sub/client.py {host} {port}' --json
+
+Labs 03 and 04 have client and server cases; lab 01 checks clients, as a
+demonstration that its protocol cannot be right. docs/check.md has the contract.";
+
+/// `sticky check`'s flags (the checker itself is `sticky_lab::tools::check`).
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("role").required(true).args(["client", "server", "addr"])))]
+struct CheckArgs {
+    /// The lab: lab03, 3 or lab03-length-ack.
+    #[arg(value_parser = check::parse_lab)]
+    lab: &'static sticky_lab::harness::registry::Lab,
+    /// Check your client: its command line, with {host} and {port} where the server's go.
+    #[arg(long, value_name = "CMD")]
+    client: Option<String>,
+    /// Check your server: its command line, with {port} where the port to listen on goes.
+    #[arg(long, value_name = "CMD")]
+    server: Option<String>,
+    /// Check a server that is already running at HOST:PORT.
+    #[arg(long, value_parser = parse_addr, value_name = "HOST:PORT")]
+    addr: Option<SocketAddr>,
+    /// Wire format: the lesson's own bytes (the default: what the lesson's programs speak) or ours.
+    #[arg(long, value_enum, default_value_t = Compat::Lesson)]
+    compat: Compat,
+    /// Lab 04's header byte order (default: this machine's, as struct.pack('i')).
+    #[arg(long, value_enum)]
+    byte_order: Option<sticky_lab::framing::ByteOrder>,
+    /// Seeds per case (slow cases run fewer).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    seeds: u64,
+    /// Run only this seed (with --case: replay one failure exactly).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run only this case.
+    #[arg(long, value_name = "NAME")]
+    case: Option<String>,
+    /// Print one JSON report on stdout instead of the table (docs/json-report.md).
+    #[arg(long)]
+    json: bool,
 }
 
 /// The one-line description under `sticky --help`.
@@ -120,6 +177,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "sticky", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
+        Command::Check(a) => check_command(a),
         Command::Proxy {
             listen,
             to,
@@ -209,6 +267,29 @@ fn start_capture(path: &std::path::Path) -> Option<sticky_lab::kit::capture::Cap
             None
         }
     }
+}
+
+/// `sticky check`: the flags become [`check::CheckOptions`].
+fn check_command(a: CheckArgs) -> ExitCode {
+    if a.byte_order.is_some() && a.lab.number != 4 {
+        return fail("--byte-order is lab 04's flag: its 4-byte header is the only binary one");
+    }
+    let role = match (a.client, a.server, a.addr) {
+        (Some(c), _, _) => check::Role::Client(c),
+        (_, Some(s), _) => check::Role::Server(s),
+        (_, _, Some(addr)) => check::Role::Addr(addr),
+        _ => return fail("give --client CMD, --server CMD or --addr HOST:PORT"),
+    };
+    let opts = check::CheckOptions {
+        lab: a.lab,
+        role,
+        compat: a.compat,
+        byte_order: a.byte_order,
+        seeds: if a.seed.is_some() { 1 } else { a.seeds },
+        first_seed: a.seed.unwrap_or(0),
+        case: a.case,
+    };
+    check::check_command(&opts, a.json)
 }
 
 /// `sticky proxy --udp`: the seeded UDP chaos hop of lab 06.

@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod chaos;
+pub mod child;
 pub mod counters;
 pub mod files;
 pub mod proxy;

@@ -1,0 +1,526 @@
+//! Checking a student's client: our reference server writes each reply in
+//! a seed's pieces; their client, started once per case with every seed's
+//! commands on its stdin, must print each reply's bytes, whole and in
+//! order, then exit 0 when its stdin ends.
+
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::cases::{client_cases, ClientCase, Ending};
+use super::{
+    case_report, seeds_for, BufStream, CaseReport, CheckOptions, Cutter, FailureBuilder, Outcome,
+    SetupError, Wire,
+};
+use crate::kit::child::GroupChild;
+use crate::kit::record::Chunk;
+use crate::kit::runner::{self, RunnerConfig};
+use crate::kit::sock;
+use crate::kit::text::preview;
+
+/// How long a program may take to connect (client) or listen (server)
+/// after it starts: generous, as Python starts slowly on a busy machine.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long our server waits for the client's next command or `ok` (and,
+/// after the last reply, for it to close the connection).
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may keep running once our server is done with it
+/// (generous: a loaded machine starts and stops Python slowly).
+const EXIT_GRACE: Duration = Duration::from_secs(5);
+/// No case may take longer than this, whatever the client does.
+const CASE_LIMIT: Duration = Duration::from_secs(60);
+/// Cases run this many at a time (each has its own client and server).
+const AT_ONCE: usize = 3;
+/// The prompt a client may print before each command; it is removed.
+const PROMPT: &[u8] = b">>> ";
+
+/// What our reference server answers `cmd`: its output, as the lessons'
+/// servers send it (every command used has no stderr).
+pub fn expected(cmd: &str) -> Vec<u8> {
+    runner::run(cmd.as_bytes(), &RunnerConfig::default()).combined()
+}
+
+/// Runs the lab's client cases against the command line `template`.
+pub(super) fn run_cases(
+    opts: &CheckOptions,
+    wire: &dyn Wire,
+    template: &str,
+) -> Result<Vec<CaseReport>, SetupError> {
+    if !template.contains("{port}") {
+        return Err(SetupError(format!(
+            "--client needs {{port}} (and usually {{host}}) in the command line, e.g. --client 'python3 my_client.py {{host}} {{port}}'; got `{template}`"
+        )));
+    }
+    let cases: Vec<&ClientCase> = client_cases(opts.lab.number)
+        .into_iter()
+        .filter(|c| opts.case.as_deref().is_none_or(|n| n == c.name))
+        .collect();
+    let mut reports = Vec::new();
+    for batch in cases.chunks(AT_ONCE) {
+        let results: Vec<Result<CaseReport, SetupError>> = thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|case| s.spawn(move || run_one(opts, wire, case, template)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(SetupError("a case's thread panicked".into())))
+                })
+                .collect()
+        });
+        for r in results {
+            reports.push(r?);
+        }
+    }
+    Ok(reports)
+}
+
+/// One reply our server sent: which command, where its body starts in the
+/// seed's stream, and its bytes.
+struct ReplyMark {
+    seed: u64,
+    cmd: String,
+    /// `None` when the client was gone before the reply was all sent.
+    body_at: Option<u64>,
+    bytes: Vec<u8>,
+}
+
+/// One seed's stream as our server wrote it.
+#[derive(Default)]
+struct SeedRecord {
+    seed: u64,
+    chunks: Vec<Chunk>,
+    ends: Vec<u64>,
+}
+
+/// What our server saw: the replies it sent, each seed's pieces, and the
+/// first thing that went wrong on its side (with the seed it happened in).
+#[derive(Default)]
+struct Served {
+    replies: Vec<ReplyMark>,
+    seeds: Vec<SeedRecord>,
+    error: Option<(u64, String, Option<String>)>,
+}
+
+fn run_one(
+    opts: &CheckOptions,
+    wire: &dyn Wire,
+    case: &ClientCase,
+    template: &str,
+) -> Result<CaseReport, SetupError> {
+    let started = Instant::now();
+    let seeds = seeds_for(opts, case.max_seeds);
+    let n_seeds = seeds.end - seeds.start;
+    let report = |o| case_report(case.name, case.what, n_seeds, o, started);
+    let mut spec = case.cut;
+    if case.header_split {
+        match wire.header_split() {
+            Some(script) => spec = spec.scripted(script),
+            None => {
+                return Ok(report(Outcome::Skip(
+                    "the lesson's length digits have no end mark: cut, no client can read them"
+                        .into(),
+                )))
+            }
+        }
+    }
+    let plan: Vec<(u64, Vec<String>)> = seeds.map(|s| (s, (case.commands)(s))).collect();
+    let mut stdin = String::new();
+    for (_, cmds) in &plan {
+        for c in cmds {
+            stdin.push_str(c);
+            stdin.push('\n');
+        }
+    }
+
+    let listener = sock::listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .map_err(|e| SetupError(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| SetupError(e.to_string()))?
+        .port();
+    let line = template
+        .replace("{host}", "127.0.0.1")
+        .replace("{port}", &port.to_string());
+    let mut child = GroupChild::spawn(&line, Some(stdin.into_bytes()))
+        .map_err(|e| SetupError(format!("cannot start `{line}`: {e}")))?;
+    let conn = accept_from(&listener, &mut child).map_err(|why| {
+        SetupError(format!(
+            "your client never connected to 127.0.0.1:{port} ({why}); command: `{line}`{}",
+            stderr_tail(&child.stderr())
+        ))
+    })?;
+
+    let done = AtomicBool::new(false);
+    let (served, waited) = thread::scope(|s| {
+        let server = s.spawn(|| {
+            let served = serve(wire, case, spec, &plan, conn);
+            done.store(true, Ordering::SeqCst);
+            served
+        });
+        let waited = wait_for_exit(&mut child, &done);
+        if waited.is_none() {
+            child.kill_group();
+        }
+        (server.join().unwrap_or_default(), waited)
+    });
+    let forked = waited.is_some() && child.left_processes_behind();
+    let out = child.stdout();
+    let err = child.stderr();
+    child.kill_group();
+    let mut case = *case;
+    if let Some(h) = wire.protocol_hint() {
+        case.hint = h;
+    }
+    Ok(report(judge(&case, &served, waited, forked, &out, &err)))
+}
+
+/// Accepts the client's connection, or says why none came.
+fn accept_from(
+    listener: &std::net::TcpListener,
+    child: &mut GroupChild,
+) -> Result<TcpStream, String> {
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        match listener.accept() {
+            Ok((c, _)) => {
+                c.set_nonblocking(false).map_err(|e| e.to_string())?;
+                return Ok(c);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        if let Some(st) = child.try_status() {
+            // It may have connected just before exiting.
+            thread::sleep(Duration::from_millis(20));
+            if let Ok((c, _)) = listener.accept() {
+                let _ = c.set_nonblocking(false);
+                return Ok(c);
+            }
+            return Err(format!("it exited with {st} first"));
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("nothing within {} s", CONNECT_TIMEOUT.as_secs()));
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Waits for the client to exit: at most [`EXIT_GRACE`] after our server is
+/// done with it, and never past [`CASE_LIMIT`]. `None`: it is still running.
+fn wait_for_exit(child: &mut GroupChild, done: &AtomicBool) -> Option<std::process::ExitStatus> {
+    let mut done_at = None;
+    loop {
+        if let Some(s) = child.try_status() {
+            return Some(s);
+        }
+        if done_at.is_none() && done.load(Ordering::SeqCst) {
+            done_at = Some(Instant::now());
+        }
+        if done_at.is_some_and(|t| t.elapsed() >= EXIT_GRACE) || child.age() >= CASE_LIMIT {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Our reference server's side of one case.
+fn serve(
+    wire: &dyn Wire,
+    case: &ClientCase,
+    spec: super::CutSpec,
+    plan: &[(u64, Vec<String>)],
+    conn: TcpStream,
+) -> Served {
+    let mut served = Served::default();
+    let mut s = match BufStream::new(conn, READ_TIMEOUT) {
+        Ok(s) => s,
+        Err(e) => {
+            served.error = Some((0, format!("socket: {e}"), None));
+            return served;
+        }
+    };
+    for (seed, cmds) in plan {
+        let mut cut = Cutter::new(*seed, 0, spec);
+        let mut failed: Option<(String, Option<String>)> = None;
+        for cmd in cmds {
+            let req = match wire.read_request(&mut s) {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    failed = Some((
+                        format!("your client closed the connection instead of sending `{cmd}`"),
+                        None,
+                    ));
+                    break;
+                }
+                Err(e) => {
+                    failed = Some((format!("waiting for the command `{cmd}`: {e}"), None));
+                    break;
+                }
+            };
+            if String::from_utf8_lossy(&req).trim() != cmd {
+                failed = Some((
+                    format!(
+                        "your client sent \"{}\" where the command `{cmd}` (the next stdin line) was expected",
+                        preview(&req, 60)
+                    ),
+                    Some(if wire.requests_framed() {
+                        "in our format (--compat ours) every request carries the lab's frame around the command".to_string()
+                    } else {
+                        "in the lesson's format (the default) send each stdin line as bare bytes, no header, no newline; a program written for our format needs --compat ours".to_string()
+                    }),
+                ));
+                break;
+            }
+            let reply = expected(cmd);
+            if case.ending == Ending::CloseMidReply {
+                let _ = wire.send_part_and_close(&mut s, &reply, 300, &mut cut);
+                break;
+            }
+            // Marked before it is sent: a client that dies mid-reply is
+            // judged on what it printed of this reply too.
+            served.replies.push(ReplyMark {
+                seed: *seed,
+                cmd: cmd.clone(),
+                body_at: None,
+                bytes: reply.clone(),
+            });
+            match wire.send_reply(&mut s, &reply, &mut cut) {
+                Ok(body_at) => {
+                    if let Some(m) = served.replies.last_mut() {
+                        m.body_at = Some(body_at);
+                    }
+                }
+                Err(e) => {
+                    failed = Some((format!("sending the reply to `{cmd}`: {e}"), None));
+                    break;
+                }
+            }
+        }
+        let (chunks, ends) = cut.into_record();
+        served.seeds.push(SeedRecord {
+            seed: *seed,
+            chunks,
+            ends,
+        });
+        if let Some((why, hint)) = failed {
+            served.error = Some((*seed, why, hint));
+            return served;
+        }
+    }
+    // Every reply is out: wait for the client to close (it exits at the end
+    // of its stdin), so the grace for exiting starts from there.
+    if case.ending == Ending::Normal {
+        let _ = wire.read_request(&mut s);
+    }
+    served
+}
+
+/// Where the client's output first differs from the replies: the reply's
+/// index and the bytes printed for it (a little more, to show what follows).
+fn first_wrong_reply<'a>(out: &'a [u8], replies: &[ReplyMark]) -> Result<usize, (usize, &'a [u8])> {
+    let mut pos = 0;
+    for (i, r) in replies.iter().enumerate() {
+        if out[pos..].starts_with(PROMPT) && !r.bytes.starts_with(PROMPT) {
+            pos += PROMPT.len();
+        }
+        let end = (pos + r.bytes.len()).min(out.len());
+        if out[pos..end] != r.bytes[..] {
+            return Err((i, &out[pos..(end + 64).min(out.len())]));
+        }
+        pos = end;
+    }
+    Ok(pos)
+}
+
+fn judge(
+    case: &ClientCase,
+    served: &Served,
+    status: Option<std::process::ExitStatus>,
+    forked: bool,
+    out: &[u8],
+    err: &[u8],
+) -> Outcome {
+    let last_seed = served.seeds.last().map_or(0, |r| r.seed);
+    let record = |seed: u64| served.seeds.iter().find(|r| r.seed == seed);
+    if let (Ending::CloseMidReply, Some((seed, why, hint))) = (case.ending, &served.error) {
+        let hint = hint.as_deref().unwrap_or(case.hint);
+        return FailureBuilder::new(*seed, why.clone(), hint).build();
+    }
+    if case.ending == Ending::CloseMidReply {
+        let fail = |msg: String| {
+            let mut b = FailureBuilder::new(last_seed, msg, case.hint);
+            if let Some(r) = record(last_seed) {
+                b = b.pieces(&r.chunks, &r.ends, None, "piece");
+            }
+            b.build()
+        };
+        return match status {
+            None => fail(format!(
+                "our server closed mid-reply, and your client was still running {} s later: it hangs instead of reporting the lost server",
+                EXIT_GRACE.as_secs()
+            )),
+            Some(s) if s.success() => fail(
+                "our server closed mid-reply, and your client exited 0 as if the reply were complete".into(),
+            ),
+            Some(_) if err.iter().all(u8::is_ascii_whitespace) => fail(format!(
+                "your client exited with {} but printed nothing on stderr: say what happened",
+                status.map(|s| s.to_string()).unwrap_or_default()
+            )),
+            Some(_) => Outcome::Pass,
+        };
+    }
+    // The output first: the earliest wrong byte tells the most.
+    let end = match first_wrong_reply(out, &served.replies) {
+        Ok(end) => end,
+        Err((i, got)) => {
+            let r = &served.replies[i];
+            let at = super::first_difference(&r.bytes, got);
+            let msg = if got.is_empty()
+                || (at == 0 && got.len() < r.bytes.len() && out.len() <= got.len())
+            {
+                format!(
+                    "your client printed nothing for the reply to `{}` ({} B)",
+                    r.cmd,
+                    r.bytes.len()
+                )
+            } else if at == got.len() && got.len() < r.bytes.len() {
+                format!(
+                    "your client printed only the first {at} of the {} bytes of the reply to `{}`",
+                    r.bytes.len(),
+                    r.cmd
+                )
+            } else {
+                format!(
+                    "your client's output differs from the {}-byte reply to `{}` at byte {at}",
+                    r.bytes.len(),
+                    r.cmd
+                )
+            };
+            let msg = match status {
+                Some(st) if !st.success() => {
+                    format!("{msg}; it exited with {st}{}", stderr_tail(err))
+                }
+                None => format!(
+                    "{msg}; it was still running {} s after our server was done (stuck in recv()?)",
+                    EXIT_GRACE.as_secs()
+                ),
+                _ => msg,
+            };
+            let mut b = FailureBuilder::new(r.seed, msg, case.hint)
+                .command(&r.cmd)
+                .compare(&r.bytes, got);
+            if let Some(rec) = record(r.seed) {
+                b = b.pieces(
+                    &rec.chunks,
+                    &rec.ends,
+                    r.body_at.map(|o| o + at as u64),
+                    "piece",
+                );
+            }
+            return b.build();
+        }
+    };
+    if let Some((seed, why, hint)) = &served.error {
+        let hint = hint.as_deref().unwrap_or(case.hint);
+        let mut b = FailureBuilder::new(*seed, why.clone(), hint);
+        if let Some(rec) = record(*seed) {
+            b = b.pieces(&rec.chunks, &rec.ends, None, "piece");
+        }
+        if status.is_none() {
+            b = FailureBuilder::new(
+                *seed,
+                format!("{why}; your client was still running {} s later (it is stuck, probably waiting in recv() for bytes that will never come)", EXIT_GRACE.as_secs()),
+                hint,
+            );
+            if let Some(rec) = record(*seed) {
+                b = b.pieces(&rec.chunks, &rec.ends, None, "piece");
+            }
+        }
+        return b.build();
+    }
+    let mut rest = &out[end..];
+    while rest.starts_with(PROMPT) {
+        rest = &rest[PROMPT.len()..];
+    }
+    if !rest.iter().all(u8::is_ascii_whitespace) {
+        return FailureBuilder::new(
+            last_seed,
+            format!(
+                "after the last reply your client printed {} more bytes: \"{}\"",
+                rest.len(),
+                preview(rest, 60)
+            ),
+            "print each reply's bytes and nothing else (a prompt `>>> ` is allowed)",
+        )
+        .build();
+    }
+    match status {
+        None => FailureBuilder::new(
+            last_seed,
+            format!(
+                "every reply was right, but your client was still running {} s after its stdin ended",
+                EXIT_GRACE.as_secs()
+            ),
+            "exit when stdin ends (input() raises EOFError; `for line in sys.stdin` just stops)",
+        )
+        .build(),
+        Some(s) if !s.success() => FailureBuilder::new(
+            last_seed,
+            format!("every reply was right, but your client exited with {s}{}", stderr_tail(err)),
+            "exit 0 when stdin ends",
+        )
+        .build(),
+        Some(_) if forked => FailureBuilder::new(
+            last_seed,
+            "your client exited but left a process it started still running".to_string(),
+            "do not fork or start background processes; they were killed",
+        )
+        .build(),
+        Some(_) => Outcome::Pass,
+    }
+}
+
+/// The last lines of a program's stderr, for an error message.
+pub(super) fn stderr_tail(err: &[u8]) -> String {
+    let text = String::from_utf8_lossy(err);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let tail = &lines[lines.len().saturating_sub(3)..];
+    format!(
+        "; its stderr ends: {}",
+        preview(tail.join(" | ").as_bytes(), 200)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(bytes: &[u8]) -> ReplyMark {
+        ReplyMark {
+            seed: 0,
+            cmd: "x".into(),
+            body_at: Some(0),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn prompts_before_replies_are_removed_and_the_first_wrong_reply_is_found() {
+        let replies = [mark(b"one\n"), mark(b"two\n")];
+        assert_eq!(
+            first_wrong_reply(b">>> one\n>>> two\n>>> ", &replies),
+            Ok(16)
+        );
+        assert_eq!(first_wrong_reply(b"one\ntwo\n", &replies), Ok(8));
+        let (i, got) = first_wrong_reply(b"one\ntw", &replies).unwrap_err();
+        assert_eq!((i, got), (1, &b"tw"[..]));
+    }
+}
