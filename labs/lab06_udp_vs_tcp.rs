@@ -252,10 +252,12 @@ fn stage_size(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), StageE
         run.lo_mtu.as_deref().unwrap_or("(unknown)")
     ));
     d.say("on Ethernet (MTU 1500) IP cuts it into 45 fragments, and losing any one fragment loses");
-    d.say("the whole datagram. Seed 002's \"UDP reliably carries 512 bytes\" is folklore about");
-    d.say("fragmentation, not a promise: every IPv4 host must reassemble 576-byte packets");
-    d.say("(RFC 791), and 576 − 60 (largest IP header) − 8 = 508, which DNS rounds to 512. A");
-    d.say("small datagram avoids fragmentation; it can still be dropped (stage 5 drops 64-byte ones).");
+    d.say("the whole datagram. Seed 002's \"UDP reliably carries 512 bytes\" comes from RFC 791:");
+    d.say("every IPv4 host must accept a 576-byte datagram, \"a data block of 512 octets plus 64");
+    d.say(
+        "header octets\" — whole or in fragments to reassemble. It is no promise of delivery, nor",
+    );
+    d.say("of travelling unfragmented (a link's MTU may be as small as 68): stage 5 drops 64-byte ones.");
     d.say("This system's limit, found by bisection on real sendto() calls:");
     d.say(&format!("{}.", run.limit_words()));
     d.say("Each system's own limit, and where it comes from:");

@@ -84,7 +84,11 @@ pub fn run_client<S, E: Display>(
                 if let Some(m) = mistake(When::Whole) {
                     return fail(format!("{cmd}: {}", m.advice(Side::Client)));
                 }
-                let _ = show_reply(&mut out, &args.encoding.decode(&data).0);
+                let _ = show_reply(
+                    &mut out,
+                    &mut std::io::stderr(),
+                    &args.encoding.decode(&data).0,
+                );
             }
             Err(e) => {
                 return fail(match mistake(When::Stuck) {
@@ -104,11 +108,15 @@ pub fn run_client<S, E: Display>(
 /// Shows one reply the way a shell shows a command's output: whole and at
 /// once (flushed, not left in a line buffer until the next reply), the next
 /// prompt on a line of its own even when the output did not end with a
-/// newline (`printf abc`), and an empty reply as `(empty reply)` rather than
-/// as nothing.
-pub fn show_reply<W: Write>(out: &mut W, text: &str) -> io::Result<()> {
+/// newline (`printf abc`), and an empty reply named as `(empty reply)` on
+/// `notes` rather than shown as nothing. The note goes to `notes` (stderr),
+/// not `out`: a script or `sticky check` reading stdout gets exactly the
+/// replies' bytes.
+pub fn show_reply<W: Write, N: Write>(out: &mut W, notes: &mut N, text: &str) -> io::Result<()> {
     if text.is_empty() {
-        writeln!(out, "(empty reply)")?;
+        out.flush()?;
+        writeln!(notes, "(empty reply)")?;
+        notes.flush()?;
     } else {
         out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
@@ -278,13 +286,11 @@ mod tests {
 
     #[test]
     fn a_reply_without_a_newline_ends_its_line_and_an_empty_one_is_named() {
-        let mut out = Vec::new();
+        let (mut out, mut notes) = (Vec::new(), Vec::new());
         for reply in ["abc", "next\n", "", "two\nlines"] {
-            show_reply(&mut out, reply).unwrap();
+            show_reply(&mut out, &mut notes, reply).unwrap();
         }
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "abc\nnext\n(empty reply)\ntwo\nlines\n"
-        );
+        assert_eq!(String::from_utf8(out).unwrap(), "abc\nnext\ntwo\nlines\n");
+        assert_eq!(String::from_utf8(notes).unwrap(), "(empty reply)\n");
     }
 }

@@ -128,7 +128,8 @@ pub struct CommandServerArgs {
     #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
     pub idle_timeout: f64,
     /// Seconds a request may take from its first byte to its answer, however
-    /// slowly it arrives (never less than --timeout + 1 s).
+    /// slowly it arrives, plus 1 s per 64 KiB received (a large upload at a
+    /// network's pace is not cut off); never less than --timeout + 1 s.
     #[arg(long, default_value_t = 60.0, value_parser = parse_seconds)]
     pub request_deadline: f64,
 }

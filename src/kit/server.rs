@@ -14,7 +14,8 @@
 //! - the request deadline ([`Deadlines`]): a request must be whole within
 //!   it however slowly its bytes arrive — the idle timeout alone restarts
 //!   at every byte, so one byte every few seconds (slowloris) would keep
-//!   the slot for as long as the client likes;
+//!   the slot for as long as the client likes. A large request that keeps
+//!   arriving at [`MIN_RATE`] or faster earns more time (an upload);
 //! - the connection cap ([`Slots`]).
 
 use std::convert::Infallible;
@@ -287,15 +288,25 @@ impl RequestClock {
             None => *self.began.insert(now),
         };
         let waited = now.saturating_duration_since(began);
-        if waited > limit {
-            Verdict::Overdue {
-                bytes: received - self.received,
-                waited,
-            }
+        let bytes = received - self.received;
+        if waited > limit + earned(bytes) {
+            Verdict::Overdue { bytes, waited }
         } else {
             Verdict::Fine
         }
     }
+}
+
+/// The rate that earns a request more time: every [`MIN_RATE`] bytes that
+/// arrive add a second to its deadline. A large upload that keeps coming
+/// at a real network's pace is never cut off, while one byte every few
+/// seconds (slowloris) earns nothing. Apache's `mod_reqtimeout` does the
+/// same (`body=20,MinRate=500`).
+pub const MIN_RATE: u64 = 64 << 10;
+
+/// The extra time `bytes` of a request have earned at [`MIN_RATE`].
+fn earned(bytes: u64) -> Duration {
+    Duration::from_secs_f64(bytes as f64 / MIN_RATE as f64)
 }
 
 /// A watched connection; dropping it stops the watching.
@@ -706,6 +717,16 @@ mod tests {
                 waited: Duration::from_millis(1100)
             }
         );
+        // A request that keeps arriving at MIN_RATE or faster earns its time:
+        // 4 × MIN_RATE bytes in 4.5 s against a 1 s deadline is fine, since
+        // they earned 4 s more; stalled there, it is overdue at 5 s.
+        let mut c = RequestClock::default();
+        c.observe(1, 0, at(0), limit);
+        assert_eq!(c.observe(4 * MIN_RATE, 0, at(4500), limit), Verdict::Fine);
+        assert!(matches!(
+            c.observe(4 * MIN_RATE, 0, at(5100), limit),
+            Verdict::Overdue { .. }
+        ));
         // A reply going out ends the request, and quiet after it is fine.
         let mut c = RequestClock::default();
         c.observe(10, 0, at(0), limit);

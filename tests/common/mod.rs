@@ -357,17 +357,24 @@ pub fn stuck_server(reply: &'static [u8]) -> SocketAddr {
 /// Our client `bin` against `server` (started with `--exec shell`), its
 /// commands typed one at a time on stdin: `printf abc` must show `abc` at
 /// once, before the next command is typed, on a line of its own; an empty
-/// reply must show as `(empty reply)`.
+/// reply must be named `(empty reply)` on stderr, and stdout keep only the
+/// replies' bytes.
 pub fn assert_replies_shown_like_a_shell(bin: &str, server: &Running) {
     let mut child = cmd(bin)
         .args(["client", "--addr", &server.addr.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn client");
     let mut stdin = child.stdin.take().expect("stdin");
     let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let notes = thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        s
+    });
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let mut b = [0u8; 256];
@@ -400,7 +407,9 @@ pub fn assert_replies_shown_like_a_shell(bin: &str, server: &Running) {
         before_next, "abc\n",
         "printf abc was not shown whole at once"
     );
-    assert_eq!(text(&shown), "abc\n(empty reply)\nnext\n");
+    assert_eq!(text(&shown), "abc\nnext\n");
+    let notes = notes.join().unwrap_or_default();
+    assert!(text(&notes).contains("(empty reply)"), "{}", text(&notes));
 }
 
 /// Runs our client `bin` with `args` and each of `cmds` (`--cmd`) against
