@@ -212,12 +212,21 @@ fn main() -> ExitCode {
             };
             // Bound first, then announced: with port 0 this is the real port.
             let addr = proxy.local_addr();
+            // The capture starts before the announcement, so a client that
+            // connects the moment it reads the address is captured whole. It
+            // watches the two ports every packet of the proxy's involves
+            // (its own and the server's), so a connection over before the
+            // capture's next look at this process's sockets is kept too.
+            let capture = pcap.and_then(|path| start_capture(&path).map(|c| (c, path)));
+            if let Some((cap, _)) = &capture {
+                cap.watch_port(addr.port());
+                cap.watch_port(to.port());
+            }
             eprintln!("sticky proxy listening on {addr}");
             eprintln!(
                 "sticky proxy: {addr} → {to}, seed {seed}, pieces of 1..={max_chunk} B, \
                  {delay_ms} ms apart, +{rtt_ms} ms RTT (Ctrl-C to stop)"
             );
-            let capture = pcap.and_then(|path| start_capture(&path).map(|c| (c, path)));
             // Report each direction's cuts once it closes, so a class can see them.
             let mut shown = 0;
             loop {

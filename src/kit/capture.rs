@@ -133,6 +133,7 @@ pub struct Capture {
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     read_up_to: Arc<AtomicU64>,
+    watch: std::sync::mpsc::Sender<u16>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
@@ -148,16 +149,26 @@ impl Capture {
         let read_up_to = Arc::new(AtomicU64::new(0));
         let (k, d, s) = (kept.clone(), dropped.clone(), stop.clone());
         let r = read_up_to.clone();
+        let (watch, watched) = std::sync::mpsc::channel();
         let thread = thread::Builder::new()
             .name("capture".into())
-            .spawn(move || read_loop(sock, k, d, s, r))?;
+            .spawn(move || read_loop(sock, k, d, s, r, watched))?;
         Ok(Capture {
             kept,
             dropped,
             stop,
             read_up_to,
+            watch,
             thread: Some(thread),
         })
+    }
+
+    /// Keeps every packet to or from `port` from now on, whether or not a
+    /// socket of this process uses it: for a program that knows its ports
+    /// (a proxy's listening port and its server's), so that a connection
+    /// too short for the next look at `/proc` is kept all the same.
+    pub fn watch_port(&self, port: u16) {
+        let _ = self.watch.send(port);
     }
 
     /// The packets kept so far, in time order, while the capture goes on:
@@ -224,6 +235,7 @@ fn read_loop(
     dropped: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     read_up_to: Arc<AtomicU64>,
+    watched: std::sync::mpsc::Receiver<u16>,
 ) {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(1 << 16);
     let reader_stop = stop.clone();
@@ -249,6 +261,7 @@ fn read_loop(
         kept.lock().unwrap_or_else(|p| p.into_inner()).push(packet);
     };
     loop {
+        ports.extend(watched.try_iter());
         let stopping = stop.load(Ordering::SeqCst);
         if stopping || last_scan.elapsed() >= SCAN_EVERY.max(scan_took * 2) {
             let up_to = seen_up_to;
@@ -453,7 +466,9 @@ pub fn ack_waits(packets: &[Packet], port: u16) -> Vec<(Seen, Option<Duration>)>
         .collect()
 }
 
-/// What one read of the packet socket got.
+/// What one read of the packet socket got. (Off Linux there is no packet
+/// socket: its stand-in only ever answers `Nothing`.)
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 enum Got {
     /// Nothing within the read timeout (or an error): the queue was empty.
     Nothing,
