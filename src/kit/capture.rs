@@ -324,6 +324,7 @@ fn read_packets(
     stop: Arc<AtomicBool>,
 ) {
     let mut buf = vec![0u8; 256 * 1024];
+    let mut last_at = Duration::ZERO;
     while !stop.load(Ordering::SeqCst) {
         // Every packet that arrived before this call is read by now when
         // the call times out: the capture has caught up to its start.
@@ -341,12 +342,20 @@ fn read_packets(
                 continue;
             }
         };
-        // The kernel's time of arrival, as tcpdump records it.
-        let at = sock.last_arrival().unwrap_or_else(|| {
-            SystemTime::now()
+        // The kernel's time of arrival, as tcpdump records it. Packets come
+        // off this socket in the order they arrived, so a time is never
+        // earlier than the one before, and a packet the kernel did not stamp
+        // (the first, before SIOCGSTAMP turned stamping on) takes the last
+        // time known: the time of the read would be later than the stamps
+        // of the packets after it, and sorting by time would reorder them.
+        let at = match sock.last_arrival() {
+            Some(at) => at.max(last_at),
+            None if last_at > Duration::ZERO => last_at,
+            None => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-        });
+                .unwrap_or_default(),
+        };
+        last_at = at;
         let frame = &buf[..n];
         let Some(seg) = parse(frame) else {
             let _ = tx.send(Read::UpTo(at.as_micros() as u64));
