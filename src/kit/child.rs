@@ -32,20 +32,32 @@ pub struct GroupChild {
 /// program that prints forever must not fill our memory).
 pub const MAX_KEPT: usize = 64 << 20;
 
+/// `line` as the system shell runs it (`sh -c`, `cmd /C` on Windows), in a
+/// process group of its own (Unix), so that killing the group kills
+/// whatever the line started too. The student's program here and the real
+/// shell of `--exec shell` ([`super::runner`]) both start this way.
+pub fn shell_command(line: &str) -> Command {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let mut c = Command::new("sh");
+        c.args(["-c", line]).process_group(0);
+        c
+    }
+    #[cfg(not(unix))]
+    {
+        let mut c = Command::new("cmd");
+        c.args(["/C", line]);
+        c
+    }
+}
+
 impl GroupChild {
-    /// Starts `line` with `sh -c` (`cmd /C` on Windows) in its own process
-    /// group. `stdin` is written to the program on a thread and then closed;
+    /// Starts `line` with [`shell_command`] in its own process group.
+    /// `stdin` is written to the program on a thread and then closed;
     /// `None` gives it an empty stdin.
     pub fn spawn(line: &str, stdin: Option<Vec<u8>>) -> io::Result<GroupChild> {
-        let mut cmd = if cfg!(windows) {
-            let mut c = Command::new("cmd");
-            c.args(["/C", line]);
-            c
-        } else {
-            let mut c = Command::new("sh");
-            c.args(["-c", line]);
-            c
-        };
+        let mut cmd = shell_command(line);
         cmd.stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -53,11 +65,6 @@ impl GroupChild {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
         let mut child = cmd.spawn()?;
         remember(child.id() as i32);
         if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), stdin) {

@@ -10,7 +10,7 @@
 //! closed, and both stdout and stderr come back, as in the lessons.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -324,26 +324,13 @@ fn run_builtin(line: &str, cfg: &RunnerConfig) -> CommandOutput {
 }
 
 fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
-    let mut cmd = if cfg!(windows) {
-        let mut c = Command::new("cmd");
-        c.args(["/C", line]);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.args(["-c", line]);
-        c
-    };
+    // Its own process group, so a timeout kills `sleep` under `sh` too.
+    let mut cmd = super::child::shell_command(line);
     let marker = new_marker();
     cmd.env(MARKER_VAR, &marker)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        // Its own process group, so a timeout kills `sleep` under `sh` too.
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
