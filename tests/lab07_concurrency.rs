@@ -149,9 +149,23 @@ fn demo_reproduces_every_stage() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["ok"], true, "{}", text(&out.stderr));
     assert!(out.status.success());
-    assert_eq!(report["stages"].as_array().unwrap().len(), 4);
+    assert_eq!(report["stages"].as_array().unwrap().len(), 5);
     let story = text(&out.stderr);
-    assert!(story.contains("VERDICT: all 4 stages"), "{story}");
+    assert!(story.contains("VERDICT: all 5 stages"), "{story}");
+    // The accept queue: some connected though nothing accepted, some never did.
+    let overflow = &report["stages"][3]["data"];
+    let clients = overflow["clients"].as_array().unwrap();
+    let connected = clients.iter().filter(|c| c["connected"] == true).count();
+    assert!(connected >= 1 && connected < clients.len(), "{overflow}");
+    assert!(clients.iter().all(|c| c["replied"] == false), "{overflow}");
+    if cfg!(target_os = "linux") {
+        assert_eq!(connected, 2, "Linux queues backlog + 1: {overflow}");
+        let refused = (clients.len() - connected) as u64;
+        assert!(
+            overflow["listen_overflows"].as_u64().unwrap() >= refused,
+            "{overflow}"
+        );
+    }
     let picture = std::fs::read_to_string(&svg).unwrap();
     assert!(picture.starts_with("<svg") && picture.matches("waited").count() >= 10);
 }
