@@ -192,11 +192,10 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
          writes made meanwhile queue up and leave together when the ACK comes back (or, at the\n\
          latest, with the FIN when the sender closes). So the count depends on how soon ACKs come\n\
          back: our receiver has just answered the hello, so it delays its ACKs and everything\n\
-         after the first write waits. A new connection starts in quick-ACK mode, but Linux grants\n\
-         it at most 16 quick ACKs (TCP_MAX_QUICKACKS, net/ipv4/tcp_input.c); a receiver that has\n\
-         not replied yet (last row) spends them on the burst: 1 + 16 = 17 segments when it reads\n\
-         late, up to one segment per write when each read sends its own ACK, so that row moves\n\
-         from run to run. (That row does not set TCP_QUICKACK, which tcp(7) says is not permanent.)\n\
+         after the first write waits. A receiver that has not replied yet (last row) ACKs at once,\n\
+         but only 16 times (Linux's quick-ACK budget, stage 4), and each of its reads may send an\n\
+         ACK of its own: about 17 segments when its reads come late, up to one segment per write\n\
+         when they keep up, so that row moves from run to run.\n\
          TCP_NODELAY may still merge some on Linux: autocorking holds a small write while the\n\
          previous packet is still in the device queue and sends them as one (how many it merges\n\
          depends on timing, so that number moves from run to run). Spaced writes (third row) find\n\

@@ -53,7 +53,7 @@ pub fn listen_with_backlog(addr: SocketAddr, backlog: i32) -> std::io::Result<Tc
 /// What one client of the full queue saw.
 #[derive(Clone, Debug, Serialize)]
 pub struct QueuedClient {
-    /// 1-based, in the order the clients started.
+    /// 0-based, in the order the clients started (as in the other stages' tables).
     pub client: usize,
     /// Whether `connect()` returned success within the timeout.
     pub connected: bool,
@@ -144,7 +144,7 @@ pub fn overflow(
     // The clients start `STAGGER` apart, so the queue fills in order (on
     // loopback each handshake is over long before the next client starts),
     // and then run side by side: the demo waits for the slowest only once.
-    let runs: Vec<_> = (1..=clients)
+    let runs: Vec<_> = (0..clients)
         .map(|k| {
             thread::sleep(STAGGER);
             thread::spawn(move || one_client(k, addr, connect_timeout, read_timeout))
