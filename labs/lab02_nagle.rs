@@ -4,7 +4,8 @@
 //! Stage 1 counts the segments the kernel really sent for 100 small writes,
 //! Nagle on and off. Stage 2 times the write-write-read pattern that stalls
 //! on delayed ACK, and the one-write fix. Stage 3 shows a merge Nagle did
-//! not cause: a slow reader. The mechanisms live in `sticky_lab::lessons::lab02_nagle`.
+//! not cause: a slow reader. Stage 4 shows why a receiver that has sent
+//! nothing changes the count only so much: Linux's budget of 16 quick ACKs. The mechanisms live in `sticky_lab::lessons::lab02_nagle`.
 //!
 //! The lesson's code and its fix are two functions side by side at the top
 //! of that module: `lesson_send` (header and body in two small writes, then
@@ -26,7 +27,7 @@ use sticky_lab::report::ColorChoice;
 const LAB: &str = "lab02-nagle";
 
 /// The lesson, stage by stage.
-const STAGES: [Stage<Lab>; 4] = [
+const STAGES: [Stage<Lab>; 5] = [
     Stage {
         title: "Coalescing: many small writes, Nagle on vs TCP_NODELAY",
         expected: "Nagle on sends fewer segments than writes, and fewer than TCP_NODELAY",
@@ -41,6 +42,11 @@ const STAGES: [Stage<Lab>; 4] = [
         title: "Receiver-side merging is a different thing: a slow reader",
         expected: "fewer recv() calls than segments sent, even with TCP_NODELAY",
         run: a_slow_reader,
+    },
+    Stage {
+        title: "The quick-ACK budget: a silent receiver, 4× the writes, not 4× the segments",
+        expected: "fewer segments than writes, and 4× the writes give fewer than 2× the segments",
+        run: the_quick_ack_budget,
     },
     Stage {
         title: "Verdict",
@@ -186,11 +192,10 @@ fn coalescing(d: &mut Demo, lab: &Lab, _expected: &str) -> Result<(), StageError
          writes made meanwhile queue up and leave together when the ACK comes back (or, at the\n\
          latest, with the FIN when the sender closes). So the count depends on how soon ACKs come\n\
          back: our receiver has just answered the hello, so it delays its ACKs and everything\n\
-         after the first write waits. A new connection starts in quick-ACK mode, but Linux grants\n\
-         it at most 16 quick ACKs (TCP_MAX_QUICKACKS, net/ipv4/tcp_input.c); a receiver that has\n\
-         not replied yet (last row) spends them on the burst: 1 + 16 = 17 segments when it reads\n\
-         late, up to one segment per write when each read sends its own ACK, so that row moves\n\
-         from run to run. (That row does not set TCP_QUICKACK, which tcp(7) says is not permanent.)\n\
+         after the first write waits. A receiver that has not replied yet (last row) ACKs at once,\n\
+         but only 16 times (Linux's quick-ACK budget, stage 4), and each of its reads may send an\n\
+         ACK of its own: about 17 segments when its reads come late, up to one segment per write\n\
+         when they keep up, so that row moves from run to run.\n\
          TCP_NODELAY may still merge some on Linux: autocorking holds a small write while the\n\
          previous packet is still in the device queue and sends them as one (how many it merges\n\
          depends on timing, so that number moves from run to run). Spaced writes (third row) find\n\
@@ -360,7 +365,70 @@ fn a_slow_reader(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErr
     Ok(())
 }
 
-/// Stage 4: both halves of the lesson, and the evidence they rest on.
+/// Stage 4: a receiver that has sent nothing ACKs at once, but only 16
+/// times (Linux's `TCP_MAX_QUICKACKS`): the count does not grow with the writes.
+fn the_quick_ack_budget(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
+    let (writes, size) = (lab.args.writes, lab.args.size);
+    d.say(&format!(
+        "Nagle on, {writes} and then {} writes of {size} bytes to a receiver that has sent nothing\n\
+         (no `go`) and reads only after {} ms, so its program's reads send no ACKs meanwhile.",
+        writes * 4,
+        nagle::BUDGET_READ_DELAY.as_millis()
+    ));
+    let seen = nagle::quick_ack_budget(lab.clock, writes, size)?;
+    d.show(&seen.table().render());
+    d.say(&format!(
+        "(each row is the median of 3 trials; the data segments column comes from the kernel)\n\
+         A connection's first data puts the receiver in quick-ACK mode, but Linux grants at most\n\
+         {} quick ACKs (TCP_MAX_QUICKACKS; tcp_incr_quickack in net/ipv4/tcp_input.c; each ACK sent\n\
+         spends one, tcp_dec_quickack_mode). One went to the hello; each of the others releases\n\
+         the one segment Nagle holds back; after that the receiver delays its ACKs (40 ms or more)\n\
+         and the rest of the writes leave together with the FIN. So the count is about 1 + {} + 1,\n\
+         whatever the number of writes: a budget, not one segment per write. (Nothing here sets\n\
+         the TCP_QUICKACK socket option, which tcp(7) says is not permanent either.)",
+        nagle::TCP_MAX_QUICKACKS,
+        nagle::TCP_MAX_QUICKACKS - 1
+    ));
+    let [a, b] = seen.runs();
+    let bytes = |r: &nagle::BurstRun| r.receiver.bytes == (r.config.writes * size) as u64;
+    let (ok, observed, expected) = match seen.bounded().filter(|_| cfg!(target_os = "linux")) {
+        Some(ok) => (
+            ok,
+            format!(
+                "{} writes: {} segments; {} writes: {} segments (kernel TCP_INFO)",
+                a.config.writes,
+                or_na(a.data_segments),
+                b.config.writes,
+                or_na(b.data_segments)
+            ),
+            expected.to_string(),
+        ),
+        // The budget is Linux's: elsewhere show the counts, check only the delivery.
+        None => (
+            bytes(a) && bytes(b),
+            format!(
+                "{} and {} segments (where counted), every byte delivered; the 16-ACK budget is Linux's, not checked here",
+                or_na(a.data_segments),
+                or_na(b.data_segments)
+            ),
+            "every byte of both bursts delivered".to_string(),
+        ),
+    };
+    d.check(
+        ok,
+        &expected,
+        &observed,
+        json!({
+            "tcp_max_quickacks": nagle::TCP_MAX_QUICKACKS,
+            "read_delay_ms": nagle::BUDGET_READ_DELAY.as_millis() as u64,
+            "runs": seen.runs(),
+            "trials_data_segments": seen.trials,
+        }),
+    );
+    Ok(())
+}
+
+/// Stage 5: both halves of the lesson, and the evidence they rest on.
 fn verdict(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     let (coalesced, stalled) = (lab.coalesced.get(), lab.stalled.get());
     let source = match lab.tcp_info.get() {

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use sticky_lab::harness::{self, Demo, DemoOpts, Stage, StageError};
+use sticky_lab::kit::counters::Counters;
 use sticky_lab::kit::udp_proxy::{Action, UdpChaos};
 use sticky_lab::lessons::lab06_udp_vs_tcp::views::q;
 use sticky_lab::lessons::lab06_udp_vs_tcp::{
@@ -293,7 +294,9 @@ fn stage_loss(d: &mut Demo, p: &LossParams, expected: &str) -> Result<(), StageE
         pause.as_millis(),
         p.runs
     ));
+    let before = Counters::read();
     let run = runs::loss_runs(p.runs, p.count, payload, p.rcvbuf, pause)?;
+    let rcvbuf_errors = before.delta(&Counters::read(), "Udp", "RcvbufErrors");
     d.show(&run.table().render());
     let (Some(first), Some(tcp)) = (run.udp.first(), run.tcp.first()) else {
         return Err(StageError::new("no loss run was made"));
@@ -320,7 +323,17 @@ fn stage_loss(d: &mut Demo, p: &LossParams, expected: &str) -> Result<(), StageE
     d.say(
         "datagram is charged its whole buffer, not just its 64 bytes, so few fit. Every sendto()",
     );
-    d.say("succeeded; the receiver's kernel dropped the rest without telling anyone.");
+    d.say("succeeded; the receiver's kernel dropped the rest without telling the sender.");
+    let lost: usize = run.lost_counts().iter().sum();
+    d.say(&match rcvbuf_errors {
+        Some(n) => format!(
+            "But it counts them: Udp RcvbufErrors (/proc/net/snmp, what `nstat` and `netstat -su`\n\
+             show) rose by {n} during the {} run(s), which lost {lost} in all (machine-wide: other\n\
+             programs' drops add in, so read it as \"at least\").",
+            p.runs
+        ),
+        None => "The kernel's drop counter (Linux: Udp RcvbufErrors) cannot be read here.".into(),
+    });
     if tcp.sender_ms >= tcp.reader_pause_ms * 0.5 {
         d.say(&format!(
             "TCP lost nothing: when the buffers filled, flow control made the sender wait for the \
@@ -349,7 +362,11 @@ fn stage_loss(d: &mut Demo, p: &LossParams, expected: &str) -> Result<(), StageE
         .tcp
         .iter()
         .all(|c| c.seq.lost.is_empty() && c.seq.arrival.iter().copied().eq(0..p.count));
-    d.check(udp_ok && tcp_ok, expected, &run.summary(), run.report());
+    let mut data = run.report();
+    if let Some(map) = data.as_object_mut() {
+        map.insert("rcvbuf_errors".into(), serde_json::json!(rcvbuf_errors));
+    }
+    d.check(udp_ok && tcp_ok, expected, &run.summary(), data);
     Ok(())
 }
 

@@ -2,8 +2,9 @@
 //!
 //! The lesson's first server talks to one client at a time: a second client
 //! connects at once but waits for its first reply until the first one
-//! leaves. `ThreadingTCPServer` gives each connection a thread; a real
-//! server caps the threads, and a client over the cap waits again.
+//! leaves. `ThreadingTCPServer` gives each connection a thread (with no cap
+//! of its own); a real server caps the threads, and a client over the cap
+//! waits again — in the kernel's accept queue, which overflows too.
 //!
 //! The two servers are side by side at the top of
 //! `src/lessons/lab07_concurrency.rs`: `lesson_serve` (the lesson's
@@ -24,8 +25,8 @@ use sticky_lab::harness::{
 };
 use sticky_lab::kit::server::ServeOptions;
 use sticky_lab::lessons::lab07_concurrency::{
-    self as conc, ask, fixed_serve, lesson_serve, slowest_reply_ms, start_upper, time_against,
-    waits_table, ClientTiming, Echo, Mode, Scenario,
+    self as conc, abort_on_overflow, ask, fixed_serve, lesson_serve, slowest_reply_ms, start_upper,
+    time_against, waits_table, ClientTiming, Echo, Mode, Scenario,
 };
 use sticky_lab::report::ColorChoice;
 
@@ -33,7 +34,7 @@ const LAB: &str = "lab07-concurrency";
 
 /// The demo, stage by stage: what each stage shows, what the lesson
 /// expects, and the function below that shows it.
-const STAGES: [Stage<Lab>; 4] = [
+const STAGES: [Stage<Lab>; 5] = [
     Stage {
         title: "the lesson's first server: one client at a time",
         expected: "every connect() returns at once, but client k's first reply waits ≈ k × the time one client stays",
@@ -48,6 +49,11 @@ const STAGES: [Stage<Lab>; 4] = [
         title: "the limit of threads: at most 2 clients served at once",
         expected: "connect() succeeds for everyone (the backlog), but the clients over the cap get their first reply only when a slot frees (≈ 1× a stay)",
         run: over_the_cap,
+    },
+    Stage {
+        title: "the accept queue overflows: a server that never calls accept()",
+        expected: "connect() succeeds for the clients the queue holds, though nothing accepts them; the kernel drops the next clients' SYNs (ListenOverflows), so their connect() does not complete",
+        run: queue_overflow,
     },
     Stage {
         title: "the header still holds with many clients at once",
@@ -266,6 +272,8 @@ fn one_at_a_time(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErr
     let h = lab.hold.as_secs_f64() * 1e3;
     d.say(&format!(
         "while True: conn, addr = accept(); then talk to that client until it leaves.\n\
+         (The servers here are Rust emulations of the lesson's Python: lesson_serve is that loop,\n\
+         fixed_serve is socketserver.ThreadingTCPServer's shape, with a cap Python's lacks.)\n\
          3 clients start 30 ms apart; each asks once, then stays {h:.0} ms (a user typing)."
     ));
     let t = time_against(lesson_serve, 1, 3, STAGGER, lab.hold).map_err(cannot_start)?;
@@ -295,7 +303,11 @@ fn one_at_a_time(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErr
 
 fn thread_per_client(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageError> {
     let h = lab.hold.as_secs_f64() * 1e3;
-    d.say("socketserver.ThreadingTCPServer: accept, start a thread for the client, accept again.");
+    d.say(
+        "socketserver.ThreadingTCPServer: accept, start a thread for the client, accept again.\n\
+         Python's ThreadingTCPServer has no cap: it starts a thread for every connection, however\n\
+         many. Here fixed_serve runs with a cap of 64, more than these 3 clients need.",
+    );
     let t = time_against(fixed_serve, 64, 3, STAGGER, lab.hold).map_err(cannot_start)?;
     d.show(&waits_table(&t, lab.hold).render());
     let thr_last = slowest_reply_ms(&t);
@@ -354,6 +366,71 @@ fn over_the_cap(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), StageErro
         title: "threaded, --max-conns 2".into(),
         timings: t,
     });
+    Ok(())
+}
+
+/// The accept queue's size, and how long the overflow's clients wait.
+const BACKLOG: i32 = 1;
+const OVERFLOW_CLIENTS: usize = 5;
+const OVERFLOW_WAIT: Duration = Duration::from_millis(1500);
+
+fn queue_overflow(d: &mut Demo, _: &Lab, expected: &str) -> Result<(), StageError> {
+    let abort = match abort_on_overflow() {
+        Some(false) => "0: a final ACK that finds the queue full is dropped, the SYN-ACK resent",
+        Some(true) => "1: a final ACK that finds the queue full is answered with a reset",
+        None => "not readable here (not Linux)",
+    };
+    d.say(&format!(
+        "The cap's waiting room is the kernel's accept queue: connections whose handshake is\n\
+         done and that the program has not accept()ed yet. listen(backlog) sizes it. Here a\n\
+         listener with listen({BACKLOG}) never calls accept(); {OVERFLOW_CLIENTS} clients connect 20 ms apart,\n\
+         each giving up after {:.1} s; a connected one sends \"hello\" and waits for a reply.\n\
+         net.ipv4.tcp_abort_on_overflow = {abort}",
+        OVERFLOW_WAIT.as_secs_f64()
+    ));
+    let seen = conc::overflow(BACKLOG, OVERFLOW_CLIENTS, OVERFLOW_WAIT, OVERFLOW_WAIT)
+        .map_err(cannot_start)?;
+    d.show(&conc::overflow_table(&seen).render());
+    let count = |v: Option<u64>| v.map_or("n/a".to_string(), |v| format!("+{v}"));
+    d.say(&format!(
+        "The kernel's counters (/proc/net/netstat, machine-wide, so \"at least\"): ListenOverflows\n\
+         {}, ListenDrops {}, TCPSynRetrans {} (the refused clients resent their SYN after 1 s).",
+        count(seen.listen_overflows),
+        count(seen.listen_drops),
+        count(seen.syn_retrans)
+    ));
+    d.say(
+        "What a student sees: the first clients' connect() succeeded and their send() returned\n\
+         6 — yet no program ever accepted them; the bytes sit in the kernel's buffer and the reply\n\
+         never comes (Linux queues backlog + 1 connections). The next clients' connect() neither\n\
+         succeeds nor fails: Linux drops a SYN that finds the queue full instead of refusing it, and\n\
+         the client resends it after 1 s, 3 s, 7 s… (about two minutes in all, tcp_syn_retries)\n\
+         unless it has a timeout of its own. A third case needs clients arriving together over a\n\
+         real network: when the queue fills between a client's SYN and its final ACK, the server\n\
+         drops that ACK (with tcp_abort_on_overflow = 0) while the client's connect() has already\n\
+         succeeded; its first send is then resent until the server has room, or reset if it gives\n\
+         up. On loopback each handshake is over before the next one starts, so this demo shows the\n\
+         first two cases.",
+    );
+    let n = seen.connected();
+    let refused = seen.clients.len() - n;
+    let quiet = seen
+        .clients
+        .iter()
+        .filter(|c| c.connected)
+        .all(|c| c.sent.is_some() && !c.replied);
+    // Without /proc the counters cannot confirm the drops; the clients' view must do.
+    let dropped = seen.listen_overflows.is_none_or(|o| o >= refused as u64);
+    d.check(
+        n >= 1 && refused >= 1 && quiet && dropped,
+        expected,
+        &format!(
+            "{n} of {} connected (none accepted, no reply); {refused} never completed connect(); ListenOverflows {}",
+            seen.clients.len(),
+            count(seen.listen_overflows)
+        ),
+        serde_json::to_value(&seen).unwrap_or_default(),
+    );
     Ok(())
 }
 

@@ -138,22 +138,47 @@ fn client_binary_upper_cases_each_line_framed_and_in_lesson_form() {
     }
 }
 
+/// The demo on a shared machine: its stages time threads 30 ms apart, and
+/// a loaded scheduler can start them out of order, so one retry is allowed;
+/// the run that counts must pass every stage.
 #[test]
 fn demo_reproduces_every_stage() {
-    let dir = tempfile::tempdir().unwrap();
-    let svg = dir.path().join("waits.svg");
-    let mut c = cmd(BIN);
-    c.args(["--color", "never", "demo", "--json", "--svg"])
-        .arg(&svg);
-    let out = run_with_timeout(c, b"", Duration::from_secs(60));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["ok"], true, "{}", text(&out.stderr));
-    assert!(out.status.success());
-    assert_eq!(report["stages"].as_array().unwrap().len(), 4);
-    let story = text(&out.stderr);
-    assert!(story.contains("VERDICT: all 4 stages"), "{story}");
-    let picture = std::fs::read_to_string(&svg).unwrap();
-    assert!(picture.starts_with("<svg") && picture.matches("waited").count() >= 10);
+    let mut last = String::new();
+    for _attempt in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("waits.svg");
+        let mut c = cmd(BIN);
+        c.args(["--color", "never", "demo", "--json", "--svg"])
+            .arg(&svg);
+        let out = run_with_timeout(c, b"", Duration::from_secs(60));
+        let story = text(&out.stderr);
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        if !(out.status.success() && report["ok"] == true) {
+            last = format!("exit {:?}\n{story}", out.status);
+            continue;
+        }
+        assert_eq!(report["stages"].as_array().unwrap().len(), 5);
+        assert!(story.contains("VERDICT: all 5 stages"), "{story}");
+        // The accept queue: some connected though nothing accepted, some never did.
+        let overflow = &report["stages"][3]["data"];
+        let clients = overflow["clients"].as_array().unwrap();
+        let connected = clients.iter().filter(|c| c["connected"] == true).count();
+        assert!(connected >= 1 && connected < clients.len(), "{overflow}");
+        assert!(clients.iter().all(|c| c["replied"] == false), "{overflow}");
+        if cfg!(target_os = "linux") {
+            assert_eq!(connected, 2, "Linux queues backlog + 1: {overflow}");
+            let refused = (clients.len() - connected) as u64;
+            assert!(
+                overflow["listen_overflows"].as_u64().unwrap() >= refused,
+                "{overflow}"
+            );
+        }
+        let picture = std::fs::read_to_string(&svg).unwrap();
+        assert!(picture.starts_with("<svg") && picture.matches("waited").count() >= 10);
+        return;
+    }
+    panic!("the demo failed twice: {last}");
 }
 
 fn python(script: &str, port: &str) -> Command {

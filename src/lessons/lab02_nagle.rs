@@ -93,8 +93,9 @@ pub use show::{
     stall_client, stall_table, ClientReport,
 };
 pub use stages::{
-    coalescing, compare_sends, slow_reader, wire_burst, wire_stall, write_calls, Burst, Coalescing,
-    RecordedSend, SendComparison, SlowReader, WireBurst, WireStall, WriteCalls,
+    coalescing, compare_sends, quick_ack_budget, slow_reader, wire_burst, wire_stall, write_calls,
+    Burst, Coalescing, QuickAckBudget, RecordedSend, SendComparison, SlowReader, WireBurst,
+    WireStall, WriteCalls, BUDGET_READ_DELAY, TCP_MAX_QUICKACKS,
 };
 pub use stall::{
     run_stall, stall_message, MessageWrites, SendMessage, StallConfig, StallRun, STALLED,

@@ -36,6 +36,12 @@ use crate::kit::server::{self, Background, ServeOptions};
 use crate::lessons::LESSON_RECV;
 use crate::report::table::Table;
 
+mod backlog;
+pub use backlog::{
+    abort_on_overflow, listen_with_backlog, overflow, overflow_table, Overflow, QueuedClient,
+    ABORT_ON_OVERFLOW_SYSCTL,
+};
+
 /// The lesson's first server: `while True: conn, addr = server.accept()`,
 /// then talk to that one client until it leaves. A second client's
 /// `connect()` succeeds at once (the kernel parks it in the listen

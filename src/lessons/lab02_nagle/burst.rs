@@ -26,7 +26,7 @@ pub struct BurstConfig {
     /// Ask the receiver not to answer the hello, so its first ACKs (at most
     /// 16 on Linux) go out at once; by default it answers `go` and, having
     /// just replied, delays its ACKs. It does not set `TCP_QUICKACK`.
-    pub quick_ack_receiver: bool,
+    pub silent_receiver: bool,
 }
 
 fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -40,7 +40,7 @@ impl Default for BurstConfig {
             size: 10,
             gap: Duration::ZERO,
             nodelay: false,
-            quick_ack_receiver: false,
+            silent_receiver: false,
         }
     }
 }
@@ -92,7 +92,7 @@ pub fn send_burst(
     cfg: &BurstConfig,
     clock: Clock,
 ) -> Result<BurstRun, NagleError> {
-    let stream = if cfg.quick_ack_receiver {
+    let stream = if cfg.silent_receiver {
         open_quiet(addr, cfg.nodelay)?
     } else {
         open(addr, cfg.nodelay, HELLO_BURST)?
@@ -156,7 +156,7 @@ mod tests {
             size: 10,
             gap: Duration::ZERO,
             nodelay: true,
-            quick_ack_receiver: false,
+            silent_receiver: false,
         };
         let run = send_burst(server.addr(), &cfg, clock).unwrap();
         assert_eq!(run.bytes(), 200);

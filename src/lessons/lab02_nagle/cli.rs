@@ -93,10 +93,12 @@ pub struct ClientArgs {
     /// Stall: header and body in two writes (split) or one (one).
     #[arg(long, value_enum, default_value_t = MessageWrites::Split)]
     pub message_writes: MessageWrites,
-    /// Burst: ask the server not to answer the hello, so its kernel stays in
-    /// quick-ACK mode (ACKs every segment at once) instead of delaying ACKs.
-    #[arg(long)]
-    pub quick_ack_receiver: bool,
+    /// Burst: ask the server not to answer the hello. Having sent nothing, its
+    /// kernel ACKs the first segments at once (Linux: at most 16 quick ACKs,
+    /// TCP_MAX_QUICKACKS), then delays ACKs again. It does not set TCP_QUICKACK.
+    /// (Old name, still accepted: --quick-ack-receiver.)
+    #[arg(long, alias = "quick-ack-receiver")]
+    pub silent_receiver: bool,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -146,7 +148,7 @@ pub fn client(args: &ClientArgs) -> ExitCode {
                 size: args.size,
                 gap: Duration::from_micros(args.gap_us),
                 nodelay: args.nodelay.on(),
-                quick_ack_receiver: args.quick_ack_receiver,
+                silent_receiver: args.silent_receiver,
             };
             burst_client(addr, &cfg).map_err(|e| format!("burst to {addr} failed: {e}"))
         }

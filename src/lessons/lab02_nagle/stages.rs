@@ -74,13 +74,13 @@ pub struct Coalescing {
 pub fn coalescing(clock: Clock, writes: usize, size: usize) -> Result<Coalescing, NagleError> {
     let server = LocalServer::start(ServerConfig::default(), clock)?;
     let mut trials = serde_json::Map::new();
-    let mut median = |name: &'static str, nodelay: bool, gap: Duration, quick_ack_receiver| {
+    let mut median = |name: &'static str, nodelay: bool, gap: Duration, silent_receiver| {
         let cfg = BurstConfig {
             writes,
             size,
             gap,
             nodelay,
-            quick_ack_receiver,
+            silent_receiver,
         };
         median_burst(&server, clock, name, &cfg, &mut trials)
     };
@@ -92,7 +92,7 @@ pub fn coalescing(clock: Clock, writes: usize, size: usize) -> Result<Coalescing
         Duration::from_micros(200),
         false,
     )?;
-    let quick = median("Nagle on, quick-ACK receiver", false, Duration::ZERO, true)?;
+    let quick = median("Nagle on, silent receiver", false, Duration::ZERO, true)?;
     Ok(Coalescing {
         nagle,
         nodelay,
@@ -110,21 +110,36 @@ fn median_burst(
     cfg: &BurstConfig,
     trials: &mut serde_json::Map<String, serde_json::Value>,
 ) -> Result<Burst, NagleError> {
+    let (run, chunks, counts) = median_of_three(server, clock, cfg)?;
+    trials.insert(name.to_string(), serde_json::json!(counts));
+    Ok(Burst { name, run, chunks })
+}
+
+/// Three trials of one burst: the median trial (by data segments, or by
+/// `recv()` calls without `TCP_INFO`), its `recv()` calls, and every
+/// trial's count.
+fn median_of_three(
+    server: &LocalServer,
+    clock: Clock,
+    cfg: &BurstConfig,
+) -> Result<(BurstRun, Vec<Chunk>, Vec<usize>), NagleError> {
     let mut runs = Vec::new();
     for _ in 0..3 {
         let run = send_burst(server.addr(), cfg, clock)?;
         runs.push((run, served_chunks(server)?));
     }
-    let key = |r: &BurstRun| {
-        r.data_segments
-            .map(|s| s as usize)
-            .unwrap_or(r.receiver.recv_calls)
-    };
-    let counts: Vec<usize> = runs.iter().map(|(r, _)| key(r)).collect();
-    trials.insert(name.to_string(), serde_json::json!(counts));
-    runs.sort_by_key(|(r, _)| key(r));
+    let counts: Vec<usize> = runs.iter().map(|(r, _)| burst_count(r)).collect();
+    runs.sort_by_key(|(r, _)| burst_count(r));
     let (run, chunks) = runs.swap_remove(1);
-    Ok(Burst { name, run, chunks })
+    Ok((run, chunks, counts))
+}
+
+/// A burst's count: the kernel's data segments, or the receiver's `recv()`
+/// calls where the kernel does not say.
+fn burst_count(r: &BurstRun) -> usize {
+    r.data_segments
+        .map(|s| s as usize)
+        .unwrap_or(r.receiver.recv_calls)
 }
 
 /// The `recv()` calls of the server's next finished burst.
@@ -379,6 +394,102 @@ impl SendComparison {
     }
 }
 
+// ───────────────────────── stage 4: the quick-ACK budget ─────────────────────────
+
+/// How many quick ACKs Linux grants a connection when its first data
+/// arrives (`TCP_MAX_QUICKACKS` in include/net/tcp.h, spent by
+/// `tcp_incr_quickack` in net/ipv4/tcp_input.c); after them ACKs are
+/// delayed again.
+pub const TCP_MAX_QUICKACKS: u32 = 16;
+
+/// How long the stage's receiver waits before its first `recv()`: its
+/// reads would otherwise send ACKs of their own (`tcp_cleanup_rbuf`), and
+/// the count would depend on scheduling instead of the budget.
+pub const BUDGET_READ_DELAY: Duration = Duration::from_millis(200);
+
+/// Stage 4: the same silent, late-reading receiver, sent a burst of
+/// `writes` and one four times as long.
+pub struct QuickAckBudget {
+    /// The shorter burst's median trial.
+    pub short: BurstRun,
+    /// The burst four times as long, its median trial.
+    pub long: BurstRun,
+    /// Every trial's count, by write count.
+    pub trials: serde_json::Value,
+}
+
+/// Runs stage 4: bursts of `writes` and `4 × writes` small writes, Nagle
+/// on, to a receiver that has sent nothing and reads only after
+/// [`BUDGET_READ_DELAY`]. Only its kernel's quick ACKs release Nagle's
+/// hold, so the segment count is set by the budget (1 + 16), not by the
+/// number of writes. Each the median of three trials.
+pub fn quick_ack_budget(
+    clock: Clock,
+    writes: usize,
+    size: usize,
+) -> Result<QuickAckBudget, NagleError> {
+    let cfg = ServerConfig {
+        read_delay: BUDGET_READ_DELAY,
+        ..ServerConfig::default()
+    };
+    let server = LocalServer::start(cfg, clock)?;
+    let burst = |writes| BurstConfig {
+        writes,
+        size,
+        gap: Duration::ZERO,
+        nodelay: false,
+        silent_receiver: true,
+    };
+    let (short, _, a) = median_of_three(&server, clock, &burst(writes))?;
+    let (long, _, b) = median_of_three(&server, clock, &burst(writes.saturating_mul(4)))?;
+    let trials = serde_json::json!({ writes.to_string(): a, (writes * 4).to_string(): b });
+    Ok(QuickAckBudget {
+        short,
+        long,
+        trials,
+    })
+}
+
+impl QuickAckBudget {
+    /// The two bursts in the table's order.
+    pub fn runs(&self) -> [&BurstRun; 2] {
+        [&self.short, &self.long]
+    }
+
+    /// Whether the kernel's counts show the budget: the short burst merged
+    /// (fewer segments than writes) and four times the writes did not give
+    /// even twice the segments. `None` without `TCP_INFO` counts.
+    pub fn bounded(&self) -> Option<bool> {
+        let (a, b) = (self.short.data_segments?, self.long.data_segments?);
+        Some((a as usize) < self.short.config.writes && b < 2 * a)
+    }
+
+    /// The two bursts side by side: writes grow four times, segments do not.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new([
+            "silent receiver, reads after 200 ms",
+            "writes",
+            "data segments (kernel)",
+            "segments per write",
+            "recv calls",
+        ]);
+        for run in self.runs() {
+            let per = run
+                .data_segments
+                .map(|s| format!("{:.2}", s as f64 / run.config.writes as f64))
+                .unwrap_or_else(|| "n/a".into());
+            t.row([
+                Cell::from("Nagle on"),
+                Cell::from(run.config.writes.to_string()),
+                Cell::new(or_na(run.data_segments), Tone::Good),
+                Cell::from(per),
+                Cell::from(run.receiver.recv_calls.to_string()),
+            ]);
+        }
+        t
+    }
+}
+
 // ───────────────────────── stage 3: a slow reader ─────────────────────────
 
 /// Stage 3: a `TCP_NODELAY` burst to a receiver that sleeps before reading.
@@ -401,7 +512,7 @@ pub fn slow_reader(clock: Clock, writes: usize, size: usize) -> Result<SlowReade
         size,
         gap: Duration::ZERO,
         nodelay: true,
-        quick_ack_receiver: false,
+        silent_receiver: false,
     };
     let run = send_burst(server.addr(), &burst, clock)?;
     let chunks = served_chunks(&server)?;
