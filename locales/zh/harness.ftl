@@ -1,7 +1,7 @@
 # 公共部分：演示的标题、结论、--step 暂停、共用参数的报错。
 # 占位符写作 { $name }，必须与 en/harness.ftl 中的一致。
 
-harness-stage-heading = 第 { $n } 步：
+harness-stage-heading = 第 { $n } 步 ·
 harness-step-pause = [回车] 第 { $n } 步：{ $title } —— 输入 q 停止…
 harness-not-seen = { $observed } —— 按课程应当：{ $expected }
 harness-verdict-label = 结论：
