@@ -80,7 +80,8 @@ impl Demo {
         d.line(&format!(
             "{}\n{}",
             style(&heading, report::BOLD),
-            "═".repeat(heading.chars().count())
+            // Columns, not characters: a Chinese title's characters are two wide.
+            "═".repeat(unicode_width::UnicodeWidthStr::width(heading.as_str()))
         ));
         if let Some(path) = &d.opts.pcap {
             match crate::kit::capture::Capture::start() {

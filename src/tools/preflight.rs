@@ -18,11 +18,9 @@ use crate::report::ColorChoice;
 use crate::t;
 
 /// Examples for `sticky labs --help`.
-/// (`sticky-cmd-labs-examples` in the catalog, in the language in force.)
-pub const LABS_EXAMPLES: &str = "Examples:
-  sticky labs
-  sticky labs --timeout 30 --only lab01-naive-recv,lab07-concurrency
-  sticky labs --json > preflight.json";
+/// The catalog key of `sticky labs --help`'s examples (locales/*/tools.ftl);
+/// `harness::args::command` puts the text in, in the language in force.
+pub const LABS_EXAMPLES: &str = "sticky-cmd-labs-examples";
 
 /// `sticky labs` flags.
 #[derive(Clone, Debug, clap::Args)]
