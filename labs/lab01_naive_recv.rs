@@ -24,36 +24,37 @@ use sticky_lab::report::chunks::{self, sizes};
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
+use sticky_lab::t;
 
 const LAB: &str = "lab01-naive-recv";
 
-/// The lesson's table of contents: each stage's title, the lesson's claim,
+/// The lesson's table of contents: each stage's title, the lesson's claim
+/// (catalog keys: the words are in locales/en/lab01.ftl and zh/lab01.ftl),
 /// and the function that shows it.
 const STAGES: [Stage<LabServer>; 5] = [
     Stage {
-        title: "a short command works",
-        expected: "one recv(1024) returns exactly the reply",
+        title: "lab01-s1-title",
+        expected: "lab01-s1-expected",
         run: short_command,
     },
     Stage {
-        title: "a long reply is cut, and the next reply begins with its rest",
-        expected:
-            "help cut at 1024; ls's reply starts with help's tail; read until close, help is whole",
+        title: "lab01-s2-title",
+        expected: "lab01-s2-expected",
         run: long_reply_desync,
     },
     Stage {
-        title: "two quick commands arrive glued: ls + dir → lsdir",
-        expected: "the server's one recv(1024) returns b'lsdir'",
+        title: "lab01-s3-title",
+        expected: "lab01-s3-expected",
         run: commands_glued,
     },
     Stage {
-        title: "a bigger buffer, recv(204800000), only hides the bug",
-        expected: "intact on loopback, broken again through a real chaos hop",
+        title: "lab01-s4-title",
+        expected: "lab01-s4-expected",
         run: bigger_buffer,
     },
     Stage {
-        title: "text cut at a chunk edge, and GBK read as UTF-8",
-        expected: "decode-each garbles, StreamDecoder does not; GBK as UTF-8 garbles",
+        title: "lab01-s5-title",
+        expected: "lab01-s5-expected",
         run: garbled_text,
     },
 ];
@@ -61,39 +62,21 @@ const STAGES: [Stage<LabServer>; 5] = [
 /// Preview width of a chunk line.
 const WIDTH: usize = 70;
 
-const ABOUT: &str = "Lab 01: the naive recv(1024) bug — replies cut, commands glued, text garbled";
-const EXAMPLES: &str = "Examples:
-  lab01-naive-recv demo                       # the whole story, checked
-  lab01-naive-recv demo --seed 3 --svg t.svg  # other proxy cuts, and a timeline picture
-  lab01-naive-recv server                     # terminal 1 (127.0.0.1:9527)
-  lab01-naive-recv client                     # terminal 2: type help, then ls";
+/// `--help`'s about line and examples (catalog keys), and each
+/// subcommand's: `lab01-naive-recv-cmd-demo-about`, `…-examples`.
+const ABOUT: &str = "lab01-about";
+const EXAMPLES: &str = "lab01-examples";
 
+/// The subcommands; their about lines and examples in `--help` come from
+/// the catalog (`lab01-naive-recv-cmd-demo-about`, `…-examples`), the doc
+/// comments below are clap's fallback.
 #[derive(Subcommand)]
 enum Command {
     /// Show the bug stage by stage over real sockets; exit 0 only if all of it was seen.
-    #[command(after_help = "Examples:
-  lab01-naive-recv demo
-  lab01-naive-recv demo --step               # pause before each stage (for a class)
-  lab01-naive-recv demo --seed 42            # the proxy cuts elsewhere, reproducibly
-  lab01-naive-recv demo --json > report.json # machine-readable, story on stderr
-  lab01-naive-recv demo --svg timeline.svg   # writes against reads, as a picture")]
     Demo(DemoOpts),
     /// The lesson's server: one recv(1024) is a command, its raw output goes back.
-    #[command(after_help = "Examples:
-  lab01-naive-recv server                         # 127.0.0.1:9527, built-in commands
-  lab01-naive-recv server --addr 127.0.0.1:0      # any free port (printed on stderr)
-  lab01-naive-recv server --encoding gbk          # answer like a Chinese Windows server
-  lab01-naive-recv server --exec shell            # the real shell, loopback only
-  lab01-naive-recv server --timeout 2 --max-output 65536")]
     Server(CommandServerArgs),
     /// The lesson's client: one send per command, ONE recv(--bufsize) per reply.
-    #[command(after_help = "Examples:
-  lab01-naive-recv client                            # >>> prompt; try help, then ls
-  lab01-naive-recv client --cmd help --cmd ls        # the desync, scripted
-  lab01-naive-recv client --cmd help --show-chunks   # see each recv's size
-  lab01-naive-recv client --bufsize 204800000        # seed 000's bigger buffer
-  lab01-naive-recv client --encoding gbk             # decode like the lessons' clients
-  echo zh | lab01-naive-recv client --addr 127.0.0.1:9600")]
     Client(ClientOpts),
 }
 
@@ -127,19 +110,15 @@ fn main() -> ExitCode {
 // ───────────────────────────────── the demo ──────────────────────────────────
 
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
-    let demo = Demo::new(LAB, "the naive recv(1024) bug (seed 002 §1.1)", opts, color);
+    let demo = Demo::new(LAB, "lab01-title", opts, color);
     demo.run(setup, &STAGES)
 }
 
 /// The demo's server, announced in the lesson's words.
 fn setup(demo: &mut Demo) -> Result<LabServer, StageError> {
     let lab = LabServer::start(RunnerConfig::default(), Clock::start())
-        .map_err(|e| StageError::new(format!("cannot start the demo server: {e}")))?;
-    demo.say(&format!(
-        "A server on {} (this process, real loopback sockets) runs built-in commands\n\
-         and sends their output raw. The client takes ONE recv(1024) per command.",
-        lab.addr
-    ));
+        .map_err(|e| StageError::new(t!("lab01-setup-failed", error = e)))?;
+    demo.say(&t!("lab01-setup", addr = lab.addr));
     Ok(lab)
 }
 
@@ -163,8 +142,8 @@ fn replies_vs_recvs(title: &str, replies: &[usize], reads: &[Chunk]) -> Panel {
     Panel {
         title: title.into(),
         lanes: vec![
-            Lane::from_lengths("server send()", replies),
-            Lane::from_chunks("client recv(1024)", reads),
+            Lane::from_lengths(t!("lab01-lane-server-send"), replies),
+            Lane::from_chunks(t!("lab01-lane-client-recv"), reads),
         ],
         boundaries: boundaries(replies.iter().copied()),
         unit: None,
@@ -179,20 +158,21 @@ fn quote(b: &[u8]) -> String {
 fn short_command(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
     let run = runs::short_command(lab)?;
     let sent = run.reply.len();
-    demo.say("client: send(b'ls'); data = recv(1024)");
-    demo.show(&calls("client recv(1024)", &run.reads, &[sent as u64]));
-    demo.panel(replies_vs_recvs(
-        "1. ls: one send, one recv",
-        &[sent],
+    demo.say(&t!("lab01-s1-client"));
+    demo.show(&calls(
+        &t!("lab01-lane-client-recv"),
         &run.reads,
+        &[sent as u64],
     ));
+    demo.panel(replies_vs_recvs(&t!("lab01-s1-panel"), &[sent], &run.reads));
     demo.check(
         run.got == run.reply,
         expected,
-        &format!(
-            "server sent {sent} B, one recv got {} B — {}",
-            run.got.len(),
-            run.ledger.summary()
+        &t!(
+            "lab01-s1-observed",
+            sent = sent,
+            got = run.got.len(),
+            ledger = run.ledger.summary()
         ),
         json!({ "sent": sent, "recv_sizes": sizes(&run.reads), "ledger": run.ledger }),
     );
@@ -204,20 +184,17 @@ fn short_command(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(),
 fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
     let run = runs::long_reply_desync(lab)?;
     let (help, ls) = (&run.help, &run.ls);
-    demo.say(&format!(
-        "client: send(b'help'); recv(1024)  — the server sent {} B",
-        help.len()
-    ));
-    demo.say("client: send(b'ls');   recv(1024)");
+    demo.say(&t!("lab01-s2-client-help", n = help.len()));
+    demo.say(&t!("lab01-s2-client-ls"));
     let bounds = boundaries([help.len(), ls.len()]);
-    demo.show(&calls("client recv(1024)", &run.reads, &bounds));
-    demo.say(&format!(
-        "What the lesson's client prints for `ls` starts with help's tail:\n  {}",
-        quote(&run.second)
+    demo.show(&calls(&t!("lab01-lane-client-recv"), &run.reads, &bounds));
+    demo.say(&t!("lab01-s2-printed", text = quote(&run.second)));
+    demo.show(&format!(
+        "  {}",
+        t!("lab01-ledger", ledger = run.ledger.summary())
     ));
-    demo.show(&format!("  ledger: {}", run.ledger.summary()));
     demo.panel(replies_vs_recvs(
-        "2. help (longer than 1024) then ls: the desync",
+        &t!("lab01-s2-panel"),
         &[help.len(), ls.len()],
         &run.reads,
     ));
@@ -231,36 +208,37 @@ fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result
                     .join(", ")
             };
             let on_wire: usize = segments.iter().sum();
-            demo.say(&format!(
-                "On the wire (the capture): the two replies ({} B) reached the client in {} segment(s):\n\
-                 {}; its recv(1024) calls returned {}. {}",
-                help.len() + ls.len(),
-                segments.len(),
-                list(&segments),
-                list(&sizes(&run.reads)),
-                if on_wire == help.len() + ls.len() {
-                    "✓ The cut at 1024 is recv()'s, not the network's."
+            demo.say(&t!(
+                "lab01-s2-wire",
+                total = help.len() + ls.len(),
+                n = segments.len(),
+                segments = list(&segments),
+                reads = list(&sizes(&run.reads)),
+                conclusion = if on_wire == help.len() + ls.len() {
+                    t!("lab01-s2-wire-agrees")
                 } else {
-                    "✗ The capture missed some of them (a busy machine?): no conclusion."
+                    t!("lab01-s2-wire-missed")
                 }
             ));
             run.wire_report(&segments)
         }
         Err(why) => {
-            demo.say(&format!("On the wire: {why}"));
+            demo.say(&t!("lab01-s2-wire-none", why = why));
             json!({ "captured": false, "why": why })
         }
     };
     let mut report = run.report();
     report["wire"] = wire;
     let whole_ok = run.whole_is_help();
-    demo.say(&format!(
-        "The read that cannot desync (recv_until_close): a new connection, send(b'help'),\n\
-         shutdown(SHUT_WR), then recv(1024) until the server closes: {} reads, {} B, {}.\n\
-         The real fix keeps the connection and sends each reply's length first (lab 04).",
-        run.whole_reads.len(),
-        run.whole.len(),
-        if whole_ok { "all of help" } else { "NOT help" }
+    demo.say(&t!(
+        "lab01-s2-until-close",
+        reads = run.whole_reads.len(),
+        bytes = run.whole.len(),
+        whole = if whole_ok {
+            t!("lab01-s2-whole-help")
+        } else {
+            t!("lab01-s2-not-help")
+        }
     ));
     demo.check(
         run.cut_at_recv_size() && run.second_starts_with_tail() && whole_ok,
@@ -275,26 +253,21 @@ fn long_reply_desync(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result
 fn commands_glued(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), StageError> {
     let run = runs::commands_glued(lab.clock)?;
     let got = std::slice::from_ref(&run.server_read);
-    demo.say("client: send(b'ls'); send(b'dir')   — two calls, TCP_NODELAY on");
-    demo.say(
-        "The server is busy (it has not called recv yet), so both land in its receive buffer.",
-    );
-    demo.show(&calls("client send()", &run.sends, &[]));
-    demo.show(&calls("server recv(1024)", got, &[2, 5]));
-    demo.say(&format!(
-        "The server ran {} and answered {}",
-        quote(&run.request),
-        quote(&run.answer)
+    demo.say(&t!("lab01-s3-client"));
+    demo.say(&t!("lab01-s3-busy"));
+    demo.show(&calls(&t!("lab01-lane-client-send"), &run.sends, &[]));
+    demo.show(&calls(&t!("lab01-lane-server-recv"), got, &[2, 5]));
+    demo.say(&t!(
+        "lab01-s3-ran",
+        request = quote(&run.request),
+        answer = quote(&run.answer)
     ));
-    demo.say(
-        "No network merged them: the receiver's buffer held both, and one recv(1024)\n\
-         returned everything it held (seed 004: the receiver did not take the data in time).",
-    );
+    demo.say(&t!("lab01-s3-why"));
     demo.panel(Panel {
-        title: "3. send(ls), send(dir) → one recv: lsdir".into(),
+        title: t!("lab01-s3-panel"),
         lanes: vec![
-            Lane::from_chunks("client send()", &run.sends),
-            Lane::from_chunks("server recv(1024)", got),
+            Lane::from_chunks(t!("lab01-lane-client-send"), &run.sends),
+            Lane::from_chunks(t!("lab01-lane-server-recv"), got),
         ],
         boundaries: vec![2, 5],
         unit: None,
@@ -302,10 +275,10 @@ fn commands_glued(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<()
     demo.check(
         run.request == b"lsdir",
         expected,
-        &format!(
-            "2 sends (2 B, 3 B) → 1 recv of {} B: {}",
-            run.request.len(),
-            quote(&run.request)
+        &t!(
+            "lab01-s3-observed",
+            n = run.request.len(),
+            request = quote(&run.request)
         ),
         json!({
             "send_sizes": sizes(&run.sends), "server_recv": String::from_utf8_lossy(&run.request),
@@ -320,34 +293,38 @@ fn bigger_buffer(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(),
     let seed = demo.seed();
     let run = runs::bigger_buffer(lab, seed)?;
     let (cmds, requests, reply_lens) = (run.cmds, &run.requests, run.reply_lens());
-    demo.say(&format!(
-        "On loopback, recv(204800000) for {cmds:?}: {}",
-        run.local.summary()
+    demo.say(&t!(
+        "lab01-s4-loopback",
+        cmds = format!("{cmds:?}"),
+        ledger = run.local.summary()
     ));
-    demo.say(&format!(
-        "Now through `ChaosProxy` on {} (seed {seed}, pieces of 1..=256 B, 25 ms apart) —\n\
-         a real TCP hop, what a slow or lossy network does to the stream:",
-        run.proxy
-    ));
+    demo.say(&t!("lab01-s4-proxy", addr = run.proxy, seed = seed));
     let bounds = boundaries(reply_lens.iter().copied());
-    demo.show(&calls("client recv(204800000)", &run.reads, &bounds));
-    demo.show(&format!(
-        "  proxy pieces (seed {seed}): {:?}\n  client recv sizes:        {:?}\n  server got commands {requests:?}, sent replies of {reply_lens:?} B\n  ledger: {}",
-        run.pieces,
-        sizes(&run.reads),
-        run.hopped.summary()
+    demo.show(&calls(
+        &t!("lab01-lane-client-recv-big"),
+        &run.reads,
+        &bounds,
     ));
-    demo.say(&format!(
-        "The naive client printed {} B as help's reply and {} as ls's.",
-        run.first.len(),
-        quote(&run.second)
+    demo.show(&t!(
+        "lab01-s4-numbers",
+        seed = seed,
+        pieces = format!("{:?}", run.pieces),
+        reads = format!("{:?}", sizes(&run.reads)),
+        requests = format!("{requests:?}"),
+        replies = format!("{reply_lens:?}"),
+        ledger = run.hopped.summary()
+    ));
+    demo.say(&t!(
+        "lab01-s4-printed",
+        n = run.first.len(),
+        second = quote(&run.second)
     ));
     demo.panel(Panel {
-        title: format!("4. recv(204800000) through ChaosProxy, seed {seed}"),
+        title: t!("lab01-s4-panel", seed = seed),
         lanes: vec![
-            Lane::from_lengths("server send()", &reply_lens),
-            Lane::from_lengths("proxy pieces", &run.pieces),
-            Lane::from_chunks("client recv(big)", &run.reads),
+            Lane::from_lengths(t!("lab01-lane-server-send"), &reply_lens),
+            Lane::from_lengths(t!("lab01-lane-proxy-pieces"), &run.pieces),
+            Lane::from_chunks(t!("lab01-lane-client-recv-big-short"), &run.reads),
         ],
         boundaries: bounds,
         unit: None,
@@ -368,12 +345,9 @@ fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), 
     const SMALL: usize = 100;
     let run = runs::garbled_text(lab, SMALL)?;
     let original = run.original();
-    demo.say(&format!(
-        "client: send(b'zh'); then recv({SMALL}) until all {} B are in",
-        run.zh.len()
-    ));
+    demo.say(&t!("lab01-s5-client", small = SMALL, n = run.zh.len()));
     demo.show(&calls(
-        &format!("client recv({SMALL})"),
+        &t!("lab01-lane-client-recv-n", n = SMALL),
         &run.reads,
         &[run.zh.len() as u64],
     ));
@@ -387,8 +361,8 @@ fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), 
     };
     let first_line = |s: &str| shorten(s.lines().next().unwrap_or_default(), 30);
     demo.show(&bad_good(
-        ["decoding", "text"],
-        ["each recv on its own".into(), cut_line(&run.each)],
+        [&t!("lab01-s5-col-decoding"), &t!("lab01-s5-col-text")],
+        [t!("lab01-s5-each"), cut_line(&run.each)],
         ["StreamDecoder".into(), cut_line(&run.streamed)],
     ));
     let cut_ok = run.garbled > 0 && run.streamed_exact();
@@ -396,27 +370,20 @@ fn garbled_text(demo: &mut Demo, lab: &LabServer, expected: &str) -> Result<(), 
     // (b) a GBK server (a Chinese Windows console) read as UTF-8.
     let (as_utf8, utf8_bad) = run.gbk_as(Encoding::Utf8);
     let (as_gbk, gbk_bad) = run.gbk_as(Encoding::Gbk);
-    demo.say(&format!(
-        "server --encoding gbk sent zh as {} B (UTF-8 needed {} B):",
-        run.gbk.len(),
-        run.zh.len()
+    demo.say(&t!(
+        "lab01-s5-gbk",
+        gbk = run.gbk.len(),
+        utf8 = run.zh.len()
     ));
     demo.show(&bad_good(
-        ["client --encoding", "text"],
+        ["client --encoding", &t!("lab01-s5-col-text")],
         ["utf-8".into(), first_line(&as_utf8)],
         ["gbk".into(), first_line(&as_gbk)],
     ));
     // The other direction, on a Chinese Windows console (code page 936).
     let (utf8_as_936, _) = Encoding::Gbk.decode(&run.zh);
-    demo.say(&format!(
-        "A Chinese Windows console (code page 936: `chcp` says 936) reads raw bytes as GBK, so\n\
-         this UTF-8 reply shown there raw reads: {}",
-        first_line(&utf8_as_936)
-    ));
-    demo.say(
-        "Python's print() and this program write through the console's Unicode call and show\n\
-         粘包 either way; raw bytes (`type reply.txt`, a redirected file) meet code page 936.",
-    );
+    demo.say(&t!("lab01-s5-console", text = first_line(&utf8_as_936)));
+    demo.say(&t!("lab01-s5-console-why"));
     let gbk_ok = utf8_bad && !gbk_bad && as_gbk == original;
     demo.check(cut_ok && gbk_ok, expected, &run.summary(), run.report());
     Ok(())

@@ -21,6 +21,7 @@
 pub mod framing;
 pub mod harness;
 pub mod kit;
+pub mod lang;
 pub mod lessons;
 pub mod report;
 pub mod tools;

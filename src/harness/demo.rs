@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use crate::kit::files::write_atomic;
 use crate::report::svg::{self, Panel};
 use crate::report::{self, mark, style, ColorChoice, Report, StageReport};
+use crate::t;
 
 /// Options every `demo` subcommand takes.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -54,6 +55,7 @@ pub struct Demo {
 impl Demo {
     /// Starts a demo and prints its title.
     pub fn new(lab: &str, title: &str, opts: &DemoOpts, color: ColorChoice) -> Demo {
+        let title = &crate::lang::tr(title);
         let out: Box<dyn Write> = if opts.json {
             // The story goes to stderr, so decide its color for stderr.
             color.apply_for_stderr();
@@ -78,21 +80,22 @@ impl Demo {
         d.line(&format!(
             "{}\n{}",
             style(&heading, report::BOLD),
-            "═".repeat(heading.chars().count())
+            // Columns, not characters: a Chinese title's characters are two wide.
+            "═".repeat(unicode_width::UnicodeWidthStr::width(heading.as_str()))
         ));
         if let Some(path) = &d.opts.pcap {
             match crate::kit::capture::Capture::start() {
                 Ok(c) => d.capture = Some(c),
                 Err(e) => {
                     let why = if e.kind() == io::ErrorKind::PermissionDenied {
-                        "capturing packets needs root or CAP_NET_RAW (try sudo)".to_string()
+                        t!("harness-capture-needs-root")
                     } else {
                         e.to_string()
                     };
                     d.line(&format!(
-                        "  {} no capture written to {}: {why}; the demo runs without it",
-                        style("note:", report::WARN),
-                        path.display()
+                        "  {} {}",
+                        style(&t!("harness-note-label"), report::WARN),
+                        t!("harness-capture-off", path = path.display(), why = why)
                     ));
                 }
             }
@@ -113,11 +116,11 @@ impl Demo {
     /// The packets captured so far with `--pcap`, for a stage to check its
     /// claim against the wire; `Err` says in a few words why there are none
     /// (no `--pcap`, or capturing was not allowed).
-    pub fn captured(&self) -> Result<Vec<crate::kit::capture::Packet>, &'static str> {
+    pub fn captured(&self) -> Result<Vec<crate::kit::capture::Packet>, String> {
         match (&self.capture, &self.opts.pcap) {
             (Some(c), _) => Ok(c.snapshot()),
-            (None, Some(_)) => Err("not run: this demo could not capture packets"),
-            (None, None) => Err("not run: no --pcap FILE (run as root to capture)"),
+            (None, Some(_)) => Err(t!("harness-capture-not-run-failed")),
+            (None, None) => Err(t!("harness-capture-not-run-no-pcap")),
         }
     }
 
@@ -128,6 +131,8 @@ impl Demo {
 
     /// Begins the next stage (after a pause with `--step`).
     pub fn stage(&mut self, title: &str) {
+        // A title may be a catalog key (a translated lab) or still English.
+        let title = &crate::lang::tr(title);
         if self.stopped {
             return;
         }
@@ -140,7 +145,7 @@ impl Demo {
                 self.out,
                 "{}",
                 style(
-                    &format!("  [Enter] stage {n}: {title} — q to stop… "),
+                    &format!("  {} ", t!("harness-step-pause", n = n, title = title)),
                     report::DIM
                 )
             );
@@ -154,7 +159,7 @@ impl Demo {
         }
         self.line(&format!(
             "\n{} {}",
-            style(&format!("Stage {n}:"), STAGE),
+            style(&t!("harness-stage-heading", n = n), STAGE),
             style(title, report::BOLD)
         ));
         self.current = Some((n, title.to_string()));
@@ -176,6 +181,7 @@ impl Demo {
     /// Records the stage's result: what the lesson expects, what was seen,
     /// and the measurements behind it.
     pub fn check(&mut self, ok: bool, expected: &str, observed: &str, data: serde_json::Value) {
+        let expected = &crate::lang::tr(expected);
         let (n, title) = self
             .current
             .take()
@@ -183,7 +189,7 @@ impl Demo {
         let seen = if ok {
             observed.to_string()
         } else {
-            format!("{observed} — expected: {expected}")
+            t!("harness-not-seen", observed = observed, expected = expected)
         };
         self.line(&format!("  {} {}", mark(ok), seen));
         self.stages.push(StageReport {
@@ -210,39 +216,47 @@ impl Demo {
         let failed: Vec<&StageReport> = self.stages.iter().filter(|s| !s.ok).collect();
         let ok = !self.stages.is_empty() && failed.is_empty() && !self.stopped;
         let verdict = if ok {
-            format!(
-                "all {} stages showed the lesson's behaviour",
-                self.stages.len()
-            )
+            t!("harness-verdict-all", n = self.stages.len())
         } else if self.stopped {
-            format!(
-                "stopped by the user after {} stage(s); run again without q to see them all",
-                self.stages.len()
-            )
+            t!("harness-verdict-stopped", n = self.stages.len())
         } else if self.stages.is_empty() {
-            "no stage ran".to_string()
+            t!("harness-verdict-none")
         } else {
             let names: Vec<String> = failed
                 .iter()
-                .map(|s| format!("stage {} ({}): {}", s.stage, s.title, s.observed))
+                .map(|s| {
+                    t!(
+                        "harness-verdict-failed-stage",
+                        n = s.stage,
+                        title = s.title,
+                        observed = s.observed
+                    )
+                })
                 .collect();
-            format!("not reproduced — {}", names.join("; "))
+            t!("harness-verdict-not-reproduced", stages = names.join("; "))
         };
+        let label = t!("harness-verdict-label");
         self.line(&format!(
             "\n{} {}",
             if ok {
-                style("VERDICT:", report::PASS)
+                style(&label, report::PASS)
             } else {
-                style("VERDICT:", report::ALARM)
+                style(&label, report::ALARM)
             },
             verdict
         ));
         if let Some(path) = self.opts.svg.clone() {
             let svg = svg::render(&format!("{} — {}", self.lab, self.title), &self.panels);
             match write_atomic(&path, svg.as_bytes()) {
-                Ok(()) => self.line(&format!("  timeline written to {}", path.display())),
+                Ok(()) => self.line(&format!(
+                    "  {}",
+                    t!("harness-timeline-written", path = path.display())
+                )),
                 Err(e) => {
-                    self.line(&format!("  could not write {}: {e}", path.display()));
+                    self.line(&format!(
+                        "  {}",
+                        t!("harness-cannot-write", path = path.display(), error = e)
+                    ));
                     return ExitCode::from(2);
                 }
             }
@@ -251,18 +265,23 @@ impl Demo {
             let (packets, dropped) = cap.finish();
             match crate::kit::capture::write_pcap(&path, &packets) {
                 Ok(()) => self.line(&format!(
-                    "  {} packets captured to {}{} (open it in Wireshark, or: tshark -r {})",
-                    packets.len(),
-                    path.display(),
-                    if dropped > 0 {
-                        format!(", {dropped} more did not fit in memory")
-                    } else {
-                        String::new()
-                    },
-                    path.display()
+                    "  {}",
+                    t!(
+                        "harness-packets-captured",
+                        n = packets.len(),
+                        path = path.display(),
+                        dropped = if dropped > 0 {
+                            t!("harness-packets-dropped", n = dropped)
+                        } else {
+                            String::new()
+                        }
+                    )
                 )),
                 Err(e) => {
-                    self.line(&format!("  could not write {}: {e}", path.display()));
+                    self.line(&format!(
+                        "  {}",
+                        t!("harness-cannot-write", path = path.display(), error = e)
+                    ));
                     return ExitCode::from(2);
                 }
             }
@@ -275,10 +294,11 @@ impl Demo {
                 stages: self.stages.clone(),
                 ok,
                 verdict,
+                lang: crate::lang::current(),
             };
             match serde_json::to_string_pretty(&report) {
                 Ok(j) => println!("{j}"),
-                Err(e) => eprintln!("could not write the JSON report: {e}"),
+                Err(e) => eprintln!("{}", t!("harness-json-failed", error = e)),
             }
         }
         if ok {
@@ -293,8 +313,8 @@ impl Demo {
             self.stages.push(StageReport {
                 stage: n,
                 title,
-                expected: "a result".into(),
-                observed: "the stage ended without a check".into(),
+                expected: t!("harness-unchecked-expected"),
+                observed: t!("harness-unchecked-observed"),
                 ok: false,
                 data: serde_json::Value::Null,
             });

@@ -7,6 +7,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 
 use super::registry;
+use crate::t;
 
 /// Parses `HOST:PORT` (a name like `localhost:9527` is resolved locally).
 pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
@@ -14,9 +15,9 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
         return Ok(a);
     }
     s.to_socket_addrs()
-        .map_err(|e| format!("'{s}' is not an address: {e}"))?
+        .map_err(|e| t!("flags-not-an-address", value = s, error = e))?
         .next()
-        .ok_or_else(|| format!("'{s}' resolved to no address"))
+        .ok_or_else(|| t!("flags-no-address", value = s))
 }
 
 /// Parses a duration in seconds for a flag: a finite number above 0 and at
@@ -26,11 +27,9 @@ pub fn parse_seconds(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+        .map_err(|_| t!("flags-not-seconds", value = s))?;
     if !v.is_finite() || v <= 0.0 || v > 86_400.0 {
-        return Err(format!(
-            "'{s}' seconds is out of range: give a number above 0 and at most 86400 (a day)"
-        ));
+        return Err(t!("flags-seconds-range", value = s));
     }
     Ok(v)
 }
@@ -39,9 +38,9 @@ pub fn parse_seconds(s: &str) -> Result<f64, String> {
 /// size): a whole number, at least 1.
 pub fn parse_count(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
-        Ok(0) => Err(format!("'{s}' is too few: give at least 1")),
+        Ok(0) => Err(t!("flags-count-too-few", value = s)),
         Ok(n) => Ok(n),
-        Err(_) => Err(format!("'{s}' is not a whole number")),
+        Err(_) => Err(t!("flags-not-whole", value = s)),
     }
 }
 
@@ -51,7 +50,7 @@ pub fn fail(what: impl std::fmt::Display) -> ExitCode {
     let _ = writeln!(
         crate::report::stderr(),
         "{} {what}",
-        crate::report::styled("error:", crate::report::ALARM)
+        crate::report::styled(&t!("flags-error-label"), crate::report::ALARM)
     );
     ExitCode::from(2)
 }
@@ -93,9 +92,9 @@ pub enum Compat {
 impl std::fmt::Display for Compat {
     /// In words, for banners: never the enum's name.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Compat::Ours => "our framed format (requests framed too)",
-            Compat::Lesson => "the lesson's own format (--compat lesson)",
+        f.write_str(&match self {
+            Compat::Ours => t!("flags-compat-ours"),
+            Compat::Lesson => t!("flags-compat-lesson"),
         })
     }
 }
@@ -175,7 +174,8 @@ impl CommandServerArgs {
             let warning = crate::report::styled(&warning, crate::report::WARN);
             let _ = writeln!(crate::report::stderr(), "{warning}");
         }
-        crate::kit::sock::listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
+        crate::kit::sock::listen(addr)
+            .map_err(|e| t!("flags-cannot-listen", addr = addr, error = e))
     }
 }
 
@@ -209,7 +209,7 @@ impl ClientArgs {
             &crate::kit::sock::SockOpts::nodelay(true),
             Some(std::time::Duration::from_secs(10)),
         )
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))
+        .map_err(|e| t!("flags-cannot-connect", addr = addr, error = e))
     }
 }
 
@@ -231,10 +231,11 @@ impl ReplyTimeout {
 }
 
 /// Prints the line every server starts with, on stderr:
-/// `<lab> server listening on <addr>`. Tests and scripts read the address
-/// from it (bind port 0 and learn the port the kernel chose).
+/// `<lab> server listening on <addr>` (in Chinese too, the line ends with
+/// the address). Tests and scripts read the address from its last word
+/// (bind port 0 and learn the port the kernel chose).
 pub fn announce(lab: &str, addr: SocketAddr) {
-    eprintln!("{lab} server listening on {addr}");
+    eprintln!("{}", t!("flags-listening", lab = lab, addr = addr));
 }
 
 #[cfg(test)]

@@ -53,9 +53,11 @@ impl StageError {
 /// that shows it and calls [`Demo::check`]. `L` is what the stages share
 /// (a running server, a clock), built once by the demo's setup.
 pub struct Stage<L> {
-    /// What the stage shows, as a heading.
+    /// What the stage shows, as a heading: a catalog key (`lab01-s1-title`),
+    /// or English text in a lab not yet translated.
     pub title: &'static str,
-    /// What the lesson says will happen; printed when it did not.
+    /// What the lesson says will happen; printed when it did not (a catalog
+    /// key or English text, like `title`).
     pub expected: &'static str,
     /// Shows the stage and checks it.
     pub run: fn(&mut Demo, &L, &str) -> Result<(), StageError>,
@@ -74,11 +76,11 @@ impl Demo {
         let shared = match setup(&mut self) {
             Ok(l) => l,
             Err(e) => {
-                self.stage("setup");
+                self.stage("harness-setup-title");
                 self.check(
                     false,
-                    "the demo's servers and sockets start",
-                    &format!("the demo could not start: {e}"),
+                    "harness-setup-expected",
+                    &crate::t!("harness-setup-failed", error = e),
                     serde_json::json!({ "error": e.0 }),
                 );
                 return self.finish();
@@ -93,7 +95,7 @@ impl Demo {
                 self.check(
                     false,
                     stage.expected,
-                    &format!("the stage could not run: {e}"),
+                    &crate::t!("harness-stage-failed", error = e),
                     serde_json::json!({ "error": e.0 }),
                 );
             }

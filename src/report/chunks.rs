@@ -33,10 +33,13 @@ pub fn render(label: &str, chunks: &[Chunk], boundaries: &[u64], width: usize) -
         let note = if cuts.is_empty() {
             String::new()
         } else {
-            let words = format!(
-                "← {} message boundar{} inside",
-                cuts.len(),
-                if cuts.len() == 1 { "y" } else { "ies" }
+            let words = crate::t!(
+                if cuts.len() == 1 {
+                    "chunks-boundary-inside"
+                } else {
+                    "chunks-boundaries-inside"
+                },
+                n = cuts.len()
             );
             format!("  {}", style(&words, AnsiColor::Red.on_default()))
         };
@@ -50,7 +53,10 @@ pub fn render(label: &str, chunks: &[Chunk], boundaries: &[u64], width: usize) -
         ));
     }
     if chunks.is_empty() {
-        out.push_str(&format!("  {label}: nothing received\n"));
+        out.push_str(&format!(
+            "  {}\n",
+            crate::t!("chunks-nothing", label = label)
+        ));
     }
     out
 }

@@ -158,18 +158,18 @@ impl Ledger {
 
     /// `12 sent → 3 intact, 4 split, 5 merged, 0 lost (9 reads)`.
     pub fn summary(&self) -> String {
-        format!(
-            "{} sent → {} intact, {} split, {} merged, {} lost ({} reads{})",
-            self.entries.len(),
-            self.intact,
-            self.split,
-            self.merged,
-            self.lost,
-            self.reads,
-            if self.corrupted {
-                ", bytes CORRUPTED"
+        crate::t!(
+            "ledger-summary",
+            sent = self.entries.len(),
+            intact = self.intact,
+            split = self.split,
+            merged = self.merged,
+            lost = self.lost,
+            reads = self.reads,
+            corrupted = if self.corrupted {
+                crate::t!("ledger-corrupted")
             } else {
-                ""
+                String::new()
             }
         )
     }
@@ -215,9 +215,13 @@ impl Delivery {
 
     /// `10000 sent → 10000 intact, 0 corrupted, 0 lost, 0 extra`.
     pub fn summary(&self) -> String {
-        format!(
-            "{} sent → {} intact, {} corrupted, {} lost, {} extra",
-            self.sent, self.intact, self.corrupted, self.lost, self.extra
+        crate::t!(
+            "delivery-summary",
+            sent = self.sent,
+            intact = self.intact,
+            corrupted = self.corrupted,
+            lost = self.lost,
+            extra = self.extra
         )
     }
 }

@@ -248,6 +248,9 @@ pub struct Report {
     pub ok: bool,
     /// One sentence summing up.
     pub verdict: String,
+    /// The language the text fields were written in (`en` or `zh`); the
+    /// keys, `ok` and the exit code are the same in both.
+    pub lang: crate::lang::Lang,
 }
 
 #[cfg(test)]

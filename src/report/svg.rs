@@ -151,10 +151,7 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
         y + 12.0,
         match &panel.unit {
             Some(unit) => format!("{} {}", total as u64, escape(unit)),
-            None => format!(
-                "{} bytes — dashed red: the sender's message boundaries",
-                total as u64
-            ),
+            None => escape(&crate::t!("svg-bytes-axis", n = total as u64)),
         }
     );
     y + 14.0
@@ -230,9 +227,10 @@ pub fn render_timeline(title: &str, note: &str, lanes: &[TimeLane]) -> String {
     }
     let _ = writeln!(
         body,
-        "<text x=\"{}\" y=\"{}\" fill=\"#666\" text-anchor=\"end\">milliseconds since the first write</text>",
+        "<text x=\"{}\" y=\"{}\" fill=\"#666\" text-anchor=\"end\">{}</text>",
         WIDTH - 20.0,
-        y + 30.0
+        y + 30.0,
+        escape(&crate::t!("svg-ms-axis"))
     );
     let height = y + 42.0;
     document(WIDTH, height, title, &body)
@@ -253,12 +251,17 @@ fn trim_float(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// The fonts of every picture: monospace for the byte counts and calls, then
+/// a CJK family so Chinese labels render (each glyph falls through the list).
+pub const FONT_STACK: &str =
+    "monospace, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif";
+
 /// The one SVG document every picture is drawn into: white background,
-/// monospace text, the title in bold at the top, then `body`.
+/// [`FONT_STACK`] text, the title in bold at the top, then `body`.
 pub fn document(width: f64, height: f64, title: &str, body: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
-         viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
+         viewBox=\"0 0 {width} {height}\" font-family=\"{FONT_STACK}\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
          <text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{body}</svg>\n",
         escape(title)

@@ -15,12 +15,12 @@ use serde::Serialize;
 use crate::harness::registry::LABS;
 use crate::report::table::Table;
 use crate::report::ColorChoice;
+use crate::t;
 
 /// Examples for `sticky labs --help`.
-pub const LABS_EXAMPLES: &str = "Examples:
-  sticky labs
-  sticky labs --timeout 30 --only lab01-naive-recv,lab07-concurrency
-  sticky labs --json > preflight.json";
+/// The catalog key of `sticky labs --help`'s examples (locales/*/tools.ftl);
+/// `harness::args::command` puts the text in, in the language in force.
+pub const LABS_EXAMPLES: &str = "sticky-cmd-labs-examples";
 
 /// `sticky labs` flags.
 #[derive(Clone, Debug, clap::Args)]
@@ -48,12 +48,18 @@ pub struct LabResult {
     pub lesson: String,
     /// The demo exited 0: the lesson's behaviour was observed here.
     pub reproduced: bool,
-    /// "ok", "failed (exit 1)", "not found", "timed out", …
+    /// "reproduced", "failed (exit 1)", "not found", "timed out (90 s)", …:
+    /// always English, for scripts (the table shows it translated).
     pub status: String,
     /// Seconds the demo ran.
     pub seconds: f64,
-    /// The demo's VERDICT line, or why there is none.
+    /// The demo's VERDICT line, or why there is none (in `lang`).
     pub verdict: String,
+    /// The language of `verdict` (the demo is run in the preflight's own).
+    pub lang: crate::lang::Lang,
+    /// `status` in the language in force, for the table.
+    #[serde(skip)]
+    pub status_shown: String,
 }
 
 /// Runs `bin demo` with a time limit and reads its verdict.
@@ -65,18 +71,26 @@ pub fn run_demo(lab: &str, lesson: &str, bin: &Path, limit: Duration) -> LabResu
         status: String::new(),
         seconds: 0.0,
         verdict: String::new(),
+        lang: crate::lang::current(),
+        status_shown: String::new(),
     };
     if !bin.is_file() {
         r.status = "not found".into();
-        r.verdict = format!(
-            "no binary at {} (build it: cargo build --release)",
-            bin.display()
-        );
+        r.status_shown = t!("labs-status-not-found");
+        r.verdict = t!("labs-no-binary", path = bin.display());
         return r;
     }
     let start = Instant::now();
+    // The demo speaks the preflight's language, so its verdict line is
+    // found by the same label.
     let child = Command::new(bin)
-        .args(["--color", "never", "demo"])
+        .args([
+            "--color",
+            "never",
+            "--lang",
+            crate::lang::current().code(),
+            "demo",
+        ])
         .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -86,6 +100,7 @@ pub fn run_demo(lab: &str, lesson: &str, bin: &Path, limit: Duration) -> LabResu
         Ok(c) => c,
         Err(e) => {
             r.status = "cannot start".into();
+            r.status_shown = t!("labs-status-cannot-start");
             r.verdict = e.to_string();
             return r;
         }
@@ -129,11 +144,13 @@ pub fn run_demo(lab: &str, lesson: &str, bin: &Path, limit: Duration) -> LabResu
         out.join().unwrap_or_default(),
         err.join().unwrap_or_default()
     );
+    let label = t!("harness-verdict-label");
     let verdict = text
         .lines()
         .rev()
-        .find(|l| l.contains("VERDICT:"))
-        .map(|l| l.trim().trim_start_matches("VERDICT:").trim().to_string());
+        .find(|l| l.contains(label.as_str()))
+        .and_then(|l| l.split_once(label.as_str()))
+        .map(|(_, v)| v.trim().to_string());
     let last_error = text
         .lines()
         .rev()
@@ -143,17 +160,20 @@ pub fn run_demo(lab: &str, lesson: &str, bin: &Path, limit: Duration) -> LabResu
         .to_string();
     match status {
         None => {
-            r.status = format!("timed out ({:.0} s)", limit.as_secs_f64());
-            r.verdict = verdict.unwrap_or_else(|| "no verdict before the time limit".into());
+            let secs = format!("{:.0}", limit.as_secs_f64());
+            r.status = format!("timed out ({secs} s)");
+            r.status_shown = t!("labs-status-timed-out", seconds = secs);
+            r.verdict = verdict.unwrap_or_else(|| t!("labs-no-verdict"));
         }
         Some(s) => {
             r.reproduced = s.success();
-            r.status = if s.success() {
-                "reproduced".into()
+            let code = s.code().map_or("signal".into(), |c| c.to_string());
+            (r.status, r.status_shown) = if s.success() {
+                ("reproduced".into(), t!("labs-status-reproduced"))
             } else {
-                format!(
-                    "failed (exit {})",
-                    s.code().map_or("signal".into(), |c| c.to_string())
+                (
+                    format!("failed (exit {code})"),
+                    t!("labs-status-failed", code = code),
                 )
             };
             r.verdict = verdict.unwrap_or(last_error);
@@ -171,9 +191,10 @@ pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
         .find(|o| crate::harness::registry::by_binary(o).is_none())
     {
         let names: Vec<&str> = LABS.iter().map(|l| l.binary).collect();
-        return crate::harness::fail(format!(
-            "--only {unknown}: no lab has that name; the labs are {}",
-            names.join(", ")
+        return crate::harness::fail(t!(
+            "labs-unknown-only",
+            name = unknown,
+            labs = names.join(", ")
         ));
     }
     let dir = match args.dir.clone().or_else(|| {
@@ -182,7 +203,7 @@ pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
             .and_then(|e| e.parent().map(Path::to_path_buf))
     }) {
         Some(d) => d,
-        None => return crate::harness::fail("cannot tell where the lab binaries are: pass --dir"),
+        None => return crate::harness::fail(t!("labs-no-dir")),
     };
     let limit = Duration::from_secs_f64(args.timeout.clamp(1.0, 3600.0));
     let mut results = Vec::new();
@@ -190,34 +211,44 @@ pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
         if !args.only.is_empty() && !args.only.iter().any(|o| o == lab.binary) {
             continue;
         }
-        eprintln!("running {} demo…", lab.binary);
+        eprintln!("{}", t!("labs-running", lab = lab.binary));
         let bin = dir.join(format!("{}{}", lab.binary, std::env::consts::EXE_SUFFIX));
         results.push(run_demo(lab.binary, lab.lesson, &bin, limit));
     }
-    let mut t = Table::new(["lab", "lesson", "result", "time", "verdict / why not"]);
+    let mut table = Table::new([
+        t!("labs-col-lab"),
+        t!("labs-col-lesson"),
+        t!("labs-col-result"),
+        t!("labs-col-time"),
+        t!("labs-col-verdict"),
+    ]);
     for r in &results {
-        t.row([
+        // A lesson's name is translated where its lab's catalog has it.
+        let key = format!("{}-lesson", r.lab);
+        let lesson = if crate::lang::has(crate::lang::Lang::En, &key) {
+            crate::lang::tr(&key)
+        } else {
+            r.lesson.clone()
+        };
+        table.row([
             r.lab.clone(),
-            r.lesson.clone(),
-            r.status.clone(),
-            format!("{:.1} s", r.seconds),
+            lesson,
+            r.status_shown.clone(),
+            t!("labs-seconds", seconds = format!("{:.1}", r.seconds)),
             crate::kit::text::shorten(&r.verdict, 90),
         ]);
     }
     let ok = results.iter().filter(|r| r.reproduced).count();
-    let summary = format!(
-        "{ok} of {} lessons reproduce on this machine",
-        results.len()
-    );
+    let summary = t!("labs-summary", ok = ok, n = results.len());
     if args.json {
-        eprint!("{}", t.render());
+        eprint!("{}", table.render());
         eprintln!("{summary}");
         match serde_json::to_string_pretty(&results) {
             Ok(j) => println!("{j}"),
             Err(e) => return crate::harness::fail(format!("JSON: {e}")),
         }
     } else {
-        print!("{}", t.render());
+        print!("{}", table.render());
         println!("{summary}");
     }
     if !results.is_empty() && ok == results.len() {

@@ -17,7 +17,9 @@ pub fn cmd(bin: &str) -> Command {
     c.env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
-        .env("RUST_BACKTRACE", "1");
+        .env("RUST_BACKTRACE", "1")
+        // The tests read English output, whatever the developer's locale.
+        .env("STICKY_LANG", "en");
     c
 }
 

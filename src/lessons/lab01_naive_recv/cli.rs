@@ -9,6 +9,7 @@ use super::{NaiveClient, NaiveServer, CLIENT_WAIT};
 use crate::harness::{self, ports, ClientArgs, CommandServerArgs, Prompt};
 use crate::kit::record::Clock;
 use crate::report::chunks;
+use crate::t;
 
 /// The binary's name, as the server announces itself.
 const LAB: &str = "lab01-naive-recv";
@@ -24,7 +25,7 @@ pub fn server(args: &CommandServerArgs) -> ExitCode {
     };
     let addr = match listener.local_addr() {
         Ok(a) => a,
-        Err(e) => return harness::fail(format!("cannot read the listening address: {e}")),
+        Err(e) => return harness::fail(t!("lab01-no-local-addr", error = e)),
     };
     harness::announce(LAB, addr);
     let mut naive = NaiveServer::new(args.runner());
@@ -33,7 +34,7 @@ pub fn server(args: &CommandServerArgs) -> ExitCode {
         naive.handle(c, p)
     }) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => harness::fail(format!("server on {addr}: {e}")),
+        Err(e) => harness::fail(t!("lab01-server-failed", addr = addr, error = e)),
     }
 }
 
@@ -41,12 +42,12 @@ pub fn server(args: &CommandServerArgs) -> ExitCode {
 /// as the whole reply; with `show_chunks`, each recv as a chunk line first.
 pub fn client(args: &ClientArgs, bufsize: usize, show_chunks: bool) -> ExitCode {
     if bufsize == 0 {
-        return harness::fail("--bufsize must be at least 1");
+        return harness::fail(t!("lab01-bufsize-zero"));
     }
     let addr = args.addr_or(ports::LAB01);
     let mut c = match NaiveClient::connect(addr, bufsize, Clock::start()) {
         Ok(c) => c,
-        Err(e) => return harness::fail(format!("cannot connect to {addr}: {e}")),
+        Err(e) => return harness::fail(t!("flags-cannot-connect", addr = addr, error = e)),
     };
     let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
     let mut out = io::stdout();
@@ -58,16 +59,19 @@ pub fn client(args: &ClientArgs, bufsize: usize, show_chunks: bool) -> ExitCode 
                 // A command with no output sends nothing, and the naive
                 // protocol has no way to say "empty": recv() just waits.
                 eprintln!(
-                    "(no reply to '{cmd}' within {} s: a command with no output sends nothing, \
-                     and one recv() cannot tell an empty reply from a slow one)",
-                    CLIENT_WAIT.as_secs()
+                    "{}",
+                    t!(
+                        "lab01-no-reply",
+                        command = cmd,
+                        seconds = CLIENT_WAIT.as_secs()
+                    )
                 );
                 continue;
             }
-            Err(e) => return harness::fail(format!("talking to {addr}: {e}")),
+            Err(e) => return harness::fail(t!("lab01-talk-failed", addr = addr, error = e)),
         };
         if reply.is_empty() {
-            return harness::fail(format!("{addr} closed the connection"));
+            return harness::fail(t!("lab01-closed", addr = addr));
         }
         if show_chunks {
             // Numbered over the whole session: recv #3 is the third recv() call.

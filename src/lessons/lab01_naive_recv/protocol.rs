@@ -5,6 +5,7 @@
 //! them; the [`Journal`] keeps what the server sent, so a demo can compare it
 //! with what the client's reads got.
 
+use crate::t;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -22,16 +23,14 @@ use crate::lessons::LESSON_RECV;
 pub const CLIENT_WAIT: Duration = Duration::from_secs(10);
 
 /// What went wrong on one naive connection. Each ends only that connection.
-#[derive(Debug, thiserror::Error)]
+/// (Its words are in the catalog, `lab01-error-*`, in the language in force.)
+#[derive(Debug)]
 pub enum NaiveError {
     /// The `recv()` of a command failed (reset by the peer, say).
-    #[error("receiving a command failed: {0}")]
-    Recv(#[source] io::Error),
+    Recv(io::Error),
     /// The client sent nothing for the server's idle timeout.
-    #[error("the client sent nothing for too long; connection closed")]
     Idle,
     /// The client went away while its reply was being sent.
-    #[error("the client left mid-reply to '{command}': {sent} of {total} bytes sent ({source})")]
     ClientGone {
         /// The command being answered, as an escaped preview.
         command: String,
@@ -40,9 +39,38 @@ pub enum NaiveError {
         /// Bytes in the whole reply.
         total: usize,
         /// What the kernel said.
-        #[source]
         source: io::Error,
     },
+}
+
+impl std::fmt::Display for NaiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            NaiveError::Recv(e) => t!("lab01-error-recv", error = e),
+            NaiveError::Idle => t!("lab01-error-idle"),
+            NaiveError::ClientGone {
+                command,
+                sent,
+                total,
+                source,
+            } => t!(
+                "lab01-error-client-gone",
+                command = command,
+                sent = sent,
+                total = total,
+                error = source
+            ),
+        })
+    }
+}
+
+impl std::error::Error for NaiveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NaiveError::Recv(e) | NaiveError::ClientGone { source: e, .. } => Some(e),
+            NaiveError::Idle => None,
+        }
+    }
 }
 
 /// One command and its reply, as the server saw them.
@@ -184,20 +212,26 @@ impl NaiveServer {
 fn describe(request: &[u8], out: &runner::CommandOutput, len: usize) -> String {
     let shown = preview(request, 60);
     if std::str::from_utf8(request).is_err() {
-        return format!("\"{shown}\" is not UTF-8: told the client so ({len} B)");
+        return t!("lab01-log-not-utf8", command = shown, n = len);
     }
     let what = match out.exit_code {
-        _ if out.timed_out => "stopped at the timeout".to_string(),
-        127 => "unknown command".to_string(),
-        0 => "ok".to_string(),
-        c => format!("exit {c}"),
+        _ if out.timed_out => t!("lab01-log-timeout"),
+        127 => t!("lab01-log-unknown"),
+        0 => t!("lab01-log-ok"),
+        c => t!("lab01-log-exit", code = c),
     };
     let cut = if out.truncated {
-        ", cut at the output cap"
+        t!("lab01-log-cut")
     } else {
-        ""
+        String::new()
     };
-    format!("\"{shown}\" → {len} B ({what}{cut})")
+    t!(
+        "lab01-log-line",
+        command = shown,
+        n = len,
+        what = what,
+        cut = cut
+    )
 }
 
 /// `sendall`, counting what the kernel took before an error.

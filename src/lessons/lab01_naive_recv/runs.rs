@@ -30,7 +30,7 @@ pub const LIMIT: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// Something the stage waited for did not come within [`LIMIT`].
-    #[error("{0} never arrived")]
+    #[error("{}", crate::t!("lab01-error-missing", what = crate::t!(.0)))]
     Missing(&'static str),
     /// A socket call failed.
     #[error(transparent)]
@@ -77,7 +77,7 @@ impl LabServer {
         let seen = self.journal.wait_for(client.local_addr()?, i + 1, LIMIT);
         seen.get(i)
             .map(|e| e.reply.clone())
-            .ok_or(RunError::Missing("the server's reply"))
+            .ok_or(RunError::Missing("lab01-missing-reply"))
     }
 
     fn client(&self, recv_size: usize) -> io::Result<NaiveClient> {
@@ -212,7 +212,7 @@ pub fn commands_glued(clock: Clock) -> Result<GluedRun, RunError> {
     super::wait_queued(&conn, 5, LIMIT)?;
     let server = NaiveServer::new(RunnerConfig::default());
     let Some(ex) = server.answer_one(&conn, peer)? else {
-        return Err(RunError::Missing("the commands"));
+        return Err(RunError::Missing("lab01-missing-commands"));
     };
     let answer = c.recv()?;
     Ok(GluedRun {
@@ -344,7 +344,7 @@ pub fn garbled_text(lab: &LabServer, small: usize) -> Result<GarbledRun, RunErro
     while got < zh.len() {
         let r = c.recv()?;
         if r.is_empty() {
-            return Err(RunError::Missing("the rest of zh"));
+            return Err(RunError::Missing("lab01-missing-zh-rest"));
         }
         got += r.len();
     }

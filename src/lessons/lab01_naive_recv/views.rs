@@ -2,6 +2,7 @@
 //! checks, one line of what was observed, and the JSON report's fields.
 //! The story's words stay in the binary (`labs/lab01_naive_recv.rs`).
 
+use crate::t;
 use serde_json::{json, Value};
 
 use super::runs::{BigBufferRun, DesyncRun, GarbledRun};
@@ -53,18 +54,17 @@ impl DesyncRun {
 
     /// One line: where help was cut, what the `ls` recv got, and the fix's read.
     pub fn summary(&self) -> String {
-        format!(
-            "help ({} B) cut at {}; the `ls` recv got {} B, the first {} of them help's tail; \
-             read until close: {} B {}",
-            self.help.len(),
-            self.first.len(),
-            self.second.len(),
-            self.tail().len().min(self.second.len()),
-            self.whole.len(),
-            if self.whole_is_help() {
-                "intact"
+        t!(
+            "lab01-s2-observed",
+            help = self.help.len(),
+            cut = self.first.len(),
+            second = self.second.len(),
+            tail = self.tail().len().min(self.second.len()),
+            whole = self.whole.len(),
+            verdict = if self.whole_is_help() {
+                t!("lab01-intact")
             } else {
-                "WRONG"
+                t!("lab01-wrong")
             }
         )
     }
@@ -96,22 +96,24 @@ impl BigBufferRun {
     /// One line: loopback intact, and what the hop (seeded with `seed`) broke.
     pub fn summary(&self, seed: u64) -> String {
         let hop = if self.requests_cut() {
-            format!(
-                "the commands were cut too — the server received {:?}",
-                self.requests
+            t!(
+                "lab01-s4-commands-cut",
+                requests = format!("{:?}", self.requests)
             )
         } else {
-            format!(
-                "help's first recv had {} of {} B, {} of 2 replies damaged",
-                self.first.len(),
-                self.replies.first().map_or(0, Vec::len),
-                self.hopped.damaged()
+            t!(
+                "lab01-s4-help-cut",
+                first = self.first.len(),
+                total = self.replies.first().map_or(0, Vec::len),
+                damaged = self.hopped.damaged()
             )
         };
-        format!(
-            "loopback: {}/{} intact; through the proxy (seed {seed}): {hop}",
-            self.local.intact,
-            self.cmds.len(),
+        t!(
+            "lab01-s4-observed",
+            intact = self.local.intact,
+            n = self.cmds.len(),
+            seed = seed,
+            hop = hop
         )
     }
 
@@ -140,23 +142,25 @@ impl GarbledRun {
     pub fn summary(&self) -> String {
         let (_, utf8_bad) = self.gbk_as(Encoding::Utf8);
         let (as_gbk, _) = self.gbk_as(Encoding::Gbk);
-        format!(
-            "recv({}) sizes {:?}: {} chunk(s) garbled one by one, StreamDecoder {}; \
-             GBK read as UTF-8 {}, as GBK {}",
-            self.small,
-            sizes(&self.reads),
-            self.garbled,
-            if self.streamed_exact() {
-                "exact"
+        let exact = |ok: bool| {
+            if ok {
+                t!("lab01-exact")
             } else {
-                "WRONG"
-            },
-            if utf8_bad { "garbled" } else { "clean" },
-            if as_gbk == self.original() {
-                "exact"
+                t!("lab01-wrong")
+            }
+        };
+        t!(
+            "lab01-s5-observed",
+            small = self.small,
+            sizes = format!("{:?}", sizes(&self.reads)),
+            garbled = self.garbled,
+            streamed = exact(self.streamed_exact()),
+            as_utf8 = if utf8_bad {
+                t!("lab01-garbled")
             } else {
-                "WRONG"
+                t!("lab01-clean")
             },
+            as_gbk = exact(as_gbk == self.original()),
         )
     }
 
