@@ -255,7 +255,9 @@ impl Demo {
                     packets.len(),
                     path.display(),
                     if dropped > 0 {
-                        format!(", {dropped} more did not fit in memory")
+                        format!(
+                            ", {dropped} more were lost (the capture fell behind, or its memory was full): the file is incomplete"
+                        )
                     } else {
                         String::new()
                     },
