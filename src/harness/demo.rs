@@ -255,9 +255,7 @@ impl Demo {
                     packets.len(),
                     path.display(),
                     if dropped > 0 {
-                        format!(
-                            ", {dropped} more were lost (the capture fell behind, or its memory was full): the file is incomplete"
-                        )
+                        format!(", {dropped} more did not fit in memory")
                     } else {
                         String::new()
                     },

@@ -195,10 +195,7 @@ impl Capture {
     }
 
     /// Stops capturing (after a moment for the last packets to arrive) and
-    /// returns what was kept, in order, and how many packets are missing
-    /// from it: those past [`MAX_BYTES`], and those the kernel dropped
-    /// because the capture's queue was full (it fell behind, on a busy
-    /// machine): the file is then incomplete.
+    /// returns what was kept, in order, and how many packets did not fit.
     pub fn finish(mut self) -> (Vec<Packet>, u64) {
         self.catch_up();
         self.stop.store(true, Ordering::SeqCst);
@@ -242,8 +239,7 @@ fn read_loop(
 ) {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(1 << 16);
     let reader_stop = stop.clone();
-    let kernel_dropped = dropped.clone();
-    let reader = thread::spawn(move || read_packets(sock, tx, reader_stop, kernel_dropped));
+    let reader = thread::spawn(move || read_packets(sock, tx, reader_stop));
     let mut bytes = 0usize;
     // Packets whose ports are not known to be ours yet: a socket this
     // process just opened shows up in the next scan, so they wait a moment.
@@ -326,17 +322,7 @@ fn read_packets(
     sock: os::PacketSocket,
     tx: std::sync::mpsc::SyncSender<Read>,
     stop: Arc<AtomicBool>,
-    dropped: Arc<AtomicU64>,
 ) {
-    // However it ends, count what the kernel dropped: a file with holes
-    // must say so.
-    struct CountDrops<'a>(&'a os::PacketSocket, Arc<AtomicU64>);
-    impl Drop for CountDrops<'_> {
-        fn drop(&mut self) {
-            self.1.fetch_add(self.0.kernel_drops(), Ordering::SeqCst);
-        }
-    }
-    let _count = CountDrops(&sock, dropped);
     let mut buf = vec![0u8; 256 * 1024];
     let mut last_at = Duration::ZERO;
     while !stop.load(Ordering::SeqCst) {
@@ -519,12 +505,6 @@ mod os {
         }
         // SAFETY: fd is a fresh descriptor that nothing else owns.
         let sock = PacketSocket(unsafe { OwnedFd::from_raw_fd(fd) });
-        // Turn the kernel's time stamps on now, before a packet is queued:
-        // the first SIOCGSTAMP does it (socket(7)), and a packet queued
-        // before that has no stamp and is given the time it is read. On a
-        // busy machine, where the capture thread starts late, a demo's
-        // first packets came out 3 µs apart, squeezed together.
-        let _ = sock.last_arrival();
         let name = c"lo";
         // SAFETY: a NUL-terminated interface name.
         let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) };
@@ -547,21 +527,10 @@ mod os {
         if rc != 0 {
             return Err(io::Error::last_os_error());
         }
-        // Only each packet's arriving copy is kept, so ask the kernel not to
-        // queue the leaving one (PACKET_IGNORE_OUTGOING, packet(7), Linux
-        // 4.20): the queue then holds twice as many packets. An older kernel
-        // refuses, and the copies are skipped as they are read.
-        const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
-        let _ = set_int(fd, libc::SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
-        // A large queue, so a burst is not lost while the thread waits for
-        // the CPU (lab 07's many clients send ~30,000 packets in half a
-        // second). Root may go past net.core.rmem_max (SO_RCVBUFFORCE,
-        // socket(7): CAP_NET_ADMIN); anyone else gets at most rmem_max.
         let sref = socket2::SockRef::from(&sock.0);
-        if set_int(fd, libc::SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20).is_err() {
-            let _ = sref.set_recv_buffer_size(16 << 20);
-        }
-        // A short timeout, so the loop sees the stop flag.
+        // A large buffer, so a burst is not lost while the thread sleeps, and
+        // a short timeout, so the loop sees the stop flag.
+        let _ = sref.set_recv_buffer_size(16 << 20);
         sref.set_read_timeout(Some(std::time::Duration::from_millis(20)))?;
         Ok(sock)
     }
@@ -608,59 +577,7 @@ mod os {
         ports
     }
 
-    /// SO_RCVBUFFORCE in asm-generic/socket.h (x86, ARM, RISC-V; not
-    /// exported by libc for every Linux target).
-    const SO_RCVBUFFORCE: libc::c_int = 33;
-
-    fn set_int(
-        fd: libc::c_int,
-        level: libc::c_int,
-        name: libc::c_int,
-        value: libc::c_int,
-    ) -> io::Result<()> {
-        // SAFETY: setsockopt reads one c_int from a valid pointer.
-        let rc = unsafe {
-            libc::setsockopt(
-                fd,
-                level,
-                name,
-                &value as *const libc::c_int as *const libc::c_void,
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if rc == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
-        }
-    }
-
     impl PacketSocket {
-        /// How many packets the kernel dropped since the last call because
-        /// this socket's queue was full (PACKET_STATISTICS, packet(7); reading
-        /// resets it).
-        pub fn kernel_drops(&self) -> u64 {
-            const PACKET_STATISTICS: libc::c_int = 6;
-            // struct tpacket_stats { unsigned int tp_packets, tp_drops; }
-            let mut stats = [0u32; 2];
-            let mut len = std::mem::size_of_val(&stats) as libc::socklen_t;
-            // SAFETY: getsockopt writes at most len bytes into stats.
-            let rc = unsafe {
-                libc::getsockopt(
-                    self.0.as_raw_fd(),
-                    libc::SOL_PACKET,
-                    PACKET_STATISTICS,
-                    stats.as_mut_ptr() as *mut libc::c_void,
-                    &mut len,
-                )
-            };
-            if rc == 0 {
-                u64::from(stats[1])
-            } else {
-                0
-            }
-        }
-
         /// The next packet arriving on `lo`; the "outgoing" copy of each
         /// loopback packet is skipped.
         pub fn next_incoming(&self, buf: &mut [u8]) -> Got {
@@ -731,10 +648,6 @@ mod os {
 
         pub fn last_arrival(&self) -> Option<std::time::Duration> {
             None
-        }
-
-        pub fn kernel_drops(&self) -> u64 {
-            0
         }
     }
 }
