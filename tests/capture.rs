@@ -34,6 +34,12 @@ fn demo_with_pcap(bin: &str, path: &Path, extra: &[&str]) -> Output {
 /// Runs a demo with `--pcap`; `None` (after saying SKIPPED) when this
 /// machine does not allow capturing, else the report and the packets.
 fn captured_demo(bin: &str, name: &str, extra: &[&str]) -> Option<(Value, Vec<Packet>)> {
+    captured_demo_told(bin, name, extra).map(|(report, packets, _)| (report, packets))
+}
+
+/// [`captured_demo`], and whether the demo said its file is incomplete
+/// (the kernel dropped packets when the capture fell behind).
+fn captured_demo_told(bin: &str, name: &str, extra: &[&str]) -> Option<(Value, Vec<Packet>, bool)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     let out = demo_with_pcap(bin, &path, extra);
@@ -52,7 +58,8 @@ fn captured_demo(bin: &str, name: &str, extra: &[&str]) -> Option<(Value, Vec<Pa
         return None;
     }
     assert!(story.contains("packets captured to"), "{story}");
-    Some((report, read_pcap(&path).unwrap()))
+    let incomplete = story.contains("the file is incomplete");
+    Some((report, read_pcap(&path).unwrap(), incomplete))
 }
 
 fn stage(report: &Value, n: usize) -> &Value {
@@ -371,4 +378,482 @@ fn sticky_proxy_captures_both_hops() {
     // The server's hop: its socket lives a few milliseconds, but the proxy
     // told the capture to watch the server's port, so it is kept.
     assert_eq!(from(upstream.port()), 16);
+}
+
+/// One TCP connection as the file shows it, rebuilt from its segments the
+/// way the receiving kernel rebuilds it: each direction's bytes placed by
+/// sequence number (a segment sent again lands on the same bytes), and the
+/// times that say who waited for whom.
+#[derive(Debug, Default)]
+struct Conversation {
+    /// The port that sent the SYN (the client) and the one it went to.
+    client: u16,
+    server: u16,
+    /// When the client's ACK of the SYN-ACK passed: the handshake is done
+    /// and the client's `connect()` has returned, whatever the server's
+    /// program is doing (the kernel answers the SYN, not `accept()`).
+    established: Option<Duration>,
+    to_server: Flow,
+    to_client: Flow,
+}
+
+/// One direction of a conversation.
+#[derive(Debug, Default)]
+struct Flow {
+    /// The initial sequence number (from the SYN or SYN-ACK).
+    isn: Option<u32>,
+    /// The stream's bytes, by offset from the first data byte.
+    bytes: Vec<u8>,
+    /// Every data segment as it passed: (time, offset, length), resends too.
+    segments: Vec<(Duration, usize, usize)>,
+}
+
+impl Flow {
+    /// Every byte up to the last one seen is in the file: no segment went
+    /// missing from the capture.
+    fn whole(&self) -> bool {
+        let mut spans: Vec<(usize, usize)> = self.segments.iter().map(|s| (s.1, s.2)).collect();
+        spans.sort_unstable();
+        let mut end = 0;
+        for (offset, len) in spans {
+            if offset > end {
+                return false;
+            }
+            end = end.max(offset + len);
+        }
+        end == self.bytes.len()
+    }
+
+    /// When the byte at `offset` first passed on the wire.
+    fn sent_at(&self, offset: usize) -> Option<Duration> {
+        self.segments
+            .iter()
+            .filter(|(_, o, n)| (*o..o + n).contains(&offset))
+            .map(|(at, _, _)| *at)
+            .min()
+    }
+}
+
+/// Whether a conversation is whole in the file, so its bytes can be
+/// checked. A hole is allowed only where the demo said its file is
+/// incomplete (the kernel dropped packets when the capture fell behind);
+/// the check is then SKIPPED.
+fn whole(c: &Conversation, incomplete: bool, what: &str) -> bool {
+    if c.to_server.whole() && c.to_client.whole() {
+        return true;
+    }
+    assert!(
+        incomplete,
+        "{what}: a hole in the file that the demo did not announce"
+    );
+    eprintln!("SKIPPED {what}: the capture fell behind (the demo said so)");
+    false
+}
+
+/// The bytes a TCP segment carries: the IP header's length, less the
+/// headers (the files the tests write keep whole packets).
+fn tcp_payload<'a>(frame: &'a [u8], payload_len: usize) -> &'a [u8] {
+    let ip_end = match u16::from_be_bytes([frame[12], frame[13]]) {
+        0x0800 => 14 + u16::from_be_bytes([frame[16], frame[17]]) as usize,
+        _ => 14 + 40 + u16::from_be_bytes([frame[18], frame[19]]) as usize,
+    };
+    assert!(frame.len() >= ip_end, "a packet cut short in the file");
+    &frame[ip_end - payload_len..ip_end]
+}
+
+/// Every TCP connection in the file, in the order of their SYNs. A later
+/// SYN between the same two ports starts a new conversation (port reuse).
+fn conversations(packets: &[Packet]) -> Vec<Conversation> {
+    use std::collections::HashMap;
+    use sticky_lab::kit::capture::Segment;
+    let mut out: Vec<Conversation> = Vec::new();
+    let mut open: HashMap<(u16, u16), usize> = HashMap::new();
+    for p in packets {
+        let Some(seg) = parse(&p.frame) else { continue };
+        if !seg.tcp {
+            continue;
+        }
+        let pair = (
+            seg.src_port.min(seg.dst_port),
+            seg.src_port.max(seg.dst_port),
+        );
+        let syn = seg.flags & Segment::SYN != 0;
+        let ack = seg.flags & Segment::ACK != 0;
+        if syn && !ack {
+            open.insert(pair, out.len());
+            out.push(Conversation {
+                client: seg.src_port,
+                server: seg.dst_port,
+                to_server: Flow {
+                    isn: Some(seg.seq),
+                    ..Flow::default()
+                },
+                ..Conversation::default()
+            });
+            continue;
+        }
+        let Some(&i) = open.get(&pair) else { continue };
+        let c = &mut out[i];
+        let from_client = seg.src_port == c.client;
+        if syn && !from_client {
+            c.to_client.isn = Some(seg.seq);
+            continue;
+        }
+        if from_client && ack && c.established.is_none() {
+            if let Some(isn) = c.to_client.isn {
+                if seg.ack == isn.wrapping_add(1) {
+                    c.established = Some(p.at);
+                }
+            }
+        }
+        if seg.payload_len == 0 {
+            continue;
+        }
+        let flow = if from_client {
+            &mut c.to_server
+        } else {
+            &mut c.to_client
+        };
+        let Some(isn) = flow.isn else { continue };
+        let offset = seg.seq.wrapping_sub(isn.wrapping_add(1)) as usize;
+        let data = tcp_payload(&p.frame, seg.payload_len);
+        if flow.bytes.len() < offset + data.len() {
+            flow.bytes.resize(offset + data.len(), 0);
+        }
+        flow.bytes[offset..offset + data.len()].copy_from_slice(data);
+        flow.segments.push((p.at, offset, data.len()));
+    }
+    out
+}
+
+/// The first stage whose `data` has `key`: stages are found by what they
+/// measured, not by number, so a stage added before them moves nothing.
+fn stage_with<'a>(report: &'a Value, key: &str) -> &'a Value {
+    report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["data"])
+        .find(|d| !d[key].is_null())
+        .unwrap_or_else(|| panic!("no stage reports `{key}`"))
+}
+
+fn text_of(v: &Value) -> &str {
+    v.as_str().expect("a string")
+}
+
+fn count(v: &Value) -> usize {
+    v.as_u64().expect("a count") as usize
+}
+
+/// Space-separated hex bytes, as the reports print a header: "41 00 00 00".
+fn hex_bytes(v: &Value) -> Vec<u8> {
+    text_of(v)
+        .split_whitespace()
+        .map(|b| u8::from_str_radix(b, 16).expect("a hex byte"))
+        .collect()
+}
+
+#[test]
+#[ignore = "not yet trusted: 16 of 30 runs of this binary passed (lab 07's capture loses packets in its last stage; run with --ignored)"]
+fn lab03s_capture_holds_each_length_text_the_ok_and_a_body_of_that_length() {
+    let Some((report, packets, incomplete)) = captured_demo_told(
+        env!("CARGO_BIN_EXE_lab03-length-ack"),
+        "lab03.pcap",
+        &["--rounds", "3"],
+    ) else {
+        return;
+    };
+    let convs = conversations(&packets);
+    // Stage 1, on loopback: the client sends a command, the server its
+    // length as text, the client `ok`, the server the reply.
+    let replies = stage_with(&report, "replies")["replies"]
+        .as_array()
+        .unwrap();
+    let first_cmd = text_of(&replies[0]["cmd"]).as_bytes();
+    let c = convs
+        .iter()
+        .find(|c| c.to_server.bytes.starts_with(first_cmd))
+        .expect("stage 1's connection is in the file");
+    if !whole(c, incomplete, "stage 1") {
+        return;
+    }
+    let (up, down) = (&c.to_server, &c.to_client);
+    let (mut at_up, mut at_down) = (0, 0);
+    for r in replies {
+        let cmd = text_of(&r["cmd"]).as_bytes();
+        let length_text = text_of(&r["length_text"]).as_bytes();
+        let got = count(&r["got"]);
+        assert_eq!(&up.bytes[at_up..at_up + cmd.len()], cmd, "{r}");
+        at_up += cmd.len();
+        assert_eq!(&up.bytes[at_up..at_up + 2], b"ok", "{r}");
+        let ok_at = up.sent_at(at_up).unwrap();
+        at_up += 2;
+        assert_eq!(
+            &down.bytes[at_down..at_down + length_text.len()],
+            length_text,
+            "{r}"
+        );
+        at_down += length_text.len();
+        // The server waits for the ok before the body: causality, so the
+        // kernel's arrival times keep this order even on a busy machine.
+        let body_at = down.sent_at(at_down).expect("the body is on the wire");
+        assert!(ok_at <= body_at, "{r}: the body left before the ok came");
+        assert_eq!(count(&r["want"]), got, "{r}");
+        at_down += got;
+    }
+    // Nothing else passed: each body's bytes on the wire are exactly the
+    // length its text announced and the report's `got`.
+    assert_eq!(
+        at_up,
+        up.bytes.len(),
+        "client sent more than the report says"
+    );
+    assert_eq!(
+        at_down,
+        down.bytes.len(),
+        "server sent more than the report says"
+    );
+
+    // Stage 3: the length text itself was cut. The lesson's first recv()
+    // returned `length_text` ("12"), so no more than that had arrived: the
+    // chaos proxy's first segment on the client's hop is that short, and the
+    // stream goes on with the rest of the true length ("1234").
+    let s3 = stage_with(&report, "believed");
+    let true_text = s3["true_length"].to_string();
+    let believed = text_of(&s3["length_text"]).as_bytes();
+    let cut = convs
+        .iter()
+        .filter(|c| c.to_client.bytes.starts_with(true_text.as_bytes()))
+        .map(|c| c.to_client.segments[0].2)
+        .min()
+        .expect("the length text is on the wire");
+    assert!(cut <= believed.len(), "{s3}: first segment {cut} B");
+}
+
+#[test]
+#[ignore = "not yet trusted: 16 of 30 runs of this binary passed (lab 07's capture loses packets in its last stage; run with --ignored)"]
+fn lab04s_capture_holds_headers_equal_to_the_reported_lengths_in_the_reported_order() {
+    let Some((report, packets, incomplete)) =
+        captured_demo_told(env!("CARGO_BIN_EXE_lab04-struct-header"), "lab04.pcap", &[])
+    else {
+        return;
+    };
+    let convs = conversations(&packets);
+    // The byte order the report names: stage 3 gives a header's bytes and
+    // the length they mean read little-endian (the lesson's struct 'i' on
+    // x86 and ARM) and big-endian.
+    let s3 = stage_with(&report, "little");
+    let sample: [u8; 4] = hex_bytes(&s3["header"]).try_into().unwrap();
+    assert_eq!(
+        u32::from_le_bytes(sample) as u64,
+        s3["little"].as_u64().unwrap()
+    );
+    assert_eq!(
+        u32::from_be_bytes(sample) as u64,
+        s3["big"].as_u64().unwrap()
+    );
+    let header = |b: &[u8]| u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+
+    // Stage 1: the replies, header then data, end to end on one connection.
+    let replies = stage_with(&report, "replies")["replies"]
+        .as_array()
+        .unwrap();
+    let first_cmd = text_of(&replies[0]["cmd"]).as_bytes();
+    let c = convs
+        .iter()
+        .find(|c| c.to_server.bytes.get(4..4 + first_cmd.len()) == Some(first_cmd))
+        .expect("stage 1's connection is in the file");
+    if !whole(c, incomplete, "stage 1") {
+        return;
+    }
+    let down = &c.to_client.bytes;
+    let mut at = 0;
+    for r in replies {
+        let len = count(&r["len"]);
+        assert_eq!(header(&down[at..]), len, "{r}: the header on the wire");
+        assert_eq!(count(&r["got"]), len, "{r}");
+        at += 4 + len;
+    }
+    assert_eq!(at, down.len(), "the headers and data tile the stream");
+
+    // Stage 2: the lesson's client read a header, then ONE recv(n) of
+    // `one_recv` bytes; the 4 bytes it took for the next header are the
+    // data's, at offset 4 + one_recv of its hop.
+    let s2 = stage_with(&report, "next_header");
+    let want = count(&s2["want"]);
+    let one = count(&s2["one_recv"]);
+    let next = hex_bytes(&s2["next_header"]);
+    // The client's hop is the first connection to carry that reply (the
+    // client connects to the proxy before the proxy connects onward).
+    let hop = convs
+        .iter()
+        .find(|c| c.to_client.bytes.len() >= 4 && header(&c.to_client.bytes) == want)
+        .expect("stage 2's reply is on the wire");
+    assert_eq!(
+        hop.to_client.bytes.get(4 + one..8 + one),
+        Some(&next[..]),
+        "{s2}"
+    );
+}
+
+#[test]
+#[ignore = "not yet trusted: 16 of 30 runs of this binary passed (lab 07's capture loses packets in its last stage; run with --ignored)"]
+fn lab05s_capture_holds_header_length_json_header_and_body_as_reported() {
+    let Some((report, packets, incomplete)) = captured_demo_told(
+        env!("CARGO_BIN_EXE_lab05-json-header"),
+        "lab05.pcap",
+        &["--file-size", "4096"],
+    ) else {
+        return;
+    };
+    let convs = conversations(&packets);
+    let s1 = stage_with(&report, "body_len");
+    let header_len = count(&s1["header_len"]);
+    let body_len = count(&s1["body_len"]);
+    // Stage 1's reply: a 4-byte header length (struct 'i', little-endian
+    // here), the JSON header, the body, and nothing else.
+    let c = convs
+        .iter()
+        .find(|c| !c.to_client.bytes.is_empty())
+        .expect("stage 1's connection is in the file");
+    if !whole(c, incomplete, "stage 1") {
+        return;
+    }
+    let down = &c.to_client.bytes;
+    assert_eq!(
+        u32::from_le_bytes(down[..4].try_into().unwrap()) as usize,
+        header_len
+    );
+    let json: Value = serde_json::from_slice(&down[4..4 + header_len])
+        .expect("the JSON header on the wire parses");
+    assert_eq!(
+        json, s1["header"],
+        "the header on the wire is the reported one"
+    );
+    assert_eq!(count(&json["total_size"]), body_len);
+    assert_eq!(
+        down.len(),
+        4 + header_len + body_len,
+        "nothing more followed"
+    );
+
+    // Stage 2: the lesson's client, through the chaos proxy, did recv(4)
+    // then ONE recv(header_len), which returned `recv_header` bytes: no more
+    // had arrived, so the first segment on its hop is at most that, and the
+    // header took more than one segment.
+    let s2 = stage_with(&report, "recv_header");
+    let (recv4, got) = (count(&s2["recv4"]), count(&s2["recv_header"]));
+    assert!(got < header_len, "{s2}");
+    // The client's hop is the next connection to carry that reply (the
+    // client connects to the proxy before the proxy connects onward).
+    let stage1 = convs.iter().position(|x| std::ptr::eq(x, c)).unwrap();
+    let hop = convs[stage1 + 1..]
+        .iter()
+        .find(|c| c.to_client.bytes.starts_with(&down[..4]))
+        .expect("stage 2's reply is on the wire");
+    assert!(hop.to_client.segments[0].2 <= recv4 + got, "{s2}");
+}
+
+#[test]
+#[ignore = "not yet trusted: 16 of 30 runs of this binary passed (lab 07's capture loses packets in its last stage; run with --ignored)"]
+fn lab07s_capture_counts_one_connection_per_client_and_shows_the_waiting_handshakes() {
+    let Some((report, packets, incomplete)) =
+        captured_demo_told(env!("CARGO_BIN_EXE_lab07-concurrency"), "lab07.pcap", &[])
+    else {
+        return;
+    };
+    let convs = conversations(&packets);
+    // Each timed client sends "hello from client i" once. The k-th stage
+    // that timed clients ran its own server: the k-th server port whose
+    // connections carry "hello from client 0".
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    let mut servers: Vec<u16> = Vec::new();
+    for c in &convs {
+        if contains(&c.to_server.bytes, b"hello from client 0") && !servers.contains(&c.server) {
+            servers.push(c.server);
+        }
+    }
+    let timed: Vec<&Value> = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["data"])
+        .filter(|d| d["clients"][0]["connected_ms"].is_number())
+        .collect();
+    assert_eq!(servers.len(), timed.len(), "one server per timed stage");
+    for (data, server) in timed.iter().zip(&servers) {
+        let clients = data["clients"].as_array().unwrap();
+        let at_server: Vec<&Conversation> = convs.iter().filter(|c| c.server == *server).collect();
+        // One connection (one SYN) per client the report counts; the one
+        // more that carries nothing is the server's own stop, a connect
+        // that wakes its accept() (kit::server::Background).
+        let talking: Vec<&&Conversation> = at_server
+            .iter()
+            .filter(|c| !c.to_server.bytes.is_empty())
+            .collect();
+        assert_eq!(talking.len(), clients.len(), "{data}");
+        assert!(at_server.len() <= clients.len() + 1, "{data}");
+        let cap = data["cap"].as_u64().map(|c| c as usize);
+        for t in clients {
+            let i = count(&t["client"]);
+            let hello = format!("hello from client {i}");
+            let c = talking
+                .iter()
+                .find(|c| contains(&c.to_server.bytes, hello.as_bytes()))
+                .unwrap_or_else(|| panic!("client {i} is not on the wire"));
+            let established = c.established.expect("the handshake completed");
+            let replied = c.to_client.segments.first().expect("a reply").0;
+            assert!(established <= replied, "client {i}: {t}");
+            // Over the cap, the kernel completed the handshake and the
+            // client waited, connected, for the reply: the file shows most
+            // of the wait the client measured (a client scheduled late only
+            // adds to its own number).
+            if cap.is_some_and(|cap| i >= cap) {
+                let measured =
+                    t["replied_ms"].as_f64().unwrap() - t["connected_ms"].as_f64().unwrap();
+                let on_wire = (replied - established).as_secs_f64() * 1e3;
+                assert!(measured > data["hold_ms"].as_f64().unwrap() / 4.0, "{t}");
+                assert!(
+                    on_wire >= measured / 2.0,
+                    "client {i}: {on_wire:.1} ms on the wire, {t}"
+                );
+            }
+        }
+    }
+    // The last stage's many clients: one connection each, and every
+    // message it says was sent is a frame on the wire.
+    let many = stage_with(&report, "messages_per_sec");
+    let clients = many["clients"].as_array().unwrap();
+    for t in clients {
+        let i = count(&t["client"]);
+        let mark = format!("c{i}m0:");
+        let mine: Vec<&Conversation> = convs
+            .iter()
+            .filter(|c| c.to_server.bytes.get(4..4 + mark.len()) == Some(mark.as_bytes()))
+            .collect();
+        assert_eq!(mine.len(), 1, "client {i}: connections on the wire");
+        if !mine[0].to_server.whole() {
+            // ~30,000 packets in half a second: on a busy machine the
+            // capture can fall behind and the kernel drops some. The demo
+            // must have said so; the frames can then not be counted.
+            assert!(
+                incomplete,
+                "client {i}: a hole in the file the demo did not announce"
+            );
+            eprintln!(
+                "SKIPPED client {i}'s frame count: the capture fell behind (the demo said so)"
+            );
+            continue;
+        }
+        let mut frames = 0;
+        let mut at = 0;
+        let up = &mine[0].to_server.bytes;
+        while at + 4 <= up.len() {
+            at += 4 + u32::from_le_bytes(up[at..at + 4].try_into().unwrap()) as usize;
+            frames += 1;
+        }
+        assert_eq!(at, up.len(), "client {i}: frames tile its stream");
+        assert_eq!(frames, count(&t["delivery"]["sent"]), "client {i}");
+    }
 }
