@@ -638,7 +638,7 @@ pub fn pipelined(
     let read = |s: &TcpStream| -> Result<usize, FrameError> {
         let header = recv_exact(&mut &*s, LengthPrefix::LEN, "header")?;
         let h = header.first_chunk::<4>().copied().unwrap_or_default();
-        Ok(codec.unpack(h)?)
+        codec.unpack(h)
     };
     let s = demo_connect(peer.addr())?;
     let total_size = read(&s)?;
