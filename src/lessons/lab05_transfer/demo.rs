@@ -533,9 +533,9 @@ impl SendLedger {
     }
 }
 
-/// The server's write timeout in [`partial_send`]: every server here has
-/// one, and Python's `conn.settimeout()` sets one too.
-pub const SEND_TIMEOUT: Duration = Duration::from_millis(300);
+/// The server's write timeout in [`send_to_slow_reader`]: how long one
+/// `send()` may wait for room in the buffers (every server here has one).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A reader slower than the body is long: it takes 8 KiB, then sleeps 1 ms
 /// (at most 8 MB/s), through a 16 KiB receive buffer.
@@ -555,7 +555,8 @@ fn slow_reader(stream: TcpStream) -> std::thread::JoinHandle<usize> {
 /// Sends `size` bytes to a [`slow_reader`] with `send` (the lesson's one
 /// `send()` or the fix's `sendall`), the server socket's write timeout
 /// [`SEND_TIMEOUT`], its send buffer 16 KiB; then closes and counts what
-/// the reader got.
+/// the reader got. `send` may first make the socket non-blocking, as
+/// Python's `conn.settimeout()` does underneath.
 pub fn send_to_slow_reader(
     size: usize,
     send: impl Fn(&TcpStream, &[u8]) -> io::Result<(usize, usize)>,
