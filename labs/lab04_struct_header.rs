@@ -34,7 +34,7 @@ const LAB: &str = "lab04-struct-header";
 
 /// The demo, stage by stage: what each stage shows, what the lesson
 /// expects, and the function below that shows it.
-const STAGES: [Stage<Lab>; 5] = [
+const STAGES: [Stage<Lab>; 8] = [
     Stage {
         title: "on loopback, header + data works",
         expected: "every reply arrives whole",
@@ -59,6 +59,21 @@ const STAGES: [Stage<Lab>; 5] = [
         title: "a frame limit: no header makes either side allocate gigabytes",
         expected: "the server refuses the 2 GiB header at once and keeps serving; the client refuses over its limit",
         run: frame_limit,
+    },
+    Stage {
+        title: "seed 002's body loop asks recv(1024) whatever is left",
+        expected: "with the next reply already queued, the loop reads past the body into the next header; min(1024, left) stops at the boundary",
+        run: body_loop_reads_on,
+    },
+    Stage {
+        title: "recv() returning b'' is the end: the server dies mid-body",
+        expected: "the lesson's loop spins on empty recv()s (thousands in 100 ms); the fix stops at the first and names the missing bytes",
+        run: closed_mid_body,
+    },
+    Stage {
+        title: "MSG_WAITALL: a read-exact in one recv() call — still checked",
+        expected: "recv(n, MSG_WAITALL) returns the whole reply where one recv(n) came up short, and returns short when the server closes mid-body",
+        run: msg_waitall,
     },
 ];
 
@@ -405,6 +420,131 @@ fn frame_limit(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
         expected_claim,
         &format!("server: {line}; client: {client_msg}"),
         json!({"server_error": line, "closed_ms": run.took.as_secs_f64() * 1e3, "client_error": client_msg}),
+    );
+    Ok(())
+}
+
+/// Stage 6: [`lesson_body_loop`] against [`fixed_body_loop`], two replies queued.
+fn body_loop_reads_on(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
+    let (first, second) = ("bytes 1500", "help");
+    d.say(&format!(
+        "Seed 002 §1.2's client reads the body with `while recv_size < total_size: recv_data = client.recv(1024)`.\n\
+         A server answering two pipelined commands sends both replies back to back ('{first}', then '{second}'); \
+         both are queued when the client reads:"
+    ));
+    let run = lesson::pipelined(lab.codec, first, second)?;
+    let (total, took) = (run.total_size, run.lesson.body.len());
+    let over = took.saturating_sub(total);
+    d.show(&format!(
+        "  lesson: total_size = {total}; {} recv(1024) → recv_size = {took}: {over} B of the next reply taken, its header included",
+        run.lesson.recvs
+    ));
+    d.show(&format!(
+        "          the next recv(4) reads {} (\"{}\") → {}",
+        spaced_hex(&run.lesson_next.header),
+        preview(&run.lesson_next.header, 8),
+        run.lesson_next.claim_text()
+    ));
+    let fixed_ok = run.fixed == run.sent[0] && run.fixed_next.body() == run.sent[1];
+    d.show(&format!(
+        "  fix:    recv(min(1024, total_size − recv_size)) → {} B, then '{second}' {} — both intact: {fixed_ok}",
+        run.fixed.len(),
+        run.fixed_next.claim_text()
+    ));
+    let next_wrong = !matches!(run.lesson_next.claimed, Ok(n) if n == run.sent[1].len());
+    d.check(
+        over > 0 && next_wrong && fixed_ok,
+        expected_claim,
+        &format!(
+            "the loop read {took} B for a {total}-byte body ({over} B too many); the next header read \"{}\"; min(1024, left) read both replies intact",
+            preview(&run.lesson_next.header, 8)
+        ),
+        json!({"total_size": total, "lesson_read": took, "over_read": over, "lesson_recvs": run.lesson.recvs, "next_header": spaced_hex(&run.lesson_next.header), "next_claim": run.lesson_next.claim_text(), "fixed_ok": fixed_ok}),
+    );
+    Ok(())
+}
+
+/// Stage 7: a server that closes mid-body, read by both loops.
+fn closed_mid_body(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
+    let (total, sent, window) = (100_000, 30_000, Duration::from_millis(100));
+    d.say(&format!(
+        "A server announces {total} B, sends {sent} and dies (closes). recv() then returns b'' at once, every time: \
+         recv(2) says \"the return value will be 0 when the peer has performed an orderly shutdown\".\n\
+         The lesson's loop adds len(b'') = 0 and asks again. Given {} ms:",
+        window.as_millis()
+    ));
+    let run = lesson::closed_mid_body(lab.codec, total, sent, window)?;
+    let l = &run.lesson;
+    d.show(&format!(
+        "  lesson: {} recv() calls, {} of them returned b''; recv_size stuck at {} of {total}{}",
+        l.recvs,
+        l.empty_recvs,
+        l.body.len(),
+        if l.gave_up {
+            " — still looping when the demo stopped it"
+        } else {
+            ""
+        }
+    ));
+    let fixed = match &run.fixed {
+        Ok(b) => format!("accepted {} B", b.len()),
+        Err(e) => e.to_string(),
+    };
+    d.show(&format!("  fix:    stops at the first b'': {fixed}"));
+    d.check(
+        l.gave_up
+            && l.empty_recvs >= 100
+            && l.body.len() == sent
+            && matches!(run.fixed, Err(FrameError::Truncated { got, expected, .. }) if got == sent && expected == total),
+        expected_claim,
+        &format!(
+            "{} empty recv()s in {} ms, the loop never ended; the fix: {fixed}",
+            l.empty_recvs,
+            window.as_millis()
+        ),
+        json!({"total_size": total, "sent": sent, "window_ms": window.as_millis() as u64, "lesson_recvs": l.recvs, "empty_recvs": l.empty_recvs, "lesson_spinning": l.gave_up, "fixed_error": fixed}),
+    );
+    Ok(())
+}
+
+/// Stage 8: [`waitall_recv`] through the chaos proxy and against a close.
+fn msg_waitall(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
+    let (cmd, want) = ("bytes 200000", expected("bytes 200000"));
+    let cfg = command::cue(lab.lesson.addr(), d.seed(), 1500, 1, cmd, |c| {
+        c >= LengthPrefix::LEN
+    })?;
+    let (total, sent) = (100_000, 30_000);
+    d.say(&format!(
+        "recv(n, MSG_WAITALL) asks the kernel to return only when n bytes are in: a read-exact in one call, \
+         on Linux, macOS and Windows (since Vista).\nThrough the chaos proxy of stage 2 (seed {}), '{cmd}':",
+        cfg.seed
+    ));
+    let run = lesson::waitall(&cfg, &lab.codec, cmd, (total, sent))?;
+    let one = run.one_recv.body().len();
+    let all = run.waitall.body();
+    d.show(&format!("  one recv({}):              {one} B", want.len()));
+    d.show(&format!(
+        "  one recv({}, MSG_WAITALL): {} B, intact: {}",
+        want.len(),
+        all.len(),
+        all == want
+    ));
+    let short = run.on_close.body().len();
+    d.say(&format!(
+        "It can still return short — on a signal, an error, a timeout, or EOF (recv(2)). A server that announces {total} B, sends {sent} and closes:"
+    ));
+    d.show(&format!(
+        "  one recv({total}, MSG_WAITALL): {short} B — so the count must still be checked, as a loop would"
+    ));
+    d.check(
+        one < want.len() && all == want && short == sent,
+        expected_claim,
+        &format!(
+            "one recv(n) {one} of {} B; with MSG_WAITALL {} B; on a close mid-body MSG_WAITALL returned {short} of {total} B",
+            want.len(),
+            all.len()
+        ),
+        json!({"seed": cfg.seed, "want": want.len(), "one_recv": one, "waitall": all.len(), "waitall_intact": all == want, "on_close_total": total, "on_close_got": short}),
     );
     Ok(())
 }

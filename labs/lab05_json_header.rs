@@ -28,21 +28,24 @@ use sticky_lab::harness::{
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::kit::server::{Background, KeptErrors};
 use sticky_lab::kit::sock;
-use sticky_lab::lessons::lab05_json_header::{fixed_recv_header, lesson_recv_header};
+use sticky_lab::lessons::lab05_json_header::{
+    fixed_recv_header, fixed_send, lesson_recv_header, lesson_send,
+};
 use sticky_lab::lessons::lab05_transfer::{
     self as transfer, command, loopback, read_replies, reply_on_the_wire, send_request,
-    start_quiet_server, upload_then_download, Client, ExactReply, HostileUploads, Refusal, Scratch,
-    ServerConfig, Session, DEFAULT_MAX_FILE,
+    send_to_slow_reader, start_quiet_server, upload_then_download, Client, ExactReply,
+    HostileUploads, Refusal, Scratch, ServerConfig, Session, DEFAULT_MAX_FILE,
 };
 use sticky_lab::lessons::LESSON_RECV;
 use sticky_lab::report::svg::{Lane, Panel};
+use sticky_lab::report::table::{self, Table};
 use sticky_lab::report::ColorChoice;
 
 const LAB: &str = "lab05-json-header";
 
 /// The demo, stage by stage: what each stage shows, what the lesson
 /// expects, and the function below that shows it.
-const STAGES: [Stage<Lab>; 5] = [
+const STAGES: [Stage<Lab>; 6] = [
     Stage {
         title: "The message on the wire: header length, JSON header, body",
         expected: "total_size equals the body's length, the md5 matches, the body is the help text (> 1024 bytes)",
@@ -67,6 +70,11 @@ const STAGES: [Stage<Lab>; 5] = [
         title: "An upload whose md5 disagrees, a short one and a path-traversal one are refused",
         expected: "each refused with its reason, no file under the final name, no temporary file left, the server still serving",
         run: bad_uploads_refused,
+    },
+    Stage {
+        title: "send() may send only part: the lesson's conn.send(big) against sendall",
+        expected: "one send() to a slow reader returns fewer bytes than asked and the rest is never sent; sendall sends every byte",
+        run: partial_send,
     },
 ];
 
@@ -413,6 +421,69 @@ fn bad_uploads_refused(d: &mut Demo, lab: &Lab, expected: &str) -> Result<(), St
         expected,
         &format!("3 refused (md5 mismatch, path traversal, cut short), final names absent, {temps} temporary files, server still serving: {still_ok}"),
         json!({"attacks": rows, "temp_files": temps, "still_serving": still_ok}),
+    );
+    Ok(())
+}
+
+fn partial_send(d: &mut Demo, _: &Lab, expected: &str) -> Result<(), StageError> {
+    let size = 4 << 20;
+    d.say(&format!(
+        "Seed 002's server sends each reply with conn.send(stdout_res) and never looks at what send() returns.\n\
+         send(2) may take fewer bytes than asked; Python's docs: \"Returns the number of bytes sent. Applications\n\
+         are responsible for checking that all data has been sent\". A server with conn.settimeout(t) has a\n\
+         non-blocking socket underneath: CPython waits until it is writable, then makes ONE send(), which takes\n\
+         what fits in the buffers now. Here a {} MiB body goes to a reader that takes 8 KiB per ms through\n\
+         16 KiB buffers. The fix's socket is blocking with a {} s write timeout: each send() may wait for room,\n\
+         and sendall calls send() again for whatever is left.",
+        size >> 20,
+        transfer::SEND_TIMEOUT.as_secs()
+    ));
+    let lesson = send_to_slow_reader(size, |s, data| {
+        s.set_nonblocking(true)?;
+        Ok((lesson_send(s, data)?, 1))
+    })?;
+    let fixed = send_to_slow_reader(size, |s, data| Ok((data.len(), fixed_send(s, data)?)))?;
+    let mut t = Table::new([
+        "server",
+        "asked",
+        "send() calls",
+        "sent",
+        "received",
+        "lost",
+    ]);
+    for (name, l) in [("conn.send(big)", &lesson), ("conn.sendall(big)", &fixed)] {
+        t.row([
+            table::Cell::from(name),
+            table::Cell::from(l.asked.to_string().as_str()),
+            table::Cell::from(l.calls.to_string().as_str()),
+            table::Cell::from(l.sent.to_string().as_str()),
+            table::Cell::from(l.received.to_string().as_str()),
+            table::Cell::from(l.lost().to_string().as_str()),
+        ]);
+    }
+    d.show(&t.render());
+    let errors = [&lesson.error, &fixed.error];
+    for e in errors.iter().filter_map(|e| e.as_ref()) {
+        d.show(&format!("  a send failed: {e}"));
+    }
+    d.show(&format!(
+        "  the client was promised {size} B by total_size; after the lesson's send it waits for {} B that will never come",
+        lesson.lost()
+    ));
+    let ok = lesson.sent < size
+        && lesson.received == lesson.sent
+        && fixed.received == size
+        && errors.iter().all(|e| e.is_none());
+    d.check(
+        ok,
+        expected,
+        &format!(
+            "send({size}) returned {} ({} B never sent); sendall: all {size} B arrived ({} send() call(s))",
+            lesson.sent,
+            lesson.lost(),
+            fixed.calls
+        ),
+        json!({"asked": size, "send_returned": lesson.sent, "send_received": lesson.received, "send_lost": lesson.lost(), "sendall_calls": fixed.calls, "sendall_received": fixed.received, "sendall_lost": fixed.lost()}),
     );
     Ok(())
 }

@@ -153,9 +153,63 @@ fn the_demo_observes_every_stage_and_writes_its_picture() {
     let out = run_with_timeout(c, b"", Duration::from_secs(60));
     let so = text(&out.stdout);
     assert!(out.status.success(), "{so}\n{}", text(&out.stderr));
-    assert!(so.contains("all 5 stages"), "{so}");
+    assert!(so.contains("all 8 stages"), "{so}");
     assert!(!so.contains('\u{1b}'));
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+}
+
+#[test]
+fn the_demos_new_stages_report_what_they_measured() {
+    let mut c = cmd(BIN);
+    c.args(["--color", "never", "demo", "--json"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(60));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let data = |i: usize| report["stages"][i]["data"].clone();
+    let (pipe, eof, wait) = (data(5), data(6), data(7));
+    // stage 6: the lesson's loop read past its body; the fix did not
+    assert!(pipe["over_read"].as_u64().unwrap() > 0, "{pipe}");
+    assert_eq!(pipe["fixed_ok"], true);
+    // stage 7: thousands of empty recv()s, a named error from the fix
+    assert!(eof["empty_recvs"].as_u64().unwrap() >= 100, "{eof}");
+    assert_eq!(eof["lesson_spinning"], true);
+    assert_eq!(
+        eof["fixed_error"],
+        "connection closed 30000 bytes into a 100000-byte body"
+    );
+    // stage 8: one recv(n) short, MSG_WAITALL whole, then short on a close
+    assert!(wait["one_recv"].as_u64() < wait["want"].as_u64(), "{wait}");
+    assert_eq!(wait["waitall"], wait["want"]);
+    assert_eq!(wait["on_close_got"], 30000);
+}
+
+#[test]
+fn the_lessons_body_loop_spins_on_a_closed_peer_and_the_fix_names_the_missing_bytes() {
+    let window = Duration::from_millis(50);
+    let run = lesson::closed_mid_body(LengthPrefix::lesson(), 5000, 1200, window).unwrap();
+    assert!(run.lesson.gave_up, "{:?}", run.lesson);
+    assert_eq!(run.lesson.body.len(), 1200);
+    assert!(
+        run.lesson.empty_recvs >= 100,
+        "{:?}",
+        run.lesson.empty_recvs
+    );
+    match run.fixed {
+        Err(FrameError::Truncated { got, expected, .. }) => {
+            assert_eq!((got, expected), (1200, 5000))
+        }
+        other => panic!("the fix should name the cut: {other:?}"),
+    }
+}
+
+#[test]
+fn recv_1024_whatever_is_left_reads_into_the_next_reply_and_min_does_not() {
+    let run = lesson::pipelined(LengthPrefix::lesson(), "bytes 1500", "help").unwrap();
+    assert_eq!(run.total_size, 1500);
+    assert_eq!(run.lesson.body.len(), 2048);
+    assert_ne!(run.lesson_next.claimed, Ok(run.sent[1].len()));
+    assert_eq!(run.fixed, run.sent[0]);
+    assert_eq!(run.fixed_next.body(), run.sent[1]);
 }
 
 #[test]

@@ -69,7 +69,16 @@ fn demo_observes_every_stage() {
     assert!(out.status.success(), "demo failed:\n{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["ok"], true);
-    assert_eq!(report["stages"].as_array().unwrap().len(), 5);
+    assert_eq!(report["stages"].as_array().unwrap().len(), 6);
+    // stage 6: one send() to a slow reader took part; what it left was never
+    // received; sendall lost nothing
+    let s6 = &report["stages"][5]["data"];
+    let asked = s6["asked"].as_u64().unwrap();
+    assert!(s6["send_returned"].as_u64().unwrap() < asked, "{s6}");
+    assert_eq!(s6["send_received"], s6["send_returned"]);
+    assert!(s6["send_lost"].as_u64().unwrap() > 0, "{s6}");
+    assert!(s6["sendall_calls"].as_u64().unwrap() >= 1, "{s6}");
+    assert_eq!(s6["sendall_received"].as_u64(), Some(asked));
     // stage 2 really saw the lesson's single recv(header_len) come up short
     let s2 = &report["stages"][1]["data"];
     assert!(s2["recv_header"].as_u64().unwrap() < s2["header_len"].as_u64().unwrap());

@@ -151,6 +151,28 @@ pub fn recv_once(stream: &TcpStream, n: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// `MSG_WAITALL`: Linux and macOS take it from libc; Winsock has it as 0x8
+/// (winsock2.h), for blocking sockets, since Windows Vista.
+#[cfg(unix)]
+const MSG_WAITALL: libc::c_int = libc::MSG_WAITALL;
+#[cfg(windows)]
+const MSG_WAITALL: i32 = 0x8;
+
+/// One `recv(n, MSG_WAITALL)` on a blocking socket: the kernel waits until
+/// `buf` is full before returning, a read-exact in one system call. It can
+/// still return fewer bytes (recv(2)): when the peer closes (what arrived
+/// before the FIN, or 0), when a signal or the socket's read timeout ends
+/// the wait, or on an error. So a caller must still check the count.
+pub fn recv_waitall(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    let sock = SockRef::from(stream);
+    loop {
+        match sock.recv_with_flags(as_uninit(buf), MSG_WAITALL) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
 /// What one `recvfrom()` on a UDP socket returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Datagram {
@@ -248,6 +270,27 @@ pub fn is_loopback(addr: &SocketAddr) -> bool {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn msg_waitall_waits_for_every_byte_and_returns_short_on_close() {
+        let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut client = connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let writer = std::thread::spawn(move || {
+            for piece in [&b"hel"[..], b"lo, ", b"world"] {
+                client.write_all(piece).unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            client.write_all(b"!").unwrap();
+        });
+        let mut buf = [0u8; 12];
+        assert_eq!(recv_waitall(&server, &mut buf).unwrap(), 12);
+        assert_eq!(&buf, b"hello, world");
+        writer.join().unwrap();
+        // The writer is gone (closed) after one more byte: asked 12, got 1.
+        assert_eq!(recv_waitall(&server, &mut buf).unwrap(), 1);
+        assert_eq!(recv_waitall(&server, &mut buf).unwrap(), 0);
+    }
 
     #[test]
     fn recv_once_returns_what_one_call_got_and_zero_on_close() {

@@ -59,6 +59,78 @@ pub fn fixed_recv<R: Read + ?Sized>(
     Ok(reply)
 }
 
+/// The body loop of seed 002 §1.2's client, as written:
+///
+/// ```python
+/// recv_size = 0
+/// while recv_size < total_size:
+///     recv_data = client.recv(1024)
+///     recv_size += len(recv_data)
+/// ```
+///
+/// Two mistakes hide in it. It asks for 1024 whatever is left, so when the
+/// next reply is already queued it reads on into that reply's header. And
+/// an empty `recv()` (the peer closed) adds 0 and goes round again, for
+/// ever. `give_up` is not the lesson's: it bounds the spin so the demo can
+/// count it.
+pub fn lesson_body_loop(stream: &TcpStream, total_size: usize, give_up: Instant) -> BodyLoop {
+    let mut out = BodyLoop::default();
+    while out.body.len() < total_size {
+        if Instant::now() >= give_up {
+            out.gave_up = true;
+            break;
+        }
+        match recv_once(stream, LESSON_RECV) {
+            Ok(recv_data) if recv_data.is_empty() => out.empty_recvs += 1,
+            Ok(recv_data) => out.body.extend_from_slice(&recv_data),
+            Err(e) => {
+                out.error = Some(e.to_string());
+                break;
+            }
+        }
+        out.recvs += 1;
+    }
+    out
+}
+
+/// The fix, two changes to the same loop: ask for `min(1024, what is left)`,
+/// so the loop never reads past this reply; and treat an empty `recv()` as
+/// what it is (recv(2): "the return value will be 0 when the peer has
+/// performed an orderly shutdown") — the end, with the bytes still missing
+/// named in the error.
+pub fn fixed_body_loop(stream: &TcpStream, total_size: usize) -> Result<Vec<u8>, FrameError> {
+    let mut body = Vec::new();
+    while body.len() < total_size {
+        let left = total_size - body.len();
+        let recv_data = recv_once(stream, LESSON_RECV.min(left))?;
+        if recv_data.is_empty() {
+            return Err(FrameError::Truncated {
+                what: "body",
+                expected: total_size,
+                got: body.len(),
+            });
+        }
+        body.extend_from_slice(&recv_data);
+    }
+    Ok(body)
+}
+
+/// What [`lesson_body_loop`] did: the bytes it counted as the body, how many
+/// `recv()` calls it made, and how many of them returned nothing.
+#[derive(Clone, Debug, Default)]
+pub struct BodyLoop {
+    /// Every byte the loop received (more than `total_size` when it read on).
+    pub body: Vec<u8>,
+    /// `recv()` calls made.
+    pub recvs: u64,
+    /// Of those, the ones that returned `b''`.
+    pub empty_recvs: u64,
+    /// The demo's clock stopped the loop; the lesson's would still be spinning.
+    pub gave_up: bool,
+    /// A `recv()` that failed (a reset, a timeout).
+    pub error: Option<String>,
+}
+
 /// One reply as a client received it, recorded for the demo.
 #[derive(Clone, Debug)]
 pub struct StructReply {
@@ -519,6 +591,175 @@ pub fn frame_limit(
         took,
         next_reply: ask_fresh(codec, b"ls")?,
         client_side: ask_fresh(codec.with_max_frame(client_max), b"bytes 100000"),
+    })
+}
+
+/// A peer that answers every connection with `wire` in one write and
+/// closes: two replies back to back, or a reply cut off by a close.
+fn replies_then_close(wire: Vec<u8>) -> io::Result<Background> {
+    let (peer, _errors) = background(move |mut s: TcpStream| s.write_all(&wire))?;
+    Ok(peer)
+}
+
+/// Stage 6: seed 002 §1.2's body loop against two replies that are both
+/// already in the client's receive queue.
+#[derive(Debug)]
+pub struct PipelinedRun {
+    /// The first reply's `total_size`.
+    pub total_size: usize,
+    /// [`lesson_body_loop`] on the first reply.
+    pub lesson: BodyLoop,
+    /// What the lesson's next `recv(4)` then read as the second header.
+    pub lesson_next: StructReply,
+    /// [`fixed_body_loop`]'s first body, then [`fixed_recv`] of the second reply.
+    pub fixed: Vec<u8>,
+    /// The second reply as the fix read it.
+    pub fixed_next: StructReply,
+    /// The two bodies sent.
+    pub sent: [Vec<u8>; 2],
+}
+
+/// Sends the replies to `first` and `second` back to back in one write (as
+/// a server answering two pipelined commands does) and reads them with the
+/// lesson's loop, then, on a new connection, with the fix.
+pub fn pipelined(
+    codec: LengthPrefix,
+    first: &str,
+    second: &str,
+) -> Result<PipelinedRun, FrameError> {
+    let sent = [expected(first), expected(second)];
+    let mut wire = Vec::new();
+    for body in &sent {
+        codec.write_frame(&mut wire, body)?;
+    }
+    let peer = replies_then_close(wire)?;
+    // One write of a few KiB on loopback arrives as one piece: when the
+    // header is in, both replies are queued.
+    let read = |s: &TcpStream| -> Result<usize, FrameError> {
+        let header = recv_exact(&mut &*s, LengthPrefix::LEN, "header")?;
+        let h = header.first_chunk::<4>().copied().unwrap_or_default();
+        codec.unpack(h)
+    };
+    let s = demo_connect(peer.addr())?;
+    let total_size = read(&s)?;
+    let lesson = lesson_body_loop(&s, total_size, Instant::now() + Duration::from_secs(5));
+    let lesson_next = lesson_recv(&s, &codec)?;
+    let s = demo_connect(peer.addr())?;
+    let _ = read(&s)?;
+    let fixed = fixed_body_loop(&s, total_size)?;
+    let fixed_next = fixed_recv(&mut &s, &codec)?;
+    Ok(PipelinedRun {
+        total_size,
+        lesson,
+        lesson_next,
+        fixed,
+        fixed_next,
+        sent,
+    })
+}
+
+/// Stage 7: a reply whose server dies mid-body.
+#[derive(Debug)]
+pub struct ClosedMidBody {
+    /// What the header announced.
+    pub total_size: usize,
+    /// How many body bytes the server sent before it closed.
+    pub sent: usize,
+    /// How long the lesson's loop was given.
+    pub window: Duration,
+    /// [`lesson_body_loop`] for that long.
+    pub lesson: BodyLoop,
+    /// [`fixed_body_loop`]: the error that names the missing bytes.
+    pub fixed: Result<Vec<u8>, FrameError>,
+}
+
+/// A server that announces `total_size` bytes, sends `sent` of them and
+/// closes; the lesson's loop runs for `window`, then the fix reads the same.
+pub fn closed_mid_body(
+    codec: LengthPrefix,
+    total_size: usize,
+    sent: usize,
+    window: Duration,
+) -> Result<ClosedMidBody, FrameError> {
+    let peer = replies_then_close(cut_reply(codec, total_size, sent)?)?;
+    let s = demo_connect(peer.addr())?;
+    let _ = recv_exact(&mut &s, LengthPrefix::LEN, "header")?;
+    let lesson = lesson_body_loop(&s, total_size, Instant::now() + window);
+    let s = demo_connect(peer.addr())?;
+    let _ = recv_exact(&mut &s, LengthPrefix::LEN, "header")?;
+    let fixed = fixed_body_loop(&s, total_size);
+    Ok(ClosedMidBody {
+        total_size,
+        sent,
+        window,
+        lesson,
+        fixed,
+    })
+}
+
+/// The header for `total_size` bytes and only the first `sent` of them.
+fn cut_reply(codec: LengthPrefix, total_size: usize, sent: usize) -> Result<Vec<u8>, FrameError> {
+    let mut wire = codec.pack(total_size)?.to_vec();
+    wire.extend((0..sent).map(|i| b'a' + (i % 26) as u8));
+    Ok(wire)
+}
+
+/// The client reading one reply with `MSG_WAITALL`: one `recv(4,
+/// MSG_WAITALL)`, one `recv(n, MSG_WAITALL)` — a read-exact per call, whose
+/// count must still be checked ([`recv_waitall`](crate::kit::sock::recv_waitall)).
+pub fn waitall_recv(stream: &TcpStream, codec: &LengthPrefix) -> Result<StructReply, FrameError> {
+    let mut header = vec![0u8; LengthPrefix::LEN];
+    let got = crate::kit::sock::recv_waitall(stream, &mut header)?;
+    header.truncate(got);
+    let mut reply = StructReply::unpack(header, codec);
+    if let Ok(n) = reply.claimed {
+        let mut body = vec![0u8; n];
+        let got = crate::kit::sock::recv_waitall(stream, &mut body)?;
+        body.truncate(got);
+        reply.body_reads.push(body);
+    }
+    Ok(reply)
+}
+
+/// Stage 8: `MSG_WAITALL` through the cuts that made one `recv(n)` short,
+/// and against a server that closes mid-body.
+#[derive(Debug)]
+pub struct WaitallRun {
+    /// [`lesson_recv`] through the cuts: one `recv(n)`, short.
+    pub one_recv: StructReply,
+    /// [`waitall_recv`] through the same cuts.
+    pub waitall: StructReply,
+    /// [`waitall_recv`] of a reply cut off by a close: short.
+    pub on_close: StructReply,
+    /// What that close's reply announced and sent.
+    pub close_sizes: (usize, usize),
+}
+
+/// Asks `cmd` through a chaos proxy with `cfg` (upstream a lesson-mode
+/// server) with one `recv(n)`, then with `MSG_WAITALL`; then reads a reply
+/// of `total_size` cut off after `sent` bytes with `MSG_WAITALL`.
+pub fn waitall(
+    cfg: &ProxyConfig,
+    codec: &LengthPrefix,
+    cmd: &str,
+    (total_size, sent): (usize, usize),
+) -> Result<WaitallRun, FrameError> {
+    let ask = |read: &dyn Fn(&TcpStream) -> Result<StructReply, FrameError>| {
+        let (proxy, mut conn) = through(cfg)?;
+        conn.write_all(cmd.as_bytes())?;
+        let reply = read(&conn);
+        drop((conn, proxy));
+        reply
+    };
+    let one_recv = ask(&|s| lesson_recv(s, codec))?;
+    let waitall = ask(&|s| waitall_recv(s, codec))?;
+    let peer = replies_then_close(cut_reply(*codec, total_size, sent)?)?;
+    let on_close = waitall_recv(&demo_connect(peer.addr())?, codec)?;
+    Ok(WaitallRun {
+        one_recv,
+        waitall,
+        on_close,
+        close_sizes: (total_size, sent),
     })
 }
 

@@ -29,7 +29,7 @@
 //! the right type, and the body it announces must be under the body limit.
 //! Every failure is a [`HeaderError`] that names the problem in one line.
 
-use std::io::Read;
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
 use md5::{Digest, Md5};
@@ -75,6 +75,31 @@ pub fn fixed_recv_header<R: Read + ?Sized>(
     // x = recv_exact(4); header_len = struct.unpack('i', x)[0], within the limit
     // json_str_bytes = recv_exact(header_len); header_dic = json.loads(...)
     codec.read_header(stream)
+}
+
+/// The lesson's server sending a reply's body (seed 002 §1.3:
+/// `conn.send(stdout_res)`): ONE `send()`. It returns how many bytes the
+/// kernel took — maybe fewer than asked (send(2)) — and the lesson never
+/// looks; the rest is simply never sent.
+pub fn lesson_send(stream: &TcpStream, data: &[u8]) -> io::Result<usize> {
+    (&*stream).write(data)
+}
+
+/// The fix, Python's `conn.sendall(data)`: `send()` what is left, again and
+/// again, until the kernel has taken every byte — or an error (a timeout, a
+/// reset) says why not. Returns how many `send()` calls it took.
+pub fn fixed_send(stream: &TcpStream, data: &[u8]) -> io::Result<usize> {
+    let (mut sent, mut calls) = (0, 0);
+    while sent < data.len() {
+        match (&*stream).write(&data[sent..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        calls += 1;
+    }
+    Ok(calls)
 }
 
 /// What the lesson's receiver got from its two single `recv` calls.

@@ -2,7 +2,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use crate::kit::proxy::{ChaosProxy, ProxyConfig};
 use crate::kit::record::RecordingReader;
 use crate::kit::runner::{self, RunnerConfig};
 use crate::kit::server::{Background, KeptErrors, ServeOptions};
+use crate::kit::sock::SockOpts;
 use crate::kit::text::spaced_hex;
 use crate::kit::text::{preview, shorten};
 use crate::lessons::lab05_json_header::CommandReply;
@@ -508,4 +509,82 @@ impl HostileUploads {
             })
             .collect()
     }
+}
+
+/// One way of sending a body to a slow reader, and what became of its bytes.
+#[derive(Clone, Debug, Default)]
+pub struct SendLedger {
+    /// Bytes the server asked to send.
+    pub asked: usize,
+    /// Bytes the kernel took (what `send()` returned, summed).
+    pub sent: usize,
+    /// Bytes the reader received before the server closed.
+    pub received: usize,
+    /// `send()` calls made.
+    pub calls: usize,
+    /// Why sending stopped early, if an error said so.
+    pub error: Option<String>,
+}
+
+impl SendLedger {
+    /// Bytes asked for and never received.
+    pub fn lost(&self) -> usize {
+        self.asked.saturating_sub(self.received)
+    }
+}
+
+/// The server's write timeout in [`send_to_slow_reader`]: how long one
+/// `send()` may wait for room in the buffers (every server here has one).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A reader slower than the body is long: it takes 8 KiB, then sleeps 1 ms
+/// (at most 8 MB/s), through a 16 KiB receive buffer.
+fn slow_reader(stream: TcpStream) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let (mut buf, mut got) = (vec![0u8; 8 << 10], 0);
+        loop {
+            match (&stream).read(&mut buf) {
+                Ok(0) | Err(_) => return got,
+                Ok(n) => got += n,
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    })
+}
+
+/// Sends `size` bytes to a [`slow_reader`] with `send` (the lesson's one
+/// `send()` or the fix's `sendall`), the server socket's write timeout
+/// [`SEND_TIMEOUT`], its send buffer 16 KiB; then closes and counts what
+/// the reader got. `send` may first make the socket non-blocking, as
+/// Python's `conn.settimeout()` does underneath.
+pub fn send_to_slow_reader(
+    size: usize,
+    send: impl Fn(&TcpStream, &[u8]) -> io::Result<(usize, usize)>,
+) -> io::Result<SendLedger> {
+    let small = SockOpts {
+        send_buffer: Some(16 << 10),
+        recv_buffer: Some(16 << 10),
+        ..SockOpts::default()
+    };
+    let listener = crate::kit::sock::listen_with(SocketAddr::from(([127, 0, 0, 1], 0)), &small)?;
+    let reader = crate::kit::sock::connect_with(listener.local_addr()?, &small, None)?;
+    reader.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let (server, _) = listener.accept()?;
+    crate::kit::sock::apply(&server, &small)?;
+    server.set_write_timeout(Some(SEND_TIMEOUT))?;
+    let reading = slow_reader(reader);
+    let data: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut ledger = SendLedger {
+        asked: size,
+        ..SendLedger::default()
+    };
+    match send(&server, &data) {
+        Ok((sent, calls)) => (ledger.sent, ledger.calls) = (sent, calls),
+        Err(e) => ledger.error = Some(e.to_string()),
+    }
+    drop(server);
+    ledger.received = reading
+        .join()
+        .map_err(|_| io::Error::other("the reader panicked"))?;
+    Ok(ledger)
 }
