@@ -537,7 +537,7 @@ mod tests {
     #[test]
     fn row_labels_end_before_the_bars_start() {
         let p = long_label_panel();
-        let svg = render("t", &[p.clone()]);
+        let svg = render("t", std::slice::from_ref(&p));
         let left = label_column(p.lanes.iter().map(|l| l.label.as_str()));
         assert!(left > LEFT, "the long label widens the column");
         for lane in &p.lanes {
