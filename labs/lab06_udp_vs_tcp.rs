@@ -351,7 +351,8 @@ fn stage_loss(d: &mut Demo, p: &LossParams, expected: &str) -> Result<(), StageE
     }
     d.say(&variance);
     d.panel(by_seq(
-        "5. loss, UDP run 1 vs TCP (x axis: sequence numbers, one unit = one datagram)".into(),
+        "3. loss (stage 5), UDP run 1 vs TCP (x axis: sequence numbers, one unit = one datagram)"
+            .into(),
         run.lanes(),
     ));
     let udp_ok = run
@@ -412,7 +413,7 @@ fn stage_chaos(d: &mut Demo, _: &LossParams, expected: &str) -> Result<(), Stage
     );
     d.say("puts bytes back in order. On UDP the application must number its messages to notice.");
     d.panel(by_seq(
-        format!("6. chaos proxy, seed {seed} (x axis: sequence numbers, one unit = one datagram)"),
+        format!("4. chaos proxy (stage 6), seed {seed} (x axis: sequence numbers, one unit = one datagram)"),
         run.lanes(),
     ));
     let ok = !drops.is_empty()

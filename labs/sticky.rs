@@ -85,7 +85,8 @@ enum Command {
     /// Many framed clients at once against an echo server, every reply checked.
     #[command(after_help = sticky_lab::tools::load::LOAD_EXAMPLES)]
     Load(sticky_lab::tools::load::LoadArgs),
-    /// Instructor preflight: run every lab's demo and show which lessons reproduce here.
+    /// Instructor preflight: check the labs' default ports and Python, run every lab's demo and
+    /// show which lessons reproduce here.
     #[command(after_help = sticky_lab::tools::preflight::LABS_EXAMPLES)]
     Labs(sticky_lab::tools::preflight::LabsArgs),
     /// Print a tab-completion script for your shell (bash, zsh, fish, powershell).

@@ -253,3 +253,59 @@ fn every_subcommand_has_examples_in_its_help() {
         assert!(help.contains(&format!("lab01-naive-recv {sub}")), "{sub}");
     }
 }
+
+/// `--step` on a terminal pauses before stage 1, and `q` there stops the
+/// demo (exit 1, nothing run). A pseudo-terminal stands in for the student's.
+#[cfg(target_os = "linux")]
+#[test]
+fn step_pauses_before_stage_one_and_q_stops_the_demo() {
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors into the two ints; the
+    // other arguments may be null.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned only here.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let mut c = cmd(BIN);
+    c.args(["--color", "never", "demo", "--step"])
+        .stdin(slave)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().expect("spawn");
+    let pid = child.id();
+    master.write_all(b"q\n").expect("type q");
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let out = match outcome.recv_timeout(LIMIT) {
+        Ok(out) => out.expect("wait"),
+        Err(_) => {
+            // SAFETY: kill(2) on the child's own pid, which is not yet reaped.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            panic!("the demo did not stop at q within {LIMIT:?}");
+        }
+    };
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("stage 1"), "the pause names stage 1: {all}");
+    assert!(!all.contains("Stage 1:"), "stage 1 must not run: {all}");
+    assert!(
+        all.contains("stopped by the user after 0 stage(s)"),
+        "{all}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{all}");
+}

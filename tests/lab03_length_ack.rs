@@ -508,3 +508,26 @@ fn an_error_is_never_a_panic_for_lesson_text() {
     ));
     assert!(matches!(c.check(b"12 34"), Err(AckError::NotDigit { .. })));
 }
+
+#[test]
+fn a_server_that_resets_the_connection_gets_the_same_advice_as_one_that_closes_it() {
+    // A server that hangs up on unread bytes sends a reset, not a close:
+    // the client must still say "no reply, see the server's log", not
+    // only "Connection reset by peer".
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().expect("addr");
+    thread::spawn(move || {
+        if let Ok((mut s, _)) = l.accept() {
+            let mut first = [0u8; 1];
+            let _ = s.read(&mut first);
+            let s = socket2::Socket::from(s);
+            let _ = s.set_linger(Some(Duration::ZERO));
+            drop(s);
+        }
+    });
+    let out = common::client_run(BIN, addr, &[], &["ls"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("reset"), "a reset, as planned: {err}");
+    assert!(err.contains("its log says why"), "{err}");
+}

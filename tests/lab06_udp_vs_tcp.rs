@@ -112,8 +112,8 @@ fn demo_draws_one_panel_per_pictured_stage() {
     for title in [
         "1. boundaries",
         "2. truncation",
-        "5. loss",
-        "6. chaos proxy, seed 7",
+        "3. loss (stage 5)",
+        "4. chaos proxy (stage 6), seed 7",
     ] {
         assert!(svg.contains(title), "{title} missing");
     }

@@ -51,6 +51,16 @@ fn labs_reports_missing_binaries_and_fails() {
     let table = text(&out.stdout);
     assert_eq!(table.matches("not found").count(), 7, "{table}");
     assert!(table.contains("0 of 7 lessons reproduce"));
+    // The machine check comes first: every default port, then Python.
+    assert!(
+        table.contains("tcp port 9527 (lab01-naive-recv)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("udp port 8888 (lab06-udp-vs-tcp)"),
+        "{table}"
+    );
+    assert!(table.contains("python"), "{table}");
 }
 
 #[test]
@@ -123,4 +133,39 @@ fn an_unknown_lab_name_is_refused_with_the_list_of_names() {
         err.contains("lab01-naive-recv") && err.contains("lab07-concurrency"),
         "{err}"
     );
+}
+
+/// Every lab's demo at 80 columns (`COLUMNS=80`, as on a projector or a
+/// split screen): no table line is wider than the terminal.
+#[test]
+fn every_demo_fits_its_tables_in_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    let labs = [
+        env!("CARGO_BIN_EXE_lab01-naive-recv"),
+        env!("CARGO_BIN_EXE_lab02-nagle"),
+        env!("CARGO_BIN_EXE_lab03-length-ack"),
+        env!("CARGO_BIN_EXE_lab04-struct-header"),
+        env!("CARGO_BIN_EXE_lab05-json-header"),
+        env!("CARGO_BIN_EXE_lab06-udp-vs-tcp"),
+        env!("CARGO_BIN_EXE_lab07-concurrency"),
+    ];
+    assert_eq!(labs.len(), sticky_lab::harness::registry::LABS.len());
+    for bin in labs {
+        let mut c = cmd(bin);
+        c.env("COLUMNS", "80").args(["--color", "never", "demo"]);
+        let out = run_with_timeout(c, b"", Duration::from_secs(240));
+        let story = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        let tables: Vec<&str> = story
+            .lines()
+            .filter(|l| l.contains(['│', '┌', '└', '├']))
+            .collect();
+        assert!(!tables.is_empty(), "{bin} drew no table: {story}");
+        for line in tables {
+            assert!(
+                line.width() <= 80,
+                "{bin}: {} columns: {line}",
+                line.width()
+            );
+        }
+    }
 }

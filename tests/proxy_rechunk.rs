@@ -189,3 +189,41 @@ fn proxy_help_has_examples() {
     let help = text(&out.stdout);
     assert!(help.contains("Examples:") && help.contains("sticky proxy --listen"));
 }
+
+#[test]
+fn a_server_that_is_not_there_is_named_by_its_address() {
+    // A port nobody listens on: bound by us, then closed.
+    let gone = TcpListener::bind(loopback0())
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let proxy = spawn_server(
+        STICKY,
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--to",
+            &gone.to_string(),
+        ],
+    );
+    let mut client = TcpStream::connect(proxy.addr).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    // The client sees the refusal as a reset or a close, never as data.
+    assert!(matches!(client.read(&mut buf), Ok(0) | Err(_)));
+    let want = format!("cannot reach the server at {gone}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = proxy
+            .stderr_lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("the proxy never said: {want}"));
+        if line.contains(&want) {
+            break;
+        }
+    }
+}

@@ -7,4 +7,7 @@ ledger-summary = { $sent } sent → { $intact } intact, { $split } split, { $mer
 ledger-corrupted = , bytes CORRUPTED
 delivery-summary = { $sent } sent → { $intact } intact, { $corrupted } corrupted, { $lost } lost, { $extra } extra
 svg-bytes-axis = { $n } bytes — dashed red: the sender's message boundaries
+svg-bytes-plain = { $n } bytes
+svg-zoom-title = zoom: the first { $n } bytes of the same stream
+svg-zoom-axis = { $n } bytes (zoomed)
 svg-ms-axis = milliseconds since the first write

@@ -24,3 +24,19 @@ labs-no-binary = no binary at { $path } (build it: cargo build --release)
 labs-no-verdict = no verdict before the time limit
 labs-unknown-only = --only { $name }: no lab has that name; the labs are { $labs }
 labs-no-dir = cannot tell where the lab binaries are: pass --dir
+
+# The machine check before the demos: default ports and Python.
+machine-port = { $proto } port { $port } ({ $lab })
+machine-port-free = free
+machine-port-taken = taken ({ $error }): `{ $lab } server` will not start without --addr; who holds it: { $who }
+machine-python = python
+machine-python-found = Python { $version } ({ $name })
+machine-python-missing = no python3, python or py runs Python 3 here: the lessons' own programs (python/lesson/) need one (python.org, or apt install python3)
+machine-col-check = this machine
+machine-col-ready = ready
+machine-col-found = found
+machine-yes = yes
+machine-no = NO
+machine-all-ready = every default port is free and Python 3 runs
+machine-not-ready = { $n } machine check(s) not ready (the demos below do not need them)
+machine-either = { $a } or { $b }

@@ -7,4 +7,7 @@ ledger-summary = 发出 { $sent } 条 → 完整 { $intact }，半包 { $split }
 ledger-corrupted = ，字节已损坏
 delivery-summary = 发出 { $sent } 条 → 完整 { $intact }，损坏 { $corrupted }，丢失 { $lost }，多出 { $extra }
 svg-bytes-axis = 共 { $n } 字节 —— 红色虚线：发送方的消息边界
+svg-bytes-plain = 共 { $n } 字节
+svg-zoom-title = 放大：同一字节流的前 { $n } 字节
+svg-zoom-axis = { $n } 字节（放大）
 svg-ms-axis = 从第一次写入起经过的毫秒数

@@ -197,6 +197,18 @@ impl Read for Heard {
                     ),
                 ));
             }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                // A reset is a close that also threw away what we sent (the
+                // server hung up on unread bytes): to a client, the same "no
+                // reply", so it gets the same advice as an orderly close.
+                self.closed.set(true);
+                return Err(e);
+            }
             other => other?,
         };
         self.closed.set(n == 0 && !buf.is_empty());

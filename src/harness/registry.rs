@@ -34,6 +34,11 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// Whether its server listens on UDP (lab 06's datagrams) rather than TCP.
+    pub fn serves_udp(&self) -> bool {
+        self.number == 6
+    }
+
     /// The lab's sheet, relative to the repository root.
     pub fn sheet(&self) -> String {
         format!("docs/labs/{}.md", self.binary)

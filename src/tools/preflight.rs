@@ -3,8 +3,14 @@
 //! which lessons reproduce on this machine, and why the others do not. The
 //! labs are the registry's ([`crate::harness::registry::LABS`]): a lab
 //! added there is preflighted with no change here.
+//!
+//! Before the demos it checks the machine the class will use: that each
+//! lab's default port is free (a student's `server` binds it; the demos
+//! use ports the kernel picks, so a taken port does not fail them) and
+//! that a Python 3 runs the lessons' own programs.
 
 use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
@@ -60,6 +66,116 @@ pub struct LabResult {
     /// `status` in the language in force, for the table.
     #[serde(skip)]
     pub status_shown: String,
+}
+
+/// One row of the machine check: what was checked, whether it is ready,
+/// and what was found (or what to do).
+#[derive(Clone, Debug, Serialize)]
+pub struct MachineRow {
+    /// "port 8001 (lab03-length-ack)", "python".
+    pub check: String,
+    /// Ready for the class.
+    pub ok: bool,
+    /// "free", "Python 3.12.3 (python3)", or what is wrong and how to find out more.
+    pub detail: String,
+}
+
+/// A port a lab's server listens on by default.
+#[derive(Clone, Copy, Debug)]
+pub struct PortUse {
+    /// The lab's binary name.
+    pub lab: &'static str,
+    /// The address its server binds without `--addr`.
+    pub addr: SocketAddr,
+    /// UDP (lab 06) rather than TCP.
+    pub udp: bool,
+}
+
+/// Every lab's default server address, from the registry (127.0.0.1, as
+/// [`crate::harness::flags`] binds without `--addr`).
+pub fn default_ports() -> Vec<PortUse> {
+    LABS.iter()
+        .map(|l| PortUse {
+            lab: l.binary,
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), l.port),
+            udp: l.serves_udp(),
+        })
+        .collect()
+}
+
+/// The command that names the program holding a port, on this OS.
+fn who_holds(port: u16, udp: bool) -> String {
+    if cfg!(windows) {
+        format!("netstat -ano | findstr :{port}") // not prose: a Windows command
+    } else if cfg!(target_os = "linux") {
+        let flags = if udp { "-lunp" } else { "-ltnp" };
+        let ss = format!("ss {flags} 'sport = :{port}'"); // not prose: a command
+        t!("machine-either", a = ss, b = format!("lsof -i :{port}"))
+    } else {
+        let proto = if udp { "UDP" } else { "TCP" };
+        format!("lsof -i {proto}:{port}")
+    }
+}
+
+/// Binds `use_.addr` for a moment, as the lab's server would, and says
+/// whether it is free; when it is not, names the port, the lab, and the
+/// command that shows who holds it.
+pub fn port_row(use_: &PortUse) -> MachineRow {
+    let (port, proto) = (use_.addr.port(), if use_.udp { "udp" } else { "tcp" });
+    let bound = if use_.udp {
+        UdpSocket::bind(use_.addr).map(drop)
+    } else {
+        TcpListener::bind(use_.addr).map(drop)
+    };
+    MachineRow {
+        check: t!("machine-port", proto = proto, port = port, lab = use_.lab),
+        ok: bound.is_ok(),
+        detail: match bound {
+            Ok(()) => t!("machine-port-free"),
+            Err(e) => t!(
+                "machine-port-taken",
+                error = e.to_string(),
+                lab = use_.lab,
+                who = who_holds(port, use_.udp)
+            ),
+        },
+    }
+}
+
+/// Finds a Python 3 as the lessons' programs are started (`python3`, then
+/// `python`, then Windows' `py`) and reports its version.
+pub fn python_row() -> MachineRow {
+    // not prose: a Python program, the same in every language
+    let probe = "import sys; print(sys.version.split()[0]); sys.exit(sys.version_info[0] != 3)"; // not prose: Python
+    for name in ["python3", "python", "py"] {
+        let Ok(out) = Command::new(name)
+            .args(["-c", probe])
+            .stdin(Stdio::null())
+            .output()
+        else {
+            continue;
+        };
+        if out.status.success() {
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            return MachineRow {
+                check: t!("machine-python"),
+                ok: true,
+                detail: t!("machine-python-found", version = version, name = name),
+            };
+        }
+    }
+    MachineRow {
+        check: t!("machine-python"),
+        ok: false,
+        detail: t!("machine-python-missing"),
+    }
+}
+
+/// The machine check's rows: each port in `ports`, then Python.
+pub fn machine_rows(ports: &[PortUse]) -> Vec<MachineRow> {
+    let mut rows: Vec<MachineRow> = ports.iter().map(port_row).collect();
+    rows.push(python_row());
+    rows
 }
 
 /// Runs `bin demo` with a time limit and reads its verdict.
@@ -205,6 +321,32 @@ pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
         Some(d) => d,
         None => return crate::harness::fail(t!("labs-no-dir")),
     };
+    let machine = machine_rows(&default_ports());
+    let mut m = Table::new([
+        t!("machine-col-check"),
+        t!("machine-col-ready"),
+        t!("machine-col-found"),
+    ]);
+    for r in &machine {
+        m.row([
+            r.check.clone(),
+            if r.ok { t!("machine-yes") } else { t!("machine-no") },
+            r.detail.clone(),
+        ]);
+    }
+    let not_ready = machine.iter().filter(|r| !r.ok).count();
+    let machine_summary = if not_ready == 0 {
+        t!("machine-all-ready")
+    } else {
+        t!("machine-not-ready", n = not_ready)
+    };
+    if args.json {
+        eprint!("{}", m.render());
+        eprintln!("{machine_summary}\n");
+    } else {
+        print!("{}", m.render());
+        println!("{machine_summary}\n");
+    }
     let limit = Duration::from_secs_f64(args.timeout.clamp(1.0, 3600.0));
     let mut results = Vec::new();
     for lab in &LABS {
@@ -255,5 +397,68 @@ pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_tcp_port_names_itself_its_lab_and_how_to_find_the_holder() {
+        let held = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = held.local_addr().expect("addr");
+        let row = port_row(&PortUse {
+            lab: "lab03-length-ack",
+            addr,
+            udp: false,
+        });
+        assert!(!row.ok, "{row:?}");
+        assert!(row.check.contains(&addr.port().to_string()), "{row:?}");
+        assert!(row.check.contains("lab03-length-ack"), "{row:?}");
+        assert!(row.detail.contains(&format!(":{}", addr.port())), "{row:?}");
+        assert!(row.detail.contains("--addr"), "{row:?}");
+    }
+
+    #[test]
+    fn a_taken_udp_port_is_checked_as_udp() {
+        let held = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let addr = held.local_addr().expect("addr");
+        let row = port_row(&PortUse {
+            lab: "lab06-udp-vs-tcp",
+            addr,
+            udp: true,
+        });
+        assert!(!row.ok && row.check.starts_with("udp port"), "{row:?}");
+        // Port 0 always binds: the kernel picks a free one.
+        drop(held);
+        let row = port_row(&PortUse {
+            lab: "lab06-udp-vs-tcp",
+            addr: SocketAddr::new(addr.ip(), 0),
+            udp: true,
+        });
+        assert!(row.ok && row.detail == "free", "{row:?}");
+    }
+
+    #[test]
+    fn every_lab_default_port_is_checked_once_and_python_last() {
+        let ports = default_ports();
+        assert_eq!(ports.len(), LABS.len());
+        assert!(ports
+            .iter()
+            .filter(|p| p.udp)
+            .all(|p| p.lab == "lab06-udp-vs-tcp"));
+        let free = [PortUse {
+            lab: "lab01-naive-recv",
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            udp: false,
+        }];
+        let rows = machine_rows(&free);
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].ok, "{:?}", rows[0]);
+        assert_eq!(rows[1].check, "python");
+        if rows[1].ok {
+            assert!(rows[1].detail.starts_with("Python 3."), "{:?}", rows[1]);
+        }
     }
 }
