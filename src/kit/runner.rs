@@ -141,6 +141,19 @@ impl CommandOutput {
 /// Runs one command line as the server received it (raw bytes).
 /// Never fails: problems come back as stderr text and a non-zero exit code.
 pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
+    if command.len() > MAX_COMMAND {
+        // Not copied, echoed or passed to a shell: a 60 MiB "command" would
+        // cost its size again in every copy on the way.
+        return CommandOutput::from_text(
+            String::new(),
+            format!(
+                "sticky: the command is {} bytes, over the {MAX_COMMAND}-byte limit for one command\n",
+                command.len()
+            ),
+            2,
+            cfg,
+        );
+    }
     let line = match std::str::from_utf8(command) {
         Ok(s) => s.trim(),
         Err(e) => {
@@ -160,6 +173,11 @@ pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
         ExecMode::Shell => run_shell(line, cfg),
     }
 }
+
+/// The longest command run: what Linux lets one argument of `execve` be
+/// (`MAX_ARG_STRLEN`, 32 pages; execve(2)), so `sh -c LINE` could take no
+/// longer line anyway.
+pub const MAX_COMMAND: usize = 128 * 1024;
 
 /// Names and one-line descriptions of the built-in commands.
 pub const BUILTINS: &[(&str, &str)] = &[
@@ -467,6 +485,18 @@ mod tests {
         assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command 'nosuch'"));
         let out = run(&[0xff, 0xfe], &cfg);
         assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
+    }
+
+    #[test]
+    fn a_command_over_the_limit_is_refused_not_copied() {
+        let long = vec![b'x'; MAX_COMMAND + 1];
+        let out = run(&long, &RunnerConfig::default());
+        assert_eq!(out.exit_code, 2);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("131073 bytes, over the 131072-byte"),
+            "{out:?}"
+        );
+        assert!(out.stderr.len() < 200);
     }
 
     #[test]
