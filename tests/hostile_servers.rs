@@ -446,6 +446,9 @@ fn lab04_memory_stays_within_its_budget_against_clients_that_never_read() {
         assert_eq!(t.lines().count(), 1, "{t:?}");
     }
     assert!(refused >= 1, "no frame was refused: {replies:?}");
+    if let Some(r) = replies.iter().find(|r| text(&r[4..]).starts_with(&refusal)) {
+        eprint!("a refused client heard: {}", text(&r[4..]));
+    }
     let peak = peak.expect("VmHWM");
     eprintln!("lab 04, 8 × 60 MiB unread, 128 MiB budget: peak RSS {peak} KiB, {refused} refused");
     assert!(

@@ -41,7 +41,19 @@ pub struct FrameReader<R, F = LengthPrefix> {
     pub(super) after_large_body: bool,
     /// The server's memory budget, and what this reader holds of it
     /// ([`FrameReader::with_budget`]).
-    budget: Option<(Arc<MemoryBudget>, Option<Reservation>)>,
+    budget: Option<Budgeted>,
+}
+
+/// A reader's share of a memory budget.
+#[derive(Debug)]
+struct Budgeted {
+    budget: Arc<MemoryBudget>,
+    /// The room of the frame being read, or of the one last returned.
+    held: Option<Reservation>,
+    /// `held` belongs to a frame already returned: the next call may give
+    /// it back. (A call that returns an error, a read timeout say, leaves
+    /// the frame half-read and its room held.)
+    returned: bool,
 }
 
 /// A frame this long or shorter is read without a reservation: the reader
@@ -73,31 +85,35 @@ impl<R: Read, F: Framing> FrameReader<R, F> {
     /// reservation is given back when the next frame is asked for (the
     /// caller is done with this one), and the buffer shrunk back first.
     pub fn with_budget(mut self, budget: Arc<MemoryBudget>) -> Self {
-        self.budget = Some((budget, None));
+        self.budget = Some(Budgeted {
+            budget,
+            held: None,
+            returned: false,
+        });
         self
     }
 
-    /// Before a new frame: a large frame's buffer is given back to the
-    /// allocator, then its reservation to the budget.
+    /// Before a new frame, once the last one was returned: a large frame's
+    /// buffer is given back to the allocator, then its room to the budget.
     fn give_back(&mut self) {
-        let Some((_, reserved @ Some(_))) = &mut self.budget else {
+        let Some(b) = self.budget.as_mut().filter(|b| b.returned) else {
             return;
         };
-        if self.buf.len() > UNRESERVED_FRAME {
+        b.returned = false;
+        if b.held.take().is_some() && self.buf.len() > UNRESERVED_FRAME {
             // Keep only what is not decoded yet (the start of the next frame).
             self.buf = self.buf[self.start..self.end].to_vec();
             self.end -= self.start;
             self.start = 0;
         }
-        *reserved = None;
     }
 
     /// The frame now in the buffer will be `whole` bytes long: reserve it.
     fn reserve(&mut self, whole: usize) -> Result<(), FrameError> {
-        if let Some((budget, reserved @ None)) = &mut self.budget {
+        if let Some(b) = self.budget.as_mut().filter(|b| b.held.is_none()) {
             if whole > UNRESERVED_FRAME {
                 let what = || format!("a frame of {}", crate::kit::budget::size(whole as u64));
-                *reserved = Some(budget.reserve(2 * whole as u64, what)?);
+                b.held = Some(b.budget.reserve(2 * whole as u64, what)?);
             }
         }
         Ok(())
@@ -117,6 +133,9 @@ impl<R: Read, F: Framing> FrameReader<R, F> {
                         let frame = self.framing.decode(&buffered[..len]);
                         self.start += len;
                         self.wait_for = 0;
+                        if let Some(b) = &mut self.budget {
+                            b.returned = true;
+                        }
                         return frame.map(Some);
                     }
                     Check::Incomplete { needed } => {
