@@ -19,12 +19,13 @@ use sticky_lab::framing::{ByteOrder, FrameError, FrameReader, LengthPrefix, DEFA
 use sticky_lab::harness::command;
 use sticky_lab::harness::wrong_format::Expected;
 use sticky_lab::harness::{
-    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, ReplyTimeout, Stage, StageError,
+    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, MemoryArgs, ReplyTimeout, Stage,
+    StageError,
 };
 use sticky_lab::kit::server::Background;
 use sticky_lab::kit::text::{preview, spaced_hex};
 use sticky_lab::lessons::lab04_struct_header::{
-    self as lesson, demo_server, expected, serve_commands,
+    self as lesson, demo_server, expected, serve_commands_within,
 };
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
@@ -117,12 +118,20 @@ enum Command {
   lab04-struct-header server                       # 127.0.0.1:8083, framed requests, 'i' header
   lab04-struct-header server --compat lesson       # the bytes seeds 001/002's Python clients speak
   lab04-struct-header server --byte-order big      # network order, struct.pack('!I')
-  lab04-struct-header server --max-frame 1048576 --idle-timeout 5")]
+  lab04-struct-header server --max-frame 1048576 --idle-timeout 5
+  lab04-struct-header server --memory-budget 1G      # room for 8 frames of the default 64 MiB
+
+Memory: a request frame over 320 KiB reserves twice its length from --memory-budget before its
+body is read, and each command twice --max-output while it runs; what finds no room within 90%
+of --request-deadline is refused with one error line naming the sizes. The budget holds against
+clients that never read (tested); each connection adds at most 2 MiB over it (docs/labs/lab04-struct-header.md).")]
     Server {
         #[command(flatten)]
         args: CommandServerArgs,
         #[command(flatten)]
         wire: WireArgs,
+        #[command(flatten)]
+        memory: MemoryArgs,
     },
     /// Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
     #[command(after_help = "Examples:
@@ -151,9 +160,9 @@ fn main() -> ExitCode {
     );
     match command {
         Command::Demo { opts } => demo(&opts, color),
-        Command::Server { args, wire } => {
+        Command::Server { args, wire, memory } => {
             color.apply();
-            server(&args, wire.codec(), wire.compat)
+            server(&args, wire.codec(), wire.compat, &memory)
         }
         Command::Client { args, wire, wait } => {
             color.apply();
@@ -164,10 +173,16 @@ fn main() -> ExitCode {
 
 // ───────────────────────────── server and client ─────────────────────────────
 
-fn server(args: &CommandServerArgs, codec: LengthPrefix, compat: Compat) -> ExitCode {
-    let (runner, idle) = (args.runner(), args.serve_options().idle_timeout);
+fn server(
+    args: &CommandServerArgs,
+    codec: LengthPrefix,
+    compat: Compat,
+    memory: &MemoryArgs,
+) -> ExitCode {
+    let (runner, opts) = (args.runner(), args.serve_options());
+    let (idle, budget) = (opts.idle_timeout, memory.budget(opts.request_deadline));
     command::run_server(args, harness::ports::LAB04, "lab04", move |s, _| {
-        serve_commands(s, codec, compat, &runner, idle)
+        serve_commands_within(s, codec, compat, &runner, idle, &budget)
     })
 }
 

@@ -22,8 +22,8 @@ use clap::Subcommand;
 use serde_json::json;
 use sticky_lab::framing::json_header::{JsonHeader, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER};
 use sticky_lab::harness::{
-    self, announce, fail, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, Prompt, Stage,
-    StageError,
+    self, announce, fail, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, MemoryArgs,
+    Prompt, Stage, StageError,
 };
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::kit::server::{Background, KeptErrors};
@@ -101,7 +101,11 @@ enum Command {
   lab05-json-header server --dir /tmp/share --overwrite
   lab05-json-header server --compat lesson           # seed 002 §1.3 / seed 000 clients
   lab05-json-header server --compat lesson --push notes.txt   # seed 004's server
-  lab05-json-header server --exec shell              # the real shell (loopback only)")]
+  lab05-json-header server --exec shell              # the real shell (loopback only)
+
+Memory: each connection reserves one --max-header from --memory-budget while connected, each
+command twice --max-output while it runs; uploads and downloads stream through 64 KiB pieces and
+reserve nothing. What finds no room within 90% of --request-deadline gets an error reply.")]
     Server(ServerOpts),
     /// Send commands (and `put FILE` / `get NAME`) at a `>>> ` prompt.
     #[command(after_help = "Examples:
@@ -136,6 +140,8 @@ struct ServerOpts {
     /// Largest upload accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_FILE)]
     max_file: u64,
+    #[command(flatten)]
+    memory: MemoryArgs,
 }
 
 #[derive(clap::Args)]
@@ -200,6 +206,7 @@ fn server(o: ServerOpts) -> ExitCode {
         codec: JsonHeader::lesson().with_limits(o.max_header, DEFAULT_MAX_BODY),
         max_file: o.max_file,
         log: true,
+        budget: o.memory.budget(o.args.serve_options().request_deadline),
     };
     if let Err(e) = cfg.prepare() {
         return fail(e);

@@ -21,12 +21,12 @@ use clap::Subcommand;
 use serde_json::json;
 use sticky_lab::harness::{
     self, announce, fail, parse_addr, parse_seconds, ports, ClientArgs, Compat, Demo, DemoOpts,
-    Prompt, Stage, StageError,
+    MemoryArgs, Prompt, Stage, StageError,
 };
 use sticky_lab::kit::server::ServeOptions;
 use sticky_lab::lessons::lab07_concurrency::{
     self as conc, abort_on_overflow, ask, fixed_serve, lesson_serve, slowest_reply_ms, start_upper,
-    time_against, waits_table, ClientTiming, Echo, Mode, Scenario,
+    time_against, waits_table, ClientTiming, Echo, Mode, Scenario, CONN_MEMORY,
 };
 use sticky_lab::report::ColorChoice;
 
@@ -88,8 +88,9 @@ enum Command {
 Limits: a client that sends nothing, or leaves its echoes unread, for --idle-timeout is
 dropped; a message not whole within --request-deadline of its first byte is dropped, however
 slowly it dribbles; at most --max-conns clients at once. Memory budget: a message is echoed in
-64 KiB pieces, so each connection holds at most one piece whatever --max-frame; 8 clients that
-never read their 48 MiB echoes leave the server at about 5 MiB (under 64 MiB, tested).")]
+64 KiB pieces, so each connection holds at most 192 KiB whatever --max-frame, and --memory-budget
+(default 256M) caps the connections served at once to what it holds; 8 clients that never read
+their 48 MiB echoes leave the server at about 5 MiB (under 64 MiB, tested).")]
     Server {
         /// Address to listen on (default 127.0.0.1:8889, the lesson's port).
         #[arg(long, value_parser = parse_addr)]
@@ -114,6 +115,8 @@ never read their 48 MiB echoes leave the server at about 5 MiB (under 64 MiB, te
         /// Memory does not grow with it: a message is echoed in 64 KiB pieces.
         #[arg(long, default_value_t = sticky_lab::framing::DEFAULT_MAX_FRAME)]
         max_frame: usize,
+        #[command(flatten)]
+        memory: MemoryArgs,
     },
     /// Type lines, get them back in upper case.
     #[command(after_help = "Examples:
@@ -151,14 +154,31 @@ fn main() -> ExitCode {
             idle_timeout,
             request_deadline,
             max_frame,
+            memory,
         } => {
             color.apply();
             let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], ports::LAB07)));
+            // Every connection holds the same few pieces: the budget is a
+            // cap on connections.
+            let affordable = (memory.memory_budget / CONN_MEMORY as u64) as usize;
+            if affordable == 0 {
+                return fail(format!(
+                    "--memory-budget {} is less than the {CONN_MEMORY} bytes one connection holds",
+                    memory.memory_budget
+                ));
+            }
+            if affordable < max_conns && mode == Mode::Threaded {
+                eprintln!(
+                    "--memory-budget {} holds {affordable} connections of {CONN_MEMORY} bytes: \
+                     at most {affordable} served at once (not --max-conns {max_conns})",
+                    memory.memory_budget
+                );
+            }
             let opts = ServeOptions {
                 max_conns: if mode == Mode::Sequential {
                     1
                 } else {
-                    max_conns
+                    max_conns.min(affordable)
                 },
                 idle_timeout: Some(Duration::from_secs_f64(idle_timeout)),
                 request_deadline: Some(Duration::from_secs_f64(request_deadline)),

@@ -341,3 +341,248 @@ fn lab03_server_help_shows_no_escaped_newline() {
     assert!(help.contains("Wire format"), "{help}");
     assert!(!help.contains("\\n"), "{help}");
 }
+
+/// What one client that never reads got back from lab 04's server: it
+/// sends a header for `big` bytes and all of them but the last, holds the
+/// last for `HOLD` (so an admitted frame keeps its room while the others
+/// wait), sends it, and only then reads: an `error: …` frame, or the
+/// reply to its "command".
+fn lab04_hog(addr: std::net::SocketAddr, big: usize, start: Arc<std::sync::Barrier>) -> Vec<u8> {
+    const HOLD: Duration = Duration::from_secs(5);
+    let mut msg = (big as u32).to_le_bytes().to_vec();
+    msg.resize(4 + big, b'x');
+    start.wait();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    // Refused, the server drops the rest; admitted, it reads it all.
+    if s.write_all(&msg[..big + 3]).is_ok() {
+        thread::sleep(HOLD);
+        let _ = s.write_all(&msg[big + 3..]);
+    }
+    let mut reply = Vec::new();
+    let _ = s.read_to_end(&mut reply);
+    reply
+}
+
+/// The hogs' frame: 60 MiB and a little, so that its header read in the
+/// other byte order is over the frame limit too: a hog that holds its last
+/// byte is not taken for a client with the wrong `--byte-order`.
+const BIG: usize = (60 << 20) + 0x55;
+
+/// Eight clients each announce a 60 MiB frame to lab 04's server and send
+/// it without reading; a ninth asks `echo hi`. Returns the server's peak
+/// RSS (KiB), the eight replies, and whether the ninth was answered.
+fn lab04_under_eight_hogs(budget: &str) -> (Option<u64>, Vec<Vec<u8>>, bool) {
+    let srv = spawn_server(
+        LAB04,
+        &[
+            "server",
+            "--addr",
+            "127.0.0.1:0",
+            "--max-conns",
+            "16",
+            "--idle-timeout",
+            "20",
+            "--timeout",
+            "1",
+            "--request-deadline",
+            "3",
+            "--memory-budget",
+            budget,
+        ],
+    );
+    let start = Arc::new(std::sync::Barrier::new(9));
+    let hogs: Vec<_> = (0..8)
+        .map(|_| {
+            let (addr, start) = (srv.addr, start.clone());
+            thread::spawn(move || lab04_hog(addr, BIG, start))
+        })
+        .collect();
+    start.wait();
+    thread::sleep(Duration::from_millis(300));
+    let mut ok = TcpStream::connect(srv.addr).unwrap();
+    ok.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    ok.write_all(&[7, 0, 0, 0]).unwrap();
+    ok.write_all(b"echo hi").unwrap();
+    let mut reply = [0u8; 7];
+    let served = ok.read_exact(&mut reply).is_ok() && reply == [3, 0, 0, 0, b'h', b'i', b'\n'];
+    let replies: Vec<Vec<u8>> = hogs.into_iter().map(|h| h.join().unwrap()).collect();
+    (peak_rss_kib(srv.child.id()), replies, served)
+}
+
+/// What lab 04's server may hold over its budget, stated in its sheet
+/// (docs/labs/lab04-struct-header.md, "Memory"): threads, read buffers and
+/// the allocator's slack: at most 2 MiB for each of the 16 connections.
+const LAB04_OVERHEAD_KIB: u64 = 16 * (2 << 10);
+
+/// The budget holds: 8 × 60 MiB frames against a 128 MiB budget. One frame
+/// (twice 60 MiB while read and decoded) fits at a time, and the first one
+/// admitted keeps its room for 5 s; a frame that finds no room within 90%
+/// of the 3 s request deadline is refused with one error line naming its
+/// size and the budget, and the well-behaved client is served meanwhile.
+#[cfg(target_os = "linux")]
+#[test]
+fn lab04_memory_stays_within_its_budget_against_clients_that_never_read() {
+    let (peak, replies, served) = lab04_under_eight_hogs("128M");
+    assert!(served, "the well-behaved client was not served");
+    let refusal = format!(
+        "error: a frame of 60.0 MiB ({} bytes) needs 120.0 MiB of this server's 128.0 MiB \
+         memory budget and found no room within 2.7 s",
+        BIG + 4
+    );
+    let refused = replies
+        .iter()
+        .filter(|r| text(r.get(4..).unwrap_or_default()).starts_with(&refusal))
+        .count();
+    for r in &replies {
+        let t = text(r.get(4..).unwrap_or_default());
+        // Refused for want of room, or admitted and its 60 MiB "command"
+        // refused by the runner: every client heard one line.
+        assert!(
+            t.starts_with(&refusal) || t.contains("over the 131072-byte limit for one command"),
+            "{t:?}"
+        );
+        assert_eq!(t.lines().count(), 1, "{t:?}");
+    }
+    assert!(refused >= 1, "no frame was refused: {replies:?}");
+    if let Some(r) = replies.iter().find(|r| text(&r[4..]).starts_with(&refusal)) {
+        eprint!("a refused client heard: {}", text(&r[4..]));
+    }
+    let peak = peak.expect("VmHWM");
+    eprintln!("lab 04, 8 × 60 MiB unread, 128 MiB budget: peak RSS {peak} KiB, {refused} refused");
+    assert!(
+        peak < (128 << 10) + LAB04_OVERHEAD_KIB,
+        "peak RSS {peak} KiB over the 128 MiB budget + {LAB04_OVERHEAD_KIB} KiB"
+    );
+}
+
+/// The check above failing the wrong thing: the same clients against a
+/// budget too large to bind push the server far past 128 MiB + overhead.
+#[cfg(target_os = "linux")]
+#[test]
+fn lab04_without_a_binding_budget_the_same_clients_take_far_more() {
+    let (peak, _, _) = lab04_under_eight_hogs("64G");
+    let peak = peak.expect("VmHWM");
+    eprintln!("lab 04, 8 × 60 MiB unread, no binding budget: peak RSS {peak} KiB");
+    assert!(
+        peak > 2 * ((128 << 10) + LAB04_OVERHEAD_KIB),
+        "peak RSS {peak} KiB: the clients no longer cost memory?"
+    );
+}
+
+/// Lab 04's framed request for `cmd`, and its reply's text.
+fn lab04_ask(s: &mut TcpStream, cmd: &str) -> String {
+    s.write_all(&(cmd.len() as u32).to_le_bytes()).unwrap();
+    s.write_all(cmd.as_bytes()).unwrap();
+    let mut head = [0u8; 4];
+    s.read_exact(&mut head).expect("a reply header");
+    let mut body = vec![0u8; u32::from_le_bytes(head) as usize];
+    s.read_exact(&mut body).expect("a reply body");
+    text(&body)
+}
+
+/// `--exec shell`: a grandchild that leaves the process group and the
+/// session (`setsid`), drops the environment (`env -i`) and is orphaned
+/// (`&`, then its shell exits), then writes into the reply's pipe forever.
+/// The reply goes out at the timeout, the grandchild is gone after it, and
+/// the server answers the next command on the same connection.
+#[cfg(target_os = "linux")]
+#[test]
+fn lab04_shell_kills_a_setsid_grandchild_at_the_timeout_and_serves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let srv = spawn_server(
+        LAB04,
+        &[
+            "server",
+            "--addr",
+            "127.0.0.1:0",
+            "--exec",
+            "shell",
+            "--timeout",
+            "1",
+        ],
+    );
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    let line = format!(
+        "env -i /bin/sh -c 'setsid /bin/sh -c \"echo \\$\\$ > {}; while :; do echo tick; sleep 0.05; done\" &'",
+        pid_file.display()
+    );
+    let t = Instant::now();
+    let reply = lab04_ask(&mut s, &line);
+    let took = t.elapsed();
+    assert!(reply.starts_with("tick\n"), "{reply:?}");
+    assert!(reply.ends_with("stopped at the 1s timeout\n"), "{reply:?}");
+    assert!(took < Duration::from_secs(8), "the reply took {took:?}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.contains(") Z "),
+        "the grandchild {} outlived the timeout: {stat}",
+        pid.trim()
+    );
+    assert_eq!(lab04_ask(&mut s, "echo next"), "next\n");
+}
+
+/// Lab 05's server with a 1 MiB budget and `--max-output` `max_output`,
+/// asked `echo hi` by lab 05's client: what the client printed.
+fn lab05_echo_hi_within_1m(max_output: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let srv = spawn_server(
+        LAB05,
+        &[
+            "server",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            d,
+            "--memory-budget",
+            "1M",
+            "--max-output",
+            max_output,
+        ],
+    );
+    let mut c = cmd(LAB05);
+    let addr = srv.addr.to_string();
+    c.args(["client", "--addr", &addr, "--cmd", "echo hi"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    text(&out.stdout) + &text(&out.stderr)
+}
+
+#[test]
+fn lab05_refuses_a_command_its_budget_cannot_hold_and_serves_on() {
+    let all = lab05_echo_hi_within_1m("1048576");
+    assert!(
+        all.contains(
+            "the output of 'echo hi' (up to --max-output, held twice) needs 2.0 MiB, more than \
+             this server's whole memory budget of 1.0 MiB"
+        ),
+        "{all}"
+    );
+    // With room for it, the same command is answered.
+    let ok = lab05_echo_hi_within_1m("4096");
+    assert!(ok.contains("hi") && !ok.contains("memory budget"), "{ok}");
+}
+
+#[test]
+fn lab07_memory_budget_caps_the_connections_it_can_hold() {
+    refused(
+        LAB07,
+        &["server", "--memory-budget", "100K"],
+        "less than the 196612 bytes one connection holds",
+    );
+    refused(LAB07, &["server", "--memory-budget", "0"], "too small");
+    refused(LAB04, &["server", "--memory-budget", "12X"], "not a size");
+    let srv = spawn_server(
+        LAB07,
+        &["server", "--addr", "127.0.0.1:0", "--memory-budget", "400K"],
+    );
+    let line = line_with(&srv, &["served at once"], Duration::from_secs(5)).expect("a banner");
+    assert!(
+        line.contains("at most 2 client(s) served at once"),
+        "{line}"
+    );
+}

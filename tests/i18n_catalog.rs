@@ -285,8 +285,7 @@ fn looks_like_a_key(s: &str) -> bool {
 
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
-    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
-    "machine",
+    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky", "machine",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &["lab01-naive-recv"];

@@ -153,6 +153,10 @@ pub enum FrameError {
     /// The socket failed.
     #[error(transparent)]
     Io(#[from] io::Error),
+    /// The frame would not fit the server's memory budget
+    /// ([`FrameReader::with_budget`]): refused before its body was read.
+    #[error(transparent)]
+    OverBudget(#[from] crate::kit::budget::OverBudget),
 }
 
 /// Reads exactly `n` bytes, looping over short reads: the loop the lesson's

@@ -3,8 +3,10 @@
 //! `Connection`, in blocking code).
 
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use super::{Check, FrameError, Framing, LengthPrefix};
+use crate::kit::budget::{MemoryBudget, Reservation};
 
 /// The least a read asks for: many small frames per system call.
 pub(super) const READ_MIN: usize = 64 * 1024;
@@ -37,7 +39,27 @@ pub struct FrameReader<R, F = LengthPrefix> {
     pub(super) reads: usize,
     /// Set by the fast path only (`fast_body.rs`): the last body was large.
     pub(super) after_large_body: bool,
+    /// The server's memory budget, and what this reader holds of it
+    /// ([`FrameReader::with_budget`]).
+    budget: Option<Budgeted>,
 }
+
+/// A reader's share of a memory budget.
+#[derive(Debug)]
+struct Budgeted {
+    budget: Arc<MemoryBudget>,
+    /// The room of the frame being read, or of the one last returned.
+    held: Option<Reservation>,
+    /// `held` belongs to a frame already returned: the next call may give
+    /// it back. (A call that returns an error, a read timeout say, leaves
+    /// the frame half-read and its room held.)
+    returned: bool,
+}
+
+/// A frame this long or shorter is read without a reservation: the reader
+/// holds that much anyway (its smallest and largest read), and it is
+/// counted in a server's fixed overhead per connection.
+pub const UNRESERVED_FRAME: usize = READ_MIN + READ_MAX;
 
 impl<R: Read, F: Framing> FrameReader<R, F> {
     /// Reads `framing` frames from `inner`.
@@ -51,12 +73,56 @@ impl<R: Read, F: Framing> FrameReader<R, F> {
             wait_for: 0,
             reads: 0,
             after_large_body: false,
+            budget: None,
         }
+    }
+
+    /// Reserves every frame longer than [`UNRESERVED_FRAME`] from `budget`
+    /// once its header is in and before its body is read: twice its length,
+    /// since the frame's bytes sit in this reader's buffer while the body is
+    /// copied out for the caller. A frame that gets no room is refused with
+    /// [`FrameError::OverBudget`], naming its size and the budget. The
+    /// reservation is given back when the next frame is asked for (the
+    /// caller is done with this one), and the buffer shrunk back first.
+    pub fn with_budget(mut self, budget: Arc<MemoryBudget>) -> Self {
+        self.budget = Some(Budgeted {
+            budget,
+            held: None,
+            returned: false,
+        });
+        self
+    }
+
+    /// Before a new frame, once the last one was returned: a large frame's
+    /// buffer is given back to the allocator, then its room to the budget.
+    fn give_back(&mut self) {
+        let Some(b) = self.budget.as_mut().filter(|b| b.returned) else {
+            return;
+        };
+        b.returned = false;
+        if b.held.take().is_some() && self.buf.len() > UNRESERVED_FRAME {
+            // Keep only what is not decoded yet (the start of the next frame).
+            self.buf = self.buf[self.start..self.end].to_vec();
+            self.end -= self.start;
+            self.start = 0;
+        }
+    }
+
+    /// The frame now in the buffer will be `whole` bytes long: reserve it.
+    fn reserve(&mut self, whole: usize) -> Result<(), FrameError> {
+        if let Some(b) = self.budget.as_mut().filter(|b| b.held.is_none()) {
+            if whole > UNRESERVED_FRAME {
+                let what = || format!("a frame of {}", crate::kit::budget::size(whole as u64));
+                b.held = Some(b.budget.reserve(2 * whole as u64, what)?);
+            }
+        }
+        Ok(())
     }
 
     /// The next whole frame, or `Ok(None)` when the peer closed cleanly
     /// between frames. A close inside a frame is [`FrameError::Truncated`].
     pub fn next_frame(&mut self) -> Result<Option<F::Frame>, F::Error> {
+        self.give_back();
         loop {
             let buffered = &self.buf[self.start..self.end];
             let needed = if buffered.len() < self.wait_for {
@@ -67,10 +133,17 @@ impl<R: Read, F: Framing> FrameReader<R, F> {
                         let frame = self.framing.decode(&buffered[..len]);
                         self.start += len;
                         self.wait_for = 0;
+                        if let Some(b) = &mut self.budget {
+                            b.returned = true;
+                        }
                         return frame.map(Some);
                     }
                     Check::Incomplete { needed } => {
-                        self.wait_for = buffered.len() + needed;
+                        let whole = buffered.len() + needed;
+                        if buffered.len() >= F::HEADER_LEN {
+                            self.reserve(whole)?;
+                        }
+                        self.wait_for = whole;
                         needed
                     }
                 }

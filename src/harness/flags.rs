@@ -44,6 +44,58 @@ pub fn parse_count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses a number of bytes for a flag: `268435456`, or with a binary
+/// suffix `K`, `M`, `G` (`256M` is 256 MiB; `KiB`, `MB` and lower case
+/// are read the same way). At least 1.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "'{s}' is not a size: give bytes, or a number with K, M or G"
+            ))
+        }
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size: give bytes, or a number with K, M or G"))?;
+    match n.checked_mul(1 << shift) {
+        Some(0) => Err(format!("'{s}' is too small: give at least 1 byte")),
+        Some(v) => Ok(v),
+        None => Err(format!("'{s}' is too large")),
+    }
+}
+
+/// `--memory-budget`: the bytes a server's connections may hold at once
+/// for what they allocate per request (labs 04, 05 and 07; see
+/// [`crate::kit::budget`]).
+#[derive(Clone, Debug, clap::Args)]
+pub struct MemoryArgs {
+    /// Most memory all connections together may hold for requests and replies (256M, 1G, …);
+    /// a request that finds no room before its deadline is refused with an error naming the sizes.
+    #[arg(long, value_name = "BYTES", default_value = "256M", value_parser = parse_size)]
+    pub memory_budget: u64,
+}
+
+impl MemoryArgs {
+    /// The budget, its wait ending before `deadline` (the request
+    /// deadline) would cut the request off: a tenth of it sooner, so that
+    /// the refusal, not the deadline, is what the client hears.
+    pub fn budget(
+        &self,
+        deadline: Option<std::time::Duration>,
+    ) -> std::sync::Arc<crate::kit::budget::MemoryBudget> {
+        let wait = deadline.map_or(std::time::Duration::from_secs(10), |d| d.mul_f64(0.9));
+        crate::kit::budget::MemoryBudget::new(self.memory_budget, wait)
+    }
+}
+
 /// Prints a one-line error naming what was wrong and returns exit code 2.
 pub fn fail(what: impl std::fmt::Display) -> ExitCode {
     // Stderr decides for itself: a redirected `2> log` gets plain text.
@@ -241,6 +293,18 @@ pub fn announce(lab: &str, addr: SocketAddr) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_take_binary_suffixes_and_refuse_zero() {
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        for bad in ["0", "0M", "12X", "M", "-1", "99999999999G"] {
+            let e = parse_size(bad).unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
 
     #[test]
     fn durations_must_be_finite_positive_seconds() {

@@ -21,8 +21,8 @@ pub mod wrong_format;
 
 pub use demo::{Demo, DemoOpts};
 pub use flags::{
-    announce, fail, parse_addr, parse_count, parse_seconds, ports, ClientArgs, CommandServerArgs,
-    Compat, ReplyTimeout,
+    announce, fail, parse_addr, parse_count, parse_seconds, parse_size, ports, ClientArgs,
+    CommandServerArgs, Compat, MemoryArgs, ReplyTimeout,
 };
 pub use prompt::Prompt;
 pub use stages::{Stage, StageError};

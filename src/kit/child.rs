@@ -52,6 +52,162 @@ pub fn shell_command(line: &str) -> Command {
     }
 }
 
+/// [`shell_command`] under a reaper of its own (Linux), so that nothing the
+/// line starts can slip away from [`kill_reaped`].
+///
+/// A process group is not enough for a line we did not write: `setsid`
+/// leaves the group, and a double fork (`sh -c 'cmd &'`, the classic
+/// daemon) leaves its parent, so the orphan is adopted by init and no
+/// longer descends from anything we started. Here the process we start is
+/// a small *reaper*: it marks itself a child subreaper
+/// (`prctl(PR_SET_CHILD_SUBREAPER)`, Linux 3.4, see prctl(2)), forks the
+/// shell, closes every file it holds (so it keeps no pipe open) and waits
+/// for any child until none is left. Every orphan of the line is adopted by
+/// the reaper instead of init, whatever session or group it moved to, so
+/// the reaper's descendants in `/proc` are exactly what the line started.
+/// The reaper exits with the shell's status once the last of them is gone.
+///
+/// Elsewhere (and if the kernel refuses the prctl) this is
+/// [`shell_command`]: the process group, and what descends from the shell
+/// while its parents live.
+pub fn reaped_shell_command(line: &str) -> Command {
+    #[allow(unused_mut)]
+    let mut c = shell_command(line);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: the closure runs in the forked child before exec and calls
+        // only prctl, fork, close, waitpid and _exit (see reaper::split).
+        unsafe {
+            c.pre_exec(reaper::split);
+        }
+    }
+    c
+}
+
+/// Kills everything a [`reaped_shell_command`] started, then the reaper
+/// itself (`reaper` is its pid, [`Child::id`]), and reaps it.
+///
+/// On Linux: every descendant of the reaper, found in `/proc` and killed
+/// with SIGKILL, again and again until none is left (a process may fork
+/// while we look; its orphans come back to the reaper), then the process
+/// group. Elsewhere: the process group only — a `setsid` child or a double
+/// fork escapes it there, and the runner says so.
+pub fn kill_reaped(child: &mut Child) {
+    let reaper = child.id() as i32;
+    #[cfg(target_os = "linux")]
+    for _ in 0..200 {
+        let found = reaper::descendants(reaper);
+        if found.is_empty() {
+            break;
+        }
+        for pid in found {
+            // SAFETY: kill(2) on a live descendant of our own unreaped child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: the group we created at spawn; its leader is not reaped yet.
+        unsafe {
+            libc::kill(-reaper, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = reaper;
+}
+
+/// The reaper of [`reaped_shell_command`] and the walk of its descendants.
+#[cfg(target_os = "linux")]
+mod reaper {
+    use std::collections::{HashMap, HashSet};
+    use std::io;
+
+    /// In the forked child, before exec: become a subreaper and fork. The
+    /// new child returns and goes on to exec the shell; this process stays
+    /// behind as the reaper and never returns. Async-signal-safe calls only
+    /// (the parent has threads; see fork(2)).
+    pub fn split() -> io::Result<()> {
+        // SAFETY: plain system calls on our own process; no allocation.
+        unsafe {
+            if libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0 {
+                // No reaper: the process group is all we have.
+                return Ok(());
+            }
+            let shell = libc::fork();
+            if shell < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if shell == 0 {
+                // The shell. The subreaper mark is not inherited by fork.
+                return Ok(());
+            }
+            // Hold no pipe open (the output pipes, std's exec-error pipe):
+            // they must close when the last of the line's processes ends.
+            if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
+                for fd in 0..65_536 {
+                    libc::close(fd);
+                }
+            }
+            let mut code = 1;
+            loop {
+                let mut status = 0;
+                let pid = libc::waitpid(-1, &mut status, 0);
+                if pid == shell {
+                    code = if libc::WIFEXITED(status) {
+                        libc::WEXITSTATUS(status)
+                    } else {
+                        128 + libc::WTERMSIG(status)
+                    };
+                }
+                if pid < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                    // ECHILD: nothing the line started is left.
+                    libc::_exit(code);
+                }
+            }
+        }
+    }
+
+    /// The live descendants of `root` (zombies excluded), from the parent
+    /// pids in `/proc/*/stat`.
+    pub fn descendants(root: i32) -> Vec<i32> {
+        let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        for entry in dir.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // After the command name in parentheses: state, ppid, …
+            let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+                continue;
+            };
+            let mut f = rest.split_whitespace();
+            let state = f.next().unwrap_or("Z");
+            let ppid: i32 = f.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+            if state != "Z" && state != "X" {
+                children.entry(ppid).or_default().push(pid);
+            }
+        }
+        let (mut found, mut todo) = (HashSet::new(), vec![root]);
+        while let Some(p) = todo.pop() {
+            for &c in children.get(&p).into_iter().flatten() {
+                if c != root && found.insert(c) {
+                    todo.push(c);
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+}
+
 impl GroupChild {
     /// Starts `line` with [`shell_command`] in its own process group.
     /// `stdin` is written to the program on a thread and then closed;

@@ -8,6 +8,17 @@
 //!
 //! Whichever runs, a command gets a timeout and an output cap, stdin is
 //! closed, and both stdout and stderr come back, as in the lessons.
+//!
+//! What the timeout promises for the real shell: the reply goes out at the
+//! timeout (plus 200 ms for last output) whatever still holds the pipes
+//! open, and the output cap holds. On Linux every process the command
+//! started is killed — background jobs, `setsid` children, double-forked
+//! daemons, with or without their environment — because the shell runs
+//! under a child subreaper that adopts them all
+//! ([`super::child::reaped_shell_command`]). On macOS and other Unixes only
+//! the command's process group is killed: a `setsid` child or a double fork
+//! escapes it and lives on after the reply. On Windows `cmd /C` is killed,
+//! not what it started.
 
 use std::io::Read;
 use std::process::Stdio;
@@ -17,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::kit::child::kill_reaped;
 use crate::kit::text::Encoding;
 
 /// Which commands the server will run.
@@ -129,6 +141,19 @@ impl CommandOutput {
 /// Runs one command line as the server received it (raw bytes).
 /// Never fails: problems come back as stderr text and a non-zero exit code.
 pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
+    if command.len() > MAX_COMMAND {
+        // Not copied, echoed or passed to a shell: a 60 MiB "command" would
+        // cost its size again in every copy on the way.
+        return CommandOutput::from_text(
+            String::new(),
+            format!(
+                "sticky: the command is {} bytes, over the {MAX_COMMAND}-byte limit for one command\n",
+                command.len()
+            ),
+            2,
+            cfg,
+        );
+    }
     let line = match std::str::from_utf8(command) {
         Ok(s) => s.trim(),
         Err(e) => {
@@ -148,6 +173,11 @@ pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
         ExecMode::Shell => run_shell(line, cfg),
     }
 }
+
+/// The longest command run: what Linux lets one argument of `execve` be
+/// (`MAX_ARG_STRLEN`, 32 pages; execve(2)), so `sh -c LINE` could take no
+/// longer line anyway.
+pub const MAX_COMMAND: usize = 128 * 1024;
 
 /// Names and one-line descriptions of the built-in commands.
 pub const BUILTINS: &[(&str, &str)] = &[
@@ -324,11 +354,10 @@ fn run_builtin(line: &str, cfg: &RunnerConfig) -> CommandOutput {
 }
 
 fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
-    // Its own process group, so a timeout kills `sleep` under `sh` too.
-    let mut cmd = super::child::shell_command(line);
-    let marker = new_marker();
-    cmd.env(MARKER_VAR, &marker)
-        .stdin(Stdio::null())
+    // Under a reaper of its own (Linux; elsewhere its own process group), so
+    // a timeout kills `sleep` under `sh`, and `setsid` children and daemons too.
+    let mut cmd = super::child::reaped_shell_command(line);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = match cmd.spawn() {
@@ -342,7 +371,6 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
             )
         }
     };
-    let pid = child.id();
     let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
     let mut readers = Vec::new();
     for (is_err, pipe) in [
@@ -380,7 +408,7 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
     loop {
         let now = Instant::now();
         if now >= deadline && !killed {
-            kill_tree(pid, &marker, &mut child);
+            kill_reaped(&mut child);
             killed = true;
             out.timed_out = true;
         }
@@ -405,7 +433,7 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
                 dst.extend_from_slice(&bytes[..take]);
                 if take < bytes.len() && !killed {
                     out.truncated = true;
-                    kill_tree(pid, &marker, &mut child);
+                    kill_reaped(&mut child);
                     killed = true;
                 }
             }
@@ -420,8 +448,8 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
     }
     // The shell is done, but `cmd &` and `setsid cmd` may have left
     // processes behind that would outlive the reply: a remote shell must not
-    // leave anything running. Kill whatever carries this command's marker.
-    kill_tree(pid, &marker, &mut child);
+    // leave anything running. Kill whatever the reaper adopted.
+    kill_reaped(&mut child);
     out.exit_code = match child.wait() {
         _ if out.timed_out => 124,
         Ok(status) => status.code().unwrap_or(128 + 9),
@@ -437,112 +465,6 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
 /// How long a killed command's last output may still arrive before the
 /// reply goes out without it.
 const LAST_WORDS: Duration = Duration::from_millis(200);
-
-/// The environment variable that marks every process one shell command
-/// starts: children inherit it through `fork` and `exec`, whatever process
-/// group or session they move to, so `setsid` and double forks keep it.
-const MARKER_VAR: &str = "STICKY_LAB_RUN";
-
-/// A marker no other command of this server (or of another one) carries.
-fn new_marker() -> String {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{}.{n}", std::process::id())
-}
-
-/// Kills the shell and everything it started: its process group, and on
-/// Linux every process that carries the command's marker or descends from
-/// the shell (found in `/proc`), repeated until none is left, since a
-/// process may fork while we look.
-fn kill_tree(pid: u32, marker: &str, child: &mut std::process::Child) {
-    #[cfg(unix)]
-    {
-        // SAFETY: kill(2) with a negative pid signals the process group we created.
-        unsafe {
-            libc::kill(-(pid as i32), libc::SIGKILL);
-        }
-    }
-    #[cfg(target_os = "linux")]
-    for _ in 0..20 {
-        let found = descendants::find(pid, &format!("{MARKER_VAR}={marker}"));
-        if found.is_empty() {
-            break;
-        }
-        for p in found {
-            // SAFETY: kill(2) on a pid we just read from /proc; `find` never
-            // returns this process or pid 1.
-            unsafe {
-                libc::kill(p, libc::SIGKILL);
-            }
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    let _ = (pid, marker);
-    let _ = child.kill();
-}
-
-/// Finding a command's processes in `/proc` (Linux).
-#[cfg(target_os = "linux")]
-mod descendants {
-    use std::collections::HashSet;
-
-    /// Live processes (zombies excluded) that carry `marker` in their
-    /// environment, sit in process group `root`, or descend from `root`.
-    pub fn find(root: u32, marker: &str) -> Vec<i32> {
-        let me = std::process::id() as i32;
-        let root = root as i32;
-        let mut procs = Vec::new(); // (pid, ppid)
-        let mut hit = HashSet::new();
-        let Ok(dir) = std::fs::read_dir("/proc") else {
-            return Vec::new();
-        };
-        for entry in dir.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<i32>().ok())
-            else {
-                continue;
-            };
-            if pid == me || pid <= 1 {
-                continue;
-            }
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                continue;
-            };
-            // After the command name in parentheses: state, ppid, pgrp, …
-            let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-                continue;
-            };
-            let mut f = rest.split_whitespace();
-            let state = f.next().unwrap_or("");
-            let ppid: i32 = f.next().and_then(|x| x.parse().ok()).unwrap_or(0);
-            let pgrp: i32 = f.next().and_then(|x| x.parse().ok()).unwrap_or(0);
-            if state == "Z" || state == "X" {
-                continue;
-            }
-            procs.push((pid, ppid));
-            let marked = std::fs::read(format!("/proc/{pid}/environ"))
-                .map(|env| env.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
-                .unwrap_or(false);
-            if pid == root || pgrp == root || marked {
-                hit.insert(pid);
-            }
-        }
-        // Descendants of anything found, to a fixed point.
-        let mut grew = true;
-        while grew {
-            grew = false;
-            for &(pid, ppid) in &procs {
-                if !hit.contains(&pid) && (ppid == root || hit.contains(&ppid)) {
-                    hit.insert(pid);
-                    grew = true;
-                }
-            }
-        }
-        hit.into_iter().collect()
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -563,6 +485,18 @@ mod tests {
         assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command 'nosuch'"));
         let out = run(&[0xff, 0xfe], &cfg);
         assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
+    }
+
+    #[test]
+    fn a_command_over_the_limit_is_refused_not_copied() {
+        let long = vec![b'x'; MAX_COMMAND + 1];
+        let out = run(&long, &RunnerConfig::default());
+        assert_eq!(out.exit_code, 2);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("131073 bytes, over the 131072-byte"),
+            "{out:?}"
+        );
+        assert!(out.stderr.len() < 200);
     }
 
     #[test]
@@ -671,6 +605,38 @@ mod tests {
             0,
             "the daemonized grandchild survived"
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_grandchild_in_a_new_session_without_our_environment_is_killed_at_the_timeout() {
+        // `env -i` drops any mark we could put in the environment, `setsid`
+        // leaves the process group, `&` then the shell's exit leaves the
+        // parent: before the reaper this grandchild was adopted by init and
+        // wrote into the pipe forever. It writes its pid first.
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let line = format!(
+            "env -i /bin/sh -c 'setsid /bin/sh -c \"echo \\$\\$ > {}; while :; do echo tick; sleep 0.05; done\" &'",
+            pid_file.display()
+        );
+        let t = Instant::now();
+        let out = run(line.as_bytes(), &shell(1000, 1 << 20));
+        assert!(out.timed_out, "{out:?}");
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(out.stdout.starts_with(b"tick\n"), "{out:?}");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let gone = |pid: i32| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.is_empty() || stat.contains(") Z ")
+        };
+        assert!(gone(pid), "the grandchild {pid} outlived the timeout");
+        // And the runner runs the next command as usual.
+        assert_eq!(run(b"echo next", &shell(1000, 4096)).stdout, b"next\n");
     }
 
     #[cfg(target_os = "linux")]

@@ -519,6 +519,34 @@ pub fn idle_error(e: io::Error, timeout: Option<Duration>) -> io::Error {
     }
 }
 
+/// How long [`close_after_reply`] reads and drops what a refused client
+/// is still sending, at most.
+pub const LINGER: Duration = Duration::from_secs(2);
+
+/// Ends a connection just after its last reply (an error saying why) so
+/// that the reply is not lost: stops sending (FIN), then reads and drops
+/// whatever the client is still sending, up to [`LINGER`], before the
+/// socket is closed. Closing at once with unread bytes in the receive
+/// buffer would send a reset (RFC 1122 §4.2.2.13, RFC 2525 §2.17), and a
+/// client still writing its refused request would see "connection reset"
+/// instead of the reply. Apache's `lingering_close` does the same. The
+/// dropped bytes go through one 64 KiB buffer: nothing is kept.
+pub fn close_after_reply(stream: &TcpStream) {
+    use std::io::Read;
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let until = Instant::now() + LINGER;
+    let mut sink = vec![0u8; 64 << 10];
+    while Instant::now() < until {
+        match (&mut &*stream).read(&mut sink) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if crate::kit::sock::is_timeout(&e) => {}
+            Err(_) => return,
+        }
+    }
+}
+
 /// The errors a background server's connections ended with, kept for the
 /// demo or test that started it: a demo's server must not print into the
 /// story, and the story may need to show what the server refused.

@@ -24,6 +24,7 @@ use crate::harness::wrong_format::{
     recognise_wrong_format, Expected, Side, When, WrongFormat, WrongRequest,
 };
 use crate::harness::Compat;
+use crate::kit::budget::{MemoryBudget, OverBudget};
 use crate::kit::proxy::ProxyConfig;
 use crate::kit::record::RecordingReader;
 use crate::kit::runner::{self, RunnerConfig};
@@ -211,6 +212,10 @@ pub enum ServeError {
     /// The server's own reply is over its own `--max-frame`.
     #[error(transparent)]
     ReplyTooLarge(#[from] OwnReplyTooLarge),
+    /// A request frame found no room in the server's `--memory-budget`:
+    /// the client was told in a reply, then the connection closed.
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
 }
 
 impl ServeError {
@@ -240,17 +245,49 @@ pub fn serve_commands(
     runner: &RunnerConfig,
     idle: Option<Duration>,
 ) -> Result<(), ServeError> {
+    serve_commands_within(
+        stream,
+        codec,
+        compat,
+        runner,
+        idle,
+        &MemoryBudget::unlimited(),
+    )
+}
+
+/// [`serve_commands`] within a server's memory `budget`, shared with its
+/// other connections: a request frame over 320 KiB reserves twice its
+/// length before its body is read ([`FrameReader::with_budget`]), and each
+/// command reserves twice `--max-output` for its output while it runs and
+/// its reply is sent (the output, then the frame it is copied into). A
+/// frame that finds no room is answered with one `error: …` line naming
+/// its size and the budget, and the connection closed; a command that
+/// finds none is answered the same way and the connection goes on.
+pub fn serve_commands_within(
+    stream: TcpStream,
+    codec: LengthPrefix,
+    compat: Compat,
+    runner: &RunnerConfig,
+    idle: Option<Duration>,
+    budget: &std::sync::Arc<MemoryBudget>,
+) -> Result<(), ServeError> {
     let _ = stream.set_nodelay(true);
     // Short reads, so a half-arrived request is looked at after STALL; the
     // idle timeout is then counted here, in steps.
     let step = idle.map_or(STALL, |t| t.min(STALL));
     let _ = stream.set_read_timeout(Some(step));
-    let mut frames = FrameReader::new(stream, codec);
+    let mut frames = FrameReader::new(stream, codec).with_budget(budget.clone());
     loop {
         let cmd = match compat {
             Compat::Ours => match next_request(&mut frames, idle, step) {
                 Ok(Some(cmd)) => cmd,
                 Ok(None) => return Ok(()),
+                Err(Refusal::Frame(FrameError::OverBudget(e))) => {
+                    let reply = format!("error: {e}\n");
+                    let _ = codec.write_frame(frames.get_mut(), reply.as_bytes());
+                    crate::kit::server::close_after_reply(frames.get_ref());
+                    return Err(e.into());
+                }
                 Err(Refusal::Frame(e)) => {
                     let Some(w) = recognise_wrong_format(
                         frames.buffered(),
@@ -273,6 +310,20 @@ pub fn serve_commands(
                     return tell(&mut frames, &codec, None, w);
                 }
                 cmd
+            }
+        };
+        let room = budget.reserve(2 * runner.max_output as u64, || {
+            let cmd = crate::kit::text::preview(&cmd, 40);
+            format!("the output of '{cmd}' (up to --max-output, held twice)")
+        });
+        let _room = match room {
+            Ok(r) => r,
+            Err(e) => {
+                let reply = format!("error: {e}\n");
+                codec
+                    .write_frame(frames.get_mut(), reply.as_bytes())
+                    .map_err(|e| ServeError::frame(&codec, e))?;
+                continue;
             }
         };
         let out = runner::run(&cmd, runner).combined();

@@ -129,6 +129,13 @@ impl From<Compat> for Echo {
 /// buffers), not its whole message, until the write timeout drops it.
 pub const ECHO_PIECE: usize = 64 * 1024;
 
+/// What one framed echo connection holds at most, whatever `--max-frame`:
+/// its read buffer and its write buffer ([`ECHO_PIECE`] each, the write
+/// one with room for a header), and the piece being upper-cased. Every
+/// connection costs the same, so a memory budget is a cap on connections:
+/// `--memory-budget` / this (the binary applies it to `--max-conns`).
+pub const CONN_MEMORY: usize = 3 * ECHO_PIECE + LengthPrefix::LEN;
+
 impl Mode {
     /// The server loop this mode names.
     pub fn serve(self) -> Serve {

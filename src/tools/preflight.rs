@@ -330,7 +330,11 @@ pub fn labs_command(args: &LabsArgs, color: ColorChoice) -> ExitCode {
     for r in &machine {
         m.row([
             r.check.clone(),
-            if r.ok { t!("machine-yes") } else { t!("machine-no") },
+            if r.ok {
+                t!("machine-yes")
+            } else {
+                t!("machine-no")
+            },
             r.detail.clone(),
         ]);
     }

@@ -70,6 +70,9 @@ pub enum TransferError {
     /// The message header was bad (see [`HeaderError`]).
     #[error("{0}")]
     Header(#[from] HeaderError),
+    /// No room in the server's `--memory-budget` (see [`crate::kit::budget`]).
+    #[error(transparent)]
+    OverBudget(#[from] crate::kit::budget::OverBudget),
     /// A file name that is not a plain name.
     #[error("refused file name {name:?}: {why}")]
     BadName {

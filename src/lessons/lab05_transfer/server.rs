@@ -37,6 +37,11 @@ pub struct ServerConfig {
     pub max_file: u64,
     /// Print one line per stored or sent file.
     pub log: bool,
+    /// What the connections may hold at once: each reserves room for one
+    /// header (`--max-header`) while it is connected, each command twice
+    /// `--max-output` while it runs. File bodies go to disk in 64 KiB
+    /// pieces and reserve nothing.
+    pub budget: std::sync::Arc<crate::kit::budget::MemoryBudget>,
 }
 
 impl ServerConfig {
@@ -51,6 +56,7 @@ impl ServerConfig {
             codec: JsonHeader::lesson(),
             max_file: DEFAULT_MAX_FILE,
             log: true,
+            budget: crate::kit::budget::MemoryBudget::unlimited(),
         }
     }
 }
@@ -98,6 +104,20 @@ pub fn handle_connection(
     if let Some(path) = &cfg.push {
         return push_file(&stream, peer, path, cfg);
     }
+    let max_header = cfg.codec.prefix.max_frame as u64;
+    let header_room = cfg.budget.reserve(max_header, || {
+        format!("a connection's request header (up to --max-header {max_header} bytes)")
+    });
+    let _header_room = match header_room {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = cfg
+                .codec
+                .write_message(&mut &stream, &error_reply(&e.to_string()), b"");
+            crate::kit::server::close_after_reply(&stream);
+            return Err(e.into());
+        }
+    };
     let mut leftover: Vec<u8> = Vec::new();
     loop {
         let (req, rest) = match next_request(&stream, cfg, std::mem::take(&mut leftover)) {
@@ -190,6 +210,10 @@ fn serve_request<R: Read>(
     let codec = &cfg.codec;
     match req {
         Request::Command(cmd) => {
+            let _room = cfg.budget.reserve(2 * cfg.runner.max_output as u64, || {
+                let cmd = crate::kit::text::preview(&cmd, 40);
+                format!("the output of '{cmd}' (up to --max-output, held twice)")
+            })?;
             let out = crate::kit::runner::run(&cmd, &cfg.runner);
             let header = CommandReply::header_for(&out);
             // stdout then stderr straight from the output, through one
