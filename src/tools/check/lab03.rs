@@ -142,9 +142,12 @@ impl Wire for LengthAck {
                     cmds[0], cmds[1]
                 )
             })?;
-            let two = self
-                .read_reply(s, cut)
-                .map_err(|e| format!("reading the reply to `{}` (sent glued to the ok): {e}", cmds[1]))?;
+            let two = self.read_reply(s, cut).map_err(|e| {
+                format!(
+                    "reading the reply to `{}` (sent glued to the ok): {e}",
+                    cmds[1]
+                )
+            })?;
             Ok([one, two])
         };
         Some(match glue() {

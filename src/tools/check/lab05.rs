@@ -88,7 +88,7 @@ impl JsonWire {
     fn refuse(&self, s: &mut BufStream, cut: &mut Cutter, msg: &str) -> Result<Exchanged, String> {
         let at = cut.offset();
         cut.send(&mut s.w, &self.encode(&error_reply(msg))?)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("sending the refusal {msg:?}: {e}"))?;
         cut.end_message();
         Ok(Exchanged {
             printed: format!("error: {msg}\n").into_bytes(),
@@ -187,7 +187,8 @@ impl JsonWire {
         let mut msg = self.encode(&h)?;
         let at = cut.offset();
         msg.extend_from_slice(&bytes);
-        cut.send(&mut s.w, &msg).map_err(|e| e.to_string())?;
+        cut.send(&mut s.w, &msg)
+            .map_err(|e| format!("sending {name} for `{line}`: {e}"))?;
         cut.end_message();
         Ok(Exchanged {
             printed: format!("get {name}: {} bytes, md5 {md5} ok\n", bytes.len()).into_bytes(),
@@ -216,7 +217,10 @@ impl Wire for JsonWire {
                 let h = self.read_header(s)?;
                 match Request::from_header(&h) {
                     Ok(Request::Command(c)) => Ok(Some(c)),
-                    Ok(_) => Err("your client sent an upload or download where a command was expected".into()),
+                    Ok(_) => Err(
+                        "your client sent an upload or download where a command was expected"
+                            .into(),
+                    ),
                     Err(e) => Err(format!("your client's request header: {e}")),
                 }
             }
@@ -239,9 +243,12 @@ impl Wire for JsonWire {
         sent: usize,
         cut: &mut Cutter,
     ) -> Result<(), String> {
-        let mut msg = self.encode(&command_header(full))?;
-        msg.extend_from_slice(&full[..sent.min(full.len())]);
-        s.send_then_close(&msg, cut)
+        // The header whole, then part of the body: the client must meet the
+        // close while it reads the body (a header cut here would make a
+        // lesson client crash on json.loads first, which looks like a report).
+        let head = self.encode(&command_header(full))?;
+        cut.send_whole(&mut s.w, &head).map_err(|e| e.to_string())?;
+        s.send_then_close(&full[..sent.min(full.len())], cut)
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
@@ -303,7 +310,9 @@ impl Wire for JsonWire {
                 continue;
             };
             let got = fs::read(dir.join(name)).map_err(|e| {
-                format!("after `get {name}` printed its line, your client's folder has no {name} ({e})")
+                format!(
+                    "after `get {name}` printed its line, your client's folder has no {name} ({e})"
+                )
             })?;
             if got != want {
                 return Err(format!(
@@ -325,12 +334,9 @@ impl Wire for JsonWire {
 /// the file as text, or a server that strips it, is caught.
 fn made_up(key: &str) -> Vec<u8> {
     // FNV-1a of the key, then xorshift: no dependency, the same everywhere.
-    let mut x = key
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        })
-        | 1;
+    let mut x = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }) | 1;
     let mut next = move || {
         x ^= x << 13;
         x ^= x >> 7;
@@ -384,7 +390,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
         what: "the 4 length bytes whole, then the JSON header cut after 7 bytes",
         hint: "one recv(header_len) returned part of the JSON: json.loads fails on half a header. Loop until all header_len bytes are in",
         commands: json_cut,
-        cut: CutSpec::WHOLE.pause_ms(20).scripted(&[4, 7]),
+        // 50 ms apart: each piece its own recv() even on a busy machine.
+        cut: CutSpec::WHOLE.pause_ms(50).scripted(&[4, 7]),
         max_seeds: 3,
         ending: Ending::Normal,
         header_split: false,
@@ -626,8 +633,14 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
             filename: name.clone(),
         }
         .to_header();
-        send_framed(run, &mut s, &mut Cutter::new(seed, 1, CutSpec::WHOLE), &down, b"")
-            .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
+        send_framed(
+            run,
+            &mut s,
+            &mut Cutter::new(seed, 1, CutSpec::WHOLE),
+            &down,
+            b"",
+        )
+        .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
         let (h, got) = read_answer(&mut s, "filesize").map_err(|e| {
             with_pieces(
                 FailureBuilder::new(
@@ -642,7 +655,10 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
             return Err(with_pieces(
                 FailureBuilder::new(
                     seed,
-                    format!("your server answered the download of {name}, just uploaded, with {}", show(&h)),
+                    format!(
+                        "your server answered the download of {name}, just uploaded, with {}",
+                        show(&h)
+                    ),
                     run.case.hint,
                 ),
                 &cut,
@@ -669,7 +685,9 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
                 seed,
                 format!(
                     "the download header of {name} says md5 {}; the file's md5 is \"{md5}\"",
-                    h.get("md5").map(Value::to_string).unwrap_or("(none)".into())
+                    h.get("md5")
+                        .map(Value::to_string)
+                        .unwrap_or("(none)".into())
                 ),
             ));
         }
@@ -745,22 +763,62 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
         .map_err(|e| fail(run, seed, format!("uploading {name}: {e}")))?;
     match run.compat {
         Compat::Ours => {
-            let (h, _) = read_answer(&mut s, "total_size")
-                .map_err(|e| fail(run, seed, format!("reading the answer to an upload of {name}: {e}")))?;
+            let (h, _) = read_answer(&mut s, "total_size").map_err(|e| {
+                fail(
+                    run,
+                    seed,
+                    format!("reading the answer to an upload of {name}: {e}"),
+                )
+            })?;
             if h.get("ok") != Some(&Value::Bool(false)) {
                 return Err(fail(
                     run,
                     seed,
-                    format!("your server answered an upload of {name} with {}, not \"ok\": false", show(&h)),
+                    format!(
+                        "your server answered an upload of {name} with {}, not \"ok\": false",
+                        show(&h)
+                    ),
                 ));
             }
         }
-        // The lesson's upload has no answer: a new connection asks next
-        // (our Rust server answers a refusal even there; that is not read).
+        // The lesson's upload has no answer (our Rust server answers a
+        // refusal even there): a command on the same connection, whose
+        // reply comes only once the upload is dealt with, skipping one
+        // refusal before it.
         Compat::Lesson => {
-            drop(s);
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            s = connect(run, seed)?;
+            let wire = JsonWire::new(run.compat);
+            let cmd = format!("echo after the refused upload {seed}");
+            super::server::send_request(&wire, &mut s, &cmd, &mut cut)
+                .map_err(|e| fail(run, seed, format!("sending `{cmd}`: {e}")))?;
+            let mut got = read_answer(&mut s, "total_size");
+            if got
+                .as_ref()
+                .is_ok_and(|(h, _)| h.get("ok") == Some(&Value::Bool(false)))
+            {
+                got = read_answer(&mut s, "total_size");
+            }
+            let want = super::client::expected(&cmd);
+            match got {
+                Ok((_, body)) if body == want => {}
+                Ok((h, body)) => {
+                    return Err(fail(
+                        run,
+                        seed,
+                        format!(
+                            "after an upload of {name:?}, your server answered `{cmd}` with {} and \"{}\"",
+                            show(&h),
+                            crate::kit::text::preview(&body, 60)
+                        ),
+                    ))
+                }
+                Err(e) => {
+                    return Err(fail(
+                        run,
+                        seed,
+                        format!("after an upload of {name:?}, reading the reply to `{cmd}`: {e}"),
+                    ))
+                }
+            }
         }
     }
     // Where a server that trusted the name put it: beside its folder.
@@ -787,8 +845,13 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
     .to_header();
     send_framed(run, &mut s, &mut cut, &down, b"")
         .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
-    let (h, body) = read_answer(&mut s, "filesize")
-        .map_err(|e| fail(run, seed, format!("reading the answer to a download of {name}: {e}")))?;
+    let (h, body) = read_answer(&mut s, "filesize").map_err(|e| {
+        fail(
+            run,
+            seed,
+            format!("reading the answer to a download of {name}: {e}"),
+        )
+    })?;
     if h.get("ok") != Some(&Value::Bool(false)) || !body.is_empty() {
         return Err(fail(
             run,
