@@ -238,23 +238,25 @@ fn the_lessons_lab05_server_fails_its_placeholder_md5_and_the_file_cases() {
 
 // ───────────── one deliberate bug, one failing case ─────────────
 
+/// `sticky check lab05 --client` on a copy of the fixed client with one
+/// deliberate bug: `from` replaced by `to`.
+fn fixed_client_with(from: &str, to: &str, seeds: &str) -> (i32, Value) {
+    let t = tempfile::tempdir().expect("tempdir");
+    let copy = edited(t.path(), "fixed", "lab05_client.py", &[(from, to)]);
+    let client = format!("{copy} {{host}} {{port}}");
+    check_in(t.path(), &["lab05", "--client", &client, "--seeds", seeds])
+}
+
 #[test]
 fn a_fixed_client_with_one_recv_for_the_json_fails_json_cut_but_not_header_split() {
     if !python3_available("a_fixed_client_with_one_recv_for_the_json") {
         return;
     }
-    let t = tempfile::tempdir().expect("tempdir");
-    let copy = edited(
-        t.path(),
-        "fixed",
-        "lab05_client.py",
-        &[(
-            "json.loads(recv_exact(sock, size).decode('utf-8'))",
-            "json.loads(sock.recv(size).decode('utf-8'))",
-        )],
+    let r = fixed_client_with(
+        "json.loads(recv_exact(sock, size).decode('utf-8'))",
+        "json.loads(sock.recv(size).decode('utf-8'))",
+        "3",
     );
-    let client = format!("{copy} {{host}} {{port}}");
-    let r = check_in(t.path(), &["lab05", "--client", &client, "--seeds", "3"]);
     // The 4 length bytes are still read exactly: cut 1|3 they pass.
     assert_fails(&r, &["json-cut"], &["glued", "header-split"]);
 }
@@ -264,18 +266,11 @@ fn a_fixed_client_that_stops_at_a_refusal_fails_missing_file_and_dotdot_name() {
     if !python3_available("a_fixed_client_that_stops_at_a_refusal") {
         return;
     }
-    let t = tempfile::tempdir().expect("tempdir");
-    let copy = edited(
-        t.path(),
-        "fixed",
-        "lab05_client.py",
-        &[(
-            "reply = ('error: %s\\n' % e).encode()",
-            "sys.exit('refused: %s' % e)",
-        )],
+    let r = fixed_client_with(
+        "reply = ('error: %s\\n' % e).encode()",
+        "sys.exit('refused: %s' % e)",
+        "2",
     );
-    let client = format!("{copy} {{host}} {{port}}");
-    let r = check_in(t.path(), &["lab05", "--client", &client, "--seeds", "2"]);
     assert_fails(
         &r,
         &["missing-file", "dotdot-name"],

@@ -695,36 +695,49 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
     Ok(())
 }
 
+/// Asks to download `name` and expects a refusal: `"ok": false`, no body.
+fn expect_refused_download(
+    run: &OwnRun,
+    s: &mut BufStream,
+    cut: &mut Cutter,
+    seed: u64,
+    name: &str,
+    why_refused: &str,
+) -> Result<(), Box<Failure>> {
+    let down = Request::Download {
+        filename: name.to_string(),
+    }
+    .to_header();
+    send_framed(run, s, cut, &down, b"")
+        .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
+    let (h, body) = read_answer(s, "filesize").map_err(|e| {
+        fail(
+            run,
+            seed,
+            format!("reading the answer to a download of {name:?}{why_refused}: {e}"),
+        )
+    })?;
+    if h.get("ok") != Some(&Value::Bool(false)) || !body.is_empty() {
+        return Err(fail(
+            run,
+            seed,
+            format!(
+                "your server answered a download of {name:?}{why_refused} with {} and {} body bytes, not \"ok\": false",
+                show(&h),
+                body.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn server_missing(run: &OwnRun) -> Result<(), Box<Failure>> {
     let mut s = connect(run, run.seeds.start)?;
     let wire = JsonWire::new(run.compat);
     for seed in run.seeds.clone() {
         let name = fresh_name("missing", seed);
-        let down = Request::Download {
-            filename: name.clone(),
-        }
-        .to_header();
         let mut cut = Cutter::new(seed, 0, CutSpec::WHOLE);
-        send_framed(run, &mut s, &mut cut, &down, b"")
-            .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
-        let (h, body) = read_answer(&mut s, "filesize").map_err(|e| {
-            fail(
-                run,
-                seed,
-                format!("reading the answer to a download of {name}, which is not there: {e}"),
-            )
-        })?;
-        if h.get("ok") != Some(&Value::Bool(false)) || !body.is_empty() {
-            return Err(fail(
-                run,
-                seed,
-                format!(
-                    "your server answered a download of {name}, which is not there, with {} and {} body bytes, not \"ok\": false",
-                    show(&h),
-                    body.len()
-                ),
-            ));
-        }
+        expect_refused_download(run, &mut s, &mut cut, seed, &name, ", which is not there")?;
         let cmd = format!("echo still serving {seed}");
         let got = super::server::send_request(&wire, &mut s, &cmd, &mut cut)
             .map_err(|e| e.to_string())
@@ -839,31 +852,7 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
             }
         }
     }
-    let down = Request::Download {
-        filename: name.clone(),
-    }
-    .to_header();
-    send_framed(run, &mut s, &mut cut, &down, b"")
-        .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
-    let (h, body) = read_answer(&mut s, "filesize").map_err(|e| {
-        fail(
-            run,
-            seed,
-            format!("reading the answer to a download of {name}: {e}"),
-        )
-    })?;
-    if h.get("ok") != Some(&Value::Bool(false)) || !body.is_empty() {
-        return Err(fail(
-            run,
-            seed,
-            format!(
-                "your server answered a download of {name:?} with {} and {} body bytes, not \"ok\": false",
-                show(&h),
-                body.len()
-            ),
-        ));
-    }
-    Ok(())
+    expect_refused_download(run, &mut s, &mut cut, seed, &name, "")
 }
 
 #[cfg(test)]
