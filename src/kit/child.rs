@@ -213,7 +213,20 @@ impl GroupChild {
     /// `stdin` is written to the program on a thread and then closed;
     /// `None` gives it an empty stdin.
     pub fn spawn(line: &str, stdin: Option<Vec<u8>>) -> io::Result<GroupChild> {
+        GroupChild::spawn_in(line, stdin, None)
+    }
+
+    /// [`spawn`](GroupChild::spawn), in the folder `dir` when one is given
+    /// (a checker's scratch folder: what the program writes lands there).
+    pub fn spawn_in(
+        line: &str,
+        stdin: Option<Vec<u8>>,
+        dir: Option<&std::path::Path>,
+    ) -> io::Result<GroupChild> {
         let mut cmd = shell_command(line);
+        if let Some(d) = dir {
+            cmd.current_dir(d);
+        }
         cmd.stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

@@ -53,6 +53,25 @@ pub enum ServerKind {
     LeaveMidReply,
     /// Four clients at once, each asking three commands.
     SeveralClients,
+    /// A check the lab runs itself (lab 05's files).
+    Own(OwnServerCase),
+}
+
+/// A server check a lab runs itself, with what it is given.
+pub type OwnServerCase = fn(&OwnRun) -> Result<(), Box<super::Failure>>;
+
+/// What a lab's own server case is given.
+pub struct OwnRun<'a> {
+    /// The case.
+    pub case: &'a ServerCase,
+    /// The wire format.
+    pub compat: crate::harness::Compat,
+    /// Where the server listens.
+    pub addr: std::net::SocketAddr,
+    /// The seeds to run.
+    pub seeds: std::ops::Range<u64>,
+    /// The checker started the server (`--server`), in the current folder.
+    pub started_here: bool,
 }
 
 /// A case for a student's server.
@@ -222,9 +241,14 @@ pub const CLIENT_CASES: &[ClientCase] = &[
 
 /// The client cases lab `number` runs.
 pub fn client_cases(number: u8) -> Vec<&'static ClientCase> {
+    let own: &[ClientCase] = match number {
+        5 => super::lab05::CLIENT_CASES,
+        _ => &[],
+    };
     CLIENT_CASES
         .iter()
         .filter(|c| number != 1 || matches!(c.name, "short-reply" | "over-1024" | "slow-dribble"))
+        .chain(own)
         .collect()
 }
 
@@ -299,7 +323,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
         hint: "one recv() held two requests: read exactly one request's bytes and keep the rest for the next",
         kind: ServerKind::Glued,
         cut: CutSpec::WHOLE,
-        needs_framed_requests: true,
+        // Decided by `Wire::glue_sound` (lab 03's ok makes the lesson's glue sound).
+        needs_framed_requests: false,
         max_seeds: u64::MAX,
     },
     ServerCase {
@@ -331,7 +356,11 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
 ];
 
-/// The server cases (the same for labs 03 and 04).
-pub fn server_cases() -> &'static [ServerCase] {
-    SERVER_CASES
+/// The server cases lab `number` runs: the common ones, then its own.
+pub fn server_cases_for(number: u8) -> Vec<&'static ServerCase> {
+    let own: &[ServerCase] = match number {
+        5 => super::lab05::SERVER_CASES,
+        _ => &[],
+    };
+    SERVER_CASES.iter().chain(own).collect()
 }

@@ -145,7 +145,17 @@ fn run_one(
     let line = template
         .replace("{host}", "127.0.0.1")
         .replace("{port}", &port.to_string());
-    let mut child = GroupChild::spawn(&line, Some(stdin.into_bytes()))
+    // Lab 05: the client runs in a scratch folder holding the files it puts.
+    let lines: Vec<String> = plan.iter().flat_map(|(_, c)| c.clone()).collect();
+    let scratch = match wire.client_files(&lines) {
+        Some(files) => Some(scratch_folder(case.name, &files)?),
+        None => None,
+    };
+    let (line, dir) = match &scratch {
+        Some(s) => (super::absolute_words(&line), Some(s.0.as_path())),
+        None => (line, None),
+    };
+    let mut child = GroupChild::spawn_in(&line, Some(stdin.into_bytes()), dir)
         .map_err(|e| SetupError(format!("cannot start `{line}`: {e}")))?;
     let conn = accept_from(&listener, &mut child).map_err(|why| {
         SetupError(format!(
@@ -175,7 +185,28 @@ fn run_one(
     if let Some(h) = wire.protocol_hint() {
         case.hint = h;
     }
-    Ok(report(judge(&case, &served, waited, forked, &out, &err)))
+    let mut outcome = judge(&case, &served, waited, forked, &out, &err);
+    if let (Outcome::Pass, Some(s)) = (&outcome, &scratch) {
+        if let Err(why) = wire.check_client_files(&s.0, &lines) {
+            let seed = served.seeds.last().map_or(0, |r| r.seed);
+            outcome = FailureBuilder::new(seed, why, case.hint).build();
+        }
+    }
+    Ok(report(outcome))
+}
+
+/// A fresh folder for one case's client, holding `files`.
+fn scratch_folder(
+    case: &str,
+    files: &[(String, Vec<u8>)],
+) -> Result<crate::lessons::lab05_transfer::Scratch, SetupError> {
+    let s = crate::lessons::lab05_transfer::Scratch::new(&format!("check-{case}"))
+        .map_err(|e| SetupError(format!("cannot make a scratch folder: {e}")))?;
+    for (name, bytes) in files {
+        std::fs::write(s.0.join(name), bytes)
+            .map_err(|e| SetupError(format!("cannot write {name} in the scratch folder: {e}")))?;
+    }
+    Ok(s)
 }
 
 /// Accepts the client's connection, or says why none came.
@@ -248,6 +279,22 @@ fn serve(
         let mut cut = Cutter::new(*seed, 0, spec);
         let mut failed: Option<(String, Option<String>)> = None;
         for cmd in cmds {
+            // Lab 05's put and get: the lab reads, checks and answers them.
+            if let Some(ex) = wire.exchange(&mut s, cmd, &mut cut) {
+                match ex {
+                    Ok(ex) => served.replies.push(ReplyMark {
+                        seed: *seed,
+                        cmd: cmd.clone(),
+                        body_at: ex.body_at,
+                        bytes: ex.printed,
+                    }),
+                    Err(e) => {
+                        failed = Some((e, None));
+                        break;
+                    }
+                }
+                continue;
+            }
             let req = match wire.read_request(&mut s) {
                 Ok(Some(r)) => r,
                 Ok(None) => {

@@ -25,6 +25,22 @@ impl LengthAck {
         }
     }
 
+    /// The reply's length: our terminated digits, or the lesson's in one
+    /// `recv()` (the server's wait for our `ok` keeps them alone).
+    fn read_length(&self, s: &mut BufStream) -> Result<usize, String> {
+        if self.codec.terminated {
+            return self.codec.read(&mut s.r).map_err(|e| e.to_string());
+        }
+        let text = s.read_once(LESSON_RECV)?;
+        if text.is_empty() {
+            return Err("the server closed instead of sending the length".into());
+        }
+        match self.codec.check(&text).map_err(|e| e.to_string())? {
+            TextCheck::Complete { len, .. } => Ok(len),
+            TextCheck::Incomplete => Err("the length text was empty".into()),
+        }
+    }
+
     fn digits(&self, n: usize) -> Result<Vec<u8>, String> {
         self.codec.encode(n).map_err(|e| e.to_string())
     }
@@ -90,22 +106,58 @@ impl Wire for LengthAck {
     }
 
     fn read_reply(&self, s: &mut BufStream, cut: &mut Cutter) -> Result<Vec<u8>, String> {
-        let n = if self.codec.terminated {
-            self.codec.read(&mut s.r).map_err(|e| e.to_string())?
-        } else {
-            // The lesson's digits: one recv(), which the server's wait for
-            // our `ok` keeps alone in the stream.
-            let text = s.read_once(LESSON_RECV)?;
-            if text.is_empty() {
-                return Err("the server closed instead of sending the length".into());
-            }
-            match self.codec.check(&text).map_err(|e| e.to_string())? {
-                TextCheck::Complete { len, .. } => len,
-                TextCheck::Incomplete => return Err("the length text was empty".into()),
-            }
-        };
+        let n = self.read_length(s)?;
         cut.send(&mut s.w, ACK).map_err(|e| e.to_string())?;
         s.read_exact_named(n, "reply")
+    }
+
+    /// Lab 03 can never send two requests back to back: the length, the
+    /// `ok` and the reply come between. What sticks is the `ok` and the
+    /// next request: `ok` + the second command leave in ONE write, and the
+    /// server must read exactly 2 bytes for the `ok` and keep the rest.
+    /// Sound in both formats — the `ok` has a known length, and the
+    /// lesson's bare command is the last thing in the segment (we send
+    /// nothing more until its reply) — and it fails the lesson's server,
+    /// whose one `recv(1024)` for the `ok` takes the command with it.
+    fn ask_glued(
+        &self,
+        s: &mut BufStream,
+        cmds: &[String; 2],
+        cut: &mut Cutter,
+    ) -> Option<Vec<Result<Vec<u8>, String>>> {
+        let mut glue = || -> Result<[Vec<u8>; 2], String> {
+            let first = self.request_bytes(cmds[0].as_bytes());
+            cut.send_whole(&mut s.w, &first)
+                .map_err(|e| format!("sending `{}`: {e}", cmds[0]))?;
+            cut.end_message();
+            let n = self.read_length(s)?;
+            let mut ok_then_next = ACK.to_vec();
+            ok_then_next.extend(self.request_bytes(cmds[1].as_bytes()));
+            cut.send_whole(&mut s.w, &ok_then_next)
+                .map_err(|e| format!("sending `ok` glued to `{}`: {e}", cmds[1]))?;
+            cut.end_message();
+            let one = s.read_exact_named(n, "reply").map_err(|e| {
+                format!(
+                    "reading the reply to `{}` after `ok` + `{}` in one write: {e} (a server that reads the ok with one recv(1024) takes the command with it)",
+                    cmds[0], cmds[1]
+                )
+            })?;
+            let two = self.read_reply(s, cut).map_err(|e| {
+                format!(
+                    "reading the reply to `{}` (sent glued to the ok): {e}",
+                    cmds[1]
+                )
+            })?;
+            Ok([one, two])
+        };
+        Some(match glue() {
+            Ok([a, b]) => vec![Ok(a), Ok(b)],
+            Err(e) => vec![Err(e)],
+        })
+    }
+
+    fn glue_sound(&self) -> bool {
+        true
     }
 
     fn requests_framed(&self) -> bool {

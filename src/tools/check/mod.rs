@@ -31,6 +31,7 @@ mod client;
 mod lab01;
 mod lab03;
 mod lab04;
+mod lab05;
 mod server;
 
 use std::fmt::Write as _;
@@ -360,6 +361,76 @@ pub trait Wire: Send + Sync {
     fn protocol_hint(&self) -> Option<&'static str> {
         None
     }
+    /// Reference server: answers a stdin line that is not a plain command
+    /// (lab 05's `put NAME`, `get NAME`) — reads the request, checks it,
+    /// replies through `cut` — and says what the client must print for it.
+    /// `None`: a plain command, answered the common way.
+    fn exchange(
+        &self,
+        _s: &mut BufStream,
+        _line: &str,
+        _cut: &mut Cutter,
+    ) -> Option<Result<Exchanged, String>> {
+        None
+    }
+    /// The files a client needs beside it for these stdin lines (lab 05's
+    /// `put`): `Some` runs the client in a scratch folder holding them.
+    fn client_files(&self, _lines: &[String]) -> Option<Vec<(String, Vec<u8>)>> {
+        None
+    }
+    /// After the client ended: what its scratch folder must now hold (lab
+    /// 05's `get`), or what is wrong with it.
+    fn check_client_files(&self, _dir: &std::path::Path, _lines: &[String]) -> Result<(), String> {
+        Ok(())
+    }
+    /// Reference client: two requests in ONE write and both replies read,
+    /// where the protocol needs its own order (lab 03's `ok`); `None`: the
+    /// common way (both requests, then both replies).
+    fn ask_glued(
+        &self,
+        _s: &mut BufStream,
+        _cmds: &[String; 2],
+        _cut: &mut Cutter,
+    ) -> Option<Vec<Result<Vec<u8>, String>>> {
+        None
+    }
+    /// Whether two requests in one segment can still be told apart: framed
+    /// requests can; the lessons' bare commands cannot, except that lab 03's
+    /// `ok` has a known length, so the command after it is whole.
+    fn glue_sound(&self) -> bool {
+        self.requests_framed()
+    }
+}
+
+/// What a client must print for a line the lab answered itself
+/// ([`Wire::exchange`]), and where the reply's body started in the stream.
+pub struct Exchanged {
+    /// The exact bytes the client must print.
+    pub printed: Vec<u8>,
+    /// The stream offset of the reply's body, when there was one.
+    pub body_at: Option<u64>,
+}
+
+/// `line` with every word that names a file or folder below the current
+/// one (`my_client.py`, `sub/client.py`) made absolute, so the command
+/// still finds it when it runs in a scratch folder (lab 05's client).
+pub fn absolute_words(line: &str) -> String {
+    let Ok(here) = std::env::current_dir() else {
+        return line.to_string();
+    };
+    line.split(' ')
+        .map(|w| {
+            let plain = !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-/+".contains(&b));
+            if plain && !w.starts_with('/') && here.join(w).exists() {
+                here.join(w).display().to_string()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A socket with a read buffer: the reference sides read exactly what the
@@ -442,8 +513,9 @@ fn wire_for(opts: &CheckOptions) -> Result<Box<dyn Wire>, SetupError> {
             opts.compat,
             opts.byte_order,
         ))),
+        5 => Ok(Box::new(lab05::JsonWire::new(opts.compat))),
         _ => Err(SetupError(format!(
-            "sticky check has no cases for {} yet: labs 03 and 04 can be checked (lab 01 as a demonstration); docs/check.md lists them",
+            "sticky check has no cases for {} yet: labs 03, 04 and 05 can be checked (lab 01 as a demonstration); docs/check.md lists them",
             opts.lab.binary
         ))),
     }
@@ -532,7 +604,10 @@ pub fn case_names(opts: &CheckOptions) -> Vec<&'static str> {
             .iter()
             .map(|c| c.name)
             .collect(),
-        _ => cases::server_cases().iter().map(|c| c.name).collect(),
+        _ => cases::server_cases_for(opts.lab.number)
+            .iter()
+            .map(|c| c.name)
+            .collect(),
     }
 }
 
@@ -671,6 +746,11 @@ impl FailureBuilder {
 
     pub(crate) fn build(self) -> Outcome {
         Outcome::Fail(Box::new(self.f))
+    }
+
+    /// The failure itself (a lab's own server case returns it).
+    pub(crate) fn boxed(self) -> Box<Failure> {
+        Box::new(self.f)
     }
 }
 
