@@ -365,7 +365,10 @@ fn serve(
 
 /// Where the client's output first differs from the replies: the reply's
 /// index and the bytes printed for it (a little more, to show what follows).
-pub(super) fn first_wrong_reply<'a>(out: &'a [u8], replies: &[ReplyMark]) -> Result<usize, (usize, &'a [u8])> {
+pub(super) fn first_wrong_reply<'a>(
+    out: &'a [u8],
+    replies: &[ReplyMark],
+) -> Result<usize, (usize, &'a [u8])> {
     let mut pos = 0;
     for (i, r) in replies.iter().enumerate() {
         if out[pos..].starts_with(PROMPT) && !r.bytes.starts_with(PROMPT) {

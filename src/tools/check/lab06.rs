@@ -294,7 +294,10 @@ fn run_client_case(
     }
     let sock = UdpSocket::bind("127.0.0.1:0")
         .map_err(|e| SetupError(format!("cannot open a UDP socket on 127.0.0.1: {e}")))?;
-    let port = sock.local_addr().map_err(|e| SetupError(e.to_string()))?.port();
+    let port = sock
+        .local_addr()
+        .map_err(|e| SetupError(e.to_string()))?
+        .port();
     let line = template
         .replace("{host}", "127.0.0.1")
         .replace("{port}", &port.to_string());
@@ -424,7 +427,10 @@ fn serve(
                 bytes: printed,
             });
             if let Err(e) = sock.send_to(&reply, d.from) {
-                failed = Some(format!("sending the reply to {}: {e}", name_of(msg.as_bytes())));
+                failed = Some(format!(
+                    "sending the reply to {}: {e}",
+                    name_of(msg.as_bytes())
+                ));
                 break;
             }
             tape.push(&reply);
@@ -553,7 +559,8 @@ fn run_server_cases(opts: &CheckOptions) -> Result<Vec<CaseReport>, SetupError> 
             server = match start(&opts.role) {
                 Ok(s) => s,
                 Err(e) => {
-                    let o = FailureBuilder::new(seeds.start, format!("{note}: {e}"), case.hint).build();
+                    let o =
+                        FailureBuilder::new(seeds.start, format!("{note}: {e}"), case.hint).build();
                     reports.push(case_report(case.name, case.what, 0, o, t0));
                     continue;
                 }
@@ -725,12 +732,20 @@ fn ask_back_to_back(
     }
     let mut waiting: Vec<Vec<u8>> = msgs.iter().map(|m| upper(m.as_bytes())).collect();
     while !waiting.is_empty() {
-        let got = match reply_from(&sock, to, &format!("{} datagrams sent back to back", msgs.len())) {
+        let got = match reply_from(
+            &sock,
+            to,
+            &format!("{} datagrams sent back to back", msgs.len()),
+        ) {
             Ok(g) => g,
             Err(e) => {
                 let b = FailureBuilder::new(
                     seed,
-                    format!("{e}: {} of {} replies came", msgs.len() - waiting.len(), msgs.len()),
+                    format!(
+                        "{e}: {} of {} replies came",
+                        msgs.len() - waiting.len(),
+                        msgs.len()
+                    ),
                     case.hint,
                 );
                 return Some(b.pieces(tape.chunks(), &ends, None, "datagram").build());
@@ -779,7 +794,15 @@ mod tests {
 
     #[test]
     fn every_message_is_one_line_a_client_can_send_as_it_reads_it() {
-        for f in [boundaries, over_buffer, empty, utf8, lost, back_to_back, over_1024] {
+        for f in [
+            boundaries,
+            over_buffer,
+            empty,
+            utf8,
+            lost,
+            back_to_back,
+            over_1024,
+        ] {
             for seed in 0..5 {
                 for m in f(seed) {
                     assert!(!m.contains('\n') && m.trim() == m);

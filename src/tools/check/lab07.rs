@@ -127,11 +127,18 @@ impl Wire for Echo {
     fn read_reply(&self, s: &mut BufStream, _cut: &mut Cutter) -> Result<Vec<u8>, String> {
         match self.compat {
             Compat::Ours => self.read_frame(s, "reply"),
-            Compat::Lesson => Err("the lesson's echo has no frame: read_reply_to knows its length".into()),
+            Compat::Lesson => {
+                Err("the lesson's echo has no frame: read_reply_to knows its length".into())
+            }
         }
     }
 
-    fn read_reply_to(&self, s: &mut BufStream, cut: &mut Cutter, cmd: &str) -> Result<Vec<u8>, String> {
+    fn read_reply_to(
+        &self,
+        s: &mut BufStream,
+        cut: &mut Cutter,
+        cmd: &str,
+    ) -> Result<Vec<u8>, String> {
         match self.compat {
             Compat::Ours => self.read_reply(s, cut),
             // upper() keeps the length: the reply is as long as the message.
@@ -409,7 +416,9 @@ mod tests {
 
     #[test]
     fn every_message_is_one_line_that_survives_strip_and_changes_under_upper() {
-        for f in [short, long, medium, big, utf8, eszett, every_byte, header, dribble, mid, several] {
+        for f in [
+            short, long, medium, big, utf8, eszett, every_byte, header, dribble, mid, several,
+        ] {
             for seed in 0..5 {
                 for m in f(seed) {
                     assert!(!m.contains('\n') && m.trim() == m && !m.is_empty());

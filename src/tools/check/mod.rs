@@ -384,7 +384,12 @@ pub trait Wire: Send + Sync {
     }
     /// Reference client: reads the reply to `cmd` (lab 07's unframed echo
     /// needs the command to know the reply's length).
-    fn read_reply_to(&self, s: &mut BufStream, cut: &mut Cutter, _cmd: &str) -> Result<Vec<u8>, String> {
+    fn read_reply_to(
+        &self,
+        s: &mut BufStream,
+        cut: &mut Cutter,
+        _cmd: &str,
+    ) -> Result<Vec<u8>, String> {
         self.read_reply(s, cut)
     }
     /// Whether a request cut anywhere is still answered right: where
