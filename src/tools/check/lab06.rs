@@ -335,7 +335,7 @@ fn run_client_case(
             "your client never sent a datagram to 127.0.0.1:{port} ({}); command: `{line}`{}",
             match waited {
                 Some(st) => format!("it exited with {st} first"),
-                None => format!("nothing within {} s", IO_TIMEOUT.as_secs()),
+                None => format!("nothing within {} s", CONNECT_TIMEOUT.as_secs()),
             },
             stderr_tail(&err)
         )));
@@ -388,10 +388,13 @@ fn serve(
                         if gone.load(Ordering::SeqCst) {
                             break None;
                         }
-                        if waiting.elapsed() >= IO_TIMEOUT {
+                        // The first datagram waits as long as a TCP client may
+                        // take to connect: the program may still be starting.
+                        let limit = if heard { IO_TIMEOUT } else { CONNECT_TIMEOUT };
+                        if waiting.elapsed() >= limit {
                             failed = Some(format!(
                                 "your client sent nothing for {} s where the datagram {} (the next stdin line) was expected",
-                                IO_TIMEOUT.as_secs(),
+                                limit.as_secs(),
                                 name_of(msg.as_bytes())
                             ));
                             break None;
