@@ -13,7 +13,7 @@
 
 use std::io::{self, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,6 +26,8 @@ pub struct GroupChild {
     status: Option<ExitStatus>,
     started: Instant,
     killed: bool,
+    /// How many of the output pipes have reached their end.
+    pipes_done: Arc<AtomicUsize>,
 }
 
 /// Output kept per stream: past this a program's output is dropped (a
@@ -245,11 +247,12 @@ impl GroupChild {
         }
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
+        let pipes_done = Arc::new(AtomicUsize::new(0));
         if let Some(p) = child.stdout.take() {
-            collect(p, stdout.clone());
+            collect(p, stdout.clone(), pipes_done.clone());
         }
         if let Some(p) = child.stderr.take() {
-            collect(p, stderr.clone());
+            collect(p, stderr.clone(), pipes_done.clone());
         }
         Ok(GroupChild {
             child,
@@ -258,6 +261,7 @@ impl GroupChild {
             status: None,
             started: Instant::now(),
             killed: false,
+            pipes_done,
         })
     }
 
@@ -287,6 +291,20 @@ impl GroupChild {
             self.status = self.child.try_wait().ok().flatten();
         }
         self.status
+    }
+
+    /// Waits up to `limit` until everything it printed has been read: after
+    /// it exits, its last output may still be in the pipes. `false` when a
+    /// pipe is still open (a process it started holds it).
+    pub fn drain_output(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while self.pipes_done.load(Ordering::SeqCst) < 2 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        true
     }
 
     /// Waits up to `limit` for it to end; `None` when it is still running.
@@ -398,7 +416,11 @@ impl Drop for GroupChild {
     }
 }
 
-fn collect<R: Read + Send + 'static>(mut pipe: R, into: Arc<Mutex<Vec<u8>>>) {
+fn collect<R: Read + Send + 'static>(
+    mut pipe: R,
+    into: Arc<Mutex<Vec<u8>>>,
+    done: Arc<AtomicUsize>,
+) {
     thread::spawn(move || {
         let mut buf = [0u8; 64 * 1024];
         while let Ok(n) = pipe.read(&mut buf) {
@@ -410,6 +432,7 @@ fn collect<R: Read + Send + 'static>(mut pipe: R, into: Arc<Mutex<Vec<u8>>>) {
                 v.extend_from_slice(&buf[..n.min(room)]);
             }
         }
+        done.fetch_add(1, Ordering::SeqCst);
     });
 }
 

@@ -17,6 +17,9 @@ pub enum Ending {
     /// The server announces a reply, sends part of it and closes: the client
     /// must report it (non-zero exit, a line on stderr), not hang.
     CloseMidReply,
+    /// The server never answers the last message (a lost datagram, lab 06):
+    /// the client must say so and exit non-zero in time, not wait forever.
+    ReplyLost,
 }
 
 /// A case for a student's client.
@@ -53,6 +56,9 @@ pub enum ServerKind {
     LeaveMidReply,
     /// Four clients at once, each asking three commands.
     SeveralClients,
+    /// A first client is served, then stays connected and idle; a second
+    /// client must be served meanwhile (lab 07).
+    SecondWhileIdle,
     /// A check the lab runs itself (lab 05's files).
     Own(OwnServerCase),
 }
@@ -94,7 +100,7 @@ pub struct ServerCase {
     pub max_seeds: u64,
 }
 
-const LOOP: &str = "one recv(n) returned fewer than n bytes: loop until you have all n (or use recv(n, socket.MSG_WAITALL))";
+pub(super) const LOOP: &str = "one recv(n) returned fewer than n bytes: loop until you have all n (or use recv(n, socket.MSG_WAITALL))";
 
 fn short(seed: u64) -> Vec<String> {
     vec![format!("echo hello {seed}")]

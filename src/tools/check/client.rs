@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::cases::{client_cases, ClientCase, Ending};
+use super::cases::{ClientCase, Ending};
 use super::{
     case_report, seeds_for, BufStream, CaseReport, CheckOptions, Cutter, FailureBuilder, Outcome,
     SetupError, Wire,
@@ -27,11 +27,18 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a client may keep running once our server is done with it
 /// (generous: a loaded machine starts and stops Python slowly).
-const EXIT_GRACE: Duration = Duration::from_secs(5);
+pub(super) const EXIT_GRACE: Duration = Duration::from_secs(5);
+/// How long a client may take to give up on a lost reply (lab 06): its own
+/// timeout, up to 10 s, plus time to exit on a loaded machine.
+pub(super) const LOST_GRACE: Duration = Duration::from_secs(12);
 /// No case may take longer than this, whatever the client does.
 const CASE_LIMIT: Duration = Duration::from_secs(60);
-/// Cases run this many at a time (each has its own client and server).
-const AT_ONCE: usize = 3;
+/// Cases run this many at a time (each has its own client and server):
+/// most of a case is a program starting and pauses between pieces, so
+/// cases overlap well even on two cores (docs/performance.md#sticky-check).
+const AT_ONCE: usize = 6;
+/// How long to wait for the last output of a program that has exited.
+pub(super) const DRAIN: Duration = Duration::from_millis(500);
 /// The prompt a client may print before each command; it is removed.
 const PROMPT: &[u8] = b">>> ";
 
@@ -52,57 +59,81 @@ pub(super) fn run_cases(
             "--client needs {{port}} (and usually {{host}}) in the command line, e.g. --client 'python3 my_client.py {{host}} {{port}}'; got `{template}`"
         )));
     }
-    let cases: Vec<&ClientCase> = client_cases(opts.lab.number)
+    let cases: Vec<&ClientCase> = wire
+        .client_cases(opts.lab.number)
         .into_iter()
         .filter(|c| opts.case.as_deref().is_none_or(|n| n == c.name))
         .collect();
-    let mut reports = Vec::new();
-    for batch in cases.chunks(AT_ONCE) {
-        let results: Vec<Result<CaseReport, SetupError>> = thread::scope(|s| {
-            let handles: Vec<_> = batch
-                .iter()
-                .map(|case| s.spawn(move || run_one(opts, wire, case, template)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(SetupError("a case's thread panicked".into())))
-                })
-                .collect()
-        });
-        for r in results {
-            reports.push(r?);
+    run_pooled(&cases, |case| run_one(opts, wire, case, template))
+}
+
+/// Runs `one` for every case, [`AT_ONCE`] at a time: a case starts as soon
+/// as one ends (no waiting for a whole batch), the slowest first (those
+/// with the most paused pieces), and the reports come back in case order.
+pub(super) fn run_pooled<F>(cases: &[&ClientCase], one: F) -> Result<Vec<CaseReport>, SetupError>
+where
+    F: Fn(&ClientCase) -> Result<CaseReport, SetupError> + Sync,
+{
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(pause_weight(cases[i])));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<CaseReport, SetupError>>>> =
+        cases.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    thread::scope(|s| {
+        for _ in 0..AT_ONCE.min(cases.len()) {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&i) = order.get(k) else { break };
+                let r = one(cases[i]);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(r);
+                }
+            });
         }
-    }
-    Ok(reports)
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(SetupError("a case's thread panicked".into())))
+        })
+        .collect()
+}
+
+/// Roughly how long a case's pauses take: seeds × pieces per byte × pause.
+fn pause_weight(case: &ClientCase) -> u128 {
+    let seeds = case.max_seeds.min(20) as u128;
+    let per_byte = 1000 / case.cut.max_piece.clamp(1, 1000) as u128;
+    seeds * per_byte * case.cut.pause.as_micros()
 }
 
 /// One reply our server sent: which command, where its body starts in the
 /// seed's stream, and its bytes.
-struct ReplyMark {
-    seed: u64,
-    cmd: String,
+pub(super) struct ReplyMark {
+    pub(super) seed: u64,
+    pub(super) cmd: String,
     /// `None` when the client was gone before the reply was all sent.
-    body_at: Option<u64>,
-    bytes: Vec<u8>,
+    pub(super) body_at: Option<u64>,
+    pub(super) bytes: Vec<u8>,
 }
 
 /// One seed's stream as our server wrote it.
 #[derive(Default)]
-struct SeedRecord {
-    seed: u64,
-    chunks: Vec<Chunk>,
-    ends: Vec<u64>,
+pub(super) struct SeedRecord {
+    pub(super) seed: u64,
+    pub(super) chunks: Vec<Chunk>,
+    pub(super) ends: Vec<u64>,
 }
 
 /// What our server saw: the replies it sent, each seed's pieces, and the
 /// first thing that went wrong on its side (with the seed it happened in).
 #[derive(Default)]
-struct Served {
-    replies: Vec<ReplyMark>,
-    seeds: Vec<SeedRecord>,
-    error: Option<(u64, String, Option<String>)>,
+pub(super) struct Served {
+    pub(super) replies: Vec<ReplyMark>,
+    pub(super) seeds: Vec<SeedRecord>,
+    pub(super) error: Option<(u64, String, Option<String>)>,
 }
 
 fn run_one(
@@ -121,8 +152,12 @@ fn run_one(
             Some(script) => spec = spec.scripted(script),
             None => {
                 return Ok(report(Outcome::Skip(
-                    "the lesson's length digits have no end mark: cut, no client can read them"
-                        .into(),
+                    if opts.lab.number == 7 {
+                        "the lesson's echo has no header (--compat ours has)"
+                    } else {
+                        "the lesson's length digits have no end mark: cut, no client can read them"
+                    }
+                    .into(),
                 )))
             }
         }
@@ -171,13 +206,17 @@ fn run_one(
             done.store(true, Ordering::SeqCst);
             served
         });
-        let waited = wait_for_exit(&mut child, &done);
+        let waited = wait_for_exit(&mut child, &done, EXIT_GRACE);
         if waited.is_none() {
             child.kill_group();
         }
         (server.join().unwrap_or_default(), waited)
     });
     let forked = waited.is_some() && child.left_processes_behind();
+    if waited.is_some() {
+        // Its last output may still be in the pipe.
+        child.drain_output(DRAIN);
+    }
     let out = child.stdout();
     let err = child.stderr();
     child.kill_group();
@@ -210,7 +249,7 @@ fn scratch_folder(
 }
 
 /// Accepts the client's connection, or says why none came.
-fn accept_from(
+pub(super) fn accept_from(
     listener: &std::net::TcpListener,
     child: &mut GroupChild,
 ) -> Result<TcpStream, String> {
@@ -241,9 +280,13 @@ fn accept_from(
     }
 }
 
-/// Waits for the client to exit: at most [`EXIT_GRACE`] after our server is
+/// Waits for the client to exit: at most `grace` after our server is
 /// done with it, and never past [`CASE_LIMIT`]. `None`: it is still running.
-fn wait_for_exit(child: &mut GroupChild, done: &AtomicBool) -> Option<std::process::ExitStatus> {
+pub(super) fn wait_for_exit(
+    child: &mut GroupChild,
+    done: &AtomicBool,
+    grace: Duration,
+) -> Option<std::process::ExitStatus> {
     let mut done_at = None;
     loop {
         if let Some(s) = child.try_status() {
@@ -252,7 +295,7 @@ fn wait_for_exit(child: &mut GroupChild, done: &AtomicBool) -> Option<std::proce
         if done_at.is_none() && done.load(Ordering::SeqCst) {
             done_at = Some(Instant::now());
         }
-        if done_at.is_some_and(|t| t.elapsed() >= EXIT_GRACE) || child.age() >= CASE_LIMIT {
+        if done_at.is_some_and(|t| t.elapsed() >= grace) || child.age() >= CASE_LIMIT {
             return None;
         }
         thread::sleep(Duration::from_millis(5));
@@ -295,7 +338,7 @@ fn serve(
                 }
                 continue;
             }
-            let req = match wire.read_request(&mut s) {
+            let req = match wire.read_request_for(&mut s, cmd.as_bytes()) {
                 Ok(Some(r)) => r,
                 Ok(None) => {
                     failed = Some((
@@ -323,7 +366,7 @@ fn serve(
                 ));
                 break;
             }
-            let reply = expected(cmd);
+            let reply = wire.reply_to(cmd);
             if case.ending == Ending::CloseMidReply {
                 let _ = wire.send_part_and_close(&mut s, &reply, 300, &mut cut);
                 break;
@@ -334,7 +377,7 @@ fn serve(
                 seed: *seed,
                 cmd: cmd.clone(),
                 body_at: None,
-                bytes: reply.clone(),
+                bytes: wire.printed_reply(&reply),
             });
             match wire.send_reply(&mut s, &reply, &mut cut) {
                 Ok(body_at) => {
@@ -369,7 +412,10 @@ fn serve(
 
 /// Where the client's output first differs from the replies: the reply's
 /// index and the bytes printed for it (a little more, to show what follows).
-fn first_wrong_reply<'a>(out: &'a [u8], replies: &[ReplyMark]) -> Result<usize, (usize, &'a [u8])> {
+pub(super) fn first_wrong_reply<'a>(
+    out: &'a [u8],
+    replies: &[ReplyMark],
+) -> Result<usize, (usize, &'a [u8])> {
     let mut pos = 0;
     for (i, r) in replies.iter().enumerate() {
         if out[pos..].starts_with(PROMPT) && !r.bytes.starts_with(PROMPT) {
@@ -384,7 +430,7 @@ fn first_wrong_reply<'a>(out: &'a [u8], replies: &[ReplyMark]) -> Result<usize, 
     Ok(pos)
 }
 
-fn judge(
+pub(super) fn judge(
     case: &ClientCase,
     served: &Served,
     status: Option<std::process::ExitStatus>,
@@ -505,6 +551,22 @@ fn judge(
             "print each reply's bytes and nothing else (a prompt `>>> ` is allowed)",
         )
         .build();
+    }
+    if case.ending == Ending::ReplyLost {
+        let lost = |msg: String| FailureBuilder::new(last_seed, msg, case.hint).build();
+        return match status {
+            None => lost(format!(
+                "the reply to your last message was lost (our server dropped it, as a network may), and your client was still waiting {} s later",
+                LOST_GRACE.as_secs()
+            )),
+            Some(s) if s.success() => lost(
+                "the reply to your last message was lost, and your client exited 0 as if every reply had come".into(),
+            ),
+            Some(s) if err.iter().all(u8::is_ascii_whitespace) => lost(format!(
+                "the reply to your last message was lost; your client exited with {s} but printed nothing on stderr: say what happened"
+            )),
+            Some(_) => Outcome::Pass,
+        };
     }
     match status {
         None => FailureBuilder::new(

@@ -32,6 +32,8 @@ mod lab01;
 mod lab03;
 mod lab04;
 mod lab05;
+mod lab06;
+mod lab07;
 mod server;
 
 use std::fmt::Write as _;
@@ -400,6 +402,55 @@ pub trait Wire: Send + Sync {
     fn glue_sound(&self) -> bool {
         self.requests_framed()
     }
+    /// The bytes the reference server answers `cmd` with (labs 03/04: the
+    /// built-in command's output; lab 07: the echo).
+    fn reply_to(&self, cmd: &str) -> Vec<u8> {
+        client::expected(cmd)
+    }
+    /// What a client prints for `reply` (the echo labs add a newline, since
+    /// the echo itself has none).
+    fn printed_reply(&self, reply: &[u8]) -> Vec<u8> {
+        reply.to_vec()
+    }
+    /// Reference server: the next request when the checker knows which
+    /// command comes next (`expected`). A format whose requests have no
+    /// frame but a known length (lab 07's echo) reads exactly that many bytes.
+    fn read_request_for(
+        &self,
+        s: &mut BufStream,
+        _expected: &[u8],
+    ) -> Result<Option<Vec<u8>>, String> {
+        self.read_request(s)
+    }
+    /// Reference client: reads the reply to `cmd` (lab 07's unframed echo
+    /// needs the command to know the reply's length).
+    fn read_reply_to(
+        &self,
+        s: &mut BufStream,
+        cut: &mut Cutter,
+        _cmd: &str,
+    ) -> Result<Vec<u8>, String> {
+        self.read_reply(s, cut)
+    }
+    /// Whether a request cut anywhere is still answered right: where
+    /// requests are framed, and where the service works on the byte stream
+    /// itself (lab 07's echo upper-cases byte by byte).
+    fn requests_cuttable(&self) -> bool {
+        self.requests_framed()
+    }
+    /// The request a client sends before leaving mid-reply (`client-leaves`):
+    /// one whose reply is far bigger than what the client reads of it.
+    fn leave_command(&self) -> String {
+        "seq 150000".into()
+    }
+    /// The server cases this lab runs (labs 03/04: [`cases::SERVER_CASES`]).
+    fn server_cases(&self, lab: u8) -> Vec<&'static ServerCase> {
+        cases::server_cases_for(lab)
+    }
+    /// The client cases this lab runs.
+    fn client_cases(&self, lab: u8) -> Vec<&'static ClientCase> {
+        cases::client_cases(lab)
+    }
 }
 
 /// What a client must print for a line the lab answered itself
@@ -514,8 +565,9 @@ fn wire_for(opts: &CheckOptions) -> Result<Box<dyn Wire>, SetupError> {
             opts.byte_order,
         ))),
         5 => Ok(Box::new(lab05::JsonWire::new(opts.compat))),
+        7 => Ok(Box::new(lab07::Echo::new(opts.compat))),
         _ => Err(SetupError(format!(
-            "sticky check has no cases for {} yet: labs 03, 04 and 05 can be checked (lab 01 as a demonstration); docs/check.md lists them",
+            "sticky check has no cases for {} yet: labs 03, 04, 05, 06 and 07 can be checked (lab 01 as a demonstration); docs/check.md lists them",
             opts.lab.binary
         ))),
     }
@@ -546,7 +598,6 @@ pub fn parse_lab(s: &str) -> Result<&'static Lab, String> {
 /// setup that never let the program be checked.
 pub fn run(opts: &CheckOptions) -> Result<CheckReport, SetupError> {
     let started = Instant::now();
-    let wire = wire_for(opts)?;
     if opts.lab.number == 1 && opts.compat == Compat::Ours {
         return Err(SetupError(
             "lab 01 has only the lesson's format: there is no frame to check (drop --compat ours)"
@@ -554,14 +605,16 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, SetupError> {
         ));
     }
     let mut cases = match &opts.role {
-        Role::Client(cmd) => client::run_cases(opts, wire.as_ref(), cmd)?,
+        // Lab 06 is UDP: no stream to cut, so no Wire; its own runner.
+        _ if opts.lab.number == 6 => lab06::run_cases(opts)?,
+        Role::Client(cmd) => client::run_cases(opts, wire_for(opts)?.as_ref(), cmd)?,
         Role::Server(_) | Role::Addr(_) => {
             if opts.lab.number == 1 {
                 return Err(SetupError(
                     "lab 01 checks clients only: its server has no frame, so no client could tell its replies apart".into(),
                 ));
             }
-            server::run_cases(opts, wire.as_ref())?
+            server::run_cases(opts, wire_for(opts)?.as_ref())?
         }
     };
     if let Some(name) = &opts.case {
@@ -599,12 +652,20 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, SetupError> {
 
 /// The names of the cases this lab and role have.
 pub fn case_names(opts: &CheckOptions) -> Vec<&'static str> {
+    if opts.lab.number == 6 {
+        return lab06::case_names(&opts.role);
+    }
+    let Ok(wire) = wire_for(opts) else {
+        return Vec::new();
+    };
     match opts.role {
-        Role::Client(_) => cases::client_cases(opts.lab.number)
+        Role::Client(_) => wire
+            .client_cases(opts.lab.number)
             .iter()
             .map(|c| c.name)
             .collect(),
-        _ => cases::server_cases_for(opts.lab.number)
+        _ => wire
+            .server_cases(opts.lab.number)
             .iter()
             .map(|c| c.name)
             .collect(),
@@ -795,11 +856,17 @@ pub fn banner(opts: &CheckOptions) -> String {
         Role::Server(c) => format!("your server `{c}` driven by our reference client"),
         Role::Addr(a) => format!("the server at {a} driven by our reference client"),
     };
+    let format = if opts.lab.number == 6 {
+        "the lesson's datagrams, one message each (UDP keeps boundaries: --compat changes nothing)"
+            .to_string()
+    } else {
+        opts.compat.to_string()
+    };
     let mut s = format!(
         "sticky check {}: {against}\n  wire format: {}{}; {} seed{} per case from seed {}",
         opts.lab.binary,
-        opts.compat,
-        if opts.compat == Compat::Lesson {
+        format,
+        if opts.compat == Compat::Lesson && opts.lab.number != 6 {
             " — the default, what the lesson's programs speak"
         } else {
             ""

@@ -9,8 +9,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::cases::{server_cases_for, OwnRun, ServerCase, ServerKind};
-use super::client::{expected, stderr_tail, CONNECT_TIMEOUT};
+use super::cases::{OwnRun, ServerCase, ServerKind};
+use super::client::{stderr_tail, CONNECT_TIMEOUT};
 use super::{
     case_report, seeds_for, BufStream, CaseReport, CheckOptions, CutSpec, Cutter, FailureBuilder,
     Outcome, Role, SetupError, Wire, IO_TIMEOUT,
@@ -25,17 +25,22 @@ struct Started {
 }
 
 /// Runs the server cases against `--server CMD` or `--addr`. With
-/// `--server`, each case starts the program afresh on a new port, so one
-/// case's crash (or a server that serves one client and exits) shows up in
-/// the case that causes it, not in every case after it.
+/// `--server`, each case gets the program afresh on a port of its own, so
+/// one case's crash (or a server that serves one client and exits) shows up
+/// in the case that causes it, not in every case after it. All of them are
+/// started at once: a program's start (Python on a busy machine: a second
+/// or more) is most of a server check's time, and they overlap.
 pub(super) fn run_cases(
     opts: &CheckOptions,
     wire: &dyn Wire,
 ) -> Result<Vec<CaseReport>, SetupError> {
-    let cases: Vec<&ServerCase> = server_cases_for(opts.lab.number)
+    let cases: Vec<&ServerCase> = wire
+        .server_cases(opts.lab.number)
         .into_iter()
         .filter(|c| opts.case.as_deref().is_none_or(|n| n == c.name))
         .collect();
+    let wanted = cases.iter().filter(|c| applies(c, wire).is_none()).count();
+    let mut servers = start_all(&opts.role, wanted)?.into_iter();
     let mut reports = Vec::new();
     let mut proven = false;
     for case in cases {
@@ -43,7 +48,9 @@ pub(super) fn run_cases(
             reports.push(run_one(opts, wire, case, None));
             continue;
         }
-        let mut started = start(&opts.role)?;
+        let Some(mut started) = servers.next() else {
+            break;
+        };
         match wait_until_served(&mut started) {
             Ok(()) => proven = true,
             // Until the server has listened once, it is a setup error (exit 2).
@@ -63,24 +70,41 @@ pub(super) fn run_cases(
     Ok(reports)
 }
 
-fn start(role: &Role) -> Result<Started, SetupError> {
-    match role {
-        Role::Addr(a) => Ok(Started {
-            child: None,
-            addr: *a,
-            line: a.to_string(),
-        }),
-        Role::Server(template) | Role::Client(template) => {
-            if !template.contains("{port}") {
-                return Err(SetupError(format!(
-                    "--server needs {{port}} in the command line, e.g. --server 'python3 my_server.py {{port}}'; got `{template}`"
-                )));
-            }
-            // A free port, chosen by the kernel and handed to the program.
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| SetupError(format!("cannot find a free port: {e}")))?
-                .port();
+/// `n` servers: the program started `n` times, each on a free port of its
+/// own (every port is chosen before any is let go, so no two are the same),
+/// or the `--addr` server `n` times.
+fn start_all(role: &Role, n: usize) -> Result<Vec<Started>, SetupError> {
+    let template = match role {
+        Role::Addr(a) => {
+            return Ok((0..n)
+                .map(|_| Started {
+                    child: None,
+                    addr: *a,
+                    line: a.to_string(),
+                })
+                .collect())
+        }
+        Role::Server(t) | Role::Client(t) => t,
+    };
+    if !template.contains("{port}") {
+        return Err(SetupError(format!(
+            "--server needs {{port}} in the command line, e.g. --server 'python3 my_server.py {{port}}'; got `{template}`"
+        )));
+    }
+    let no_port = |e: std::io::Error| SetupError(format!("cannot find a free port: {e}"));
+    let holders = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(no_port)?;
+    let ports = holders
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(no_port)?;
+    drop(holders);
+    ports
+        .into_iter()
+        .map(|port| {
             let line = template.replace("{port}", &port.to_string());
             let child = GroupChild::spawn(&line, None)
                 .map_err(|e| SetupError(format!("cannot start `{line}`: {e}")))?;
@@ -89,8 +113,8 @@ fn start(role: &Role) -> Result<Started, SetupError> {
                 addr: SocketAddr::from(([127, 0, 0, 1], port)),
                 line,
             })
-        }
-    }
+        })
+        .collect()
 }
 
 /// Waits until the server listens (it may take a moment to start). The
@@ -160,7 +184,7 @@ fn listening(addr: SocketAddr) -> bool {
 
 /// `None` when the case applies to this wire; otherwise why not.
 fn applies(case: &ServerCase, wire: &dyn Wire) -> Option<String> {
-    if case.needs_framed_requests && !wire.requests_framed() {
+    if case.needs_framed_requests && !wire.requests_cuttable() {
         return Some("the lesson's requests have no frame to cut (--compat ours has)".into());
     }
     if matches!(case.kind, ServerKind::Glued) && !wire.glue_sound() {
@@ -198,7 +222,7 @@ fn ask(
     ack: &mut Cutter,
 ) -> Result<Vec<u8>, String> {
     send_request(wire, s, cmd, cut).map_err(|e| format!("sending `{cmd}`: {e}"))?;
-    wire.read_reply(s, ack)
+    wire.read_reply_to(s, ack, cmd)
         .map_err(|e| format!("reading the reply to `{cmd}`: {e}"))
 }
 
@@ -209,7 +233,7 @@ pub(super) fn send_request(
     cut: &mut Cutter,
 ) -> std::io::Result<()> {
     let bytes = wire.request_bytes(cmd.as_bytes());
-    if wire.requests_framed() {
+    if wire.requests_cuttable() {
         cut.send(&mut s.w, &bytes)?;
     } else {
         cut.send_whole(&mut s.w, &bytes)?;
@@ -246,14 +270,48 @@ fn run_one(
                 Ok(()) => Outcome::Pass,
                 Err(f) => Outcome::Fail(f),
             },
+            ServerKind::SecondWhileIdle => second_while_idle(wire, case, started, seeds),
         }
         .with_exit_note(started),
     };
-    case_report(case.name, case.what, n, outcome, t0)
+    let cut_by_ours = request_cut(wire, case).max_piece != case.cut.max_piece;
+    let what = if cut_by_ours && applies(case, wire).is_none() {
+        format!(
+            "{} (requests cut: pieces of 1-{} B, about ten for one over {LONG_REQUEST} B)",
+            case.what, OURS_REQUEST_CUT.max_piece
+        )
+    } else {
+        case.what.to_string()
+    };
+    case_report(case.name, &what, n, outcome, t0)
+}
+
+/// How requests are cut where a cut cannot break them (our framed format,
+/// lab 07's byte-by-byte echo), in cases that would send them whole: the
+/// frame says where a request ends, so a server must put any cut back
+/// together, in every case, not only `request-split`.
+const OURS_REQUEST_CUT: CutSpec = CutSpec::new(7);
+/// Past this many bytes a request is cut into about ten pieces instead.
+const LONG_REQUEST: usize = 64;
+
+/// The cut for a case's requests: its own, or, where requests survive any
+/// cut, every request in pieces (except where the case's point is a whole
+/// write: `requests-glued`, `client-leaves`).
+fn request_cut(wire: &dyn Wire, case: &ServerCase) -> CutSpec {
+    let whole_on_purpose = matches!(
+        case.kind,
+        ServerKind::Glued | ServerKind::LeaveMidReply | ServerKind::AckSplit
+    );
+    if wire.requests_cuttable() && case.cut.max_piece == usize::MAX && !whole_on_purpose {
+        OURS_REQUEST_CUT
+    } else {
+        case.cut
+    }
 }
 
 /// Checks one reply; the failure carries the request's pieces.
 fn verdict(
+    wire: &dyn Wire,
     seed: u64,
     case: &ServerCase,
     cmd: &str,
@@ -261,7 +319,7 @@ fn verdict(
     cut: &Cutter,
     at: u64,
 ) -> Option<Outcome> {
-    let want = expected(cmd);
+    let want = wire.reply_to(cmd);
     let (chunks, ends) = cut.record();
     match got {
         Ok(g) if g == want => None,
@@ -339,12 +397,20 @@ fn commands(
         Err(e) => return fail_connect(seeds.start, case, e),
     };
     for seed in seeds {
-        let mut cut = Cutter::new(seed, 0, case.cut);
+        let cmds = f(seed);
+        let mut spec = request_cut(wire, case);
+        let longest = cmds.iter().map(String::len).max().unwrap_or(0);
+        if spec.max_piece != case.cut.max_piece && longest > LONG_REQUEST {
+            // 1-7 B pieces 1 ms apart would cost seconds per seed for a
+            // 2 KiB request: a long one is cut into about ten pieces.
+            spec = CutSpec::new(longest / 5);
+        }
+        let mut cut = Cutter::new(seed, 0, spec);
         let mut ack = Cutter::new(seed, 1, case.cut);
-        for cmd in f(seed) {
+        for cmd in cmds {
             let at = cut.offset();
             let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack);
-            if let Some(o) = verdict(seed, case, &cmd, got, &cut, at) {
+            if let Some(o) = verdict(wire, seed, case, &cmd, got, &cut, at) {
                 return o;
             }
         }
@@ -370,7 +436,7 @@ fn glued(
         let mut ack = Cutter::new(seed, 1, CutSpec::WHOLE);
         if let Some(replies) = wire.ask_glued(&mut s, &cmds, &mut cut) {
             for (cmd, got) in cmds.iter().zip(replies) {
-                if let Some(o) = verdict(seed, case, cmd, got, &cut, 0) {
+                if let Some(o) = verdict(wire, seed, case, cmd, got, &cut, 0) {
                     return o;
                 }
             }
@@ -381,10 +447,10 @@ fn glued(
         }
         cut.end_message();
         for cmd in &cmds {
-            let got = wire.read_reply(&mut s, &mut ack).map_err(|e| {
+            let got = wire.read_reply_to(&mut s, &mut ack, cmd).map_err(|e| {
                 format!("reading the reply to `{cmd}` (sent glued to the other request): {e}")
             });
-            if let Some(o) = verdict(seed, case, cmd, got, &cut, 0) {
+            if let Some(o) = verdict(wire, seed, case, cmd, got, &cut, 0) {
                 return o;
             }
         }
@@ -407,7 +473,7 @@ fn ack_split(
         let mut cut = Cutter::new(seed, 0, CutSpec::WHOLE);
         let mut ack = Cutter::new(seed, 1, case.cut);
         let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack);
-        if let Some(o) = verdict(seed, case, &cmd, got, &ack, 0) {
+        if let Some(o) = verdict(wire, seed, case, &cmd, got, &ack, 0) {
             return o;
         }
     }
@@ -425,8 +491,28 @@ fn leave_mid_reply(
         Err(e) => return fail_connect(seed, case, e),
     };
     let mut cut = Cutter::new(seed, 0, CutSpec::WHOLE);
-    if let Err(e) = send_request(wire, &mut s, "seq 150000", &mut cut) {
-        return fail_connect(seed, case, format!("sending `seq 150000`: {e}"));
+    let big = wire.leave_command();
+    // An echo (lab 07) answers while we still send and we do not read: a
+    // write that stalls then is the server blocked mid-reply, which is
+    // where this case wants it.
+    let _ = s.w.set_write_timeout(Some(Duration::from_secs(1)));
+    match send_request(wire, &mut s, &big, &mut cut) {
+        Ok(()) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) => {}
+        Err(e) => {
+            return fail_connect(
+                seed,
+                case,
+                format!(
+                    "sending `{}`: {e}",
+                    crate::kit::text::preview(big.as_bytes(), 30)
+                ),
+            )
+        }
     }
     // One recv() of the reply (lab 03: the length text, before any ok),
     // then a reset: the server finds out in the middle of its reply.
@@ -443,7 +529,7 @@ fn leave_mid_reply(
     let mut ack = Cutter::new(seed, 3, CutSpec::WHOLE);
     let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack)
         .map_err(|e| format!("the next client, after one left mid-reply: {e}"));
-    verdict(seed, case, &cmd, got, &cut, 0).unwrap_or(Outcome::Pass)
+    verdict(wire, seed, case, &cmd, got, &cut, 0).unwrap_or(Outcome::Pass)
 }
 
 fn several(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seed: u64) -> Outcome {
@@ -465,14 +551,14 @@ fn several(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seed: u64)
                             ))
                         }
                     };
-                    let mut cut = Cutter::new(seed, 2 * k, CutSpec::WHOLE);
+                    let mut cut = Cutter::new(seed, 2 * k, request_cut(wire, case));
                     let mut ack = Cutter::new(seed, 2 * k + 1, CutSpec::WHOLE);
                     for i in 0..3 {
                         let cmd = format!("echo client {k} request {i}");
                         let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack).map_err(|e| {
                             format!("client {k} of {CLIENTS} (all connected at once): {e}")
                         });
-                        if let Some(o) = verdict(seed, case, &cmd, got, &cut, 0) {
+                        if let Some(o) = verdict(wire, seed, case, &cmd, got, &cut, 0) {
                             return Some(o);
                         }
                     }
@@ -487,4 +573,46 @@ fn several(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seed: u64)
         .flatten()
         .next()
         .unwrap_or(Outcome::Pass)
+}
+
+/// Lab 07's point: a first client is served and then sits idle, still
+/// connected; a second client must get its reply meanwhile. A server that
+/// handles one connection until it closes never reads the second one.
+fn second_while_idle(
+    wire: &dyn Wire,
+    case: &ServerCase,
+    started: &mut Started,
+    seeds: std::ops::Range<u64>,
+) -> Outcome {
+    for seed in seeds {
+        let mut first = match connect(started) {
+            Ok(s) => s,
+            Err(e) => return fail_connect(seed, case, e),
+        };
+        let cmd = format!("first client {seed}");
+        let mut cut = Cutter::new(seed, 0, request_cut(wire, case));
+        let mut ack = Cutter::new(seed, 1, CutSpec::WHOLE);
+        let got = ask(wire, &mut first, &cmd, &mut cut, &mut ack);
+        if let Some(o) = verdict(wire, seed, case, &cmd, got, &cut, 0) {
+            return o;
+        }
+        // `first` stays open and says nothing while the second one asks.
+        let mut second = match connect(started) {
+            Ok(s) => s,
+            Err(e) => return fail_connect(seed, case, format!("the second client: {e}")),
+        };
+        let cmd = format!("second client {seed}");
+        let mut cut = Cutter::new(seed, 2, request_cut(wire, case));
+        let mut ack = Cutter::new(seed, 3, CutSpec::WHOLE);
+        let got = ask(wire, &mut second, &cmd, &mut cut, &mut ack).map_err(|e| {
+            format!(
+                "the second client, while the first was connected and idle: {e} (your server serves one client at a time?)"
+            )
+        });
+        if let Some(o) = verdict(wire, seed, case, &cmd, got, &cut, 0) {
+            return o;
+        }
+        drop(first);
+    }
+    Outcome::Pass
 }

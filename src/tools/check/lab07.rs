@@ -1,0 +1,431 @@
+//! Lab 07's protocol for the checker: the lessons' upper-case echo
+//! (seed 002 §3.1, `self.request.send(msg.upper())`), on a stream.
+//!
+//! In the lesson's format nothing frames a message, but `bytes.upper()`
+//! changes ASCII letters only, so the reply to a message is exactly as long
+//! as the message: a client reads exactly `len(msg)` bytes, and a server
+//! that upper-cases whatever each `recv()` returns is right however the
+//! stream was cut. So here, unlike labs 03 and 04, requests are cut in the
+//! lesson's format too. Our format (`--compat ours`) frames every message
+//! both ways with the 4-byte header of `lab07-concurrency --compat ours`
+//! (`struct.pack('<I', len)` on this machine's byte order).
+//!
+//! The lesson's client prints ONE `recv(1024)`; the lesson's first server
+//! serves one client at a time. `over-1024`, `short-reply` and
+//! `second-client-idle` catch those.
+
+use super::cases::{ClientCase, Ending, ServerCase, ServerKind, LOOP};
+use super::{BufStream, CutSpec, Cutter, Wire};
+use crate::framing::LengthPrefix;
+use crate::harness::Compat;
+use crate::lessons::lab07_concurrency::upper;
+
+/// Lab 07's echo in one format.
+pub struct Echo {
+    codec: LengthPrefix,
+    compat: Compat,
+}
+
+impl Echo {
+    /// The wire for `compat`.
+    pub fn new(compat: Compat) -> Echo {
+        Echo {
+            codec: LengthPrefix::lesson().with_max_frame(16 << 20),
+            compat,
+        }
+    }
+
+    fn framed(&self, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut v = self
+            .codec
+            .pack(body.len())
+            .map_err(|e| e.to_string())?
+            .to_vec();
+        v.extend_from_slice(body);
+        Ok(v)
+    }
+
+    fn read_frame(&self, s: &mut BufStream, what: &'static str) -> Result<Vec<u8>, String> {
+        let h = s.read_exact_named(LengthPrefix::LEN, "header")?;
+        let mut hdr = [0u8; 4];
+        hdr.copy_from_slice(&h);
+        let n = self.codec.unpack(hdr).map_err(|e| e.to_string())?;
+        s.read_exact_named(n, what)
+    }
+
+    /// The message as it goes on the wire: bare (lesson) or framed (ours).
+    fn wrap(&self, body: &[u8]) -> Vec<u8> {
+        match self.compat {
+            Compat::Lesson => body.to_vec(),
+            // A checker's message is far below the header's limit.
+            Compat::Ours => self.framed(body).unwrap_or_else(|_| body.to_vec()),
+        }
+    }
+}
+
+impl Wire for Echo {
+    fn read_request(&self, s: &mut BufStream) -> Result<Option<Vec<u8>>, String> {
+        match self.compat {
+            Compat::Lesson => s.read_bare_command(),
+            Compat::Ours => {
+                if s.at_end() {
+                    return Ok(None);
+                }
+                self.read_frame(s, "message").map(Some)
+            }
+        }
+    }
+
+    fn read_request_for(
+        &self,
+        s: &mut BufStream,
+        expected: &[u8],
+    ) -> Result<Option<Vec<u8>>, String> {
+        if self.compat == Compat::Ours {
+            return self.read_request(s);
+        }
+        // No frame, but the checker knows the next line of the client's
+        // stdin: its bytes are the next message, however they were sent.
+        if s.at_end() {
+            return Ok(None);
+        }
+        let mut got = s.read_once(expected.len().max(1))?;
+        while got.len() < expected.len() && expected.starts_with(&got) {
+            let more = s.read_once(expected.len() - got.len())?;
+            if more.is_empty() {
+                break;
+            }
+            got.extend(more);
+        }
+        Ok(Some(got))
+    }
+
+    fn send_reply(&self, s: &mut BufStream, reply: &[u8], cut: &mut Cutter) -> Result<u64, String> {
+        let bytes = self.wrap(reply);
+        let body_at = cut.offset() + (bytes.len() - reply.len()) as u64;
+        cut.send(&mut s.w, &bytes).map_err(|e| e.to_string())?;
+        cut.end_message();
+        Ok(body_at)
+    }
+
+    fn send_part_and_close(
+        &self,
+        s: &mut BufStream,
+        full: &[u8],
+        sent: usize,
+        cut: &mut Cutter,
+    ) -> Result<(), String> {
+        let all = self.wrap(full);
+        let head = all.len() - full.len();
+        s.send_then_close(&all[..head + sent.min(full.len())], cut)
+    }
+
+    fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
+        self.wrap(cmd)
+    }
+
+    fn read_reply(&self, s: &mut BufStream, _cut: &mut Cutter) -> Result<Vec<u8>, String> {
+        match self.compat {
+            Compat::Ours => self.read_frame(s, "reply"),
+            Compat::Lesson => {
+                Err("the lesson's echo has no frame: read_reply_to knows its length".into())
+            }
+        }
+    }
+
+    fn read_reply_to(
+        &self,
+        s: &mut BufStream,
+        cut: &mut Cutter,
+        cmd: &str,
+    ) -> Result<Vec<u8>, String> {
+        match self.compat {
+            Compat::Ours => self.read_reply(s, cut),
+            // upper() keeps the length: the reply is as long as the message.
+            Compat::Lesson => s.read_exact_named(cmd.len(), "reply"),
+        }
+    }
+
+    fn requests_framed(&self) -> bool {
+        self.compat == Compat::Ours
+    }
+
+    fn requests_cuttable(&self) -> bool {
+        true
+    }
+
+    fn header_split(&self) -> Option<&'static [usize]> {
+        (self.compat == Compat::Ours).then_some(&[1, 3][..])
+    }
+
+    fn reply_to(&self, cmd: &str) -> Vec<u8> {
+        upper(cmd.as_bytes())
+    }
+
+    fn printed_reply(&self, reply: &[u8]) -> Vec<u8> {
+        let mut p = reply.to_vec();
+        p.push(b'\n');
+        p
+    }
+
+    fn leave_command(&self) -> String {
+        text(512 * 1024, 0)
+    }
+
+    fn server_cases(&self, _lab: u8) -> Vec<&'static ServerCase> {
+        SERVER_CASES.iter().collect()
+    }
+
+    fn client_cases(&self, _lab: u8) -> Vec<&'static ClientCase> {
+        CLIENT_CASES.iter().collect()
+    }
+}
+
+/// `n` bytes of lower-case text (so the echo changes every letter), one
+/// line, ending in a letter (a client may strip the line).
+fn text(n: usize, seed: u64) -> String {
+    let words = format!("sticky packets seed {seed} tcp is a byte stream ");
+    let mut s: String = words.chars().cycle().take(n.max(1)).collect();
+    s.pop();
+    s.push('z');
+    s
+}
+
+fn short(seed: u64) -> Vec<String> {
+    vec![format!("hello {seed}")]
+}
+fn long(seed: u64) -> Vec<String> {
+    vec![text(1500 + (seed as usize % 7) * 131, seed)]
+}
+fn medium(seed: u64) -> Vec<String> {
+    vec![text(600 + (seed as usize % 7) * 10, seed)]
+}
+fn big(seed: u64) -> Vec<String> {
+    vec![text(256 * 1024, seed)]
+}
+fn utf8(seed: u64) -> Vec<String> {
+    vec![format!("粘包问题 {seed}: tcp 是流式协议,没有边界")]
+}
+fn eszett(seed: u64) -> Vec<String> {
+    vec![format!("straße {seed} café 粘包")]
+}
+fn every_byte(seed: u64) -> Vec<String> {
+    vec![format!("every byte alone {seed}")]
+}
+fn header(seed: u64) -> Vec<String> {
+    vec![format!("the header is cut {seed}")]
+}
+fn dribble(seed: u64) -> Vec<String> {
+    vec![text(60 + (seed as usize % 7) * 5, seed)]
+}
+fn mid(seed: u64) -> Vec<String> {
+    vec![text(1000, seed)]
+}
+fn several(seed: u64) -> Vec<String> {
+    (0..3)
+        .map(|i| format!("message {i} of seed {seed}"))
+        .collect()
+}
+
+const ONE_RECV: &str = "one recv(1024) is not one reply: the reply to a message is exactly as long as the message (upper() keeps the length), so loop until you have len(msg) bytes";
+
+/// The client cases: the same stream cuts as labs 03 and 04, with messages
+/// whose echo is known (a client prints each reply, then a newline).
+pub const CLIENT_CASES: &[ClientCase] = &[
+    ClientCase {
+        name: "short-reply",
+        what: "a short echo, in pieces of 1-4 B",
+        hint: ONE_RECV,
+        commands: short,
+        cut: CutSpec::new(4),
+        max_seeds: u64::MAX,
+        ending: Ending::Normal,
+        header_split: false,
+    },
+    ClientCase {
+        name: "over-1024",
+        what: "a 1500-B message, its echo in pieces up to 700 B",
+        hint: ONE_RECV,
+        commands: long,
+        cut: CutSpec::new(700),
+        max_seeds: u64::MAX,
+        ending: Ending::Normal,
+        header_split: false,
+    },
+    ClientCase {
+        name: "big-reply",
+        what: "a 256 KiB message, its echo in pieces up to 64 KiB",
+        hint: "a long echo never comes in one recv(): loop, appending, until you have it all",
+        commands: big,
+        cut: CutSpec::new(64 * 1024),
+        max_seeds: 2,
+        ending: Ending::Normal,
+        header_split: false,
+    },
+    ClientCase {
+        name: "utf8-cut",
+        what: "Chinese text in pieces of 1-2 B: every character is cut",
+        hint: "a piece ended inside a character: join all the bytes first and decode once (or write bytes, not text decoded piece by piece)",
+        commands: utf8,
+        cut: CutSpec::new(2),
+        max_seeds: u64::MAX,
+        ending: Ending::Normal,
+        header_split: false,
+    },
+    ClientCase {
+        name: "every-byte",
+        what: "every byte its own piece",
+        hint: LOOP,
+        commands: every_byte,
+        cut: CutSpec::new(1),
+        max_seeds: u64::MAX,
+        ending: Ending::Normal,
+        header_split: false,
+    },
+    ClientCase {
+        name: "header-split",
+        what: "the 4-byte header cut 1|3 (--compat ours)",
+        hint: "one recv(4) returned 1 byte: loop until you have all 4 header bytes before unpacking",
+        commands: header,
+        cut: CutSpec::WHOLE.pause_ms(20),
+        max_seeds: 3,
+        ending: Ending::Normal,
+        header_split: true,
+    },
+    ClientCase {
+        name: "glued",
+        what: "a 600-B echo in one piece, as loopback usually delivers it",
+        hint: "print the reply's bytes exactly, then a newline",
+        commands: medium,
+        cut: CutSpec::WHOLE,
+        max_seeds: u64::MAX,
+        ending: Ending::Normal,
+        header_split: false,
+    },
+    ClientCase {
+        name: "slow-dribble",
+        what: "pieces of 1-8 B, 25 ms apart",
+        hint: "a pause is not the end of a reply: keep reading until you have len(msg) bytes (a short socket timeout gives up too early)",
+        commands: dribble,
+        cut: CutSpec::new(8).pause_ms(25),
+        max_seeds: 2,
+        ending: Ending::Normal,
+        header_split: false,
+    },
+    ClientCase {
+        name: "closed-mid-reply",
+        what: "a 1000-B message; the server sends 300 B of its echo and closes",
+        hint: "recv() returned b'' before the reply was complete: the server is gone — say so on stderr and exit non-zero, do not loop on b'' forever",
+        commands: mid,
+        cut: CutSpec::new(100),
+        max_seeds: 1,
+        ending: Ending::CloseMidReply,
+        header_split: false,
+    },
+];
+
+/// The server cases: the echo checked byte for byte, and the lesson's
+/// point — a second client is served while the first one sits idle.
+pub const SERVER_CASES: &[ServerCase] = &[
+    ServerCase {
+        name: "short-reply",
+        what: "a short message, echoed upper-case",
+        hint: "answer every byte: sendall(data.upper()), not send()",
+        kind: ServerKind::Commands(short),
+        cut: CutSpec::WHOLE,
+        needs_framed_requests: false,
+        max_seeds: u64::MAX,
+    },
+    ServerCase {
+        name: "over-1024",
+        what: "a 1500-B message (more than one recv(1024))",
+        hint: "recv(1024) returns part of a long message: upper-case what came, sendall() it, and recv() again (our format: read the whole frame)",
+        kind: ServerKind::Commands(long),
+        cut: CutSpec::WHOLE,
+        needs_framed_requests: false,
+        max_seeds: u64::MAX,
+    },
+    ServerCase {
+        name: "utf8",
+        what: "`straße café 粘包`: bytes.upper() changes ASCII letters only",
+        hint: "upper-case the bytes (data.upper()), not decoded text: str.upper() turns ß into SS and é into É, so the echo has other bytes and another length",
+        kind: ServerKind::Commands(eszett),
+        cut: CutSpec::WHOLE,
+        needs_framed_requests: false,
+        max_seeds: u64::MAX,
+    },
+    ServerCase {
+        name: "request-split",
+        what: "each message in pieces of 1-3 B, 2 ms apart",
+        hint: "one recv() returned part of a message: answer what came and keep reading (our format: loop until the whole header, then the whole message, is in)",
+        kind: ServerKind::Commands(several),
+        cut: CutSpec::new(3).pause_ms(2),
+        needs_framed_requests: true,
+        max_seeds: u64::MAX,
+    },
+    ServerCase {
+        name: "every-byte",
+        what: "every byte of each message its own piece",
+        hint: "one recv() returned 1 byte: answer it and keep reading (our format: loop until you have all 4 header bytes)",
+        kind: ServerKind::Commands(every_byte),
+        cut: CutSpec::new(1),
+        needs_framed_requests: true,
+        max_seeds: u64::MAX,
+    },
+    ServerCase {
+        name: "requests-glued",
+        what: "two messages in one write, then both echoes",
+        hint: "one recv() held two messages: answer all of it (our format: read exactly one frame and keep the rest for the next)",
+        kind: ServerKind::Glued,
+        cut: CutSpec::WHOLE,
+        needs_framed_requests: true,
+        max_seeds: u64::MAX,
+    },
+    ServerCase {
+        name: "second-client-idle",
+        what: "a client is served and stays connected, idle; a second client must be served meanwhile",
+        hint: "a server that handles one connection until it closes makes everyone else wait: give each client its own thread (socketserver.ThreadingTCPServer, or threading.Thread per accept())",
+        kind: ServerKind::SecondWhileIdle,
+        cut: CutSpec::WHOLE,
+        needs_framed_requests: false,
+        max_seeds: 3,
+    },
+    ServerCase {
+        name: "several-clients",
+        what: "four clients at once, three messages each",
+        hint: "each client must get its own echoes: one thread (or one socket) per client, never a shared buffer",
+        kind: ServerKind::SeveralClients,
+        cut: CutSpec::WHOLE,
+        needs_framed_requests: false,
+        max_seeds: 1,
+    },
+    ServerCase {
+        name: "client-leaves",
+        what: "a client sends 512 KiB, reads 1000 B of the echo and resets; the next client must be served",
+        hint: "a client that leaves mid-reply raises an error in send: catch it, close that connection, and keep serving the others",
+        kind: ServerKind::LeaveMidReply,
+        cut: CutSpec::WHOLE,
+        needs_framed_requests: false,
+        max_seeds: 1,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_is_one_line_that_survives_strip_and_changes_under_upper() {
+        for f in [
+            short, long, medium, big, utf8, eszett, every_byte, header, dribble, mid, several,
+        ] {
+            for seed in 0..5 {
+                for m in f(seed) {
+                    assert!(!m.contains('\n') && m.trim() == m && !m.is_empty());
+                    assert_ne!(upper(m.as_bytes()), m.as_bytes());
+                }
+            }
+        }
+        assert!(long(0)[0].len() > 1024 && mid(0)[0].len() > 300);
+    }
+}

@@ -1,0 +1,353 @@
+//! `sticky check` for lab 06 (UDP) and lab 07 (the echo, served to many):
+//! the lessons' programs FAIL named cases, the fixed ones PASS, and our own
+//! binaries run wrongly (a short buffer, one client at a time) fail too —
+//! a checker that cannot fail is a defect.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{python, python3_available, run_with_timeout};
+use serde_json::Value;
+
+const LIMIT: Duration = Duration::from_secs(150);
+
+fn sticky() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sticky"));
+    c.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE");
+    c
+}
+
+/// `sticky check ARGS --json`: exit code, the report (Null on a setup error), stderr.
+fn check(args: &[&str]) -> (i32, Value, String) {
+    let mut c = sticky();
+    c.arg("check").args(args).arg("--json");
+    let out = run_with_timeout(c, b"", LIMIT);
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn cases(report: &Value, result: &str) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["result"] == result)
+                .filter_map(|c| c["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn failure<'a>(report: &'a Value, case: &str) -> &'a Value {
+    report["cases"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == case))
+        .map(|c| &c["failure"])
+        .unwrap_or(&Value::Null)
+}
+
+/// It must exit 1 with each of `failing` failed and `passing` passed.
+fn assert_fails(args: &[&str], failing: &[&str], passing: &str) -> Value {
+    let (code, report, err) = check(args);
+    assert_eq!(code, 1, "{args:?}: {report:#}\n{err}");
+    let failed = cases(&report, "fail");
+    for case in failing {
+        assert!(
+            failed.iter().any(|f| f == case),
+            "{case} did not fail: {args:?} {report:#}"
+        );
+    }
+    assert!(
+        cases(&report, "pass").iter().any(|p| p == passing),
+        "{passing} did not pass: {args:?} {report:#}"
+    );
+    report
+}
+
+fn assert_all_pass(args: &[&str]) {
+    let (code, report, err) = check(args);
+    assert_eq!(
+        (code, cases(&report, "fail")),
+        (0, vec![]),
+        "{args:?}: {report:#}\n{err}"
+    );
+    assert!(report["passed"].as_u64().unwrap_or(0) >= 5, "{report:#}");
+}
+
+fn py(dir: &str, file: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("python")
+        .join(dir)
+        .join(file);
+    format!("{} {}", python().unwrap_or("python3"), p.display())
+}
+
+/// A copy of a Python program with each `(from, to)` replaced (each must occur).
+fn edited_copy(dir: &str, file: &str, edits: &[(&str, &str)]) -> (tempfile::TempDir, String) {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("python")
+        .join(dir)
+        .join(file);
+    let mut text = std::fs::read_to_string(&src).expect("python program");
+    for (from, to) in edits {
+        assert!(text.contains(from), "{file} no longer contains {from:?}");
+        text = text.replace(from, to);
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join(file);
+    std::fs::write(&path, text).expect("write copy");
+    let cmd = format!("{} {}", python().unwrap_or("python3"), path.display());
+    (tmp, cmd)
+}
+
+/// The lesson's UDP client, printing the reply's bytes (it prints the
+/// `(data, addr)` tuple) — its recvfrom(1024) unchanged.
+const LAB06_PRINT: (&str, &str) = (
+    "print(res, flush=True)",
+    "sys.stdout.buffer.write(res[0] + b'\\n'); sys.stdout.flush()",
+);
+
+// ───────────── lab 06: UDP ─────────────
+
+#[test]
+fn the_lessons_udp_client_fails_reply_over_buffer_its_recvfrom_1024_cuts_the_reply() {
+    if !python3_available("the_lessons_udp_client_fails_reply_over_buffer") {
+        return;
+    }
+    let (_d, cmd) = edited_copy("lesson", "lab06_udp_client.py", &[LAB06_PRINT]);
+    let client = format!("{cmd} {{port}}");
+    let report = assert_fails(
+        &["lab06", "--client", &client, "--seeds", "3"],
+        &["reply-over-buffer", "near-limit"],
+        "boundaries",
+    );
+    let f = failure(&report, "reply-over-buffer");
+    assert_eq!(f["at_byte"], 1024, "{f:#}");
+    assert!(f["hint"].as_str().unwrap_or("").contains("65535"), "{f:#}");
+    // It passes what it does right: an empty line is an empty datagram.
+    assert!(cases(&report, "pass").contains(&"empty-datagram".to_string()));
+}
+
+#[test]
+fn a_udp_client_without_a_timeout_fails_reply_lost_and_is_killed() {
+    if !python3_available("a_udp_client_without_a_timeout_fails_reply_lost") {
+        return;
+    }
+    let (_d, cmd) = edited_copy(
+        "lesson",
+        "lab06_udp_client.py",
+        &[LAB06_PRINT, ("client.settimeout(5)\n", "")],
+    );
+    let client = format!("{cmd} {{port}}");
+    let (code, report, err) = check(&[
+        "lab06",
+        "--client",
+        &client,
+        "--case",
+        "reply-lost",
+        "--seeds",
+        "1",
+    ]);
+    assert_eq!(code, 1, "{report:#}\n{err}");
+    let msg = failure(&report, "reply-lost")["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(msg.contains("still waiting"), "{msg}");
+    // With its timeout, the lesson's client reports the loss (a traceback
+    // on stderr, exit 1): that passes.
+    let (_d, cmd) = edited_copy("lesson", "lab06_udp_client.py", &[LAB06_PRINT]);
+    let client = format!("{cmd} {{port}}");
+    let (code, report, err) = check(&[
+        "lab06",
+        "--client",
+        &client,
+        "--case",
+        "reply-lost",
+        "--seeds",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{report:#}\n{err}");
+}
+
+#[test]
+fn the_lessons_udp_server_fails_near_limit_socketserver_reads_8192_bytes() {
+    if !python3_available("the_lessons_udp_server_fails_near_limit") {
+        return;
+    }
+    let server = format!("{} {{port}}", py("lesson", "lab06_udp_server.py"));
+    let report = assert_fails(
+        &["lab06", "--server", &server, "--seeds", "3"],
+        &["near-limit"],
+        "boundaries",
+    );
+    let f = failure(&report, "near-limit");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("8192-byte reply"),
+        "{f:#}"
+    );
+}
+
+#[test]
+fn the_fixed_udp_client_and_server_pass() {
+    if !python3_available("the_fixed_udp_client_and_server_pass") {
+        return;
+    }
+    let client = format!("{} {{host}} {{port}}", py("fixed", "lab06_client.py"));
+    assert_all_pass(&["lab06", "--client", &client, "--seeds", "3"]);
+    let server = format!("{} {{port}}", py("fixed", "lab06_server.py"));
+    assert_all_pass(&["lab06", "--server", &server, "--seeds", "3"]);
+}
+
+#[test]
+fn our_udp_server_fails_with_the_lessons_1024_buffer_and_passes_with_65535() {
+    let bin = env!("CARGO_BIN_EXE_lab06-udp-vs-tcp");
+    let short = format!("{bin} server --addr 127.0.0.1:{{port}}");
+    assert_fails(
+        &["6", "--server", &short, "--seeds", "3"],
+        &["over-1024", "near-limit"],
+        "empty-datagram",
+    );
+    let whole = format!("{bin} server --addr 127.0.0.1:{{port}} --bufsize 65535");
+    assert_all_pass(&["6", "--server", &whole, "--seeds", "3"]);
+}
+
+#[test]
+fn a_udp_client_that_never_sends_is_a_setup_error() {
+    let (code, _, err) = check(&["lab06", "--client", "true {host} {port}"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("never sent a datagram"), "{err}");
+    let (code, _, err) = check(&["lab06", "--server", "sh -c 'exit 3' {port}"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("exited"), "{err}");
+}
+
+// ───────────── lab 07: the echo, many clients ─────────────
+
+#[test]
+fn the_lessons_echo_client_fails_over_1024_its_one_recv_1024_is_not_one_reply() {
+    if !python3_available("the_lessons_echo_client_fails_over_1024") {
+        return;
+    }
+    let client = format!("{} {{port}}", py("lesson", "lab07_client.py"));
+    let report = assert_fails(
+        &["lab07", "--client", &client, "--seeds", "3"],
+        &["over-1024", "short-reply", "every-byte"],
+        "glued",
+    );
+    let f = failure(&report, "over-1024");
+    assert!(
+        f["chunk_view"].as_str().unwrap_or("").contains("piece #1"),
+        "{f:#}"
+    );
+}
+
+#[test]
+fn the_fixed_echo_client_and_server_pass_in_both_formats() {
+    if !python3_available("the_fixed_echo_client_and_server_pass") {
+        return;
+    }
+    let client = format!("{} {{host}} {{port}}", py("fixed", "lab07_client.py"));
+    assert_all_pass(&["lab07", "--client", &client, "--seeds", "3"]);
+    let framed = format!("{client} --framed");
+    assert_all_pass(&[
+        "lab07", "--client", &framed, "--compat", "ours", "--seeds", "3",
+    ]);
+    let server = format!("{} {{port}}", py("fixed", "lab07_server.py"));
+    assert_all_pass(&["lab07", "--server", &server, "--seeds", "3"]);
+    let framed = format!("{server} --framed");
+    assert_all_pass(&[
+        "lab07", "--server", &framed, "--compat", "ours", "--seeds", "3",
+    ]);
+}
+
+#[test]
+fn the_sequential_server_fails_second_client_idle_and_the_threaded_one_passes() {
+    let bin = env!("CARGO_BIN_EXE_lab07-concurrency");
+    let seq = format!("{bin} server --mode sequential --compat lesson --addr 127.0.0.1:{{port}}");
+    let report = assert_fails(
+        &["lab07", "--server", &seq, "--seeds", "2"],
+        &["second-client-idle"],
+        "over-1024",
+    );
+    let f = failure(&report, "second-client-idle");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("while the first was connected and idle"),
+        "{f:#}"
+    );
+    let threaded =
+        format!("{bin} server --mode threaded --compat lesson --addr 127.0.0.1:{{port}}");
+    assert_all_pass(&["lab07", "--server", &threaded, "--seeds", "2"]);
+}
+
+#[test]
+fn the_lessons_threaded_echo_server_passes_second_client_idle() {
+    if !python3_available("the_lessons_threaded_echo_server_passes") {
+        return;
+    }
+    let server = format!("{} {{port}}", py("lesson", "lab07_server.py"));
+    let (code, report, err) =
+        check(&["lab07", "--server", &server, "--case", "second-client-idle"]);
+    assert_eq!(code, 0, "{report:#}\n{err}");
+}
+
+#[test]
+fn in_our_format_every_request_is_cut_so_one_recv4_for_the_header_fails_short_reply() {
+    if !python3_available("in_our_format_every_request_is_cut") {
+        return;
+    }
+    // The fixed framed server with its header read made the lesson's way.
+    let (_d, cmd) = edited_copy(
+        "fixed",
+        "lab07_server.py",
+        &[(
+            "struct.unpack('<I', recv_exact(conn, 4))",
+            "struct.unpack('<I', conn.recv(4))",
+        )],
+    );
+    let server = format!("{cmd} {{port}} --framed");
+    let report = assert_fails(
+        &[
+            "lab07", "--server", &server, "--compat", "ours", "--seeds", "5",
+        ],
+        &["short-reply", "every-byte"],
+        "requests-glued",
+    );
+    let what = report["cases"][0]["what"].as_str().unwrap_or("");
+    assert!(what.contains("requests cut"), "{report:#}");
+}
+
+#[test]
+fn a_server_that_upper_cases_text_not_bytes_fails_utf8() {
+    if !python3_available("a_server_that_upper_cases_text_fails_utf8") {
+        return;
+    }
+    let (_d, cmd) = edited_copy(
+        "fixed",
+        "lab07_server.py",
+        &[(
+            "conn.sendall(data.upper())",
+            "conn.sendall(data.decode('utf-8', 'replace').upper().encode())",
+        )],
+    );
+    let server = format!("{cmd} {{port}}");
+    assert_fails(
+        &["lab07", "--server", &server, "--seeds", "2"],
+        &["utf8"],
+        "short-reply",
+    );
+}
