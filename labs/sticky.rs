@@ -122,7 +122,7 @@ const CHECK_EXAMPLES: &str = "Examples:
   # for graders: one JSON report, exit 0 pass / 1 fail / 2 could not run
   sticky check lab04 --client 'python3 sub/client.py {host} {port}' --json
 
-Labs 03, 04, 06 (UDP) and 07 have client and server cases; lab 01 checks clients, as a
+Labs 03, 04, 05, 06 (UDP) and 07 have client and server cases; lab 01 checks clients, as a
 demonstration that its protocol cannot be right. docs/check.md has the contract.";
 
 /// `sticky check`'s flags (the checker itself is `sticky_lab::tools::check`).

@@ -101,7 +101,8 @@ lab01-s4-expected = intact on loopback, broken again through a real chaos hop
 lab01-s4-loopback = On loopback, recv(204800000) for { $cmds }: { $ledger }
 lab01-s4-proxy =
     Now through `ChaosProxy` on { $addr } (seed { $seed }, pieces of 1..=256 B, 25 ms apart) —
-    a real TCP hop, what a slow or lossy network does to the stream:
+    a real TCP hop that cuts far more finely than a real network (real paths cut at MSS,
+    window and timing boundaries, not into 1–256 B pieces): it exaggerates on purpose:
 lab01-s4-numbers =
     {"  "}proxy pieces (seed { $seed }): { $pieces }
     {"  "}client recv sizes:        { $reads }

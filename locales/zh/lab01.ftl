@@ -102,7 +102,8 @@ lab01-s4-expected = 在本机回环上完好，经过一个真实的混沌代理
 lab01-s4-loopback = 在本机回环上，用 recv(204800000) 读 { $cmds }：{ $ledger }
 lab01-s4-proxy =
     现在经过 { $addr } 上的 `ChaosProxy`（种子 { $seed }，每片 1..=256 B，间隔 25 毫秒）——
-    这是一个真实的 TCP 中转，模拟慢速或丢包的网络对字节流做的事：
+    这是一个真实的 TCP 中转，它故意切得比真实网络细得多（真实路径按 MSS、窗口和时机切分，
+    不会切成 1–256 B 的小片）：
 lab01-s4-numbers =
     {"  "}代理切出的片段（种子 { $seed }）：{ $pieces }
     {"  "}客户端每次 recv 的大小：{ $reads }
