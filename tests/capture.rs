@@ -452,7 +452,7 @@ fn whole(c: &Conversation, incomplete: bool, what: &str) -> bool {
 
 /// The bytes a TCP segment carries: the IP header's length, less the
 /// headers (the files the tests write keep whole packets).
-fn tcp_payload<'a>(frame: &'a [u8], payload_len: usize) -> &'a [u8] {
+fn tcp_payload(frame: &[u8], payload_len: usize) -> &[u8] {
     let ip_end = match u16::from_be_bytes([frame[12], frame[13]]) {
         0x0800 => 14 + u16::from_be_bytes([frame[16], frame[17]]) as usize,
         _ => 14 + 40 + u16::from_be_bytes([frame[18], frame[19]]) as usize,
