@@ -11,57 +11,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::Duration;
-
-use common::{python, python3_available, run_with_timeout};
-use serde_json::Value;
-
-const LIMIT: Duration = Duration::from_secs(120);
-
-fn sticky() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sticky"));
-    c.env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE");
-    c
-}
-
-/// Runs `sticky check ARGS --json`: exit code and the parsed report (Null
-/// when it printed none, as on a setup error), and stderr.
-fn check(args: &[&str]) -> (i32, Value, String) {
-    let mut c = sticky();
-    c.arg("check").args(args).arg("--json");
-    let out = run_with_timeout(c, b"", LIMIT);
-    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        report,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The names of the cases with this result.
-fn cases(report: &Value, result: &str) -> Vec<String> {
-    report["cases"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|c| c["result"] == result)
-                .filter_map(|c| c["name"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn failure<'a>(report: &'a Value, case: &str) -> &'a Value {
-    report["cases"]
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["name"] == case))
-        .map(|c| &c["failure"])
-        .unwrap_or(&Value::Null)
-}
+use common::check::{assert_all_pass, assert_fails, cases, check, edited_copy, failure, py};
+use common::{python, python3_available};
 
 fn bin(name: &str) -> &'static str {
     match name {
@@ -71,59 +22,10 @@ fn bin(name: &str) -> &'static str {
     }
 }
 
-fn py(dir: &str, file: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("python")
-        .join(dir)
-        .join(file);
-    format!("{} {}", python().unwrap_or("python3"), p.display())
-}
-
 /// A copy of a lesson client whose printing follows the contract: each
 /// `(from, to)` must occur in the file.
 fn contract_copy(file: &str, edits: &[(&str, &str)]) -> (tempfile::TempDir, String) {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("python/lesson")
-        .join(file);
-    let mut text = std::fs::read_to_string(&src).expect("lesson client");
-    for (from, to) in edits {
-        assert!(text.contains(from), "{file} no longer contains {from:?}");
-        text = text.replace(from, to);
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(file);
-    std::fs::write(&path, text).expect("write copy");
-    let cmd = format!("{} {}", python().unwrap_or("python3"), path.display());
-    (dir, cmd)
-}
-
-/// Runs the check; it must exit 1 with every case of `failing` failed and
-/// `passing` passed (a program that fails everything proves little).
-fn assert_fails(args: &[&str], failing: &[&str], passing: &str) -> Value {
-    let (code, report, err) = check(args);
-    assert_eq!(code, 1, "{args:?}: {report:#}\n{err}");
-    let failed = cases(&report, "fail");
-    for case in failing {
-        assert!(
-            failed.iter().any(|f| f == case),
-            "{case} did not fail: {args:?} {report:#}"
-        );
-    }
-    assert!(
-        cases(&report, "pass").iter().any(|p| p == passing),
-        "{passing} did not pass: {args:?} {report:#}"
-    );
-    report
-}
-
-fn assert_all_pass(args: &[&str]) {
-    let (code, report, err) = check(args);
-    assert_eq!(
-        (code, cases(&report, "fail")),
-        (0, vec![]),
-        "{args:?}: {report:#}\n{err}"
-    );
-    assert!(report["passed"].as_u64().unwrap_or(0) >= 5, "{report:#}");
+    edited_copy("lesson", file, edits)
 }
 
 // ───────────── the checker can fail: Rust-side wrong references ─────────────

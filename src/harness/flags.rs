@@ -56,19 +56,13 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "k" | "kb" | "kib" => 10,
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
-        _ => {
-            return Err(format!(
-                "'{s}' is not a size: give bytes, or a number with K, M or G"
-            ))
-        }
+        _ => return Err(t!("flags-not-a-size", value = s)),
     };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size: give bytes, or a number with K, M or G"))?;
+    let n: u64 = num.parse().map_err(|_| t!("flags-not-a-size", value = s))?;
     match n.checked_mul(1 << shift) {
-        Some(0) => Err(format!("'{s}' is too small: give at least 1 byte")),
+        Some(0) => Err(t!("flags-size-too-small", value = s)),
         Some(v) => Ok(v),
-        None => Err(format!("'{s}' is too large")),
+        None => Err(t!("flags-size-too-large", value = s)),
     }
 }
 

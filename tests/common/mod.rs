@@ -4,6 +4,8 @@
 //! color variables are cleared so output is plain and comparable.
 #![allow(dead_code)]
 
+pub mod check;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Output, Stdio};
