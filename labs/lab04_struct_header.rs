@@ -73,7 +73,7 @@ const STAGES: [Stage<Lab>; 8] = [
     },
     Stage {
         title: "MSG_WAITALL: a read-exact in one recv() call — still checked",
-        expected: "recv(n, MSG_WAITALL) returns the whole reply where one recv(n) came up short, and returns short when the server closes mid-body",
+        expected: "recv(n, MSG_WAITALL) returns the whole reply where one recv(n) came up short (where a socket layer does not wait, its short count is caught), and returns short when the server closes mid-body",
         run: msg_waitall,
     },
 ];
@@ -544,6 +544,19 @@ fn msg_waitall(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
         all.len(),
         all == want
     ));
+    // Linux and macOS wait; Wine 8 returned what had arrived (stage 8 under
+    // scripts/wine-check.sh). Either way the count tells: a short body is a
+    // prefix of the reply, and the check below catches it.
+    let honoured = all == want;
+    let caught = all.len() < want.len() && want.starts_with(&all);
+    if !honoured {
+        d.say(&format!(
+            "Here MSG_WAITALL did not wait: {} of {} B came back with no close. This socket layer \
+             returns what has arrived (seen under Wine); the count check caught it.",
+            all.len(),
+            want.len()
+        ));
+    }
     let short = run.on_close.body().len();
     d.say(&format!(
         "It can still return short — on a signal, an error, a timeout, or EOF (recv(2)). A server that announces {total} B, sends {sent} and closes:"
@@ -552,14 +565,14 @@ fn msg_waitall(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
         "  one recv({total}, MSG_WAITALL): {short} B — so the count must still be checked, as a loop would"
     ));
     d.check(
-        one < want.len() && all == want && short == sent,
+        one < want.len() && (honoured || caught) && short == sent,
         expected_claim,
         &format!(
             "one recv(n) {one} of {} B; with MSG_WAITALL {} B; on a close mid-body MSG_WAITALL returned {short} of {total} B",
             want.len(),
             all.len()
         ),
-        json!({"seed": cfg.seed, "want": want.len(), "one_recv": one, "waitall": all.len(), "waitall_intact": all == want, "on_close_total": total, "on_close_got": short}),
+        json!({"seed": cfg.seed, "want": want.len(), "one_recv": one, "waitall": all.len(), "waitall_intact": honoured, "waitall_short_caught": caught, "on_close_total": total, "on_close_got": short}),
     );
     Ok(())
 }
