@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::kit::child::kill_reaped;
+use crate::kit::child::{kill_adopted, kill_reaped};
 use crate::kit::text::Encoding;
 
 /// Which commands the server will run.
@@ -448,8 +448,27 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
     }
     // The shell is done, but `cmd &` and `setsid cmd` may have left
     // processes behind that would outlive the reply: a remote shell must not
-    // leave anything running. Kill whatever the reaper adopted.
-    kill_reaped(&mut child);
+    // leave anything running. Kill whatever the reaper adopted, give the
+    // reaper a moment to exit with the shell's status, then kill the rest.
+    let mut exited = false;
+    if !killed {
+        kill_adopted(&mut child);
+        let until = Instant::now() + REAPER_EXIT;
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) => exited = true,
+                Ok(None) if Instant::now() < until => {
+                    thread::sleep(Duration::from_millis(2));
+                    continue;
+                }
+                _ => {}
+            }
+            break;
+        }
+    }
+    if !exited {
+        kill_reaped(&mut child);
+    }
     out.exit_code = match child.wait() {
         _ if out.timed_out => 124,
         Ok(status) => status.code().unwrap_or(128 + 9),
@@ -465,6 +484,10 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
 /// How long a killed command's last output may still arrive before the
 /// reply goes out without it.
 const LAST_WORDS: Duration = Duration::from_millis(200);
+
+/// How long the reaper may take to exit once its shell has (a few
+/// milliseconds when idle; a loaded machine can delay it).
+const REAPER_EXIT: Duration = Duration::from_secs(2);
 
 #[cfg(test)]
 mod tests {
