@@ -133,6 +133,25 @@ pub struct ChaosProxy {
     stop: Arc<AtomicBool>,
     log: Arc<Mutex<Vec<PieceLog>>>,
     conns: Arc<AtomicU64>,
+    open: Arc<AtomicU64>,
+}
+
+/// Counts one connection as open for as long as its relay runs: the relay
+/// returns only after both directions' pump and reader threads have ended,
+/// so "open" falling back to 0 means every thread of the connection is gone.
+struct OpenGuard(Arc<AtomicU64>);
+
+impl OpenGuard {
+    fn new(open: &Arc<AtomicU64>) -> OpenGuard {
+        open.fetch_add(1, Ordering::SeqCst);
+        OpenGuard(open.clone())
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl ChaosProxy {
@@ -144,15 +163,17 @@ impl ChaosProxy {
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Vec::new()));
         let conns = Arc::new(AtomicU64::new(0));
-        let (s, l, c) = (stop.clone(), log.clone(), conns.clone());
+        let open = Arc::new(AtomicU64::new(0));
+        let (s, l, c, o) = (stop.clone(), log.clone(), conns.clone(), open.clone());
         thread::Builder::new()
             .name("chaos-proxy".into())
-            .spawn(move || accept_loop(listener, cfg, s, l, c))?;
+            .spawn(move || accept_loop(listener, cfg, s, l, c, o))?;
         Ok(ChaosProxy {
             addr,
             stop,
             log,
             conns,
+            open,
         })
     }
 
@@ -164,6 +185,11 @@ impl ChaosProxy {
     /// How many connections were accepted so far.
     pub fn connections(&self) -> u64 {
         self.conns.load(Ordering::SeqCst)
+    }
+
+    /// How many connections are still being relayed (their threads alive).
+    pub fn open_connections(&self) -> u64 {
+        self.open.load(Ordering::SeqCst)
     }
 
     /// Every direction's piece lengths that has finished (its sender closed).
@@ -200,6 +226,7 @@ impl ChaosProxy {
             Arc::new(AtomicBool::new(false)),
             Arc::new(Mutex::new(Vec::new())),
             Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicU64::new(0)),
         );
         Ok(())
     }
@@ -219,6 +246,7 @@ fn accept_loop(
     stop: Arc<AtomicBool>,
     log: Arc<Mutex<Vec<PieceLog>>>,
     conns: Arc<AtomicU64>,
+    open: Arc<AtomicU64>,
 ) {
     for incoming in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
@@ -233,9 +261,11 @@ fn accept_loop(
         };
         let conn = conns.fetch_add(1, Ordering::SeqCst);
         let (cfg, log) = (cfg.clone(), log.clone());
+        let guard = OpenGuard::new(&open);
         let _ = thread::Builder::new()
             .name(format!("proxy-conn-{conn}"))
             .spawn(move || {
+                let _open = guard;
                 if let Err(e) = relay(client, conn, &cfg, &log) {
                     eprintln!("proxy: connection {conn}: {e}");
                 }
@@ -483,5 +513,82 @@ mod tests {
             matches!(&got, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
             "the client saw {got:?}, not a reset"
         );
+        assert_all_threads_end(&proxy);
+    }
+
+    /// Waits (10 s at most) for the proxy to have no connection left: its
+    /// relay thread joins both pumps, each pump joins its reader, so 0 open
+    /// connections means all five threads of each connection have ended.
+    fn assert_all_threads_end(proxy: &ChaosProxy) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while proxy.open_connections() > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            proxy.open_connections(),
+            0,
+            "the proxy still relays a connection whose side has gone"
+        );
+    }
+
+    #[test]
+    fn a_client_reset_reaches_the_server_and_frees_the_connections_threads() {
+        // The server stays open and silent: only the client's reset can end
+        // the relay (before the fix it became a polite FIN and the proxy kept
+        // three threads until the server closed).
+        let (server, proxy) = upstream_and_proxy();
+        let client = sock::connect(proxy.local_addr()).unwrap();
+        let (mut conn, _) = server.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        assert_eq!(proxy.open_connections(), 1);
+        sock::set_linger_zero(&client).unwrap();
+        drop(client); // RST to the proxy
+        let mut b = [0u8; 16];
+        let got = conn.read(&mut b);
+        assert!(
+            matches!(&got, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
+            "the server saw {got:?}, not a reset"
+        );
+        assert_all_threads_end(&proxy);
+    }
+
+    #[test]
+    fn a_polite_close_on_both_sides_frees_the_connections_threads() {
+        let (server, proxy) = upstream_and_proxy();
+        let mut client = sock::connect(proxy.local_addr()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let (mut conn, _) = server.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        client.write_all(b"bye").unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        let mut got = Vec::new();
+        conn.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"bye");
+        drop(conn); // the server answers the FIN with its own
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty());
+        assert_all_threads_end(&proxy);
+    }
+
+    #[test]
+    fn a_server_that_cannot_be_reached_leaves_no_connection_behind() {
+        let (server, proxy) = upstream_and_proxy();
+        drop(server); // nothing listens upstream any more
+        let mut client = sock::connect(proxy.local_addr()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut b = [0u8; 16];
+        let got = client.read(&mut b);
+        assert!(
+            matches!(&got, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
+            "the client saw {got:?}, not a reset"
+        );
+        assert_all_threads_end(&proxy);
     }
 }
