@@ -3,8 +3,8 @@
 //! A student copies commands from the docs into a fresh shell. Mixed styles
 //! break that: `target/release/NAME` exists only after a build, `cargo run
 //! --release --bin NAME --` only in the repository, and `sudo NAME` finds
-//! nothing at all, because sudo searches its own `secure_path`, not
-//! `~/.cargo/bin` (sudoers(5), `secure_path`). So the docs install once
+//! nothing on Debian, Ubuntu or Fedora, whose sudoers replace `PATH` with a
+//! `secure_path` that does not hold `~/.cargo/bin` (sudoers(5)). So the docs install once
 //! (`cargo install --locked --path .`, README "Install") and then use the
 //! installed names everywhere:
 //!
