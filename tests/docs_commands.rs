@@ -83,7 +83,11 @@ fn is_readme(p: &Path) -> bool {
 /// The style's violations in one file, as `path:line: what`.
 fn problems(path: &Path, bins: &[String]) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap();
-    let name = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+    let name = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     let mut out = Vec::new();
     for (n, block, line) in code_lines(&text) {
         let two_commands = is_readme(path) && block == 1;
@@ -112,7 +116,9 @@ fn problems(path: &Path, bins: &[String]) -> Vec<String> {
                 && bare.starts_with("lab")
                 && bare[3..5].chars().all(|c| c.is_ascii_digit())
                 && bare.as_bytes()[5] == b'-'
-                && bare[6..].chars().all(|c| c.is_ascii_lowercase() || c == '-');
+                && bare[6..]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-');
             if looks_like_lab && !ours && !bare.ends_with('-') {
                 say(format!("`{bare}` is not one of the binaries {bins:?}"));
             }
