@@ -413,10 +413,32 @@ pub fn kill_groups_on_interrupt() {
             unsafe { libc::_exit(130) }
         }
         let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        // SAFETY: installs a handler that only calls async-signal-safe functions.
+        // SAFETY: the handler only calls async-signal-safe functions.
+        unsafe { catch_interrupts(handler) }
+    }
+}
+
+/// Installs `handler` for SIGINT and SIGTERM — except for a signal this
+/// process was started with ignored, which stays ignored. A shell starts a
+/// background job (`server &` in a script) with SIGINT ignored, so that the
+/// Ctrl-C meant for the foreground does not end it (POSIX, Shell Command
+/// Language §2.11); a handler installed over that would end the job anyway.
+///
+/// # Safety
+/// `handler` must only call async-signal-safe functions (signal-safety(7)).
+#[cfg(unix)]
+pub unsafe fn catch_interrupts(handler: libc::sighandler_t) {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: a zeroed sigaction is a valid out-parameter; passing a null
+        // new action only reads the current one (sigaction(2)).
         unsafe {
-            libc::signal(libc::SIGINT, handler);
-            libc::signal(libc::SIGTERM, handler);
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                && old.sa_sigaction == libc::SIG_IGN
+            {
+                continue;
+            }
+            libc::signal(sig, handler);
         }
     }
 }

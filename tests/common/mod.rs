@@ -215,13 +215,20 @@ impl Drop for Running {
 /// Starts a server binary with `args` (which should bind port 0) and waits,
 /// at most 20 s, for its `listening on ADDR` line on stderr.
 pub fn spawn_server(bin: &str, args: &[&str]) -> Running {
-    let mut child = cmd(bin)
-        .args(args)
+    let mut c = cmd(bin);
+    c.args(args);
+    spawn_server_cmd(c, &format!("{bin} {args:?}"))
+}
+
+/// [`spawn_server`] for a `Command` the caller prepared (`what` names it in
+/// a failure).
+pub fn spawn_server_cmd(mut c: Command, what: &str) -> Running {
+    let mut child = c
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let stderr = child.stderr.take().expect("piped stderr");
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -240,7 +247,7 @@ pub fn spawn_server(bin: &str, args: &[&str]) -> Running {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("{bin} {args:?} never printed 'listening on ADDR'");
+                panic!("{what} never printed 'listening on ADDR'");
             }
         };
         if let Some(rest) = line.split("listening on ").nth(1) {

@@ -208,11 +208,9 @@ pub fn remove_on_interrupt(what: &'static str) {
     #[cfg(unix)]
     {
         let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        // SAFETY: the handler only stores to an atomic.
-        unsafe {
-            libc::signal(libc::SIGINT, handler);
-            libc::signal(libc::SIGTERM, handler);
-        }
+        // SAFETY: the handler only stores to an atomic. A signal the server
+        // was started with ignored (a background job) stays ignored.
+        unsafe { crate::kit::child::catch_interrupts(handler) }
         let watcher = move || loop {
             std::thread::sleep(std::time::Duration::from_millis(20));
             if INTERRUPTED.load(Ordering::SeqCst) {
