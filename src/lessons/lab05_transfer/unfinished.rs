@@ -166,8 +166,13 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
 
 /// Removes every unfinished file left in `dir`'s private folder by a
 /// process that did not finish (killed, machine stopped), then the folder.
-/// Returns how many files and bytes were removed. Call it before serving:
-/// it does not know which files a running transfer still owns.
+/// Returns how many files and bytes were removed. Call it before serving.
+///
+/// Two servers may share a folder, so a file whose name starts with the pid
+/// of another process still running is left alone: it may be that server's
+/// upload in progress (on Unix, asked with `kill(pid, 0)`; elsewhere every
+/// file is swept, so give each server its own `--dir` there). A pid reused
+/// since only delays a stale file's sweep to a later start.
 pub fn sweep(dir: &Path) -> io::Result<(usize, u64)> {
     let private = dir.join(PARTIAL_DIR);
     let entries = match fs::read_dir(&private) {
@@ -177,6 +182,9 @@ pub fn sweep(dir: &Path) -> io::Result<(usize, u64)> {
     };
     let (mut files, mut bytes) = (0, 0);
     for e in entries.flatten() {
+        if owner_still_running(&e.file_name().to_string_lossy()) {
+            continue;
+        }
         let len = e.metadata().map(|m| m.len()).unwrap_or(0);
         if fs::remove_file(e.path()).is_ok() {
             files += 1;
@@ -185,6 +193,27 @@ pub fn sweep(dir: &Path) -> io::Result<(usize, u64)> {
     }
     let _ = fs::remove_dir(&private);
     Ok((files, bytes))
+}
+
+/// Whether the process whose pid starts `name` (`PID-N-NOISE.part`, as
+/// [`Unfinished::create`] names files) is another process still running.
+#[cfg(unix)]
+fn owner_still_running(name: &str) -> bool {
+    let Some(pid) = name.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+        return false;
+    };
+    if pid <= 0 || pid as u32 == std::process::id() {
+        return false;
+    }
+    // SAFETY: signal 0 only asks whether the process exists (kill(2));
+    // EPERM means it exists under another user.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn owner_still_running(_: &str) -> bool {
+    false
 }
 
 #[cfg(unix)]
@@ -262,6 +291,41 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// The pid of a process that has exited (and been reaped).
+    fn dead_pid() -> u32 {
+        let program = if cfg!(windows) { "cmd" } else { "true" };
+        let mut child = std::process::Command::new(program)
+            .args(if cfg!(windows) {
+                &["/c", "exit"][..]
+            } else {
+                &[][..]
+            })
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn sweep_leaves_the_upload_of_another_running_server_and_removes_a_dead_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join(PARTIAL_DIR);
+        fs::create_dir(&private).unwrap();
+        // A pid that is running (our parent, the test harness's launcher)
+        // and one that is not (a child that has exited and been reaped).
+        let alive = std::os::unix::process::parent_id();
+        let dead = dead_pid();
+        let theirs = private.join(format!("{alive}-0-00000000000000aa.part"));
+        let stale = private.join(format!("{dead}-0-00000000000000bb.part"));
+        fs::write(&theirs, b"in progress").unwrap();
+        fs::write(&stale, b"left behind").unwrap();
+        assert_eq!(sweep(dir.path()).unwrap(), (1, 11));
+        assert!(theirs.exists(), "swept another server's upload in progress");
+        assert!(!stale.exists(), "kept a dead server's file");
+    }
+
     #[test]
     fn an_unfinished_file_is_in_the_private_folder_and_gone_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
@@ -301,8 +365,9 @@ mod tests {
         assert_eq!(sweep(dir.path()).unwrap(), (0, 0));
         let private = dir.path().join(PARTIAL_DIR);
         fs::create_dir(&private).unwrap();
-        fs::write(private.join("1-0-x.part"), vec![0u8; 1000]).unwrap();
-        fs::write(private.join("1-1-y.part"), vec![0u8; 24]).unwrap();
+        let dead = dead_pid();
+        fs::write(private.join(format!("{dead}-0-x.part")), vec![0u8; 1000]).unwrap();
+        fs::write(private.join(format!("{dead}-1-y.part")), vec![0u8; 24]).unwrap();
         assert_eq!(sweep(dir.path()).unwrap(), (2, 1024));
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
