@@ -102,6 +102,21 @@ pub struct ServerCase {
 
 pub(super) const LOOP: &str = "one recv(n) returned fewer than n bytes: loop until you have all n (or use recv(n, socket.MSG_WAITALL))";
 
+/// `utf8-cut`: Chinese text in pieces of 1-2 B, so every character is cut;
+/// each lab gives its own text (`commands`).
+pub(super) const fn utf8_cut(commands: fn(u64) -> Vec<String>) -> ClientCase {
+    ClientCase {
+        name: "utf8-cut",
+        what: "Chinese text in pieces of 1-2 B: every character is cut",
+        hint: "a piece ended inside a character: join all the bytes first and decode once (or write bytes, not text decoded piece by piece)",
+        commands,
+        cut: CutSpec::new(2),
+        max_seeds: u64::MAX,
+        ending: Ending::Normal,
+        header_split: false,
+    }
+}
+
 fn short(seed: u64) -> Vec<String> {
     vec![format!("echo hello {seed}")]
 }
@@ -183,16 +198,7 @@ pub const CLIENT_CASES: &[ClientCase] = &[
         ending: Ending::Normal,
         header_split: false,
     },
-    ClientCase {
-        name: "utf8-cut",
-        what: "Chinese text in pieces of 1-2 B: every character is cut",
-        hint: "a piece ended inside a character: join all the bytes first and decode once (or write bytes, not text decoded piece by piece)",
-        commands: utf8,
-        cut: CutSpec::new(2),
-        max_seeds: u64::MAX,
-        ending: Ending::Normal,
-        header_split: false,
-    },
+    utf8_cut(utf8),
     ClientCase {
         name: "every-byte",
         what: "every byte its own piece, header included",

@@ -199,27 +199,20 @@ fn run_one(
         ))
     })?;
 
-    let done = AtomicBool::new(false);
-    let (served, waited) = thread::scope(|s| {
-        let server = s.spawn(|| {
-            let served = serve(wire, case, spec, &plan, conn);
-            done.store(true, Ordering::SeqCst);
-            served
-        });
-        let waited = wait_for_exit(&mut child, &done, EXIT_GRACE);
-        if waited.is_none() {
-            child.kill_group();
-        }
-        (server.join().unwrap_or_default(), waited)
-    });
-    let forked = waited.is_some() && child.left_processes_behind();
-    if waited.is_some() {
-        // Its last output may still be in the pipe.
-        child.drain_output(DRAIN);
-    }
-    let out = child.stdout();
-    let err = child.stderr();
-    child.kill_group();
+    let (
+        served,
+        ClientEnd {
+            waited,
+            forked,
+            out,
+            err,
+        },
+    ) = serve_beside(
+        &mut child,
+        EXIT_GRACE,
+        || serve(wire, case, spec, &plan, conn),
+        None,
+    );
     let mut case = *case;
     if let Some(h) = wire.protocol_hint() {
         case.hint = h;
@@ -278,6 +271,59 @@ pub(super) fn accept_from(
         }
         thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// How a client ended once our reference side was done with it.
+pub(super) struct ClientEnd {
+    /// Its exit status; `None` when it was still running at the grace's end.
+    pub waited: Option<std::process::ExitStatus>,
+    /// It exited but left processes of its group running.
+    pub forked: bool,
+    /// Everything it printed on stdout.
+    pub out: Vec<u8>,
+    /// Everything it printed on stderr.
+    pub err: Vec<u8>,
+}
+
+/// Runs our reference side (`serve`) while the client runs; waits for the
+/// client to exit at most `grace` after `serve` is done, kills its group
+/// if it does not, and collects what it printed. `gone`, when given, is
+/// set once the waiting is over (lab 06's server stops listening then).
+pub(super) fn serve_beside<T: Default + Send>(
+    child: &mut GroupChild,
+    grace: Duration,
+    serve: impl FnOnce() -> T + Send,
+    gone: Option<&AtomicBool>,
+) -> (T, ClientEnd) {
+    let done = AtomicBool::new(false);
+    let (served, waited) = thread::scope(|s| {
+        let server = s.spawn(|| {
+            let served = serve();
+            done.store(true, Ordering::SeqCst);
+            served
+        });
+        let waited = wait_for_exit(child, &done, grace);
+        if let Some(g) = gone {
+            g.store(true, Ordering::SeqCst);
+        }
+        if waited.is_none() {
+            child.kill_group();
+        }
+        (server.join().unwrap_or_default(), waited)
+    });
+    let forked = waited.is_some() && child.left_processes_behind();
+    if waited.is_some() {
+        // Its last output may still be in the pipe.
+        child.drain_output(DRAIN);
+    }
+    let end = ClientEnd {
+        waited,
+        forked,
+        out: child.stdout(),
+        err: child.stderr(),
+    };
+    child.kill_group();
+    (served, end)
 }
 
 /// Waits for the client to exit: at most `grace` after our server is

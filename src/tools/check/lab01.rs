@@ -20,14 +20,8 @@ impl Wire for Raw {
         Ok(at)
     }
 
-    fn send_part_and_close(
-        &self,
-        s: &mut BufStream,
-        full: &[u8],
-        sent: usize,
-        cut: &mut Cutter,
-    ) -> Result<(), String> {
-        s.send_then_close(&full[..sent.min(full.len())], cut)
+    fn reply_head(&self, _: &mut BufStream, _: &[u8], _: &mut Cutter) -> Result<Vec<u8>, String> {
+        Ok(Vec::new())
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {

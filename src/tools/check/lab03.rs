@@ -85,15 +85,14 @@ impl Wire for LengthAck {
         Ok(body_at)
     }
 
-    fn send_part_and_close(
+    fn reply_head(
         &self,
         s: &mut BufStream,
         full: &[u8],
-        sent: usize,
         cut: &mut Cutter,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<u8>, String> {
         self.announce(s, full.len(), cut)?;
-        s.send_then_close(&full[..sent.min(full.len())], cut)
+        Ok(Vec::new())
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {

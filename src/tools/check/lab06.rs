@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::cases::{ClientCase, Ending};
 use super::client::{
-    judge, run_pooled, stderr_tail, wait_for_exit, ReplyMark, SeedRecord, Served, CONNECT_TIMEOUT,
-    DRAIN, EXIT_GRACE, LOST_GRACE,
+    judge, run_pooled, serve_beside, stderr_tail, ClientEnd, ReplyMark, SeedRecord, Served,
+    CONNECT_TIMEOUT, EXIT_GRACE, LOST_GRACE,
 };
 use super::{
     case_report, first_difference, seeds_for, CaseReport, CheckOptions, CutSpec, FailureBuilder,
@@ -308,28 +308,21 @@ fn run_client_case(
     } else {
         EXIT_GRACE
     };
-    let done = AtomicBool::new(false);
     let gone = AtomicBool::new(false);
-    let ((served, heard), waited) = thread::scope(|s| {
-        let server = s.spawn(|| {
-            let r = serve(case, &plan, &sock, &gone);
-            done.store(true, Ordering::SeqCst);
-            r
-        });
-        let waited = wait_for_exit(&mut child, &done, grace);
-        gone.store(true, Ordering::SeqCst);
-        if waited.is_none() {
-            child.kill_group();
-        }
-        (server.join().unwrap_or_default(), waited)
-    });
-    let forked = waited.is_some() && child.left_processes_behind();
-    if waited.is_some() {
-        child.drain_output(DRAIN);
-    }
-    let out = child.stdout();
-    let err = child.stderr();
-    child.kill_group();
+    let (
+        (served, heard),
+        ClientEnd {
+            waited,
+            forked,
+            out,
+            err,
+        },
+    ) = serve_beside(
+        &mut child,
+        grace,
+        || serve(case, &plan, &sock, &gone),
+        Some(&gone),
+    );
     if !heard {
         return Err(SetupError(format!(
             "your client never sent a datagram to 127.0.0.1:{port} ({}); command: `{line}`{}",

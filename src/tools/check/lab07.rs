@@ -14,8 +14,8 @@
 //! serves one client at a time. `over-1024`, `short-reply` and
 //! `second-client-idle` catch those.
 
-use super::cases::{ClientCase, Ending, ServerCase, ServerKind, LOOP};
-use super::{BufStream, CutSpec, Cutter, Wire};
+use super::cases::{utf8_cut, ClientCase, Ending, ServerCase, ServerKind, LOOP};
+use super::{framed, BufStream, CutSpec, Cutter, Wire};
 use crate::framing::LengthPrefix;
 use crate::harness::Compat;
 use crate::lessons::lab07_concurrency::upper;
@@ -35,30 +35,12 @@ impl Echo {
         }
     }
 
-    fn framed(&self, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut v = self
-            .codec
-            .pack(body.len())
-            .map_err(|e| e.to_string())?
-            .to_vec();
-        v.extend_from_slice(body);
-        Ok(v)
-    }
-
-    fn read_frame(&self, s: &mut BufStream, what: &'static str) -> Result<Vec<u8>, String> {
-        let h = s.read_exact_named(LengthPrefix::LEN, "header")?;
-        let mut hdr = [0u8; 4];
-        hdr.copy_from_slice(&h);
-        let n = self.codec.unpack(hdr).map_err(|e| e.to_string())?;
-        s.read_exact_named(n, what)
-    }
-
     /// The message as it goes on the wire: bare (lesson) or framed (ours).
     fn wrap(&self, body: &[u8]) -> Vec<u8> {
         match self.compat {
             Compat::Lesson => body.to_vec(),
             // A checker's message is far below the header's limit.
-            Compat::Ours => self.framed(body).unwrap_or_else(|_| body.to_vec()),
+            Compat::Ours => framed(&self.codec, body).unwrap_or_else(|_| body.to_vec()),
         }
     }
 }
@@ -71,7 +53,7 @@ impl Wire for Echo {
                 if s.at_end() {
                     return Ok(None);
                 }
-                self.read_frame(s, "message").map(Some)
+                s.read_frame(&self.codec, "message").map(Some)
             }
         }
     }
@@ -108,16 +90,15 @@ impl Wire for Echo {
         Ok(body_at)
     }
 
-    fn send_part_and_close(
+    fn reply_head(
         &self,
-        s: &mut BufStream,
+        _s: &mut BufStream,
         full: &[u8],
-        sent: usize,
-        cut: &mut Cutter,
-    ) -> Result<(), String> {
-        let all = self.wrap(full);
-        let head = all.len() - full.len();
-        s.send_then_close(&all[..head + sent.min(full.len())], cut)
+        _cut: &mut Cutter,
+    ) -> Result<Vec<u8>, String> {
+        let mut all = self.wrap(full);
+        all.truncate(all.len() - full.len());
+        Ok(all)
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
@@ -126,7 +107,7 @@ impl Wire for Echo {
 
     fn read_reply(&self, s: &mut BufStream, _cut: &mut Cutter) -> Result<Vec<u8>, String> {
         match self.compat {
-            Compat::Ours => self.read_frame(s, "reply"),
+            Compat::Ours => s.read_frame(&self.codec, "reply"),
             Compat::Lesson => {
                 Err("the lesson's echo has no frame: read_reply_to knows its length".into())
             }
@@ -262,16 +243,7 @@ pub const CLIENT_CASES: &[ClientCase] = &[
         ending: Ending::Normal,
         header_split: false,
     },
-    ClientCase {
-        name: "utf8-cut",
-        what: "Chinese text in pieces of 1-2 B: every character is cut",
-        hint: "a piece ended inside a character: join all the bytes first and decode once (or write bytes, not text decoded piece by piece)",
-        commands: utf8,
-        cut: CutSpec::new(2),
-        max_seeds: u64::MAX,
-        ending: Ending::Normal,
-        header_split: false,
-    },
+    utf8_cut(utf8),
     ClientCase {
         name: "every-byte",
         what: "every byte its own piece",

@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 use crate::report::{style, ALARM, BOLD, PASS, WARN};
 use serde::Serialize;
 
-use crate::framing::ByteOrder;
+use crate::framing::{ByteOrder, LengthPrefix};
 use crate::harness::registry::{self, Lab, LABS};
 use crate::harness::Compat;
 use crate::kit::chaos::ChaosPlan;
@@ -336,14 +336,29 @@ pub trait Wire: Send + Sync {
     /// learns the stream offset where the reply's body starts.
     fn send_reply(&self, s: &mut BufStream, reply: &[u8], cut: &mut Cutter) -> Result<u64, String>;
     /// Reference server: announces `full` bytes, sends only `sent` of them
-    /// and closes (the peer closing mid-reply).
+    /// and closes (the peer closing mid-reply). What comes before the body
+    /// is the lab's [`Wire::reply_head`]; the body is cut short.
     fn send_part_and_close(
         &self,
         s: &mut BufStream,
         full: &[u8],
         sent: usize,
         cut: &mut Cutter,
-    ) -> Result<(), String>;
+    ) -> Result<(), String> {
+        let mut bytes = self.reply_head(s, full, cut)?;
+        bytes.extend_from_slice(&full[..sent.min(full.len())]);
+        s.send_then_close(&bytes, cut)
+    }
+    /// Reference server: what announces a reply of `full` bytes. Either it
+    /// is sent here, whole or with its own exchange (lab 03's length and
+    /// `ok`, lab 05's JSON header), and nothing is returned; or it is
+    /// returned, to go out cut together with the body (a 4-byte header).
+    fn reply_head(
+        &self,
+        s: &mut BufStream,
+        full: &[u8],
+        cut: &mut Cutter,
+    ) -> Result<Vec<u8>, String>;
     /// Reference client: the bytes of one request (a frame around `cmd` in
     /// our format, the bare command in the lesson's).
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8>;
@@ -540,6 +555,29 @@ impl BufStream {
         let got = avail[..take].to_vec();
         self.r.consume(take);
         Ok(got)
+    }
+}
+
+/// `body` behind its 4-byte `codec` header (labs 04 and 07 in our format).
+pub(crate) fn framed(codec: &LengthPrefix, body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut v = codec.pack(body.len()).map_err(|e| e.to_string())?.to_vec();
+    v.extend_from_slice(body);
+    Ok(v)
+}
+
+impl BufStream {
+    /// One frame behind a 4-byte `codec` header: the header, read exactly,
+    /// then exactly the length it announces (`what` names the body).
+    pub fn read_frame(
+        &mut self,
+        codec: &LengthPrefix,
+        what: &'static str,
+    ) -> Result<Vec<u8>, String> {
+        let h = self.read_exact_named(LengthPrefix::LEN, "header")?;
+        let mut hdr = [0u8; LengthPrefix::LEN];
+        hdr.copy_from_slice(&h);
+        let n = codec.unpack(hdr).map_err(|e| e.to_string())?;
+        self.read_exact_named(n, what)
     }
 }
 
