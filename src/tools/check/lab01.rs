@@ -29,7 +29,7 @@ impl Wire for Raw {
     }
 
     fn read_reply(&self, _: &mut BufStream, _: &mut Cutter) -> Result<Vec<u8>, String> {
-        Err("lab 01's replies have no frame: there is no whole reply to read".into())
+        Err(crate::t!("check-lab01-no-frame"))
     }
 
     fn requests_framed(&self) -> bool {
@@ -41,6 +41,6 @@ impl Wire for Raw {
     }
 
     fn protocol_hint(&self) -> Option<&'static str> {
-        Some("lab 01's replies carry no length, so no client can know where one ends: that is the lesson. Labs 03 and 04 add the frame that makes this case passable")
+        Some("check-lab01-hint")
     }
 }
