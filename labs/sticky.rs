@@ -105,25 +105,9 @@ enum Command {
         shell: clap_complete::Shell,
     },
     /// Hold your own client or server to a lab's protocol, the stream cut on replayable seeds.
-    #[command(after_help = CHECK_EXAMPLES)]
+    // Its about line and examples: `sticky-cmd-check-*` in locales/*/check.ftl.
     Check(CheckArgs),
 }
-
-/// Examples for `sticky check --help`.
-const CHECK_EXAMPLES: &str = "Examples:
-  # your client against our lab 04 server (the lesson's format, the default)
-  sticky check lab04 --client 'python3 my_client.py {host} {port}'
-  # your server, started on a free port, driven by our client
-  sticky check lab03 --server 'python3 my_server.py {port}'
-  # a server you already started
-  sticky check 4 --addr 127.0.0.1:8083
-  # replay one failure exactly (the failure prints this line)
-  sticky check lab04 --client 'python3 my_client.py {host} {port}' --seed 7 --case header-split
-  # for graders: one JSON report, exit 0 pass / 1 fail / 2 could not run
-  sticky check lab04 --client 'python3 sub/client.py {host} {port}' --json
-
-Labs 03, 04, 05, 06 (UDP) and 07 have client and server cases; lab 01 checks clients, as a
-demonstration that its protocol cannot be right. docs/check.md has the contract.";
 
 /// `sticky check`'s flags (the checker itself is `sticky_lab::tools::check`).
 #[derive(clap::Args)]
@@ -282,13 +266,13 @@ fn start_capture(path: &std::path::Path) -> Option<sticky_lab::kit::capture::Cap
 /// `sticky check`: the flags become [`check::CheckOptions`].
 fn check_command(a: CheckArgs) -> ExitCode {
     if a.byte_order.is_some() && a.lab.number != 4 {
-        return fail("--byte-order is lab 04's flag: its 4-byte header is the only binary one");
+        return fail(sticky_lab::t!("check-byte-order-lab04"));
     }
     let role = match (a.client, a.server, a.addr) {
         (Some(c), _, _) => check::Role::Client(c),
         (_, Some(s), _) => check::Role::Server(s),
         (_, _, Some(addr)) => check::Role::Addr(addr),
-        _ => return fail("give --client CMD, --server CMD or --addr HOST:PORT"),
+        _ => return fail(sticky_lab::t!("check-give-a-role")),
     };
     let opts = check::CheckOptions {
         lab: a.lab,

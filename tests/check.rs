@@ -331,3 +331,118 @@ fn a_client_that_never_exits_is_killed_and_named() {
         .to_string();
     assert!(msg.contains("still running"), "{msg}");
 }
+
+// ───────────── in Chinese: the table, the hint, the errors; --json unchanged ─────────────
+
+/// `sticky check ARGS` as a student runs it (the table, not `--json`):
+/// exit code, stdout, stderr.
+fn check_table(args: &[&str]) -> (i32, String, String) {
+    let mut c = common::check::sticky();
+    c.arg("check").args(args);
+    let out = common::run_with_timeout(c, b"", common::check::LIMIT);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// No catalog key (`check-…`) shows where its text should be.
+fn assert_no_raw_key(text: &str) {
+    assert!(
+        !text.contains("check-"),
+        "a raw catalog key leaked:\n{text}"
+    );
+}
+
+#[test]
+fn in_chinese_a_failing_check_prints_chinese_headings_and_hint_and_still_exits_1() {
+    let client = format!("{} client --addr {{host}}:{{port}}", bin("lab01"));
+    let args = [
+        "lab01",
+        "--client",
+        &client,
+        "--case",
+        "over-1024",
+        "--seeds",
+        "1",
+    ];
+    let with_lang = |lang: &'static str| {
+        let mut a = args.to_vec();
+        a.extend(["--lang", lang]);
+        a
+    };
+    let (code, out, err) = check_table(&with_lang("zh"));
+    assert_eq!(code, 1, "{out}\n{err}");
+    for words in [
+        "用例",
+        "结果",
+        "对数据流做了什么",
+        "提示：",
+        "重放：",
+        "个用例中有 1 个失败",
+    ] {
+        assert!(out.contains(words), "no {words:?} in:\n{out}");
+    }
+    // The hint itself, and the banner on stderr.
+    assert!(out.contains("lab 01 的回复不带长度"), "{out}");
+    assert!(err.contains("你的客户端"), "{err}");
+    assert_no_raw_key(&out);
+    assert_no_raw_key(&err);
+    // The same run in English: the same exit, English words, no Chinese.
+    let (code_en, out_en, _) = check_table(&with_lang("en"));
+    assert_eq!(code_en, 1, "{out_en}");
+    assert!(out_en.contains("what it does to the stream"), "{out_en}");
+    assert!(
+        out_en.contains("hint:") && !out_en.contains("提示"),
+        "{out_en}"
+    );
+
+    // --json is for graders: the same keys and the same English sentences.
+    let (zc, zh, _) = check(&with_lang("zh"));
+    let (ec, en, _) = check(&with_lang("en"));
+    assert_eq!((zc, ec), (1, 1));
+    let keys = |v: &serde_json::Value| {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(keys(&zh), keys(&en));
+    let (fz, fe) = (failure(&zh, "over-1024"), failure(&en, "over-1024"));
+    assert_eq!(keys(fz), keys(fe));
+    assert_eq!(fz["hint"], fe["hint"]);
+    assert_eq!(zh["cases"][0]["what"], en["cases"][0]["what"]);
+    assert!(
+        fz["hint"].as_str().unwrap_or("").contains("no length"),
+        "{fz:#}"
+    );
+}
+
+#[test]
+fn in_chinese_setup_errors_and_help_are_chinese_and_exit_as_in_english() {
+    let (code, _, err) = check_table(&[
+        "lab04",
+        "--client",
+        "no-such-program-xyz {host} {port}",
+        "--lang",
+        "zh",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("一直没有连接"), "{err}");
+    assert_no_raw_key(&err);
+    let (code, _, err) = check_table(&[
+        "lab04", "--client", "x {port}", "--case", "nope", "--lang", "zh",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("没有叫“nope”的用例") && err.contains("header-split"),
+        "{err}"
+    );
+    let (code, help, _) = check_table(&["--help", "--lang", "zh"]);
+    assert_eq!(code, 0, "{help}");
+    assert!(
+        help.contains("示例") && help.contains("可重放的种子"),
+        "{help}"
+    );
+    assert_no_raw_key(&help);
+}

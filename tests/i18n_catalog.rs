@@ -29,6 +29,16 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab01_naive_recv/protocol.rs",
     "src/lessons/lab01_naive_recv/runs.rs",
     "src/lessons/lab01_naive_recv/views.rs",
+    "src/tools/check/mod.rs",
+    "src/tools/check/cases.rs",
+    "src/tools/check/client.rs",
+    "src/tools/check/server.rs",
+    "src/tools/check/lab01.rs",
+    "src/tools/check/lab03.rs",
+    "src/tools/check/lab04.rs",
+    "src/tools/check/lab05.rs",
+    "src/tools/check/lab06.rs",
+    "src/tools/check/lab07.rs",
 ];
 
 fn root() -> PathBuf {
@@ -285,7 +295,8 @@ fn looks_like_a_key(s: &str) -> bool {
 
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
-    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky", "machine",
+    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
+    "machine", "check",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &["lab01-naive-recv"];

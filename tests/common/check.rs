@@ -52,6 +52,14 @@ pub fn failure<'a>(report: &'a Value, case: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
+/// A failure's `field` (`message`, `hint`, `chunk_view`…) contains `words`.
+pub fn assert_says(f: &Value, field: &str, words: &str) {
+    assert!(
+        f[field].as_str().unwrap_or("").contains(words),
+        "its {field} does not say {words:?}: {f:#}"
+    );
+}
+
 /// It must exit 1 with each of `failing` failed and `passing` passed.
 pub fn assert_fails(args: &[&str], failing: &[&str], passing: &str) -> Value {
     let (code, report, err) = check(args);

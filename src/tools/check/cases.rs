@@ -100,7 +100,22 @@ pub struct ServerCase {
     pub max_seeds: u64,
 }
 
-pub(super) const LOOP: &str = "one recv(n) returned fewer than n bytes: loop until you have all n (or use recv(n, socket.MSG_WAITALL))";
+pub(super) const LOOP: &str = "check-hint-loop";
+
+/// `utf8-cut`: Chinese text in pieces of 1-2 B, so every character is cut;
+/// each lab gives its own text (`commands`).
+pub(super) const fn utf8_cut(commands: fn(u64) -> Vec<String>) -> ClientCase {
+    ClientCase {
+        name: "utf8-cut",
+        what: "check-client-utf8-cut-what",
+        hint: "check-client-utf8-cut-hint",
+        commands,
+        cut: CutSpec::new(2),
+        max_seeds: u64::MAX,
+        ending: Ending::Normal,
+        header_split: false,
+    }
+}
 
 fn short(seed: u64) -> Vec<String> {
     vec![format!("echo hello {seed}")]
@@ -114,7 +129,7 @@ fn mib(_: u64) -> Vec<String> {
 fn empty(seed: u64) -> Vec<String> {
     vec![
         "sleep 0".into(),
-        format!("echo after the empty reply {seed}"),
+        format!("echo after the empty reply {seed}"), // not prose: a command
     ]
 }
 fn utf8(seed: u64) -> Vec<String> {
@@ -124,7 +139,7 @@ fn every_byte(seed: u64) -> Vec<String> {
     vec![format!("seq {}", 8 + seed % 5)]
 }
 fn header(seed: u64) -> Vec<String> {
-    vec![format!("echo the header is cut {seed}")]
+    vec![format!("echo the header is cut {seed}")] // not prose: a command
 }
 fn dribble(seed: u64) -> Vec<String> {
     vec![format!("seq {}", 30 + seed % 7)]
@@ -137,7 +152,7 @@ fn big_shell(_: u64) -> Vec<String> {
 }
 fn several(seed: u64) -> Vec<String> {
     (0..3)
-        .map(|i| format!("echo request {i} of seed {seed}"))
+        .map(|i| format!("echo request {i} of seed {seed}")) // not prose: a command
         .collect()
 }
 
@@ -145,7 +160,7 @@ fn several(seed: u64) -> Vec<String> {
 pub const CLIENT_CASES: &[ClientCase] = &[
     ClientCase {
         name: "short-reply",
-        what: "a short reply, in pieces of 1-4 B",
+        what: "check-client-short-reply-what",
         hint: LOOP,
         commands: short,
         cut: CutSpec::new(4),
@@ -155,8 +170,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "over-1024",
-        what: "`help`, a reply over 1024 B, in pieces up to 700 B",
-        hint: "the reply is longer than one recv(1024): read the length first, then loop until every byte of the reply is in",
+        what: "check-client-over-1024-what",
+        hint: "check-client-over-1024-hint",
         commands: help,
         cut: CutSpec::new(700),
         max_seeds: u64::MAX,
@@ -165,8 +180,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "one-mib",
-        what: "a 1 MiB reply (`bytes 1048576`) in pieces up to 64 KiB",
-        hint: "a 1 MiB reply never comes in one recv(): loop, appending, until you have the announced length",
+        what: "check-client-one-mib-what",
+        hint: "check-client-one-mib-hint",
         commands: mib,
         cut: CutSpec::new(64 * 1024),
         max_seeds: 3,
@@ -175,27 +190,18 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "empty-reply",
-        what: "`sleep 0` prints nothing: a length of 0, then the next command",
-        hint: "a length of 0 is a whole reply: print nothing and read the next header (recv(0) returns b'' at once; do not treat it as the server closing)",
+        what: "check-client-empty-reply-what",
+        hint: "check-client-empty-reply-hint",
         commands: empty,
         cut: CutSpec::new(3),
         max_seeds: u64::MAX,
         ending: Ending::Normal,
         header_split: false,
     },
-    ClientCase {
-        name: "utf8-cut",
-        what: "Chinese text in pieces of 1-2 B: every character is cut",
-        hint: "a piece ended inside a character: join all the bytes first and decode once (or write bytes, not text decoded piece by piece)",
-        commands: utf8,
-        cut: CutSpec::new(2),
-        max_seeds: u64::MAX,
-        ending: Ending::Normal,
-        header_split: false,
-    },
+    utf8_cut(utf8),
     ClientCase {
         name: "every-byte",
-        what: "every byte its own piece, header included",
+        what: "check-client-every-byte-what",
         hint: LOOP,
         commands: every_byte,
         cut: CutSpec::new(1),
@@ -205,8 +211,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "header-split",
-        what: "the header cut 1|3 (lab 03: the length text after its first byte)",
-        hint: "one recv(4) returned 1 byte: loop until you have all 4 header bytes before unpacking",
+        what: "check-client-header-split-what",
+        hint: "check-client-header-split-hint",
         commands: header,
         cut: CutSpec::WHOLE.pause_ms(20),
         max_seeds: 3,
@@ -215,8 +221,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "glued",
-        what: "header and the whole reply in one piece, as loopback usually delivers it",
-        hint: "the header and the start of the reply came in one recv(): keep what you read past the header, it is the reply's first bytes",
+        what: "check-client-glued-what",
+        hint: "check-client-glued-hint",
         commands: help,
         cut: CutSpec::WHOLE,
         max_seeds: u64::MAX,
@@ -225,8 +231,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "slow-dribble",
-        what: "pieces of 1-8 B, 25 ms apart",
-        hint: "a pause is not the end of a reply: keep reading until the announced length is in (a short socket timeout gives up too early)",
+        what: "check-client-slow-dribble-what",
+        hint: "check-client-slow-dribble-hint",
         commands: dribble,
         cut: CutSpec::new(8).pause_ms(25),
         max_seeds: 2,
@@ -235,8 +241,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "closed-mid-reply",
-        what: "the server announces 1000+ B, sends 300 and closes",
-        hint: "recv() returned b'' before the reply was complete: the server is gone — say so on stderr and exit non-zero, do not loop on b'' forever",
+        what: "check-client-closed-mid-reply-what",
+        hint: "check-client-closed-mid-reply-hint",
         commands: help,
         cut: CutSpec::new(100),
         max_seeds: 1,
@@ -262,8 +268,8 @@ pub fn client_cases(number: u8) -> Vec<&'static ClientCase> {
 pub const SERVER_CASES: &[ServerCase] = &[
     ServerCase {
         name: "short-reply",
-        what: "`echo hello N`, a short reply",
-        hint: "reply with the header and every byte of the command's output (sendall, not send)",
+        what: "check-server-short-reply-what",
+        hint: "check-server-short-reply-hint",
         kind: ServerKind::Commands(short),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -271,8 +277,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "over-1024",
-        what: "`seq 400`, a reply over 1024 B",
-        hint: "send the whole output with sendall(); a length that counts characters instead of bytes is wrong too",
+        what: "check-server-over-1024-what",
+        hint: "check-server-over-1024-hint",
         kind: ServerKind::Commands(long_shell),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -280,8 +286,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "big-reply",
-        what: "`seq 150000`, a 938,895 B reply",
-        hint: "send() may write only part of a big reply: use sendall(), and read the command's whole output before sending the length",
+        what: "check-server-big-reply-what",
+        hint: "check-server-big-reply-hint",
         kind: ServerKind::Commands(big_shell),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -289,8 +295,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "empty-reply",
-        what: "`sleep 0` prints nothing: a reply of length 0, then another command",
-        hint: "a command with no output still needs a reply: a length of 0 and no body (lab 03: the client's ok and its next command then come in one recv(): read exactly 2 bytes for the ok)",
+        what: "check-server-empty-reply-what",
+        hint: "check-server-empty-reply-hint",
         kind: ServerKind::Commands(empty),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -298,8 +304,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "utf8",
-        what: "a command and reply in Chinese (multi-byte UTF-8)",
-        hint: "the length is len(bytes), not len(text): encode first, then count",
+        what: "check-server-utf8-what",
+        hint: "check-server-utf8-hint",
         kind: ServerKind::Commands(utf8),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -307,8 +313,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "request-split",
-        what: "each request in pieces of 1-3 B, 2 ms apart",
-        hint: "one recv() returned part of the request's header or command: loop until the whole header, then the whole command, is in",
+        what: "check-server-request-split-what",
+        hint: "check-server-request-split-hint",
         kind: ServerKind::Commands(several),
         cut: CutSpec::new(3).pause_ms(2),
         needs_framed_requests: true,
@@ -316,8 +322,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "every-byte",
-        what: "every byte of each request its own piece",
-        hint: "one recv(4) returned 1 byte: loop until you have all 4 header bytes",
+        what: "check-server-every-byte-what",
+        hint: "check-server-every-byte-hint",
         kind: ServerKind::Commands(short),
         cut: CutSpec::new(1),
         needs_framed_requests: true,
@@ -325,8 +331,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "requests-glued",
-        what: "two requests in one write, then both replies",
-        hint: "one recv() held two requests: read exactly one request's bytes and keep the rest for the next",
+        what: "check-server-requests-glued-what",
+        hint: "check-server-requests-glued-hint",
         kind: ServerKind::Glued,
         cut: CutSpec::WHOLE,
         // Decided by `Wire::glue_sound` (lab 03's ok makes the lesson's glue sound).
@@ -335,8 +341,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "ok-split",
-        what: "the client's `ok` sent as `o` | `k` (lab 03)",
-        hint: "recv(1024) returned only 'o': read exactly 2 bytes for the ok (loop), then send the data",
+        what: "check-server-ok-split-what",
+        hint: "check-server-ok-split-hint",
         kind: ServerKind::AckSplit,
         cut: CutSpec::new(1).pause_ms(20),
         needs_framed_requests: false,
@@ -344,8 +350,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "client-leaves",
-        what: "a client asks for `seq 150000`, reads 1000 B and resets; the next client must be served",
-        hint: "a client that leaves mid-reply raises an error in send: catch it, close that connection and go back to accept()",
+        what: "check-server-client-leaves-what",
+        hint: "check-server-client-leaves-hint",
         kind: ServerKind::LeaveMidReply,
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -353,8 +359,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "several-clients",
-        what: "four clients at once, three commands each",
-        hint: "serve forever: after one client closes, accept() the next (a thread per client serves them at once)",
+        what: "check-server-several-clients-what",
+        hint: "check-server-several-clients-hint",
         kind: ServerKind::SeveralClients,
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,

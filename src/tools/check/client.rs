@@ -55,8 +55,9 @@ pub(super) fn run_cases(
     template: &str,
 ) -> Result<Vec<CaseReport>, SetupError> {
     if !template.contains("{port}") {
-        return Err(SetupError(format!(
-            "--client needs {{port}} (and usually {{host}}) in the command line, e.g. --client 'python3 my_client.py {{host}} {{port}}'; got `{template}`"
+        return Err(SetupError(crate::t!(
+            "check-cl-needs-port",
+            template = template
         )));
     }
     let cases: Vec<&ClientCase> = wire
@@ -97,7 +98,7 @@ where
             m.into_inner()
                 .ok()
                 .flatten()
-                .unwrap_or_else(|| Err(SetupError("a case's thread panicked".into())))
+                .unwrap_or_else(|| Err(SetupError(crate::t!("check-thread-panicked"))))
         })
         .collect()
 }
@@ -151,14 +152,11 @@ fn run_one(
         match wire.header_split() {
             Some(script) => spec = spec.scripted(script),
             None => {
-                return Ok(report(Outcome::Skip(
-                    if opts.lab.number == 7 {
-                        "the lesson's echo has no header (--compat ours has)"
-                    } else {
-                        "the lesson's length digits have no end mark: cut, no client can read them"
-                    }
-                    .into(),
-                )))
+                return Ok(report(Outcome::Skip(crate::t!(if opts.lab.number == 7 {
+                    "check-cl-skip-echo-no-header"
+                } else {
+                    "check-cl-skip-digits-no-end"
+                }))))
             }
         }
     }
@@ -172,7 +170,7 @@ fn run_one(
     }
 
     let listener = sock::listen(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .map_err(|e| SetupError(format!("cannot listen on 127.0.0.1: {e}")))?;
+        .map_err(|e| SetupError(crate::t!("check-cannot-listen", error = e)))?;
     let port = listener
         .local_addr()
         .map_err(|e| SetupError(e.to_string()))?
@@ -191,40 +189,28 @@ fn run_one(
         None => (line, None),
     };
     let mut child = GroupChild::spawn_in(&line, Some(stdin.into_bytes()), dir)
-        .map_err(|e| SetupError(format!("cannot start `{line}`: {e}")))?;
+        .map_err(|e| SetupError(crate::t!("check-cannot-start", command = &line, error = e)))?;
     let conn = accept_from(&listener, &mut child).map_err(|why| {
-        SetupError(format!(
-            "your client never connected to 127.0.0.1:{port} ({why}); command: `{line}`{}",
-            stderr_tail(&child.stderr())
+        SetupError(crate::t!(
+            "check-cl-never-connected",
+            port = port,
+            why = why,
+            command = &line,
+            stderr = stderr_tail(&child.stderr())
         ))
     })?;
 
-    let done = AtomicBool::new(false);
-    let (served, waited) = thread::scope(|s| {
-        let server = s.spawn(|| {
-            let served = serve(wire, case, spec, &plan, conn);
-            done.store(true, Ordering::SeqCst);
-            served
-        });
-        let waited = wait_for_exit(&mut child, &done, EXIT_GRACE);
-        if waited.is_none() {
-            child.kill_group();
-        }
-        (server.join().unwrap_or_default(), waited)
-    });
-    let forked = waited.is_some() && child.left_processes_behind();
-    if waited.is_some() {
-        // Its last output may still be in the pipe.
-        child.drain_output(DRAIN);
-    }
-    let out = child.stdout();
-    let err = child.stderr();
-    child.kill_group();
+    let (served, end) = serve_beside(
+        &mut child,
+        EXIT_GRACE,
+        || serve(wire, case, spec, &plan, conn),
+        None,
+    );
     let mut case = *case;
     if let Some(h) = wire.protocol_hint() {
         case.hint = h;
     }
-    let mut outcome = judge(&case, &served, waited, forked, &out, &err);
+    let mut outcome = judge(&case, &served, &end);
     if let (Outcome::Pass, Some(s)) = (&outcome, &scratch) {
         if let Err(why) = wire.check_client_files(&s.0, &lines) {
             let seed = served.seeds.last().map_or(0, |r| r.seed);
@@ -240,10 +226,10 @@ fn scratch_folder(
     files: &[(String, Vec<u8>)],
 ) -> Result<crate::lessons::lab05_transfer::Scratch, SetupError> {
     let s = crate::lessons::lab05_transfer::Scratch::new(&format!("check-{case}"))
-        .map_err(|e| SetupError(format!("cannot make a scratch folder: {e}")))?;
+        .map_err(|e| SetupError(crate::t!("check-cl-no-scratch", error = e)))?;
     for (name, bytes) in files {
         std::fs::write(s.0.join(name), bytes)
-            .map_err(|e| SetupError(format!("cannot write {name} in the scratch folder: {e}")))?;
+            .map_err(|e| SetupError(crate::t!("check-cl-scratch-write", name = name, error = e)))?;
     }
     Ok(s)
 }
@@ -271,13 +257,69 @@ pub(super) fn accept_from(
                 let _ = c.set_nonblocking(false);
                 return Ok(c);
             }
-            return Err(format!("it exited with {st} first"));
+            return Err(crate::t!("check-exited-first", status = st));
         }
         if Instant::now() >= deadline {
-            return Err(format!("nothing within {} s", CONNECT_TIMEOUT.as_secs()));
+            return Err(crate::t!(
+                "check-nothing-within",
+                seconds = CONNECT_TIMEOUT.as_secs()
+            ));
         }
         thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// How a client ended once our reference side was done with it.
+pub(super) struct ClientEnd {
+    /// Its exit status; `None` when it was still running at the grace's end.
+    pub waited: Option<std::process::ExitStatus>,
+    /// It exited but left processes of its group running.
+    pub forked: bool,
+    /// Everything it printed on stdout.
+    pub out: Vec<u8>,
+    /// Everything it printed on stderr.
+    pub err: Vec<u8>,
+}
+
+/// Runs our reference side (`serve`) while the client runs; waits for the
+/// client to exit at most `grace` after `serve` is done, kills its group
+/// if it does not, and collects what it printed. `gone`, when given, is
+/// set once the waiting is over (lab 06's server stops listening then).
+pub(super) fn serve_beside<T: Default + Send>(
+    child: &mut GroupChild,
+    grace: Duration,
+    serve: impl FnOnce() -> T + Send,
+    gone: Option<&AtomicBool>,
+) -> (T, ClientEnd) {
+    let done = AtomicBool::new(false);
+    let (served, waited) = thread::scope(|s| {
+        let server = s.spawn(|| {
+            let served = serve();
+            done.store(true, Ordering::SeqCst);
+            served
+        });
+        let waited = wait_for_exit(child, &done, grace);
+        if let Some(g) = gone {
+            g.store(true, Ordering::SeqCst);
+        }
+        if waited.is_none() {
+            child.kill_group();
+        }
+        (server.join().unwrap_or_default(), waited)
+    });
+    let forked = waited.is_some() && child.left_processes_behind();
+    if waited.is_some() {
+        // Its last output may still be in the pipe.
+        child.drain_output(DRAIN);
+    }
+    let end = ClientEnd {
+        waited,
+        forked,
+        out: child.stdout(),
+        err: child.stderr(),
+    };
+    child.kill_group();
+    (served, end)
 }
 
 /// Waits for the client to exit: at most `grace` after our server is
@@ -341,28 +383,29 @@ fn serve(
             let req = match wire.read_request_for(&mut s, cmd.as_bytes()) {
                 Ok(Some(r)) => r,
                 Ok(None) => {
-                    failed = Some((
-                        format!("your client closed the connection instead of sending `{cmd}`"),
-                        None,
-                    ));
+                    failed = Some((crate::t!("check-cl-closed-instead", command = cmd), None));
                     break;
                 }
                 Err(e) => {
-                    failed = Some((format!("waiting for the command `{cmd}`: {e}"), None));
+                    failed = Some((
+                        crate::t!("check-cl-waiting-command", command = cmd, error = e),
+                        None,
+                    ));
                     break;
                 }
             };
             if String::from_utf8_lossy(&req).trim() != cmd {
                 failed = Some((
-                    format!(
-                        "your client sent \"{}\" where the command `{cmd}` (the next stdin line) was expected",
-                        preview(&req, 60)
+                    crate::t!(
+                        "check-cl-sent-instead",
+                        sent = preview(&req, 60),
+                        command = cmd
                     ),
-                    Some(if wire.requests_framed() {
-                        "in our format (--compat ours) every request carries the lab's frame around the command".to_string()
+                    Some(crate::t!(if wire.requests_framed() {
+                        "check-cl-hint-framed-request"
                     } else {
-                        "in the lesson's format (the default) send each stdin line as bare bytes, no header, no newline; a program written for our format needs --compat ours".to_string()
-                    }),
+                        "check-cl-hint-bare-request"
+                    })),
                 ));
                 break;
             }
@@ -386,7 +429,10 @@ fn serve(
                     }
                 }
                 Err(e) => {
-                    failed = Some((format!("sending the reply to `{cmd}`: {e}"), None));
+                    failed = Some((
+                        crate::t!("check-cl-sending-reply", command = cmd, error = e),
+                        None,
+                    ));
                     break;
                 }
             }
@@ -430,14 +476,8 @@ pub(super) fn first_wrong_reply<'a>(
     Ok(pos)
 }
 
-pub(super) fn judge(
-    case: &ClientCase,
-    served: &Served,
-    status: Option<std::process::ExitStatus>,
-    forked: bool,
-    out: &[u8],
-    err: &[u8],
-) -> Outcome {
+pub(super) fn judge(case: &ClientCase, served: &Served, end: &ClientEnd) -> Outcome {
+    let (status, forked, out, err) = (end.waited, end.forked, &end.out[..], &end.err[..]);
     let last_seed = served.seeds.last().map_or(0, |r| r.seed);
     let record = |seed: u64| served.seeds.iter().find(|r| r.seed == seed);
     if let (Ending::CloseMidReply, Some((seed, why, hint))) = (case.ending, &served.error) {
@@ -448,21 +488,19 @@ pub(super) fn judge(
         let fail = |msg: String| {
             let mut b = FailureBuilder::new(last_seed, msg, case.hint);
             if let Some(r) = record(last_seed) {
-                b = b.pieces(&r.chunks, &r.ends, None, "piece");
+                b = b.pieces(&r.chunks, &r.ends, None, "check-piece");
             }
             b.build()
         };
         return match status {
-            None => fail(format!(
-                "our server closed mid-reply, and your client was still running {} s later: it hangs instead of reporting the lost server",
-                EXIT_GRACE.as_secs()
+            None => fail(crate::t!(
+                "check-cl-mid-reply-hangs",
+                seconds = EXIT_GRACE.as_secs()
             )),
-            Some(s) if s.success() => fail(
-                "our server closed mid-reply, and your client exited 0 as if the reply were complete".into(),
-            ),
-            Some(_) if err.iter().all(u8::is_ascii_whitespace) => fail(format!(
-                "your client exited with {} but printed nothing on stderr: say what happened",
-                status.map(|s| s.to_string()).unwrap_or_default()
+            Some(s) if s.success() => fail(crate::t!("check-cl-mid-reply-exit0")),
+            Some(_) if err.iter().all(u8::is_ascii_whitespace) => fail(crate::t!(
+                "check-cl-silent-exit",
+                status = status.map(|s| s.to_string()).unwrap_or_default()
             )),
             Some(_) => Outcome::Pass,
         };
@@ -476,31 +514,39 @@ pub(super) fn judge(
             let msg = if got.is_empty()
                 || (at == 0 && got.len() < r.bytes.len() && out.len() <= got.len())
             {
-                format!(
-                    "your client printed nothing for the reply to `{}` ({} B)",
-                    r.cmd,
-                    r.bytes.len()
+                crate::t!(
+                    "check-cl-printed-nothing",
+                    command = &r.cmd,
+                    bytes = r.bytes.len()
                 )
             } else if at == got.len() && got.len() < r.bytes.len() {
-                format!(
-                    "your client printed only the first {at} of the {} bytes of the reply to `{}`",
-                    r.bytes.len(),
-                    r.cmd
+                crate::t!(
+                    "check-cl-printed-part",
+                    at = at,
+                    bytes = r.bytes.len(),
+                    command = &r.cmd
                 )
             } else {
-                format!(
-                    "your client's output differs from the {}-byte reply to `{}` at byte {at}",
-                    r.bytes.len(),
-                    r.cmd
+                crate::t!(
+                    "check-cl-output-differs",
+                    bytes = r.bytes.len(),
+                    command = &r.cmd,
+                    at = at
                 )
             };
             let msg = match status {
                 Some(st) if !st.success() => {
-                    format!("{msg}; it exited with {st}{}", stderr_tail(err))
+                    crate::t!(
+                        "check-cl-and-exited",
+                        message = msg,
+                        status = st,
+                        stderr = stderr_tail(err)
+                    )
                 }
-                None => format!(
-                    "{msg}; it was still running {} s after our server was done (stuck in recv()?)",
-                    EXIT_GRACE.as_secs()
+                None => crate::t!(
+                    "check-cl-and-still-running",
+                    message = msg,
+                    seconds = EXIT_GRACE.as_secs()
                 ),
                 _ => msg,
             };
@@ -512,7 +558,7 @@ pub(super) fn judge(
                     &rec.chunks,
                     &rec.ends,
                     r.body_at.map(|o| o + at as u64),
-                    "piece",
+                    "check-piece",
                 );
             }
             return b.build();
@@ -522,16 +568,20 @@ pub(super) fn judge(
         let hint = hint.as_deref().unwrap_or(case.hint);
         let mut b = FailureBuilder::new(*seed, why.clone(), hint);
         if let Some(rec) = record(*seed) {
-            b = b.pieces(&rec.chunks, &rec.ends, None, "piece");
+            b = b.pieces(&rec.chunks, &rec.ends, None, "check-piece");
         }
         if status.is_none() {
             b = FailureBuilder::new(
                 *seed,
-                format!("{why}; your client was still running {} s later (it is stuck, probably waiting in recv() for bytes that will never come)", EXIT_GRACE.as_secs()),
+                crate::t!(
+                    "check-cl-and-stuck",
+                    message = why,
+                    seconds = EXIT_GRACE.as_secs()
+                ),
                 hint,
             );
             if let Some(rec) = record(*seed) {
-                b = b.pieces(&rec.chunks, &rec.ends, None, "piece");
+                b = b.pieces(&rec.chunks, &rec.ends, None, "check-piece");
             }
         }
         return b.build();
@@ -543,51 +593,50 @@ pub(super) fn judge(
     if !rest.iter().all(u8::is_ascii_whitespace) {
         return FailureBuilder::new(
             last_seed,
-            format!(
-                "after the last reply your client printed {} more bytes: \"{}\"",
-                rest.len(),
-                preview(rest, 60)
+            crate::t!(
+                "check-cl-printed-more",
+                bytes = rest.len(),
+                preview = preview(rest, 60)
             ),
-            "print each reply's bytes and nothing else (a prompt `>>> ` is allowed)",
+            "check-cl-hint-print-only",
         )
         .build();
     }
     if case.ending == Ending::ReplyLost {
         let lost = |msg: String| FailureBuilder::new(last_seed, msg, case.hint).build();
         return match status {
-            None => lost(format!(
-                "the reply to your last message was lost (our server dropped it, as a network may), and your client was still waiting {} s later",
-                LOST_GRACE.as_secs()
+            None => lost(crate::t!(
+                "check-cl-lost-still-waiting",
+                seconds = LOST_GRACE.as_secs()
             )),
-            Some(s) if s.success() => lost(
-                "the reply to your last message was lost, and your client exited 0 as if every reply had come".into(),
-            ),
-            Some(s) if err.iter().all(u8::is_ascii_whitespace) => lost(format!(
-                "the reply to your last message was lost; your client exited with {s} but printed nothing on stderr: say what happened"
-            )),
+            Some(s) if s.success() => lost(crate::t!("check-cl-lost-exit0")),
+            Some(s) if err.iter().all(u8::is_ascii_whitespace) => {
+                lost(crate::t!("check-cl-lost-silent", status = s))
+            }
             Some(_) => Outcome::Pass,
         };
     }
     match status {
         None => FailureBuilder::new(
             last_seed,
-            format!(
-                "every reply was right, but your client was still running {} s after its stdin ended",
-                EXIT_GRACE.as_secs()
-            ),
-            "exit when stdin ends (input() raises EOFError; `for line in sys.stdin` just stops)",
+            crate::t!("check-cl-never-exits", seconds = EXIT_GRACE.as_secs()),
+            "check-cl-hint-exit-at-eof",
         )
         .build(),
         Some(s) if !s.success() => FailureBuilder::new(
             last_seed,
-            format!("every reply was right, but your client exited with {s}{}", stderr_tail(err)),
-            "exit 0 when stdin ends",
+            crate::t!(
+                "check-cl-exit-nonzero",
+                status = s,
+                stderr = stderr_tail(err)
+            ),
+            "check-cl-hint-exit0",
         )
         .build(),
         Some(_) if forked => FailureBuilder::new(
             last_seed,
-            "your client exited but left a process it started still running".to_string(),
-            "do not fork or start background processes; they were killed",
+            crate::t!("check-cl-forked"),
+            "check-cl-hint-no-fork",
         )
         .build(),
         Some(_) => Outcome::Pass,
@@ -602,9 +651,9 @@ pub(super) fn stderr_tail(err: &[u8]) -> String {
         return String::new();
     }
     let tail = &lines[lines.len().saturating_sub(3)..];
-    format!(
-        "; its stderr ends: {}",
-        preview(tail.join(" | ").as_bytes(), 200)
+    crate::t!(
+        "check-stderr-ends",
+        stderr = preview(tail.join(" | ").as_bytes(), 200)
     )
 }
 

@@ -20,14 +20,8 @@ impl Wire for Raw {
         Ok(at)
     }
 
-    fn send_part_and_close(
-        &self,
-        s: &mut BufStream,
-        full: &[u8],
-        sent: usize,
-        cut: &mut Cutter,
-    ) -> Result<(), String> {
-        s.send_then_close(&full[..sent.min(full.len())], cut)
+    fn reply_head(&self, _: &mut BufStream, _: &[u8], _: &mut Cutter) -> Result<Vec<u8>, String> {
+        Ok(Vec::new())
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
@@ -35,7 +29,7 @@ impl Wire for Raw {
     }
 
     fn read_reply(&self, _: &mut BufStream, _: &mut Cutter) -> Result<Vec<u8>, String> {
-        Err("lab 01's replies have no frame: there is no whole reply to read".into())
+        Err(crate::t!("check-lab01-no-frame"))
     }
 
     fn requests_framed(&self) -> bool {
@@ -47,6 +41,6 @@ impl Wire for Raw {
     }
 
     fn protocol_hint(&self) -> Option<&'static str> {
-        Some("lab 01's replies carry no length, so no client can know where one ends: that is the lesson. Labs 03 and 04 add the frame that makes this case passable")
+        Some("check-lab01-hint")
     }
 }

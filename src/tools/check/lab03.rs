@@ -33,11 +33,11 @@ impl LengthAck {
         }
         let text = s.read_once(LESSON_RECV)?;
         if text.is_empty() {
-            return Err("the server closed instead of sending the length".into());
+            return Err(crate::t!("check-lab03-closed-before-length"));
         }
         match self.codec.check(&text).map_err(|e| e.to_string())? {
             TextCheck::Complete { len, .. } => Ok(len),
-            TextCheck::Incomplete => Err("the length text was empty".into()),
+            TextCheck::Incomplete => Err(crate::t!("check-lab03-empty-length")),
         }
     }
 
@@ -56,9 +56,9 @@ impl LengthAck {
         .map_err(|e| e.to_string())?;
         let ok = s.read_exact_named(ACK.len(), "ok")?;
         if ok != ACK {
-            return Err(format!(
-                "your client answered \"{}\" to the length, not \"ok\"",
-                crate::kit::text::preview(&ok, 20)
+            return Err(crate::t!(
+                "check-lab03-not-ok",
+                answer = crate::kit::text::preview(&ok, 20)
             ));
         }
         Ok(())
@@ -85,15 +85,14 @@ impl Wire for LengthAck {
         Ok(body_at)
     }
 
-    fn send_part_and_close(
+    fn reply_head(
         &self,
         s: &mut BufStream,
         full: &[u8],
-        sent: usize,
         cut: &mut Cutter,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<u8>, String> {
         self.announce(s, full.len(), cut)?;
-        s.send_then_close(&full[..sent.min(full.len())], cut)
+        Ok(Vec::new())
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
@@ -128,24 +127,32 @@ impl Wire for LengthAck {
         let mut glue = || -> Result<[Vec<u8>; 2], String> {
             let first = self.request_bytes(cmds[0].as_bytes());
             cut.send_whole(&mut s.w, &first)
-                .map_err(|e| format!("sending `{}`: {e}", cmds[0]))?;
+                .map_err(|e| crate::t!("check-sending", command = &cmds[0], error = e))?;
             cut.end_message();
             let n = self.read_length(s)?;
             let mut ok_then_next = ACK.to_vec();
             ok_then_next.extend(self.request_bytes(cmds[1].as_bytes()));
-            cut.send_whole(&mut s.w, &ok_then_next)
-                .map_err(|e| format!("sending `ok` glued to `{}`: {e}", cmds[1]))?;
+            cut.send_whole(&mut s.w, &ok_then_next).map_err(|e| {
+                crate::t!(
+                    "check-lab03-sending-ok-glued",
+                    command = &cmds[1],
+                    error = e
+                )
+            })?;
             cut.end_message();
             let one = s.read_exact_named(n, "reply").map_err(|e| {
-                format!(
-                    "reading the reply to `{}` after `ok` + `{}` in one write: {e} (a server that reads the ok with one recv(1024) takes the command with it)",
-                    cmds[0], cmds[1]
+                crate::t!(
+                    "check-lab03-reading-after-ok",
+                    first = &cmds[0],
+                    second = &cmds[1],
+                    error = e
                 )
             })?;
             let two = self.read_reply(s, cut).map_err(|e| {
-                format!(
-                    "reading the reply to `{}` (sent glued to the ok): {e}",
-                    cmds[1]
+                crate::t!(
+                    "check-lab03-reading-glued-to-ok",
+                    command = &cmds[1],
+                    error = e
                 )
             })?;
             Ok([one, two])

@@ -5,7 +5,7 @@
 //! with ONE `recv(n)`; the cases `header-split`, `every-byte` and
 //! `over-1024` each make one of those reads come up short.
 
-use super::{BufStream, Cutter, Wire};
+use super::{framed, BufStream, Cutter, Wire};
 use crate::framing::{ByteOrder, LengthPrefix};
 use crate::harness::Compat;
 use crate::lessons::lab04_struct_header::header_format;
@@ -28,24 +28,6 @@ impl StructHeader {
             compat,
         }
     }
-
-    fn framed(&self, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut v = self
-            .codec
-            .pack(body.len())
-            .map_err(|e| e.to_string())?
-            .to_vec();
-        v.extend_from_slice(body);
-        Ok(v)
-    }
-
-    fn read_frame(&self, s: &mut BufStream, what: &'static str) -> Result<Vec<u8>, String> {
-        let h = s.read_exact_named(LengthPrefix::LEN, "header")?;
-        let mut hdr = [0u8; 4];
-        hdr.copy_from_slice(&h);
-        let n = self.codec.unpack(hdr).map_err(|e| e.to_string())?;
-        s.read_exact_named(n, what)
-    }
 }
 
 impl Wire for StructHeader {
@@ -57,40 +39,42 @@ impl Wire for StructHeader {
                 if s.at_end() {
                     return Ok(None);
                 }
-                self.read_frame(s, "command").map(Some)
+                s.read_frame(&self.codec, "command").map(Some)
             }
         }
     }
 
     fn send_reply(&self, s: &mut BufStream, reply: &[u8], cut: &mut Cutter) -> Result<u64, String> {
         let body_at = cut.offset() + LengthPrefix::LEN as u64;
-        cut.send(&mut s.w, &self.framed(reply)?)
+        cut.send(&mut s.w, &framed(&self.codec, reply)?)
             .map_err(|e| e.to_string())?;
         cut.end_message();
         Ok(body_at)
     }
 
-    fn send_part_and_close(
+    fn reply_head(
         &self,
-        s: &mut BufStream,
+        _s: &mut BufStream,
         full: &[u8],
-        sent: usize,
-        cut: &mut Cutter,
-    ) -> Result<(), String> {
-        let all = self.framed(full)?;
-        s.send_then_close(&all[..LengthPrefix::LEN + sent.min(full.len())], cut)
+        _cut: &mut Cutter,
+    ) -> Result<Vec<u8>, String> {
+        // The header goes out cut with the body: it is what header-split tests.
+        self.codec
+            .pack(full.len())
+            .map(|h| h.to_vec())
+            .map_err(|e| e.to_string())
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
         match self.compat {
             Compat::Lesson => cmd.to_vec(),
             // A command is far below the header's limit: the pack cannot fail.
-            Compat::Ours => self.framed(cmd).unwrap_or_else(|_| cmd.to_vec()),
+            Compat::Ours => framed(&self.codec, cmd).unwrap_or_else(|_| cmd.to_vec()),
         }
     }
 
     fn read_reply(&self, s: &mut BufStream, _cut: &mut Cutter) -> Result<Vec<u8>, String> {
-        self.read_frame(s, "reply")
+        s.read_frame(&self.codec, "reply")
     }
 
     fn requests_framed(&self) -> bool {

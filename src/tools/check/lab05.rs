@@ -68,17 +68,17 @@ impl JsonWire {
         // A client that knows only commands sends the line itself.
         let head = std::io::BufRead::fill_buf(&mut s.r).map(<[u8]>::to_vec);
         if head.is_ok_and(|h| h.starts_with(line.as_bytes())) {
-            return Err(format!(
-                "your client sent `{line}` as a bare command; put and get are framed requests: 4 bytes of length, then {{\"opt\": \"upload\" or \"download\", \"filename\": …}}"
-            ));
+            return Err(crate::t!("check-lab05-bare-put-get", line = line));
         }
         let h = self
             .read_header(s)
-            .map_err(|e| format!("waiting for the request header of `{line}`: {e}"))?;
+            .map_err(|e| crate::t!("check-lab05-waiting-header", line = line, error = e))?;
         Request::from_header(&h).map_err(|e| {
-            format!(
-                "your client's header for `{line}` is not an upload or download request ({e}): {}",
-                Value::Object(h.clone())
+            crate::t!(
+                "check-lab05-not-file-request",
+                line = line,
+                error = e,
+                header = Value::Object(h.clone())
             )
         })
     }
@@ -88,10 +88,16 @@ impl JsonWire {
     fn refuse(&self, s: &mut BufStream, cut: &mut Cutter, msg: &str) -> Result<Exchanged, String> {
         let at = cut.offset();
         cut.send(&mut s.w, &self.encode(&error_reply(msg))?)
-            .map_err(|e| format!("sending the refusal {msg:?}: {e}"))?;
+            .map_err(|e| {
+                crate::t!(
+                    "check-lab05-sending-refusal",
+                    refusal = format!("{msg:?}"),
+                    error = e
+                )
+            })?;
         cut.end_message();
         Ok(Exchanged {
-            printed: format!("error: {msg}\n").into_bytes(),
+            printed: format!("error: {msg}\n").into_bytes(), // not prose: what a client prints
             body_at: Some(at),
         })
     }
@@ -111,33 +117,39 @@ impl JsonWire {
             md5,
         } = self.read_file_request(s, line)?
         else {
-            return Err(format!(
-                "your client sent a request other than {{\"opt\": \"upload\"}} for `{line}`"
-            ));
+            return Err(crate::t!("check-lab05-not-upload", line = line));
         };
         let want = client_file(name);
         if filename != name {
-            return Err(format!(
-                "your client's upload header names {filename:?}; `{line}` uploads {name:?} (send the file's name, not its path)"
+            return Err(crate::t!(
+                "check-lab05-upload-name",
+                filename = format!("{filename:?}"),
+                line = line,
+                name = format!("{name:?}")
             ));
         }
         if filesize != want.len() as u64 {
-            return Err(format!(
-                "your client's upload header says filesize {filesize}; {name} has {} bytes",
-                want.len()
+            return Err(crate::t!(
+                "check-lab05-upload-size",
+                filesize = filesize,
+                name = name,
+                bytes = want.len()
             ));
         }
         let body = s.read_exact_named(want.len(), "file body")?;
         if body != want {
-            return Err(format!(
-                "the bytes of {name} your client sent differ from the file at byte {}",
-                super::first_difference(&want, &body)
+            return Err(crate::t!(
+                "check-lab05-upload-bytes",
+                name = name,
+                at = super::first_difference(&want, &body)
             ));
         }
         let md5_want = md5_hex(&want);
         if let Some(m) = md5.filter(|m| !m.eq_ignore_ascii_case(&md5_want)) {
-            return Err(format!(
-                "your client's upload header says md5 {m}; the file's md5 is {md5_want}"
+            return Err(crate::t!(
+                "check-lab05-upload-md5",
+                md5 = m,
+                want = &md5_want
             ));
         }
         if self.compat == Compat::Ours {
@@ -150,7 +162,7 @@ impl JsonWire {
             cut.end_message();
         }
         Ok(Exchanged {
-            printed: format!("put {name}: {} bytes sent\n", want.len()).into_bytes(),
+            printed: format!("put {name}: {} bytes sent\n", want.len()).into_bytes(), // not prose: printed
             body_at: None,
         })
     }
@@ -165,13 +177,14 @@ impl JsonWire {
         cut: &mut Cutter,
     ) -> Result<Exchanged, String> {
         let Request::Download { filename } = self.read_file_request(s, line)? else {
-            return Err(format!(
-                "your client sent a request other than {{\"opt\": \"download\"}} for `{line}`"
-            ));
+            return Err(crate::t!("check-lab05-not-download", line = line));
         };
         if filename != name {
-            return Err(format!(
-                "your client's download header asks for {filename:?}; `{line}` asks for {name:?}"
+            return Err(crate::t!(
+                "check-lab05-download-name",
+                filename = format!("{filename:?}"),
+                line = line,
+                name = format!("{name:?}")
             ));
         }
         if let Err(e) = safe_name(name) {
@@ -187,11 +200,17 @@ impl JsonWire {
         let mut msg = self.encode(&h)?;
         let at = cut.offset();
         msg.extend_from_slice(&bytes);
-        cut.send(&mut s.w, &msg)
-            .map_err(|e| format!("sending {name} for `{line}`: {e}"))?;
+        cut.send(&mut s.w, &msg).map_err(|e| {
+            crate::t!(
+                "check-lab05-sending-file",
+                name = name,
+                line = line,
+                error = e
+            )
+        })?;
         cut.end_message();
         Ok(Exchanged {
-            printed: format!("get {name}: {} bytes, md5 {md5} ok\n", bytes.len()).into_bytes(),
+            printed: format!("get {name}: {} bytes, md5 {md5} ok\n", bytes.len()).into_bytes(), // not prose: printed
             body_at: Some(at),
         })
     }
@@ -217,11 +236,8 @@ impl Wire for JsonWire {
                 let h = self.read_header(s)?;
                 match Request::from_header(&h) {
                     Ok(Request::Command(c)) => Ok(Some(c)),
-                    Ok(_) => Err(
-                        "your client sent an upload or download where a command was expected"
-                            .into(),
-                    ),
-                    Err(e) => Err(format!("your client's request header: {e}")),
+                    Ok(_) => Err(crate::t!("check-lab05-file-not-command")),
+                    Err(e) => Err(crate::t!("check-lab05-request-header", error = e)),
                 }
             }
         }
@@ -236,19 +252,18 @@ impl Wire for JsonWire {
         Ok(body_at)
     }
 
-    fn send_part_and_close(
+    fn reply_head(
         &self,
         s: &mut BufStream,
         full: &[u8],
-        sent: usize,
         cut: &mut Cutter,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<u8>, String> {
         // The header whole, then part of the body: the client must meet the
         // close while it reads the body (a header cut here would make a
         // lesson client crash on json.loads first, which looks like a report).
         let head = self.encode(&command_header(full))?;
         cut.send_whole(&mut s.w, &head).map_err(|e| e.to_string())?;
-        s.send_then_close(&full[..sent.min(full.len())], cut)
+        Ok(Vec::new())
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
@@ -263,9 +278,9 @@ impl Wire for JsonWire {
     fn read_reply(&self, s: &mut BufStream, _cut: &mut Cutter) -> Result<Vec<u8>, String> {
         let h = self.read_header(s)?;
         if h.get("ok") == Some(&Value::Bool(false)) {
-            return Err(format!(
-                "your server refused: {}",
-                h.get("error").map(Value::to_string).unwrap_or_default()
+            return Err(crate::t!(
+                "check-lab05-server-refused",
+                error = h.get("error").map(Value::to_string).unwrap_or_default()
             ));
         }
         let n = self.codec.body_len(&h).map_err(|e| e.to_string())?;
@@ -309,17 +324,15 @@ impl Wire for JsonWire {
             let Some(want) = served_file(name) else {
                 continue;
             };
-            let got = fs::read(dir.join(name)).map_err(|e| {
-                format!(
-                    "after `get {name}` printed its line, your client's folder has no {name} ({e})"
-                )
-            })?;
+            let got = fs::read(dir.join(name))
+                .map_err(|e| crate::t!("check-lab05-get-not-stored", name = name, error = e))?;
             if got != want {
-                return Err(format!(
-                    "the {name} your client stored ({} B) differs from the {} B sent, at byte {}",
-                    got.len(),
-                    want.len(),
-                    super::first_difference(&want, &got)
+                return Err(crate::t!(
+                    "check-lab05-stored-differs",
+                    name = name,
+                    got = got.len(),
+                    want = want.len(),
+                    at = super::first_difference(&want, &got)
                 ));
             }
         }
@@ -362,7 +375,7 @@ fn served_file(name: &str) -> Option<Vec<u8>> {
 // ─────────────────────────── client cases ───────────────────────────
 
 fn json_cut(seed: u64) -> Vec<String> {
-    vec![format!("echo the JSON header is cut {seed}")]
+    vec![format!("echo the JSON header is cut {seed}")] // not prose: a command
 }
 fn put_get(seed: u64) -> Vec<String> {
     vec![
@@ -373,13 +386,13 @@ fn put_get(seed: u64) -> Vec<String> {
 fn missing(seed: u64) -> Vec<String> {
     vec![
         format!("get missing-{seed}.bin"),
-        format!("echo still here {seed}"),
+        format!("echo still here {seed}"), // not prose: a command
     ]
 }
 fn dotdot(seed: u64) -> Vec<String> {
     vec![
         format!("get ../served-{seed}.bin"),
-        format!("echo still here {seed}"),
+        format!("echo still here {seed}"), // not prose: a command
     ]
 }
 
@@ -387,8 +400,8 @@ fn dotdot(seed: u64) -> Vec<String> {
 pub const CLIENT_CASES: &[ClientCase] = &[
     ClientCase {
         name: "json-cut",
-        what: "the 4 length bytes whole, then the JSON header cut after 7 bytes",
-        hint: "one recv(header_len) returned part of the JSON: json.loads fails on half a header. Loop until all header_len bytes are in",
+        what: "check-lab05-client-json-cut-what",
+        hint: "check-lab05-client-json-cut-hint",
         commands: json_cut,
         // 50 ms apart: each piece its own recv() even on a busy machine.
         cut: CutSpec::WHOLE.pause_ms(50).scripted(&[4, 7]),
@@ -398,8 +411,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "put-get",
-        what: "`put upload-N.bin` from your folder, then `get served-N.bin` in pieces up to 1500 B; md5 checked",
-        hint: "send {\"opt\": \"upload\", \"filename\", \"filesize\", \"md5\"} then every byte (sendall); for get, read the header exactly, then exactly filesize bytes, check the md5, then store the file",
+        what: "check-lab05-client-put-get-what",
+        hint: "check-lab05-client-put-get-hint",
         commands: put_get,
         cut: CutSpec::new(1500),
         max_seeds: u64::MAX,
@@ -408,8 +421,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "missing-file",
-        what: "`get missing-N.bin`: our server answers {\"ok\": false, \"error\": …}; then a command",
-        hint: "a header with \"ok\": false is a refusal with no body: print `error: ` and its \"error\", store nothing, and go on",
+        what: "check-lab05-client-missing-file-what",
+        hint: "check-lab05-client-missing-file-hint",
         commands: missing,
         cut: CutSpec::new(8),
         max_seeds: u64::MAX,
@@ -418,8 +431,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "dotdot-name",
-        what: "`get ../served-N.bin`: our server refuses the name; then a command",
-        hint: "a header with \"ok\": false is a refusal with no body: print `error: ` and its \"error\", store nothing, and go on",
+        what: "check-lab05-client-dotdot-name-what",
+        hint: "check-lab05-client-dotdot-name-hint",
         commands: dotdot,
         cut: CutSpec::new(8),
         max_seeds: u64::MAX,
@@ -434,8 +447,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
 pub const SERVER_CASES: &[ServerCase] = &[
     ServerCase {
         name: "header-md5",
-        what: "`echo …`: when the reply's header has \"md5\", it must be the body's",
-        hint: "compute hashlib.md5(body).hexdigest() of the bytes you send (or leave \"md5\" out): a header that lies is worse than none",
+        what: "check-lab05-server-header-md5-what",
+        hint: "check-lab05-server-header-md5-hint",
         kind: ServerKind::Own(header_md5),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -443,8 +456,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "put-get",
-        what: "upload a file in pieces up to 1500 B (md5 in the header), then download it: same bytes, right md5",
-        hint: "read the upload's header exactly, then exactly filesize bytes (loop), check the md5, store it; answer a download with filesize and md5, then the bytes (sendall)",
+        what: "check-lab05-server-put-get-what",
+        hint: "check-lab05-server-put-get-hint",
         kind: ServerKind::Own(server_put_get),
         cut: CutSpec::new(1500),
         needs_framed_requests: false,
@@ -452,8 +465,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "missing-file",
-        what: "download a file that is not there: {\"ok\": false, …}, then a command on the same connection",
-        hint: "answer a download of a missing file with a header {\"ok\": false, \"error\": …, \"total_size\": 0} and keep serving",
+        what: "check-lab05-server-missing-file-what",
+        hint: "check-lab05-server-missing-file-hint",
         kind: ServerKind::Own(server_missing),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -461,8 +474,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "dotdot-name",
-        what: "upload and download `../NAME`: both refused, nothing written outside the folder",
-        hint: "a file name is only a name: refuse '..', '/', '\\\\' and empty names (os.path.basename is not enough for a download); read the refused upload's body anyway",
+        what: "check-lab05-server-dotdot-name-what",
+        hint: "check-lab05-server-dotdot-name-hint",
         kind: ServerKind::Own(server_dotdot),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -487,7 +500,7 @@ fn connect(run: &OwnRun, seed: u64) -> Result<BufStream, Box<Failure>> {
         .map_err(|e| {
             FailureBuilder::new(
                 seed,
-                format!("cannot connect to {}: {e}", run.addr),
+                crate::t!("check-cannot-connect", addr = run.addr, error = e),
                 run.case.hint,
             )
             .boxed()
@@ -548,17 +561,27 @@ fn header_md5(run: &OwnRun) -> Result<(), Box<Failure>> {
     let mut s = connect(run, run.seeds.start)?;
     let wire = JsonWire::new(run.compat);
     for seed in run.seeds.clone() {
-        let cmd = format!("echo md5 of this reply {seed}");
+        let cmd = format!("echo md5 of this reply {seed}"); // not prose: a command
         let mut cut = Cutter::new(seed, 0, CutSpec::WHOLE);
-        super::server::send_request(&wire, &mut s, &cmd, &mut cut)
-            .map_err(|e| fail(run, seed, format!("sending `{cmd}`: {e}")))?;
-        let (h, body) = read_answer(&mut s, "total_size")
-            .map_err(|e| fail(run, seed, format!("reading the reply to `{cmd}`: {e}")))?;
+        super::server::send_request(&wire, &mut s, &cmd, &mut cut).map_err(|e| {
+            fail(
+                run,
+                seed,
+                crate::t!("check-sending", command = &cmd, error = e),
+            )
+        })?;
+        let (h, body) = read_answer(&mut s, "total_size").map_err(|e| {
+            fail(
+                run,
+                seed,
+                crate::t!("check-reading-reply", command = &cmd, error = e),
+            )
+        })?;
         let want = super::client::expected(&cmd);
         if body != want {
             return Err(FailureBuilder::new(
                 seed,
-                format!("your server's reply to `{cmd}` is not what it prints"),
+                crate::t!("check-lab05-reply-not-output", command = &cmd),
                 run.case.hint,
             )
             .command(&cmd)
@@ -571,9 +594,12 @@ fn header_md5(run: &OwnRun) -> Result<(), Box<Failure>> {
                 return Err(fail(
                     run,
                     seed,
-                    format!(
-                        "the header of your server's reply to `{cmd}` says md5 {m}; the {} body bytes hash to \"{real}\"",
-                        body.len()
+                    crate::t!(
+                        "check-lab05-reply-md5",
+                        command = &cmd,
+                        md5 = m,
+                        bytes = body.len(),
+                        real = &real
                     ),
                 ));
             }
@@ -599,11 +625,15 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
         let sent = send_framed(run, &mut s, &mut cut, &up, &bytes);
         let with_pieces = |b: FailureBuilder, cut: &Cutter| {
             let (chunks, ends) = cut.record();
-            b.pieces(&chunks, &ends, Some(at), "sent").boxed()
+            b.pieces(&chunks, &ends, Some(at), "check-sent").boxed()
         };
         if let Err(e) = sent {
             return Err(with_pieces(
-                FailureBuilder::new(seed, format!("uploading {name}: {e}"), run.case.hint),
+                FailureBuilder::new(
+                    seed,
+                    crate::t!("check-lab05-uploading", name = &name, error = e),
+                    run.case.hint,
+                ),
                 &cut,
             ));
         }
@@ -612,7 +642,7 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
                 with_pieces(
                     FailureBuilder::new(
                         seed,
-                        format!("reading the answer to the upload of {name}: {e}"),
+                        crate::t!("check-lab05-upload-answer", name = &name, error = e),
                         run.case.hint,
                     ),
                     &cut,
@@ -622,7 +652,11 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
                 return Err(with_pieces(
                     FailureBuilder::new(
                         seed,
-                        format!("your server refused the upload of {name}: {}", show(&h)),
+                        crate::t!(
+                            "check-lab05-refused-upload",
+                            name = &name,
+                            header = show(&h)
+                        ),
                         run.case.hint,
                     ),
                     &cut,
@@ -640,12 +674,18 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
             &down,
             b"",
         )
-        .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
+        .map_err(|e| {
+            fail(
+                run,
+                seed,
+                crate::t!("check-lab05-asking-download", name = &name, error = e),
+            )
+        })?;
         let (h, got) = read_answer(&mut s, "filesize").map_err(|e| {
             with_pieces(
                 FailureBuilder::new(
                     seed,
-                    format!("downloading {name} just uploaded: {e}"),
+                    crate::t!("check-lab05-downloading", name = &name, error = e),
                     run.case.hint,
                 ),
                 &cut,
@@ -655,9 +695,10 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
             return Err(with_pieces(
                 FailureBuilder::new(
                     seed,
-                    format!(
-                        "your server answered the download of {name}, just uploaded, with {}",
-                        show(&h)
+                    crate::t!(
+                        "check-lab05-download-answer",
+                        name = &name,
+                        header = show(&h)
                     ),
                     run.case.hint,
                 ),
@@ -668,11 +709,12 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
             return Err(with_pieces(
                 FailureBuilder::new(
                     seed,
-                    format!(
-                        "the {} B your server sent for {name} differ from the {} B uploaded, at byte {}",
-                        got.len(),
-                        bytes.len(),
-                        super::first_difference(&bytes, &got)
+                    crate::t!(
+                        "check-lab05-download-differs",
+                        got = got.len(),
+                        name = &name,
+                        want = bytes.len(),
+                        at = super::first_difference(&bytes, &got)
                     ),
                     run.case.hint,
                 ),
@@ -683,11 +725,14 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
             return Err(fail(
                 run,
                 seed,
-                format!(
-                    "the download header of {name} says md5 {}; the file's md5 is \"{md5}\"",
-                    h.get("md5")
+                crate::t!(
+                    "check-lab05-download-md5",
+                    name = &name,
+                    md5 = h
+                        .get("md5")
                         .map(Value::to_string)
-                        .unwrap_or("(none)".into())
+                        .unwrap_or(crate::t!("check-lab05-none")),
+                    want = &md5
                 ),
             ));
         }
@@ -708,23 +753,35 @@ fn expect_refused_download(
         filename: name.to_string(),
     }
     .to_header();
-    send_framed(run, s, cut, &down, b"")
-        .map_err(|e| fail(run, seed, format!("asking to download {name}: {e}")))?;
+    send_framed(run, s, cut, &down, b"").map_err(|e| {
+        fail(
+            run,
+            seed,
+            crate::t!("check-lab05-asking-download", name = name, error = e),
+        )
+    })?;
     let (h, body) = read_answer(s, "filesize").map_err(|e| {
         fail(
             run,
             seed,
-            format!("reading the answer to a download of {name:?}{why_refused}: {e}"),
+            crate::t!(
+                "check-lab05-refusal-answer",
+                name = format!("{name:?}"),
+                why = why_refused,
+                error = e
+            ),
         )
     })?;
     if h.get("ok") != Some(&Value::Bool(false)) || !body.is_empty() {
         return Err(fail(
             run,
             seed,
-            format!(
-                "your server answered a download of {name:?}{why_refused} with {} and {} body bytes, not \"ok\": false",
-                show(&h),
-                body.len()
+            crate::t!(
+                "check-lab05-not-refused",
+                name = format!("{name:?}"),
+                why = why_refused,
+                header = show(&h),
+                bytes = body.len()
             ),
         ));
     }
@@ -737,8 +794,9 @@ fn server_missing(run: &OwnRun) -> Result<(), Box<Failure>> {
     for seed in run.seeds.clone() {
         let name = fresh_name("missing", seed);
         let mut cut = Cutter::new(seed, 0, CutSpec::WHOLE);
-        expect_refused_download(run, &mut s, &mut cut, seed, &name, ", which is not there")?;
-        let cmd = format!("echo still serving {seed}");
+        let why = crate::t!("check-lab05-not-there");
+        expect_refused_download(run, &mut s, &mut cut, seed, &name, &why)?;
+        let cmd = format!("echo still serving {seed}"); // not prose: a command
         let got = super::server::send_request(&wire, &mut s, &cmd, &mut cut)
             .map_err(|e| e.to_string())
             .and_then(|()| wire.read_reply(&mut s, &mut cut));
@@ -746,9 +804,10 @@ fn server_missing(run: &OwnRun) -> Result<(), Box<Failure>> {
             return Err(fail(
                 run,
                 seed,
-                format!(
-                    "after refusing a missing file, your server did not answer `{cmd}`: {}",
-                    match got {
+                crate::t!(
+                    "check-lab05-after-missing",
+                    command = &cmd,
+                    got = match got {
                         Ok(b) => format!("\"{}\"", crate::kit::text::preview(&b, 60)),
                         Err(e) => e,
                     }
@@ -772,24 +831,30 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
         md5: Some(md5_hex(&bytes)),
     }
     .to_header();
-    send_framed(run, &mut s, &mut cut, &up, &bytes)
-        .map_err(|e| fail(run, seed, format!("uploading {name}: {e}")))?;
+    send_framed(run, &mut s, &mut cut, &up, &bytes).map_err(|e| {
+        fail(
+            run,
+            seed,
+            crate::t!("check-lab05-uploading", name = &name, error = e),
+        )
+    })?;
     match run.compat {
         Compat::Ours => {
             let (h, _) = read_answer(&mut s, "total_size").map_err(|e| {
                 fail(
                     run,
                     seed,
-                    format!("reading the answer to an upload of {name}: {e}"),
+                    crate::t!("check-lab05-dotdot-answer", name = &name, error = e),
                 )
             })?;
             if h.get("ok") != Some(&Value::Bool(false)) {
                 return Err(fail(
                     run,
                     seed,
-                    format!(
-                        "your server answered an upload of {name} with {}, not \"ok\": false",
-                        show(&h)
+                    crate::t!(
+                        "check-lab05-dotdot-not-refused",
+                        name = &name,
+                        header = show(&h)
                     ),
                 ));
             }
@@ -800,9 +865,14 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
         // refusal before it.
         Compat::Lesson => {
             let wire = JsonWire::new(run.compat);
-            let cmd = format!("echo after the refused upload {seed}");
-            super::server::send_request(&wire, &mut s, &cmd, &mut cut)
-                .map_err(|e| fail(run, seed, format!("sending `{cmd}`: {e}")))?;
+            let cmd = format!("echo after the refused upload {seed}"); // not prose: a command
+            super::server::send_request(&wire, &mut s, &cmd, &mut cut).map_err(|e| {
+                fail(
+                    run,
+                    seed,
+                    crate::t!("check-sending", command = &cmd, error = e),
+                )
+            })?;
             let mut got = read_answer(&mut s, "total_size");
             if got
                 .as_ref()
@@ -817,10 +887,12 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
                     return Err(fail(
                         run,
                         seed,
-                        format!(
-                            "after an upload of {name:?}, your server answered `{cmd}` with {} and \"{}\"",
-                            show(&h),
-                            crate::kit::text::preview(&body, 60)
+                        crate::t!(
+                            "check-lab05-after-dotdot",
+                            name = format!("{name:?}"),
+                            command = &cmd,
+                            header = show(&h),
+                            body = crate::kit::text::preview(&body, 60)
                         ),
                     ))
                 }
@@ -828,7 +900,12 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
                     return Err(fail(
                         run,
                         seed,
-                        format!("after an upload of {name:?}, reading the reply to `{cmd}`: {e}"),
+                        crate::t!(
+                            "check-lab05-after-dotdot-reading",
+                            name = format!("{name:?}"),
+                            command = &cmd,
+                            error = e
+                        ),
                     ))
                 }
             }
@@ -844,9 +921,10 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
                 return Err(fail(
                     run,
                     seed,
-                    format!(
-                        "your server stored an upload named {name:?} outside its folder, at {} (removed)",
-                        p.display()
+                    crate::t!(
+                        "check-lab05-stored-outside",
+                        name = format!("{name:?}"),
+                        path = p.display()
                     ),
                 ));
             }

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::cases::{ClientCase, Ending};
 use super::client::{
-    judge, run_pooled, stderr_tail, wait_for_exit, ReplyMark, SeedRecord, Served, CONNECT_TIMEOUT,
-    DRAIN, EXIT_GRACE, LOST_GRACE,
+    judge, run_pooled, serve_beside, stderr_tail, ReplyMark, SeedRecord, Served, CONNECT_TIMEOUT,
+    EXIT_GRACE, LOST_GRACE,
 };
 use super::{
     case_report, first_difference, seeds_for, CaseReport, CheckOptions, CutSpec, FailureBuilder,
@@ -56,7 +56,7 @@ pub fn datagram_limit() -> usize {
 
 /// `n` bytes of lower-case text, one line, ending in a letter.
 fn text(n: usize, seed: u64) -> String {
-    let words = format!("udp keeps boundaries seed {seed} one sendto one recvfrom ");
+    let words = format!("udp keeps boundaries seed {seed} one sendto one recvfrom "); // not prose: a message
     let mut s: String = words.chars().cycle().take(n.max(1)).collect();
     s.pop();
     s.push('z');
@@ -67,18 +67,18 @@ fn boundaries(seed: u64) -> Vec<String> {
     vec![
         format!("hello {seed}"),
         format!("world {seed}"),
-        "one sendto is one recvfrom".into(),
-        format!("udp keeps boundaries {seed}"),
+        "one sendto is one recvfrom".into(), // not prose: a message
+        format!("udp keeps boundaries {seed}"), // not prose: a message
     ]
 }
 fn over_buffer(seed: u64) -> Vec<String> {
     vec![
-        format!("a short one first {seed}"),
+        format!("a short one first {seed}"), // not prose: a message
         text(1500 + (seed as usize * 397) % 2500, seed),
     ]
 }
 fn empty(seed: u64) -> Vec<String> {
-    vec![String::new(), format!("after the empty datagram {seed}")]
+    vec![String::new(), format!("after the empty datagram {seed}")] // not prose: a message
 }
 fn near_limit(seed: u64) -> Vec<String> {
     let limit = datagram_limit();
@@ -88,18 +88,18 @@ fn utf8(seed: u64) -> Vec<String> {
     vec![format!("粘包 {seed}: straße café")]
 }
 fn lost(seed: u64) -> Vec<String> {
-    vec![format!("is anyone there {seed}")]
+    vec![format!("is anyone there {seed}")] // not prose: a message
 }
 
-const BUFFER: &str = "recvfrom(1024) kept the first 1024 bytes of a longer datagram and the kernel threw the rest away (man 7 udp): use a buffer of 65535, bigger than any datagram (or notice the cut with recvmsg's MSG_TRUNC flag and say so on stderr)";
+const BUFFER: &str = "check-lab06-hint-buffer";
 
 /// The client cases: our server answers each datagram with `upper()` of it;
 /// a client prints each reply, then a newline.
 pub const CLIENT_CASES: &[ClientCase] = &[
     ClientCase {
         name: "boundaries",
-        what: "four short datagrams, each answered by its own datagram",
-        hint: "send each stdin line as one datagram and print each reply's bytes, then a newline",
+        what: "check-lab06-client-boundaries-what",
+        hint: "check-lab06-client-boundaries-hint",
         commands: boundaries,
         cut: CutSpec::WHOLE,
         max_seeds: u64::MAX,
@@ -108,7 +108,7 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "reply-over-buffer",
-        what: "a reply of 1500-4000 B: more than the lesson's recvfrom(1024)",
+        what: "check-lab06-client-reply-over-buffer-what",
         hint: BUFFER,
         commands: over_buffer,
         cut: CutSpec::WHOLE,
@@ -118,8 +118,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "empty-datagram",
-        what: "an empty line is an empty datagram; its reply is empty too",
-        hint: "a 0-byte datagram is a real message: send b'' for an empty line, and print an empty reply as an empty line (recvfrom() returning b'' does not mean closed)",
+        what: "check-lab06-client-empty-datagram-what",
+        hint: "check-lab06-client-empty-datagram-hint",
         commands: empty,
         cut: CutSpec::WHOLE,
         max_seeds: u64::MAX,
@@ -128,8 +128,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "near-limit",
-        what: "datagrams of this system's largest size and one byte less (65507 B on Linux)",
-        hint: "the largest datagram is 65507 bytes over IPv4: receive with a buffer of 65535 (socketserver's max_packet_size, 8192, is too small)",
+        what: "check-lab06-client-near-limit-what",
+        hint: "check-lab06-client-near-limit-hint",
         commands: near_limit,
         cut: CutSpec::WHOLE,
         max_seeds: 2,
@@ -138,8 +138,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "utf8",
-        what: "Chinese and accented text: bytes.upper() changes ASCII letters only",
-        hint: "print the reply's bytes as they came (sys.stdout.buffer.write), not a repr or text decoded and re-encoded",
+        what: "check-lab06-client-utf8-what",
+        hint: "check-lab06-client-utf8-hint",
         commands: utf8,
         cut: CutSpec::WHOLE,
         max_seeds: u64::MAX,
@@ -148,8 +148,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "reply-lost",
-        what: "our server drops the reply to the last datagram, as a network may",
-        hint: "UDP may lose a datagram and nobody tells you: set a timeout (sock.settimeout(5)), and when it expires say so on stderr and exit non-zero",
+        what: "check-lab06-client-reply-lost-what",
+        hint: "check-lab06-client-reply-lost-hint",
         commands: lost,
         cut: CutSpec::WHOLE,
         max_seeds: 3,
@@ -190,43 +190,43 @@ fn over_1024(seed: u64) -> Vec<String> {
 const SERVER_CASES: &[UdpServerCase] = &[
     UdpServerCase {
         name: "boundaries",
-        what: "two datagrams back to back: two replies, each whole",
-        hint: "answer each datagram with one datagram: sendto(data.upper(), addr) per recvfrom()",
+        what: "check-lab06-server-boundaries-what",
+        hint: "check-lab06-server-boundaries-hint",
         send: Send::BackToBack(back_to_back),
         max_seeds: u64::MAX,
     },
     UdpServerCase {
         name: "over-1024",
-        what: "a datagram of 1500-4000 B",
+        what: "check-lab06-server-over-1024-what",
         hint: BUFFER,
         send: Send::OneByOne(over_1024),
         max_seeds: u64::MAX,
     },
     UdpServerCase {
         name: "empty-datagram",
-        what: "an empty datagram (answered by an empty one), then another",
-        hint: "a 0-byte datagram is a real message: answer it (b''.upper() is b''), do not treat it as a client leaving",
+        what: "check-lab06-server-empty-datagram-what",
+        hint: "check-lab06-server-empty-datagram-hint",
         send: Send::OneByOne(empty),
         max_seeds: u64::MAX,
     },
     UdpServerCase {
         name: "near-limit",
-        what: "datagrams of this system's largest size and one byte less (65507 B on Linux)",
-        hint: "the largest datagram is 65507 bytes over IPv4: read with recvfrom(65535) (socketserver's UDP servers read max_packet_size = 8192 bytes)",
+        what: "check-lab06-server-near-limit-what",
+        hint: "check-lab06-server-near-limit-hint",
         send: Send::OneByOne(near_limit),
         max_seeds: 2,
     },
     UdpServerCase {
         name: "utf8",
-        what: "`粘包 straße café`: bytes.upper() changes ASCII letters only",
-        hint: "upper-case the bytes (data.upper()), not decoded text: str.upper() turns ß into SS and é into É",
+        what: "check-lab06-server-utf8-what",
+        hint: "check-lab06-server-utf8-hint",
         send: Send::OneByOne(utf8),
         max_seeds: u64::MAX,
     },
     UdpServerCase {
         name: "several-clients",
-        what: "four clients at once, three datagrams each: each gets its own replies",
-        hint: "answer each datagram to the address it came from (recvfrom's addr), never to the last client seen",
+        what: "check-lab06-server-several-clients-what",
+        hint: "check-lab06-server-several-clients-hint",
         send: Send::Several,
         max_seeds: 1,
     },
@@ -251,7 +251,7 @@ pub fn run_cases(opts: &CheckOptions) -> Result<Vec<CaseReport>, SetupError> {
 /// A short name for a message in sentences: long ones by their size.
 fn name_of(msg: &[u8]) -> String {
     if msg.is_empty() {
-        "(an empty datagram)".into()
+        crate::t!("check-lab06-empty-datagram")
     } else if msg.len() <= 40 {
         preview(msg, 40)
     } else {
@@ -263,8 +263,9 @@ fn name_of(msg: &[u8]) -> String {
 
 fn run_client_cases(opts: &CheckOptions, template: &str) -> Result<Vec<CaseReport>, SetupError> {
     if !template.contains("{port}") {
-        return Err(SetupError(format!(
-            "--client needs {{port}} (and usually {{host}}) in the command line, e.g. --client 'python3 my_client.py {{host}} {{port}}'; got `{template}`"
+        return Err(SetupError(crate::t!(
+            "check-cl-needs-port",
+            template = template
         )));
     }
     let cases: Vec<&ClientCase> = CLIENT_CASES
@@ -293,7 +294,7 @@ fn run_client_case(
         }
     }
     let sock = UdpSocket::bind("127.0.0.1:0")
-        .map_err(|e| SetupError(format!("cannot open a UDP socket on 127.0.0.1: {e}")))?;
+        .map_err(|e| SetupError(crate::t!("check-lab06-no-socket-local", error = e)))?;
     let port = sock
         .local_addr()
         .map_err(|e| SetupError(e.to_string()))?
@@ -302,54 +303,41 @@ fn run_client_case(
         .replace("{host}", "127.0.0.1")
         .replace("{port}", &port.to_string());
     let mut child = GroupChild::spawn(&line, Some(stdin.into_bytes()))
-        .map_err(|e| SetupError(format!("cannot start `{line}`: {e}")))?;
+        .map_err(|e| SetupError(crate::t!("check-cannot-start", command = &line, error = e)))?;
     let grace = if case.ending == Ending::ReplyLost {
         LOST_GRACE
     } else {
         EXIT_GRACE
     };
-    let done = AtomicBool::new(false);
     let gone = AtomicBool::new(false);
-    let ((served, heard), waited) = thread::scope(|s| {
-        let server = s.spawn(|| {
-            let r = serve(case, &plan, &sock, &gone);
-            done.store(true, Ordering::SeqCst);
-            r
-        });
-        let waited = wait_for_exit(&mut child, &done, grace);
-        gone.store(true, Ordering::SeqCst);
-        if waited.is_none() {
-            child.kill_group();
-        }
-        (server.join().unwrap_or_default(), waited)
-    });
-    let forked = waited.is_some() && child.left_processes_behind();
-    if waited.is_some() {
-        child.drain_output(DRAIN);
-    }
-    let out = child.stdout();
-    let err = child.stderr();
-    child.kill_group();
+    let ((served, heard), end) = serve_beside(
+        &mut child,
+        grace,
+        || serve(case, &plan, &sock, &gone),
+        Some(&gone),
+    );
     if !heard {
-        return Err(SetupError(format!(
-            "your client never sent a datagram to 127.0.0.1:{port} ({}); command: `{line}`{}",
-            match waited {
-                Some(st) => format!("it exited with {st} first"),
-                None => format!("nothing within {} s", CONNECT_TIMEOUT.as_secs()),
+        return Err(SetupError(crate::t!(
+            "check-lab06-never-sent",
+            port = port,
+            why = match end.waited {
+                Some(st) => crate::t!("check-exited-first", status = st),
+                None => crate::t!("check-nothing-within", seconds = CONNECT_TIMEOUT.as_secs()),
             },
-            stderr_tail(&err)
+            command = &line,
+            stderr = stderr_tail(&end.err)
         )));
     }
-    let mut outcome = judge(case, &served, waited, forked, &out, &err);
+    let mut outcome = judge(case, &served, &end);
     // A client may notice the truncation instead of avoiding it: nothing
     // printed for the long reply, a non-zero exit and a line on stderr.
     if case.name == "reply-over-buffer" {
-        if let (Outcome::Fail(_), Some(st)) = (&outcome, waited) {
-            if let Err((i, got)) = super::client::first_wrong_reply(&out, &served.replies) {
+        if let (Outcome::Fail(_), Some(st)) = (&outcome, end.waited) {
+            if let Err((i, got)) = super::client::first_wrong_reply(&end.out, &served.replies) {
                 if got.is_empty()
                     && served.replies[i].bytes.len() > 1025
                     && !st.success()
-                    && !err.iter().all(u8::is_ascii_whitespace)
+                    && !end.err.iter().all(u8::is_ascii_whitespace)
                 {
                     outcome = Outcome::Pass;
                 }
@@ -392,10 +380,10 @@ fn serve(
                         // take to connect: the program may still be starting.
                         let limit = if heard { IO_TIMEOUT } else { CONNECT_TIMEOUT };
                         if waiting.elapsed() >= limit {
-                            failed = Some(format!(
-                                "your client sent nothing for {} s where the datagram {} (the next stdin line) was expected",
-                                limit.as_secs(),
-                                name_of(msg.as_bytes())
+                            failed = Some(crate::t!(
+                                "check-lab06-sent-nothing",
+                                seconds = limit.as_secs(),
+                                datagram = name_of(msg.as_bytes())
                             ));
                             break None;
                         }
@@ -407,12 +395,12 @@ fn serve(
             let Some(d) = d else { break };
             heard = true;
             if d.data != msg.as_bytes() {
-                failed = Some(format!(
-                    "your client sent {} ({} B) where the datagram {} ({} B, the next stdin line without its newline) was expected",
-                    name_of(&d.data),
-                    d.data.len(),
-                    name_of(msg.as_bytes()),
-                    msg.len()
+                failed = Some(crate::t!(
+                    "check-lab06-sent-other",
+                    sent = name_of(&d.data),
+                    bytes = d.data.len(),
+                    datagram = name_of(msg.as_bytes()),
+                    want = msg.len()
                 ));
                 break;
             }
@@ -430,9 +418,10 @@ fn serve(
                 bytes: printed,
             });
             if let Err(e) = sock.send_to(&reply, d.from) {
-                failed = Some(format!(
-                    "sending the reply to {}: {e}",
-                    name_of(msg.as_bytes())
+                failed = Some(crate::t!(
+                    "check-lab06-sending-reply",
+                    datagram = name_of(msg.as_bytes()),
+                    error = e
                 ));
                 break;
             }
@@ -445,11 +434,7 @@ fn serve(
             ends,
         });
         if let Some(why) = failed {
-            served.error = Some((
-                *seed,
-                why,
-                Some("send each stdin line as one datagram: its bytes without the newline (an empty line is an empty datagram)".into()),
-            ));
+            served.error = Some((*seed, why, Some(crate::t!("check-lab06-hint-one-datagram"))));
             return (served, heard);
         }
         if gone.load(Ordering::SeqCst) {
@@ -477,18 +462,20 @@ fn start(role: &Role) -> Result<Started, SetupError> {
         },
         Role::Server(template) | Role::Client(template) => {
             if !template.contains("{port}") {
-                return Err(SetupError(format!(
-                    "--server needs {{port}} in the command line, e.g. --server 'python3 my_server.py {{port}}'; got `{template}`"
+                return Err(SetupError(crate::t!(
+                    "check-sv-needs-port",
+                    template = template
                 )));
             }
             // A free UDP port, chosen by the kernel and handed to the program.
             let port = UdpSocket::bind("127.0.0.1:0")
                 .and_then(|s| s.local_addr())
-                .map_err(|e| SetupError(format!("cannot find a free UDP port: {e}")))?
+                .map_err(|e| SetupError(crate::t!("check-lab06-no-free-port", error = e)))?
                 .port();
             let line = template.replace("{port}", &port.to_string());
-            let child = GroupChild::spawn(&line, None)
-                .map_err(|e| SetupError(format!("cannot start `{line}`: {e}")))?;
+            let child = GroupChild::spawn(&line, None).map_err(|e| {
+                SetupError(crate::t!("check-cannot-start", command = &line, error = e))
+            })?;
             Started {
                 child: Some(child),
                 addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -505,17 +492,18 @@ fn start(role: &Role) -> Result<Started, SetupError> {
 /// echo server answers `probe` with `PROBE`, and a lost probe is resent).
 fn wait_until_echoing(s: &mut Started) -> Result<(), SetupError> {
     let probe = UdpSocket::bind("127.0.0.1:0")
-        .map_err(|e| SetupError(format!("cannot open a UDP socket: {e}")))?;
+        .map_err(|e| SetupError(crate::t!("check-lab06-no-socket", error = e)))?;
     let _ = probe.set_read_timeout(Some(Duration::from_millis(200)));
     let deadline = Instant::now() + CONNECT_TIMEOUT;
     loop {
         if let Some(c) = &mut s.child {
             if let Some(st) = c.try_status() {
                 let err = c.stderr();
-                return Err(SetupError(format!(
-                    "your server exited with {st} before answering a datagram{}; command: `{}`",
-                    stderr_tail(&err),
-                    s.line
+                return Err(SetupError(crate::t!(
+                    "check-lab06-exited-before-answer",
+                    status = st,
+                    stderr = stderr_tail(&err),
+                    command = &s.line
                 )));
             }
         }
@@ -526,11 +514,11 @@ fn wait_until_echoing(s: &mut Started) -> Result<(), SetupError> {
             }
         }
         if Instant::now() >= deadline {
-            return Err(SetupError(format!(
-                "nothing answered a datagram at {} within {} s (an upper-case echo answers `probe` with `PROBE`); command: `{}`",
-                s.addr,
-                CONNECT_TIMEOUT.as_secs(),
-                s.line
+            return Err(SetupError(crate::t!(
+                "check-lab06-nothing-answered",
+                addr = s.addr,
+                seconds = CONNECT_TIMEOUT.as_secs(),
+                command = &s.line
             )));
         }
     }
@@ -555,9 +543,10 @@ fn run_server_cases(opts: &CheckOptions) -> Result<Vec<CaseReport>, SetupError> 
             .as_mut()
             .and_then(|c| c.try_status().map(|st| (st, c.stderr())));
         if let Some((st, err)) = exited {
-            let note = format!(
-                "your server had exited ({st}){} after the case before; it was started again",
-                stderr_tail(&err)
+            let note = crate::t!(
+                "check-lab06-restarted",
+                status = st,
+                stderr = stderr_tail(&err)
             );
             server = match start(&opts.role) {
                 Ok(s) => s,
@@ -579,10 +568,11 @@ fn run_server_cases(opts: &CheckOptions) -> Result<Vec<CaseReport>, SetupError> 
         if let (Outcome::Fail(f), Some(c)) = (&mut outcome, server.child.as_mut()) {
             thread::sleep(Duration::from_millis(50));
             if let Some(st) = c.try_status() {
-                f.message = format!(
-                    "{}; your server had exited ({st}){}",
-                    f.message,
-                    stderr_tail(&c.stderr())
+                f.message = crate::t!(
+                    "check-sv-had-exited",
+                    message = &f.message,
+                    status = st,
+                    stderr = stderr_tail(&c.stderr())
                 );
             }
         }
@@ -605,7 +595,7 @@ fn run_server_seed(case: &UdpServerCase, to: SocketAddr, seed: u64) -> Option<Ou
                     .map(|k| {
                         s.spawn(move || {
                             let msgs: Vec<String> = (0..3)
-                                .map(|i| format!("client {k} datagram {i} seed {seed}"))
+                                .map(|i| format!("client {k} datagram {i} seed {seed}")) // not prose:
                                 .collect();
                             ask_in_turn(case, to, seed, &msgs, k + 1)
                         })
@@ -619,7 +609,8 @@ fn run_server_seed(case: &UdpServerCase, to: SocketAddr, seed: u64) -> Option<Ou
 }
 
 fn socket() -> Result<UdpSocket, String> {
-    let s = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+    let s = UdpSocket::bind("127.0.0.1:0")
+        .map_err(|e| crate::t!("check-lab06-no-socket", error = e))?;
     s.set_read_timeout(Some(IO_TIMEOUT))
         .map_err(|e| e.to_string())?;
     Ok(s)
@@ -632,12 +623,19 @@ fn reply_from(sock: &UdpSocket, from: SocketAddr, after: &str) -> Result<Vec<u8>
             Ok(d) if d.from == from => return Ok(d.data),
             Ok(_) => {} // someone else's datagram: not a reply
             Err(e) if is_timeout(&e) => {
-                return Err(format!(
-                    "no reply to {after} within {} s",
-                    IO_TIMEOUT.as_secs()
+                return Err(crate::t!(
+                    "check-lab06-no-reply",
+                    after = after,
+                    seconds = IO_TIMEOUT.as_secs()
                 ))
             }
-            Err(e) => return Err(format!("waiting for the reply to {after}: {e}")),
+            Err(e) => {
+                return Err(crate::t!(
+                    "check-lab06-waiting-reply",
+                    after = after,
+                    error = e
+                ))
+            }
         }
     }
 }
@@ -656,12 +654,12 @@ fn wrong(
         Ok(g) if g == want => return None,
         Ok(g) => FailureBuilder::new(
             seed,
-            format!(
-                "your server's {}-byte reply to {} differs from its {} bytes upper-cased, at byte {}",
-                g.len(),
-                name_of(msg),
-                want.len(),
-                first_difference(&want, &g)
+            crate::t!(
+                "check-lab06-reply-differs",
+                got = g.len(),
+                datagram = name_of(msg),
+                want = want.len(),
+                at = first_difference(&want, &g)
             ),
             case.hint,
         )
@@ -670,7 +668,7 @@ fn wrong(
     };
     Some(
         b.command(&name_of(msg))
-            .pieces(tape.chunks(), ends, None, "datagram")
+            .pieces(tape.chunks(), ends, None, "check-datagram")
             .build(),
     )
 }
@@ -693,13 +691,17 @@ fn ask_in_turn(
     for msg in msgs {
         let m = msg.as_bytes();
         if let Err(e) = sock.send_to(m, to) {
-            return fail(format!("sending {}: {e}", name_of(m)));
+            return fail(crate::t!(
+                "check-lab06-sending",
+                datagram = name_of(m),
+                error = e
+            ));
         }
         tape.push(m);
         ends.push(tape.total());
         let got = reply_from(&sock, to, &name_of(m)).map_err(|e| {
             if client > 0 {
-                format!("client {client} of 4 (all at once): {e}")
+                crate::t!("check-lab06-client-of-four", client = client, error = e)
             } else {
                 e
             }
@@ -728,7 +730,11 @@ fn ask_back_to_back(
     let mut ends = Vec::new();
     for msg in msgs {
         if let Err(e) = sock.send_to(msg.as_bytes(), to) {
-            return fail(format!("sending {}: {e}", name_of(msg.as_bytes())));
+            return fail(crate::t!(
+                "check-lab06-sending",
+                datagram = name_of(msg.as_bytes()),
+                error = e
+            ));
         }
         tape.push(msg.as_bytes());
         ends.push(tape.total());
@@ -738,20 +744,24 @@ fn ask_back_to_back(
         let got = match reply_from(
             &sock,
             to,
-            &format!("{} datagrams sent back to back", msgs.len()),
+            &crate::t!("check-lab06-back-to-back", n = msgs.len()),
         ) {
             Ok(g) => g,
             Err(e) => {
                 let b = FailureBuilder::new(
                     seed,
-                    format!(
-                        "{e}: {} of {} replies came",
-                        msgs.len() - waiting.len(),
-                        msgs.len()
+                    crate::t!(
+                        "check-lab06-replies-came",
+                        error = e,
+                        came = msgs.len() - waiting.len(),
+                        n = msgs.len()
                     ),
                     case.hint,
                 );
-                return Some(b.pieces(tape.chunks(), &ends, None, "datagram").build());
+                return Some(
+                    b.pieces(tape.chunks(), &ends, None, "check-datagram")
+                        .build(),
+                );
             }
         };
         match waiting.iter().position(|w| *w == got) {
@@ -763,15 +773,15 @@ fn ask_back_to_back(
                 return Some(
                     FailureBuilder::new(
                         seed,
-                        format!(
-                            "your server answered two datagrams sent back to back with {} ({} B), which is not one of them upper-cased",
-                            name_of(&got),
-                            got.len()
+                        crate::t!(
+                            "check-lab06-not-one-of-them",
+                            got = name_of(&got),
+                            bytes = got.len()
                         ),
                         case.hint,
                     )
                     .compare(&want, &got)
-                    .pieces(tape.chunks(), &ends, None, "datagram")
+                    .pieces(tape.chunks(), &ends, None, "check-datagram")
                     .build(),
                 );
             }

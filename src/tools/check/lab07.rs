@@ -14,8 +14,8 @@
 //! serves one client at a time. `over-1024`, `short-reply` and
 //! `second-client-idle` catch those.
 
-use super::cases::{ClientCase, Ending, ServerCase, ServerKind, LOOP};
-use super::{BufStream, CutSpec, Cutter, Wire};
+use super::cases::{utf8_cut, ClientCase, Ending, ServerCase, ServerKind, LOOP};
+use super::{framed, BufStream, CutSpec, Cutter, Wire};
 use crate::framing::LengthPrefix;
 use crate::harness::Compat;
 use crate::lessons::lab07_concurrency::upper;
@@ -35,30 +35,12 @@ impl Echo {
         }
     }
 
-    fn framed(&self, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut v = self
-            .codec
-            .pack(body.len())
-            .map_err(|e| e.to_string())?
-            .to_vec();
-        v.extend_from_slice(body);
-        Ok(v)
-    }
-
-    fn read_frame(&self, s: &mut BufStream, what: &'static str) -> Result<Vec<u8>, String> {
-        let h = s.read_exact_named(LengthPrefix::LEN, "header")?;
-        let mut hdr = [0u8; 4];
-        hdr.copy_from_slice(&h);
-        let n = self.codec.unpack(hdr).map_err(|e| e.to_string())?;
-        s.read_exact_named(n, what)
-    }
-
     /// The message as it goes on the wire: bare (lesson) or framed (ours).
     fn wrap(&self, body: &[u8]) -> Vec<u8> {
         match self.compat {
             Compat::Lesson => body.to_vec(),
             // A checker's message is far below the header's limit.
-            Compat::Ours => self.framed(body).unwrap_or_else(|_| body.to_vec()),
+            Compat::Ours => framed(&self.codec, body).unwrap_or_else(|_| body.to_vec()),
         }
     }
 }
@@ -71,7 +53,7 @@ impl Wire for Echo {
                 if s.at_end() {
                     return Ok(None);
                 }
-                self.read_frame(s, "message").map(Some)
+                s.read_frame(&self.codec, "message").map(Some)
             }
         }
     }
@@ -108,16 +90,15 @@ impl Wire for Echo {
         Ok(body_at)
     }
 
-    fn send_part_and_close(
+    fn reply_head(
         &self,
-        s: &mut BufStream,
+        _s: &mut BufStream,
         full: &[u8],
-        sent: usize,
-        cut: &mut Cutter,
-    ) -> Result<(), String> {
-        let all = self.wrap(full);
-        let head = all.len() - full.len();
-        s.send_then_close(&all[..head + sent.min(full.len())], cut)
+        _cut: &mut Cutter,
+    ) -> Result<Vec<u8>, String> {
+        let mut all = self.wrap(full);
+        all.truncate(all.len() - full.len());
+        Ok(all)
     }
 
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8> {
@@ -126,10 +107,8 @@ impl Wire for Echo {
 
     fn read_reply(&self, s: &mut BufStream, _cut: &mut Cutter) -> Result<Vec<u8>, String> {
         match self.compat {
-            Compat::Ours => self.read_frame(s, "reply"),
-            Compat::Lesson => {
-                Err("the lesson's echo has no frame: read_reply_to knows its length".into())
-            }
+            Compat::Ours => s.read_frame(&self.codec, "reply"),
+            Compat::Lesson => Err(crate::t!("check-lab07-no-frame")),
         }
     }
 
@@ -184,7 +163,7 @@ impl Wire for Echo {
 /// `n` bytes of lower-case text (so the echo changes every letter), one
 /// line, ending in a letter (a client may strip the line).
 fn text(n: usize, seed: u64) -> String {
-    let words = format!("sticky packets seed {seed} tcp is a byte stream ");
+    let words = format!("sticky packets seed {seed} tcp is a byte stream "); // not prose: a message
     let mut s: String = words.chars().cycle().take(n.max(1)).collect();
     s.pop();
     s.push('z');
@@ -210,10 +189,10 @@ fn eszett(seed: u64) -> Vec<String> {
     vec![format!("straße {seed} café 粘包")]
 }
 fn every_byte(seed: u64) -> Vec<String> {
-    vec![format!("every byte alone {seed}")]
+    vec![format!("every byte alone {seed}")] // not prose: a message
 }
 fn header(seed: u64) -> Vec<String> {
-    vec![format!("the header is cut {seed}")]
+    vec![format!("the header is cut {seed}")] // not prose: a message
 }
 fn dribble(seed: u64) -> Vec<String> {
     vec![text(60 + (seed as usize % 7) * 5, seed)]
@@ -223,18 +202,18 @@ fn mid(seed: u64) -> Vec<String> {
 }
 fn several(seed: u64) -> Vec<String> {
     (0..3)
-        .map(|i| format!("message {i} of seed {seed}"))
+        .map(|i| format!("message {i} of seed {seed}")) // not prose: a message
         .collect()
 }
 
-const ONE_RECV: &str = "one recv(1024) is not one reply: the reply to a message is exactly as long as the message (upper() keeps the length), so loop until you have len(msg) bytes";
+const ONE_RECV: &str = "check-lab07-hint-one-recv";
 
 /// The client cases: the same stream cuts as labs 03 and 04, with messages
 /// whose echo is known (a client prints each reply, then a newline).
 pub const CLIENT_CASES: &[ClientCase] = &[
     ClientCase {
         name: "short-reply",
-        what: "a short echo, in pieces of 1-4 B",
+        what: "check-lab07-client-short-reply-what",
         hint: ONE_RECV,
         commands: short,
         cut: CutSpec::new(4),
@@ -244,7 +223,7 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "over-1024",
-        what: "a 1500-B message, its echo in pieces up to 700 B",
+        what: "check-lab07-client-over-1024-what",
         hint: ONE_RECV,
         commands: long,
         cut: CutSpec::new(700),
@@ -254,27 +233,18 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "big-reply",
-        what: "a 256 KiB message, its echo in pieces up to 64 KiB",
-        hint: "a long echo never comes in one recv(): loop, appending, until you have it all",
+        what: "check-lab07-client-big-reply-what",
+        hint: "check-lab07-client-big-reply-hint",
         commands: big,
         cut: CutSpec::new(64 * 1024),
         max_seeds: 2,
         ending: Ending::Normal,
         header_split: false,
     },
-    ClientCase {
-        name: "utf8-cut",
-        what: "Chinese text in pieces of 1-2 B: every character is cut",
-        hint: "a piece ended inside a character: join all the bytes first and decode once (or write bytes, not text decoded piece by piece)",
-        commands: utf8,
-        cut: CutSpec::new(2),
-        max_seeds: u64::MAX,
-        ending: Ending::Normal,
-        header_split: false,
-    },
+    utf8_cut(utf8),
     ClientCase {
         name: "every-byte",
-        what: "every byte its own piece",
+        what: "check-lab07-client-every-byte-what",
         hint: LOOP,
         commands: every_byte,
         cut: CutSpec::new(1),
@@ -284,8 +254,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "header-split",
-        what: "the 4-byte header cut 1|3 (--compat ours)",
-        hint: "one recv(4) returned 1 byte: loop until you have all 4 header bytes before unpacking",
+        what: "check-lab07-client-header-split-what",
+        hint: "check-lab07-client-header-split-hint",
         commands: header,
         cut: CutSpec::WHOLE.pause_ms(20),
         max_seeds: 3,
@@ -294,8 +264,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "glued",
-        what: "a 600-B echo in one piece, as loopback usually delivers it",
-        hint: "print the reply's bytes exactly, then a newline",
+        what: "check-lab07-client-glued-what",
+        hint: "check-lab07-client-glued-hint",
         commands: medium,
         cut: CutSpec::WHOLE,
         max_seeds: u64::MAX,
@@ -304,8 +274,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "slow-dribble",
-        what: "pieces of 1-8 B, 25 ms apart",
-        hint: "a pause is not the end of a reply: keep reading until you have len(msg) bytes (a short socket timeout gives up too early)",
+        what: "check-lab07-client-slow-dribble-what",
+        hint: "check-lab07-client-slow-dribble-hint",
         commands: dribble,
         cut: CutSpec::new(8).pause_ms(25),
         max_seeds: 2,
@@ -314,8 +284,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
     },
     ClientCase {
         name: "closed-mid-reply",
-        what: "a 1000-B message; the server sends 300 B of its echo and closes",
-        hint: "recv() returned b'' before the reply was complete: the server is gone — say so on stderr and exit non-zero, do not loop on b'' forever",
+        what: "check-lab07-client-closed-mid-reply-what",
+        hint: "check-lab07-client-closed-mid-reply-hint",
         commands: mid,
         cut: CutSpec::new(100),
         max_seeds: 1,
@@ -329,8 +299,8 @@ pub const CLIENT_CASES: &[ClientCase] = &[
 pub const SERVER_CASES: &[ServerCase] = &[
     ServerCase {
         name: "short-reply",
-        what: "a short message, echoed upper-case",
-        hint: "answer every byte: sendall(data.upper()), not send()",
+        what: "check-lab07-server-short-reply-what",
+        hint: "check-lab07-server-short-reply-hint",
         kind: ServerKind::Commands(short),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -338,8 +308,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "over-1024",
-        what: "a 1500-B message (more than one recv(1024))",
-        hint: "recv(1024) returns part of a long message: upper-case what came, sendall() it, and recv() again (our format: read the whole frame)",
+        what: "check-lab07-server-over-1024-what",
+        hint: "check-lab07-server-over-1024-hint",
         kind: ServerKind::Commands(long),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -347,8 +317,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "utf8",
-        what: "`straße café 粘包`: bytes.upper() changes ASCII letters only",
-        hint: "upper-case the bytes (data.upper()), not decoded text: str.upper() turns ß into SS and é into É, so the echo has other bytes and another length",
+        what: "check-lab07-server-utf8-what",
+        hint: "check-lab07-server-utf8-hint",
         kind: ServerKind::Commands(eszett),
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -356,8 +326,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "request-split",
-        what: "each message in pieces of 1-3 B, 2 ms apart",
-        hint: "one recv() returned part of a message: answer what came and keep reading (our format: loop until the whole header, then the whole message, is in)",
+        what: "check-lab07-server-request-split-what",
+        hint: "check-lab07-server-request-split-hint",
         kind: ServerKind::Commands(several),
         cut: CutSpec::new(3).pause_ms(2),
         needs_framed_requests: true,
@@ -365,8 +335,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "every-byte",
-        what: "every byte of each message its own piece",
-        hint: "one recv() returned 1 byte: answer it and keep reading (our format: loop until you have all 4 header bytes)",
+        what: "check-lab07-server-every-byte-what",
+        hint: "check-lab07-server-every-byte-hint",
         kind: ServerKind::Commands(every_byte),
         cut: CutSpec::new(1),
         needs_framed_requests: true,
@@ -374,8 +344,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "requests-glued",
-        what: "two messages in one write, then both echoes",
-        hint: "one recv() held two messages: answer all of it (our format: read exactly one frame and keep the rest for the next)",
+        what: "check-lab07-server-requests-glued-what",
+        hint: "check-lab07-server-requests-glued-hint",
         kind: ServerKind::Glued,
         cut: CutSpec::WHOLE,
         needs_framed_requests: true,
@@ -383,8 +353,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "second-client-idle",
-        what: "a client is served and stays connected, idle; a second client must be served meanwhile",
-        hint: "a server that handles one connection until it closes makes everyone else wait: give each client its own thread (socketserver.ThreadingTCPServer, or threading.Thread per accept())",
+        what: "check-lab07-server-second-client-idle-what",
+        hint: "check-lab07-server-second-client-idle-hint",
         kind: ServerKind::SecondWhileIdle,
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -392,8 +362,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "several-clients",
-        what: "four clients at once, three messages each",
-        hint: "each client must get its own echoes: one thread (or one socket) per client, never a shared buffer",
+        what: "check-lab07-server-several-clients-what",
+        hint: "check-lab07-server-several-clients-hint",
         kind: ServerKind::SeveralClients,
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,
@@ -401,8 +371,8 @@ pub const SERVER_CASES: &[ServerCase] = &[
     },
     ServerCase {
         name: "client-leaves",
-        what: "a client sends 512 KiB, reads 1000 B of the echo and resets; the next client must be served",
-        hint: "a client that leaves mid-reply raises an error in send: catch it, close that connection, and keep serving the others",
+        what: "check-lab07-server-client-leaves-what",
+        hint: "check-lab07-server-client-leaves-hint",
         kind: ServerKind::LeaveMidReply,
         cut: CutSpec::WHOLE,
         needs_framed_requests: false,

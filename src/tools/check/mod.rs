@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 use crate::report::{style, ALARM, BOLD, PASS, WARN};
 use serde::Serialize;
 
-use crate::framing::ByteOrder;
+use crate::framing::{ByteOrder, LengthPrefix};
 use crate::harness::registry::{self, Lab, LABS};
 use crate::harness::Compat;
 use crate::kit::chaos::ChaosPlan;
@@ -336,14 +336,29 @@ pub trait Wire: Send + Sync {
     /// learns the stream offset where the reply's body starts.
     fn send_reply(&self, s: &mut BufStream, reply: &[u8], cut: &mut Cutter) -> Result<u64, String>;
     /// Reference server: announces `full` bytes, sends only `sent` of them
-    /// and closes (the peer closing mid-reply).
+    /// and closes (the peer closing mid-reply). What comes before the body
+    /// is the lab's [`Wire::reply_head`]; the body is cut short.
     fn send_part_and_close(
         &self,
         s: &mut BufStream,
         full: &[u8],
         sent: usize,
         cut: &mut Cutter,
-    ) -> Result<(), String>;
+    ) -> Result<(), String> {
+        let mut bytes = self.reply_head(s, full, cut)?;
+        bytes.extend_from_slice(&full[..sent.min(full.len())]);
+        s.send_then_close(&bytes, cut)
+    }
+    /// Reference server: what announces a reply of `full` bytes. Either it
+    /// is sent here, whole or with its own exchange (lab 03's length and
+    /// `ok`, lab 05's JSON header), and nothing is returned; or it is
+    /// returned, to go out cut together with the body (a 4-byte header).
+    fn reply_head(
+        &self,
+        s: &mut BufStream,
+        full: &[u8],
+        cut: &mut Cutter,
+    ) -> Result<Vec<u8>, String>;
     /// Reference client: the bytes of one request (a frame around `cmd` in
     /// our format, the bare command in the lesson's).
     fn request_bytes(&self, cmd: &[u8]) -> Vec<u8>;
@@ -543,10 +558,37 @@ impl BufStream {
     }
 }
 
+/// `body` behind its 4-byte `codec` header (labs 04 and 07 in our format).
+pub(crate) fn framed(codec: &LengthPrefix, body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut v = codec.pack(body.len()).map_err(|e| e.to_string())?.to_vec();
+    v.extend_from_slice(body);
+    Ok(v)
+}
+
+impl BufStream {
+    /// One frame behind a 4-byte `codec` header: the header, read exactly,
+    /// then exactly the length it announces (`what` names the body).
+    pub fn read_frame(
+        &mut self,
+        codec: &LengthPrefix,
+        what: &'static str,
+    ) -> Result<Vec<u8>, String> {
+        let h = self.read_exact_named(LengthPrefix::LEN, "header")?;
+        let mut hdr = [0u8; LengthPrefix::LEN];
+        hdr.copy_from_slice(&h);
+        let n = codec.unpack(hdr).map_err(|e| e.to_string())?;
+        self.read_exact_named(n, what)
+    }
+}
+
 fn timeout_words(e: &str) -> String {
     if e.contains("timed out") || e.contains("would block") || e.contains("temporarily unavailable")
     {
-        format!("nothing arrived for {} s ({e})", IO_TIMEOUT.as_secs())
+        crate::t!(
+            "check-nothing-arrived",
+            seconds = IO_TIMEOUT.as_secs(),
+            error = e
+        )
     } else {
         e.to_string()
     }
@@ -566,9 +608,9 @@ fn wire_for(opts: &CheckOptions) -> Result<Box<dyn Wire>, SetupError> {
         ))),
         5 => Ok(Box::new(lab05::JsonWire::new(opts.compat))),
         7 => Ok(Box::new(lab07::Echo::new(opts.compat))),
-        _ => Err(SetupError(format!(
-            "sticky check has no cases for {} yet: labs 03, 04, 05, 06 and 07 can be checked (lab 01 as a demonstration); docs/check.md lists them",
-            opts.lab.binary
+        _ => Err(SetupError(crate::t!(
+            "check-no-cases",
+            lab = opts.lab.binary
         ))),
     }
 }
@@ -586,9 +628,10 @@ pub fn parse_lab(s: &str) -> Result<&'static Lab, String> {
             return Ok(l);
         }
     }
-    Err(format!(
-        "'{s}' is not a lab: give lab03, 3 or lab03-length-ack ({})",
-        LABS.iter().map(|l| l.binary).collect::<Vec<_>>().join(", ")
+    Err(crate::t!(
+        "check-not-a-lab",
+        given = s,
+        labs = LABS.iter().map(|l| l.binary).collect::<Vec<_>>().join(", ")
     ))
 }
 
@@ -599,10 +642,7 @@ pub fn parse_lab(s: &str) -> Result<&'static Lab, String> {
 pub fn run(opts: &CheckOptions) -> Result<CheckReport, SetupError> {
     let started = Instant::now();
     if opts.lab.number == 1 && opts.compat == Compat::Ours {
-        return Err(SetupError(
-            "lab 01 has only the lesson's format: there is no frame to check (drop --compat ours)"
-                .into(),
-        ));
+        return Err(SetupError(crate::t!("check-lab01-no-ours")));
     }
     let mut cases = match &opts.role {
         // Lab 06 is UDP: no stream to cut, so no Wire; its own runner.
@@ -610,18 +650,17 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, SetupError> {
         Role::Client(cmd) => client::run_cases(opts, wire_for(opts)?.as_ref(), cmd)?,
         Role::Server(_) | Role::Addr(_) => {
             if opts.lab.number == 1 {
-                return Err(SetupError(
-                    "lab 01 checks clients only: its server has no frame, so no client could tell its replies apart".into(),
-                ));
+                return Err(SetupError(crate::t!("check-lab01-clients-only")));
             }
             server::run_cases(opts, wire_for(opts)?.as_ref())?
         }
     };
     if let Some(name) = &opts.case {
         if cases.is_empty() {
-            return Err(SetupError(format!(
-                "no case is called '{name}' for this lab and role; cases: {}",
-                case_names(opts).join(", ")
+            return Err(SetupError(crate::t!(
+                "check-no-such-case",
+                name = name,
+                cases = case_names(opts).join(", ")
             )));
         }
     }
@@ -686,7 +725,8 @@ fn replay_command(opts: &CheckOptions, case: &str, seed: u64) -> String {
         Role::Addr(a) => format!("--addr {a}"),
     };
     let mut s = format!(
-        "sticky check {} {role} --compat {} --seed {seed} --case {case}",
+        // not prose: a command line
+        "sticky check {} {role} --compat {} --seed {seed} --case {case}", // not prose:
         short_name(opts.lab),
         match opts.compat {
             Compat::Ours => "ours",
@@ -720,7 +760,10 @@ pub(crate) struct FailureBuilder {
 }
 
 impl FailureBuilder {
+    /// `hint` is a catalog key (a case's hint) or a sentence already in
+    /// the language in force.
     pub(crate) fn new(seed: u64, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        let hint = crate::lang::tr(&hint.into());
         FailureBuilder {
             f: Failure {
                 seed,
@@ -732,7 +775,7 @@ impl FailureBuilder {
                 got: None,
                 pieces: Vec::new(),
                 chunk_view: String::new(),
-                hint: hint.into(),
+                hint,
             },
         }
     }
@@ -755,7 +798,7 @@ impl FailureBuilder {
             if expected.len() > at + 40 { "…" } else { "" }
         ));
         self.f.got = Some(if got.len() <= from && got.len() < expected.len() {
-            format!("(nothing: it stopped after {} bytes)", got.len())
+            crate::t!("check-got-nothing", bytes = got.len())
         } else {
             format!(
                 "{}\"{}\"{}",
@@ -786,10 +829,10 @@ impl FailureBuilder {
         let to = (i + 4).min(chunks.len());
         let mut view = String::new();
         if from > 0 {
-            let _ = writeln!(view, "  … {from} pieces before");
+            let _ = writeln!(view, "  {}", crate::t!("check-pieces-before", n = from));
         }
         // The chunk view numbers its lines from 1: renumber to the real index.
-        let shown = chunks::render(label, &chunks[from..to], ends, 60);
+        let shown = chunks::render(&crate::lang::tr(label), &chunks[from..to], ends, 60);
         for (k, line) in shown.lines().enumerate() {
             let line = line.replacen(
                 &format!("#{:<3}", k + 1),
@@ -799,7 +842,11 @@ impl FailureBuilder {
             let _ = writeln!(view, "{line}");
         }
         if to < chunks.len() {
-            let _ = writeln!(view, "  … {} pieces after", chunks.len() - to);
+            let _ = writeln!(
+                view,
+                "  {}",
+                crate::t!("check-pieces-after", n = chunks.len() - to)
+            );
         }
         self.f.chunk_view = view;
         self
@@ -838,7 +885,8 @@ pub(crate) fn case_report(
     };
     CaseReport {
         name,
-        what: what.to_string(),
+        // A case's `what` is a catalog key; a lab's own wording is already text.
+        what: crate::lang::tr(what),
         result,
         seeds_run: if result == "skip" { 0 } else { seeds_run },
         skipped_because,
@@ -852,54 +900,57 @@ pub(crate) fn case_report(
 /// The line printed before the cases run: what is checked, in which format.
 pub fn banner(opts: &CheckOptions) -> String {
     let against = match &opts.role {
-        Role::Client(c) => format!("your client `{c}` against our reference server"),
-        Role::Server(c) => format!("your server `{c}` driven by our reference client"),
-        Role::Addr(a) => format!("the server at {a} driven by our reference client"),
+        Role::Client(c) => crate::t!("check-banner-client", program = c),
+        Role::Server(c) => crate::t!("check-banner-server", program = c),
+        Role::Addr(a) => crate::t!("check-banner-addr", addr = a),
     };
     let format = if opts.lab.number == 6 {
-        "the lesson's datagrams, one message each (UDP keeps boundaries: --compat changes nothing)"
-            .to_string()
+        crate::t!("check-banner-datagrams")
+    } else if opts.compat == Compat::Lesson {
+        crate::t!("check-banner-default", format = opts.compat)
     } else {
         opts.compat.to_string()
     };
+    let seeds = if opts.seeds == 1 {
+        crate::t!("check-banner-one-seed", first = opts.first_seed)
+    } else {
+        crate::t!(
+            "check-banner-seeds",
+            seeds = opts.seeds,
+            first = opts.first_seed
+        )
+    };
     let mut s = format!(
-        "sticky check {}: {against}\n  wire format: {}{}; {} seed{} per case from seed {}",
-        opts.lab.binary,
-        format,
-        if opts.compat == Compat::Lesson && opts.lab.number != 6 {
-            " — the default, what the lesson's programs speak"
-        } else {
-            ""
-        },
-        opts.seeds,
-        if opts.seeds == 1 { "" } else { "s" },
-        opts.first_seed
+        "{}\n  {}",
+        crate::t!("check-banner", lab = opts.lab.binary, against = against),
+        crate::t!("check-banner-format", format = format, seeds = seeds)
     );
     if opts.lab.number == 4 {
         let o = opts.byte_order.unwrap_or_else(ByteOrder::native);
-        let _ = write!(
-            s,
-            "; header byte order {}",
-            match o {
-                ByteOrder::Little => "little-endian (struct.pack('<i'))",
-                ByteOrder::Big => "big-endian (struct.pack('!I'))",
-            }
-        );
+        s.push_str(&crate::t!(match o {
+            ByteOrder::Little => "check-banner-little",
+            ByteOrder::Big => "check-banner-big",
+        }));
     }
     s
 }
 
 /// The PASS/FAIL table, then each failure in full.
 pub fn render(report: &CheckReport) -> String {
-    let mut t = Table::new(["case", "result", "seeds", "what it does to the stream"]);
+    let mut t = Table::new([
+        crate::t!("check-col-case"),
+        crate::t!("check-col-result"),
+        crate::t!("check-col-seeds"),
+        crate::t!("check-col-what"),
+    ]);
     for c in &report.cases {
         let (word, tone) = match c.result {
-            "pass" => ("PASS", Tone::Good),
-            "fail" => ("FAIL", Tone::Bad),
-            _ => ("skip", Tone::Dim),
+            "pass" => ("PASS".to_string(), Tone::Good),
+            "fail" => ("FAIL".to_string(), Tone::Bad),
+            _ => (crate::t!("check-skip"), Tone::Dim),
         };
         let what = match &c.skipped_because {
-            Some(why) => format!("{} (skipped: {why})", c.what),
+            Some(why) => crate::t!("check-skipped", what = c.what, why = why),
             None => c.what.clone(),
         };
         t.row([
@@ -914,49 +965,64 @@ pub fn render(report: &CheckReport) -> String {
         let Some(f) = &c.failure else { continue };
         let _ = writeln!(
             out,
-            "\n{} {} (seed {})",
+            "\n{} {} {}",
             style("FAIL", ALARM),
             style(c.name, BOLD),
-            f.seed
+            crate::t!("check-fail-seed", seed = f.seed)
         );
         let _ = writeln!(out, "  {}", f.message);
         if let Some(cmd) = &f.command {
-            let _ = writeln!(out, "  command:  {cmd}");
+            let _ = writeln!(out, "  {}", crate::t!("check-command", command = cmd));
         }
         if let (Some(e), Some(g)) = (&f.expected, &f.got) {
             let at = f
                 .at_byte
-                .map(|a| format!(" (first wrong byte: {a})"))
+                .map(|a| crate::t!("check-first-wrong-byte", at = a))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  expected: {e}{at}");
-            let _ = writeln!(out, "  got:      {g}");
+            let _ = writeln!(
+                out,
+                "  {}",
+                crate::t!("check-expected", expected = e, at = at)
+            );
+            let _ = writeln!(out, "  {}", crate::t!("check-got", got = g));
         }
         if !f.chunk_view.is_empty() {
             let _ = writeln!(
                 out,
-                "  the pieces your program was given ({} in all):",
-                f.pieces.len()
+                "  {}",
+                crate::t!("check-pieces-given", n = f.pieces.len())
             );
             out.push_str(&f.chunk_view);
         }
-        let _ = writeln!(out, "  {} {}", style("hint:", WARN), f.hint);
-        let _ = writeln!(out, "  replay:   {}", f.replay);
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            style(&crate::t!("check-hint-label"), WARN),
+            f.hint
+        );
+        let _ = writeln!(out, "  {}", crate::t!("check-replay", command = &f.replay));
     }
     let verdict = if report.ok {
         format!(
-            "{} {} of {} cases passed, every seed ({:.1} s)",
+            "{} {}",
             style("PASS", PASS),
-            report.passed,
-            report.passed + report.failed,
-            report.elapsed_ms as f64 / 1000.0
+            crate::t!(
+                "check-verdict-pass",
+                passed = report.passed,
+                n = report.passed + report.failed,
+                seconds = format!("{:.1}", report.elapsed_ms as f64 / 1000.0)
+            )
         )
     } else {
         format!(
-            "{} {} of {} cases failed ({:.1} s)",
+            "{} {}",
             style("FAIL", ALARM),
-            report.failed,
-            report.passed + report.failed,
-            report.elapsed_ms as f64 / 1000.0
+            crate::t!(
+                "check-verdict-fail",
+                failed = report.failed,
+                n = report.passed + report.failed,
+                seconds = format!("{:.1}", report.elapsed_ms as f64 / 1000.0)
+            )
         )
     };
     let _ = writeln!(out, "\n{verdict}");
@@ -968,6 +1034,9 @@ pub fn render(report: &CheckReport) -> String {
 pub fn check_command(opts: &CheckOptions, json: bool) -> ExitCode {
     crate::kit::child::kill_groups_on_interrupt();
     if json {
+        // A grader's report reads the same in every language: keys, enum
+        // values and sentences (docs/json-report.md). Only the table speaks zh.
+        crate::lang::set(crate::lang::Lang::En);
         crate::report::set_painting(false);
     } else {
         eprintln!("{}", banner(opts));
@@ -977,7 +1046,9 @@ pub fn check_command(opts: &CheckOptions, json: bool) -> ExitCode {
             if json {
                 match serde_json::to_string_pretty(&report) {
                     Ok(s) => println!("{s}"),
-                    Err(e) => return crate::harness::fail(format!("cannot write the report: {e}")),
+                    Err(e) => {
+                        return crate::harness::fail(crate::t!("check-json-failed", error = e))
+                    }
                 }
             } else {
                 print!("{}", render(&report));

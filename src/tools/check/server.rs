@@ -87,11 +87,12 @@ fn start_all(role: &Role, n: usize) -> Result<Vec<Started>, SetupError> {
         Role::Server(t) | Role::Client(t) => t,
     };
     if !template.contains("{port}") {
-        return Err(SetupError(format!(
-            "--server needs {{port}} in the command line, e.g. --server 'python3 my_server.py {{port}}'; got `{template}`"
+        return Err(SetupError(crate::t!(
+            "check-sv-needs-port",
+            template = template
         )));
     }
-    let no_port = |e: std::io::Error| SetupError(format!("cannot find a free port: {e}"));
+    let no_port = |e: std::io::Error| SetupError(crate::t!("check-sv-no-free-port", error = e));
     let holders = (0..n)
         .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
         .collect::<Result<Vec<_>, _>>()
@@ -106,8 +107,9 @@ fn start_all(role: &Role, n: usize) -> Result<Vec<Started>, SetupError> {
         .into_iter()
         .map(|port| {
             let line = template.replace("{port}", &port.to_string());
-            let child = GroupChild::spawn(&line, None)
-                .map_err(|e| SetupError(format!("cannot start `{line}`: {e}")))?;
+            let child = GroupChild::spawn(&line, None).map_err(|e| {
+                SetupError(crate::t!("check-cannot-start", command = &line, error = e))
+            })?;
             Ok(Started {
                 child: Some(child),
                 addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -128,11 +130,16 @@ fn wait_until_served(started: &mut Started) -> Result<(), SetupError> {
             if let Some(st) = c.try_status() {
                 let err = c.stderr();
                 let busy = String::from_utf8_lossy(&err).contains("in use");
-                return Err(SetupError(format!(
-                    "your server exited with {st} before accepting a connection{}{}; command: `{}`",
-                    if busy { " (its port is busy)" } else { "" },
-                    stderr_tail(&err),
-                    started.line
+                return Err(SetupError(crate::t!(
+                    "check-sv-exited-before-accept",
+                    status = st,
+                    busy = if busy {
+                        crate::t!("check-sv-port-busy")
+                    } else {
+                        String::new()
+                    },
+                    stderr = stderr_tail(&err),
+                    command = &started.line
                 )));
             }
         }
@@ -145,11 +152,11 @@ fn wait_until_served(started: &mut Started) -> Result<(), SetupError> {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(SetupError(format!(
-                "nothing listens at {} after {} s; command: `{}`",
-                started.addr,
-                CONNECT_TIMEOUT.as_secs(),
-                started.line
+            return Err(SetupError(crate::t!(
+                "check-sv-nothing-listens",
+                addr = started.addr,
+                seconds = CONNECT_TIMEOUT.as_secs(),
+                command = &started.line
             )));
         }
         thread::sleep(Duration::from_millis(20));
@@ -185,13 +192,13 @@ fn listening(addr: SocketAddr) -> bool {
 /// `None` when the case applies to this wire; otherwise why not.
 fn applies(case: &ServerCase, wire: &dyn Wire) -> Option<String> {
     if case.needs_framed_requests && !wire.requests_cuttable() {
-        return Some("the lesson's requests have no frame to cut (--compat ours has)".into());
+        return Some(crate::t!("check-sv-skip-no-frame"));
     }
     if matches!(case.kind, ServerKind::Glued) && !wire.glue_sound() {
-        return Some("the lesson's bare commands have no end: two in one segment cannot be told apart (--compat ours frames them)".into());
+        return Some(crate::t!("check-sv-skip-bare-glued"));
     }
     if matches!(case.kind, ServerKind::AckSplit) && !wire.has_ack() {
-        return Some("this lab has no ok".into());
+        return Some(crate::t!("check-sv-skip-no-ok"));
     }
     None
 }
@@ -203,11 +210,12 @@ fn connect(started: &mut Started) -> Result<BufStream, String> {
             .as_mut()
             .and_then(|c| c.try_status().map(|st| (st, c.stderr())));
         match exited {
-            Some((st, err)) => format!(
-                "cannot connect to your server: it exited with {st}{} (a server must go back to accept() after each client)",
-                stderr_tail(&err)
+            Some((st, err)) => crate::t!(
+                "check-sv-connect-exited",
+                status = st,
+                stderr = stderr_tail(&err)
             ),
-            None => format!("cannot connect to {}: {e}", started.addr),
+            None => crate::t!("check-cannot-connect", addr = started.addr, error = e),
         }
     })?;
     BufStream::new(s, IO_TIMEOUT).map_err(|e| e.to_string())
@@ -221,9 +229,10 @@ fn ask(
     cut: &mut Cutter,
     ack: &mut Cutter,
 ) -> Result<Vec<u8>, String> {
-    send_request(wire, s, cmd, cut).map_err(|e| format!("sending `{cmd}`: {e}"))?;
+    send_request(wire, s, cmd, cut)
+        .map_err(|e| crate::t!("check-sending", command = cmd, error = e))?;
     wire.read_reply_to(s, ack, cmd)
-        .map_err(|e| format!("reading the reply to `{cmd}`: {e}"))
+        .map_err(|e| crate::t!("check-reading-reply", command = cmd, error = e))
 }
 
 pub(super) fn send_request(
@@ -253,7 +262,7 @@ fn run_one(
     let n = seeds.end - seeds.start;
     let outcome = match (applies(case, wire), started) {
         (Some(why), _) => Outcome::Skip(why),
-        (None, None) => Outcome::Skip("no server was started".into()),
+        (None, None) => Outcome::Skip(crate::t!("check-sv-not-started")),
         (None, Some(started)) => match case.kind {
             ServerKind::Commands(f) => commands(wire, case, started, seeds, f),
             ServerKind::Glued => glued(wire, case, started, seeds),
@@ -276,9 +285,11 @@ fn run_one(
     };
     let cut_by_ours = request_cut(wire, case).max_piece != case.cut.max_piece;
     let what = if cut_by_ours && applies(case, wire).is_none() {
-        format!(
-            "{} (requests cut: pieces of 1-{} B, about ten for one over {LONG_REQUEST} B)",
-            case.what, OURS_REQUEST_CUT.max_piece
+        crate::t!(
+            "check-sv-requests-cut",
+            what = crate::lang::tr(case.what),
+            max = OURS_REQUEST_CUT.max_piece,
+            long = LONG_REQUEST
         )
     } else {
         case.what.to_string()
@@ -326,23 +337,24 @@ fn verdict(
         Ok(g) => Some(
             FailureBuilder::new(
                 seed,
-                format!(
-                    "your server's {}-byte reply to `{cmd}` differs from the {} bytes it prints, at byte {}",
-                    g.len(),
-                    want.len(),
-                    super::first_difference(&want, &g)
+                crate::t!(
+                    "check-sv-reply-differs",
+                    got = g.len(),
+                    command = cmd,
+                    want = want.len(),
+                    at = super::first_difference(&want, &g)
                 ),
                 case.hint,
             )
             .command(cmd)
             .compare(&want, &g)
-            .pieces(&chunks, &ends, Some(at), "sent")
+            .pieces(&chunks, &ends, Some(at), "check-sent")
             .build(),
         ),
         Err(e) => Some(
             FailureBuilder::new(seed, e, case.hint)
                 .command(cmd)
-                .pieces(&chunks, &ends, Some(at), "sent")
+                .pieces(&chunks, &ends, Some(at), "check-sent")
                 .build(),
         ),
     }
@@ -357,6 +369,7 @@ impl Outcome {
         };
         let m = f.message.to_lowercase();
         if m.contains("exited")
+            || m.contains("退出")
             || !["reset", "refused", "closed", "broken pipe"]
                 .iter()
                 .any(|w| m.contains(w))
@@ -366,15 +379,13 @@ impl Outcome {
         thread::sleep(Duration::from_millis(50));
         if let Some(c) = &mut started.child {
             if let Some(st) = c.try_status() {
-                f.message = format!(
-                    "{}; your server had exited ({st}){}",
-                    f.message,
-                    stderr_tail(&c.stderr())
+                f.message = crate::t!(
+                    "check-sv-had-exited",
+                    message = &f.message,
+                    status = st,
+                    stderr = stderr_tail(&c.stderr())
                 );
-                f.hint = format!(
-                    "a server must go on serving: after a client leaves, accept() the next one. {}",
-                    f.hint
-                );
+                f.hint = crate::t!("check-sv-hint-go-on", hint = &f.hint);
             }
         }
         Outcome::Fail(f)
@@ -443,13 +454,13 @@ fn glued(
             continue;
         }
         if let Err(e) = cut.send_whole(&mut s.w, &both) {
-            return fail_connect(seed, case, format!("sending two requests: {e}"));
+            return fail_connect(seed, case, crate::t!("check-sv-sending-two", error = e));
         }
         cut.end_message();
         for cmd in &cmds {
-            let got = wire.read_reply_to(&mut s, &mut ack, cmd).map_err(|e| {
-                format!("reading the reply to `{cmd}` (sent glued to the other request): {e}")
-            });
+            let got = wire
+                .read_reply_to(&mut s, &mut ack, cmd)
+                .map_err(|e| crate::t!("check-sv-reading-glued", command = cmd, error = e));
             if let Some(o) = verdict(wire, seed, case, cmd, got, &cut, 0) {
                 return o;
             }
@@ -469,7 +480,7 @@ fn ack_split(
         Err(e) => return fail_connect(seeds.start, case, e),
     };
     for seed in seeds {
-        let cmd = format!("echo ok was split {seed}");
+        let cmd = format!("echo ok was split {seed}"); // not prose: a command
         let mut cut = Cutter::new(seed, 0, CutSpec::WHOLE);
         let mut ack = Cutter::new(seed, 1, case.cut);
         let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack);
@@ -507,9 +518,10 @@ fn leave_mid_reply(
             return fail_connect(
                 seed,
                 case,
-                format!(
-                    "sending `{}`: {e}",
-                    crate::kit::text::preview(big.as_bytes(), 30)
+                crate::t!(
+                    "check-sending",
+                    command = crate::kit::text::preview(big.as_bytes(), 30),
+                    error = e
                 ),
             )
         }
@@ -522,13 +534,13 @@ fn leave_mid_reply(
     thread::sleep(Duration::from_millis(50));
     let mut s = match connect(started) {
         Ok(s) => s,
-        Err(e) => return fail_connect(seed, case, format!("after a client left mid-reply: {e}")),
+        Err(e) => return fail_connect(seed, case, crate::t!("check-sv-after-left", error = e)),
     };
-    let cmd = format!("echo still serving {seed}");
+    let cmd = format!("echo still serving {seed}"); // not prose: a command
     let mut cut = Cutter::new(seed, 2, CutSpec::WHOLE);
     let mut ack = Cutter::new(seed, 3, CutSpec::WHOLE);
     let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack)
-        .map_err(|e| format!("the next client, after one left mid-reply: {e}"));
+        .map_err(|e| crate::t!("check-sv-next-after-left", error = e));
     verdict(wire, seed, case, &cmd, got, &cut, 0).unwrap_or(Outcome::Pass)
 }
 
@@ -547,16 +559,21 @@ fn several(wire: &dyn Wire, case: &ServerCase, started: &mut Started, seed: u64)
                             return Some(fail_connect(
                                 seed,
                                 case,
-                                format!("client {k} of {CLIENTS}: cannot connect: {e}"),
+                                crate::t!(
+                                    "check-sv-client-cannot-connect",
+                                    k = k,
+                                    n = CLIENTS,
+                                    error = e
+                                ),
                             ))
                         }
                     };
                     let mut cut = Cutter::new(seed, 2 * k, request_cut(wire, case));
                     let mut ack = Cutter::new(seed, 2 * k + 1, CutSpec::WHOLE);
                     for i in 0..3 {
-                        let cmd = format!("echo client {k} request {i}");
+                        let cmd = format!("echo client {k} request {i}"); // not prose: a command
                         let got = ask(wire, &mut s, &cmd, &mut cut, &mut ack).map_err(|e| {
-                            format!("client {k} of {CLIENTS} (all connected at once): {e}")
+                            crate::t!("check-sv-client-at-once", k = k, n = CLIENTS, error = e)
                         });
                         if let Some(o) = verdict(wire, seed, case, &cmd, got, &cut, 0) {
                             return Some(o);
@@ -599,16 +616,13 @@ fn second_while_idle(
         // `first` stays open and says nothing while the second one asks.
         let mut second = match connect(started) {
             Ok(s) => s,
-            Err(e) => return fail_connect(seed, case, format!("the second client: {e}")),
+            Err(e) => return fail_connect(seed, case, crate::t!("check-sv-second", error = e)),
         };
         let cmd = format!("second client {seed}");
         let mut cut = Cutter::new(seed, 2, request_cut(wire, case));
         let mut ack = Cutter::new(seed, 3, CutSpec::WHOLE);
-        let got = ask(wire, &mut second, &cmd, &mut cut, &mut ack).map_err(|e| {
-            format!(
-                "the second client, while the first was connected and idle: {e} (your server serves one client at a time?)"
-            )
-        });
+        let got = ask(wire, &mut second, &cmd, &mut cut, &mut ack)
+            .map_err(|e| crate::t!("check-sv-second-while-idle", error = e));
         if let Some(o) = verdict(wire, seed, case, &cmd, got, &cut, 0) {
             return o;
         }
