@@ -29,6 +29,15 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab01_naive_recv/protocol.rs",
     "src/lessons/lab01_naive_recv/runs.rs",
     "src/lessons/lab01_naive_recv/views.rs",
+    "labs/sticky.rs",
+    "src/tools/bench.rs",
+    "src/tools/load.rs",
+    "src/harness/command.rs",
+    "src/harness/wrong_format.rs",
+    "src/harness/prompt.rs",
+    "src/kit/server.rs",
+    "src/kit/proxy.rs",
+    "src/kit/udp_proxy.rs",
 ];
 
 fn root() -> PathBuf {
@@ -285,7 +294,8 @@ fn looks_like_a_key(s: &str) -> bool {
 
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
-    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky", "machine",
+    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
+    "machine", "kit", "bench", "load",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &["lab01-naive-recv"];
