@@ -57,8 +57,8 @@ harness-no-seed-cues = 找不到能引出这一幕的种子
 # UTF-8 编码的中文会让它们出错停下。
 harness-wrong-what-header = 报头
 harness-wrong-what-length = 长度
-harness-wrong-expected-header = 4 字节报头
-harness-wrong-expected-length = 长度
+harness-wrong-expected-header = 一个 4 字节报头
+harness-wrong-expected-length = 一个长度
 harness-wrong-expected-bare = 一条裸命令
 harness-wrong-text-server = { $what }的字节看起来是文本 '{ $text }' —— 客户端讲的是不是课程的格式？请用 --compat lesson 启动服务器
 harness-wrong-text-client = 回复开头是文本 '{ $text }'，这里本该是{ $expected } —— 这个地址上真的是本实验的服务器吗？（实验 01 的服务器直接发输出，实验 03 的先用数字发长度）

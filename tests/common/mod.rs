@@ -212,16 +212,8 @@ impl Drop for Running {
     }
 }
 
-/// Starts a server binary with `args` (which should bind port 0) and waits,
-/// at most 20 s, for its `listening on ADDR` line on stderr.
-pub fn spawn_server(bin: &str, args: &[&str]) -> Running {
-    let mut child = cmd(bin)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+/// The lines `child` writes on its (piped) stderr, as they come.
+pub fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
     let stderr = child.stderr.take().expect("piped stderr");
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -232,6 +224,20 @@ pub fn spawn_server(bin: &str, args: &[&str]) -> Running {
             }
         }
     });
+    rx
+}
+
+/// Starts a server binary with `args` (which should bind port 0) and waits,
+/// at most 20 s, for its `listening on ADDR` line on stderr.
+pub fn spawn_server(bin: &str, args: &[&str]) -> Running {
+    let mut child = cmd(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+    let rx = stderr_lines(&mut child);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
