@@ -8,37 +8,16 @@ use std::time::Duration;
 use clap::Subcommand;
 use sticky_lab::harness::{args, fail, parse_addr, Compat};
 use sticky_lab::kit::proxy::{ChaosProxy, Direction, PieceLog, ProxyConfig};
+use sticky_lab::t;
 use sticky_lab::tools::check;
 
-/// Examples for `sticky --help`.
-const EXAMPLES: &str = "Examples:
-  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --seed 7
-  sticky bench --sizes 16,1048576
-  sticky load --clients 64 --messages 10000
-  sticky labs
-  sticky check lab04 --client 'python3 my_client.py {host} {port}'";
+/// Examples for `sticky --help` (a catalog key).
+const EXAMPLES: &str = "sticky-examples";
 
 #[derive(Subcommand)]
 enum Command {
     /// Re-chunk a TCP stream between two real sockets, reproducibly by seed.
-    #[command(after_help = "Examples:
-  # terminal 1: the lab server
-  lab01-naive-recv server --addr 127.0.0.1:9527
-  # terminal 2: the proxy, cutting replies into pieces of at most 300 bytes
-  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --seed 7 --max-chunk 300
-  # terminal 3: the client talks to the proxy instead of the server
-  lab01-naive-recv client --addr 127.0.0.1:9600 --bufsize 204800000
-
-  # any free port: the real one is printed as 'sticky proxy listening on ADDR'
-  sticky proxy --listen 127.0.0.1:0 --to 127.0.0.1:9527 --seed 3
-
-  # add 100 ms of round-trip time, cutting nothing
-  sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:8001 --rtt-ms 100 --max-chunk 1048576 --delay-ms 0
-
-  # UDP: drop, duplicate and reorder datagrams (lab 06), decisions logged on stderr
-  sticky proxy --udp --listen 127.0.0.1:9601 --to 127.0.0.1:8888 --seed 7 --drop 0.1 --dup 0.1 --reorder 0.1
-  # capture both hops for Wireshark (as root): client ↔ proxy and proxy ↔ server
-  sudo sticky proxy --listen 127.0.0.1:9600 --to 127.0.0.1:9527 --pcap proxy.pcap")]
+    // Its about line and examples: sticky-cmd-proxy-about / -examples.
     Proxy {
         /// Address the proxy listens on (clients connect here).
         #[arg(long, value_parser = parse_addr, default_value = "127.0.0.1:9600")]
@@ -90,15 +69,6 @@ enum Command {
     #[command(after_help = sticky_lab::tools::preflight::LABS_EXAMPLES)]
     Labs(sticky_lab::tools::preflight::LabsArgs),
     /// Print a tab-completion script for your shell (bash, zsh, fish, powershell).
-    #[command(after_help = "Examples:
-  # bash: completes in new shells
-  sticky completions bash > ~/.local/share/bash-completion/completions/sticky
-  # zsh: any directory on $fpath, file named _sticky
-  sticky completions zsh > ~/.zfunc/_sticky
-  # fish
-  sticky completions fish > ~/.config/fish/completions/sticky.fish
-  # PowerShell: add this line to $PROFILE
-  sticky completions powershell | Out-String | Invoke-Expression")]
     Completions {
         /// The shell to complete in.
         #[arg(value_enum)]
@@ -146,7 +116,7 @@ struct CheckArgs {
 }
 
 /// The one-line description under `sticky --help`.
-const ABOUT: &str = "sticky-lab tools: the chaos proxy and friends";
+const ABOUT: &str = "sticky-about";
 
 fn main() -> ExitCode {
     let (command, color) = args::parse::<Command>("sticky", ABOUT, EXAMPLES);
@@ -181,7 +151,7 @@ fn main() -> ExitCode {
                 return udp_proxy(listen, to, seed, [drop, dup, reorder]);
             }
             if !listen.ip().is_loopback() {
-                eprintln!("warning: the proxy listens on {listen}, which other machines may reach");
+                eprintln!("{}", t!("sticky-proxy-exposed", addr = listen));
             }
             let cfg = ProxyConfig {
                 upstream: to,
@@ -193,7 +163,7 @@ fn main() -> ExitCode {
             };
             let proxy = match ChaosProxy::start(listen, cfg) {
                 Ok(p) => p,
-                Err(e) => return fail(format!("proxy on {listen}: {e}")),
+                Err(e) => return fail(t!("sticky-proxy-cannot-start", addr = listen, error = e)),
             };
             // Bound first, then announced: with port 0 this is the real port.
             let addr = proxy.local_addr();
@@ -207,10 +177,18 @@ fn main() -> ExitCode {
                 cap.watch_port(addr.port());
                 cap.watch_port(to.port());
             }
-            eprintln!("sticky proxy listening on {addr}");
+            eprintln!("{}", t!("sticky-proxy-listening", addr = addr));
             eprintln!(
-                "sticky proxy: {addr} → {to}, seed {seed}, pieces of 1..={max_chunk} B, \
-                 {delay_ms} ms apart, +{rtt_ms} ms RTT (Ctrl-C to stop)"
+                "{}",
+                t!(
+                    "sticky-proxy-started",
+                    addr = addr,
+                    to = to,
+                    seed = seed,
+                    max = max_chunk,
+                    delay = delay_ms,
+                    rtt = rtt_ms
+                )
             );
             // Report each direction's cuts once it closes, so a class can see them.
             let mut shown = 0;
@@ -224,10 +202,18 @@ fn main() -> ExitCode {
                     // Rewritten whole each time, so Ctrl-C leaves a complete file.
                     let packets = cap.snapshot();
                     match sticky_lab::kit::capture::write_pcap(path, &packets) {
-                        Ok(()) => {
-                            eprintln!("{} packets captured to {}", packets.len(), path.display())
-                        }
-                        Err(e) => eprintln!("could not write {}: {e}", path.display()),
+                        Ok(()) => eprintln!(
+                            "{}",
+                            t!(
+                                "sticky-proxy-captured",
+                                n = packets.len(),
+                                path = path.display()
+                            )
+                        ),
+                        Err(e) => eprintln!(
+                            "{}",
+                            t!("harness-cannot-write", path = path.display(), error = e)
+                        ),
                     }
                 }
                 shown = logs.len();
@@ -241,22 +227,17 @@ fn main() -> ExitCode {
 fn start_capture(path: &std::path::Path) -> Option<sticky_lab::kit::capture::Capture> {
     match sticky_lab::kit::capture::Capture::start() {
         Ok(c) => {
-            eprintln!(
-                "sticky proxy: capturing both hops to {} (rewritten as each connection closes)",
-                path.display()
-            );
+            eprintln!("{}", t!("sticky-proxy-capturing", path = path.display()));
             Some(c)
         }
         Err(e) => {
             let why = match e.kind() {
-                std::io::ErrorKind::PermissionDenied => {
-                    "capturing packets needs root or CAP_NET_RAW (try sudo)".to_string()
-                }
+                std::io::ErrorKind::PermissionDenied => t!("harness-capture-needs-root"),
                 _ => e.to_string(),
             };
             eprintln!(
-                "note: no capture written to {}: {why}; the proxy runs without it",
-                path.display()
+                "{}",
+                t!("sticky-proxy-no-capture", path = path.display(), why = why)
             );
             None
         }
@@ -289,9 +270,7 @@ fn check_command(a: CheckArgs) -> ExitCode {
 /// `sticky proxy --udp`: the seeded UDP chaos hop of lab 06.
 fn udp_proxy(listen: SocketAddr, to: SocketAddr, seed: u64, p: [f64; 3]) -> ExitCode {
     if p.iter().any(|x| !(0.0..=1.0).contains(x)) || p.iter().sum::<f64>() > 1.0 {
-        return fail(format!(
-            "--drop, --dup and --reorder must each be in 0..=1 and add up to at most 1 (got {p:?})"
-        ));
+        return fail(t!("sticky-udp-proxy-bad-chances", got = format!("{p:?}")));
     }
     let mut cfg = sticky_lab::kit::udp_proxy::UdpProxyConfig::new(to, seed);
     cfg.chaos = sticky_lab::kit::udp_proxy::UdpChaos {
@@ -303,16 +282,25 @@ fn udp_proxy(listen: SocketAddr, to: SocketAddr, seed: u64, p: [f64; 3]) -> Exit
     match sticky_lab::kit::udp_proxy::UdpChaosProxy::start(listen, cfg) {
         Ok(proxy) => {
             eprintln!(
-                "sticky proxy --udp listening on {} → {to}, seed {seed}, drop {} dup {} reorder {} (Ctrl-C to stop)",
-                proxy.addr(),
-                p[0],
-                p[1],
-                p[2]
+                "{}",
+                t!(
+                    "sticky-udp-proxy-listening",
+                    addr = proxy.addr(),
+                    to = to,
+                    seed = seed,
+                    drop = p[0],
+                    dup = p[1],
+                    reorder = p[2]
+                )
             );
             proxy.run_forever();
             ExitCode::SUCCESS
         }
-        Err(e) => fail(format!("UDP proxy on {listen}: {e}")),
+        Err(e) => fail(t!(
+            "sticky-udp-proxy-cannot-start",
+            addr = listen,
+            error = e
+        )),
     }
 }
 
@@ -320,18 +308,20 @@ fn udp_proxy(listen: SocketAddr, to: SocketAddr, seed: u64, p: [f64; 3]) -> Exit
 fn describe_pieces(l: &PieceLog) -> String {
     const SHOWN: usize = 64;
     let way = match l.direction {
-        Direction::ToServer => "client → server",
-        Direction::ToClient => "server → client",
+        Direction::ToServer => t!("sticky-proxy-way-to-server"),
+        Direction::ToClient => t!("sticky-proxy-way-to-client"),
     };
     let total: usize = l.pieces.iter().sum();
     let mut list: Vec<String> = l.pieces.iter().take(SHOWN).map(usize::to_string).collect();
     if l.pieces.len() > SHOWN {
-        list.push(format!("… ({} more)", l.pieces.len() - SHOWN));
+        list.push(t!("sticky-proxy-more-pieces", n = l.pieces.len() - SHOWN));
     }
-    format!(
-        "[conn {}] {way}: {total} B in {} pieces: {}",
-        l.conn,
-        l.pieces.len(),
-        list.join(" ")
+    t!(
+        "sticky-proxy-pieces",
+        conn = l.conn,
+        way = way,
+        total = total,
+        n = l.pieces.len(),
+        list = list.join(" ")
     )
 }

@@ -39,6 +39,15 @@ const TRANSLATED: &[&str] = &[
     "src/tools/check/lab05.rs",
     "src/tools/check/lab06.rs",
     "src/tools/check/lab07.rs",
+    "labs/sticky.rs",
+    "src/tools/bench.rs",
+    "src/tools/load.rs",
+    "src/harness/command.rs",
+    "src/harness/wrong_format.rs",
+    "src/harness/prompt.rs",
+    "src/kit/server.rs",
+    "src/kit/proxy.rs",
+    "src/kit/udp_proxy.rs",
 ];
 
 fn root() -> PathBuf {
@@ -296,7 +305,7 @@ fn looks_like_a_key(s: &str) -> bool {
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
     "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
-    "machine", "check",
+    "machine", "check", "kit", "bench", "load",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &["lab01-naive-recv"];

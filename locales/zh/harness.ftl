@@ -42,3 +42,30 @@ flags-compat-lesson = 课程原来的格式（--compat lesson）
 flags-cannot-listen = 无法在 { $addr } 上监听：{ $error }
 flags-cannot-connect = 无法连接到 { $addr }：{ $error }
 flags-listening = { $lab } 服务器正在监听 { $addr }
+
+# 实验 03、04 的命令服务器和客户端（harness/command.rs）。
+harness-cannot-read-addr = 读不到监听地址：{ $error }
+harness-socket-error = 套接字：{ $error }
+harness-closed-without-reply = { $cmd }：{ $error }：服务器没有回复就关闭了连接 —— 原因见服务器的日志（常见的是 --compat 或 --byte-order 两边不一致，或者连到了别的实验的服务器）
+harness-empty-reply = （空回复）
+harness-own-reply-too-large = 对 '{ $cmd }' 的回复有 { $len } 字节，超过了本服务器自己的 --max-frame { $max }：改为给客户端发了一条错误回复
+harness-no-reply = { $wait } 内没有等到回复（目前只收到 { $got } 字节；命令慢的话请调大 --reply-timeout）
+harness-no-seed-cues = 找不到能引出这一幕的种子
+
+# 从字节本身认出的常见配错（harness/wrong_format.rs）。
+# 服务器回给对方的那一行始终用英文：课程的客户端按 GBK 解码回复，
+# UTF-8 编码的中文会让它们出错停下。
+harness-wrong-what-header = 报头
+harness-wrong-what-length = 长度
+harness-wrong-expected-header = 一个 4 字节报头
+harness-wrong-expected-length = 一个长度
+harness-wrong-expected-bare = 一条裸命令
+harness-wrong-text-server = { $what }的字节看起来是文本 '{ $text }' —— 客户端讲的是不是课程的格式？请用 --compat lesson 启动服务器
+harness-wrong-text-client = 回复开头是文本 '{ $text }'，这里本该是{ $expected } —— 这个地址上真的是本实验的服务器吗？（实验 01 的服务器直接发输出，实验 03 的先用数字发长度）
+harness-wrong-binary-server = 请求开头是一个 4 字节的二进制报头（{ $hex } = 后面跟 { $len } 字节），这里本该是{ $expected } —— 是实验 04 的客户端，或者加了 --compat ours 分帧的客户端吗？请用 --compat lesson 启动客户端，或者启动服务器时去掉它，或者用本实验的客户端
+harness-wrong-binary-client = 回复开头是一个 4 字节的二进制报头（{ $hex } = 后面跟 { $len } 字节），这里本该是{ $expected } —— 那是实验 04 的服务器吗？
+harness-wrong-newline-server = 请求看起来是我们的分帧格式（长度文本 '{ $digits }\n'，后面是命令）—— 客户端讲的是不是我们的格式？请用 --compat lesson 启动客户端，或者启动服务器时去掉它
+harness-wrong-newline-client = 回复里的长度 '{ $digits }\n' 以换行结尾，这是我们的格式 —— 服务器是不是没加 --compat lesson？那么客户端也去掉它
+harness-wrong-no-newline = 长度 '{ $digits }' 的数字后面没有换行 —— 服务器讲的是不是课程的格式？请用 --compat lesson 启动客户端
+harness-wrong-byte-order = 报头 { $hex } 按这边的字节序读是 { $read } 字节，按 { $order }-endian 读却是 { $swapped } 字节 —— 对方是不是用了 --byte-order { $order }？
+harness-wrong-json = 回复是一个 JSON 报头（{ $json }），实验 05 的服务器才这样发 —— 这个地址上是实验 05 的服务器吗？这个客户端讲的是实验 04 的「4 字节报头 + 输出」

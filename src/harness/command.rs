@@ -17,6 +17,8 @@ use super::wrong_format::{recognise_wrong_format, Expected, Side, When};
 use super::{announce, fail, ClientArgs, CommandServerArgs, Prompt, StageError};
 use crate::kit::proxy::{ChaosProxy, Direction, ProxyConfig};
 use crate::kit::server::{Background, KeptErrors, ServeOptions};
+use crate::lang::Lang;
+use crate::t;
 
 /// Serves `--addr` (or 127.0.0.1 and `port`) forever, one thread per
 /// connection, each handled by `handler`; announces itself as `lab`.
@@ -32,12 +34,12 @@ where
     };
     let addr = match listener.local_addr() {
         Ok(a) => a,
-        Err(e) => return fail(format!("cannot read the listening address: {e}")),
+        Err(e) => return fail(t!("harness-cannot-read-addr", error = e)),
     };
     announce(lab, addr);
     match crate::kit::server::serve(listener, args.serve_options(), handler) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(format!("server on {addr}: {e}")),
+        Err(e) => fail(t!("kit-server-failed", addr = addr, error = e)),
     }
 }
 
@@ -65,10 +67,10 @@ pub fn run_client<S, E: Display>(
     };
     let mut w = match stream.try_clone() {
         Ok(w) => w,
-        Err(e) => return fail(format!("socket: {e}")),
+        Err(e) => return fail(t!("harness-socket-error", error = e)),
     };
     if let Err(e) = stream.set_read_timeout(Some(reply_timeout)) {
-        return fail(format!("socket: {e}"));
+        return fail(t!("harness-socket-error", error = e));
     }
     let heard = Heard::new(stream, reply_timeout);
     let (seen, closed) = (heard.seen.clone(), heard.closed.clone());
@@ -93,10 +95,9 @@ pub fn run_client<S, E: Display>(
             Err(e) => {
                 return fail(match mistake(When::Stuck) {
                     Some(m) => format!("{cmd}: {e}; {}", m.advice(Side::Client)),
-                    None if closed.get() && seen.borrow().is_empty() => format!(
-                        "{cmd}: {e}: the server closed the connection without a reply — its log \
-                         says why (often a different --compat or --byte-order, or another lab's server)"
-                    ),
+                    None if closed.get() && seen.borrow().is_empty() => {
+                        t!("harness-closed-without-reply", cmd = cmd, error = e)
+                    }
                     None => format!("{cmd}: {e}"),
                 })
             }
@@ -115,7 +116,7 @@ pub fn run_client<S, E: Display>(
 pub fn show_reply<W: Write, N: Write>(out: &mut W, notes: &mut N, text: &str) -> io::Result<()> {
     if text.is_empty() {
         out.flush()?;
-        writeln!(notes, "(empty reply)")?;
+        writeln!(notes, "{}", t!("harness-empty-reply"))?;
         notes.flush()?;
     } else {
         out.write_all(text.as_bytes())?;
@@ -129,8 +130,7 @@ pub fn show_reply<W: Write, N: Write>(out: &mut W, notes: &mut N, text: &str) ->
 /// A server's OWN reply over its own `--max-frame`: the client did nothing
 /// wrong, so the server's log says so and the client gets an error reply
 /// ([`OwnReplyTooLarge::reply`]) instead of a silent close.
-#[derive(Debug, thiserror::Error)]
-#[error("the reply to '{cmd}' is {len} bytes, over this server's own --max-frame {max}: the client was sent an error reply instead")]
+#[derive(Debug)]
 pub struct OwnReplyTooLarge {
     /// The command, as text.
     pub cmd: String,
@@ -152,12 +152,35 @@ impl OwnReplyTooLarge {
 
     /// The error reply to send instead: one `error: …` line, cut to the
     /// limit itself so that it can always be sent.
+    /// In English whatever the server's language: the lessons' clients
+    /// decode replies as GBK (see [`super::wrong_format::WrongFormat::reply_text`]).
     pub fn reply(&self) -> Vec<u8> {
-        let mut msg = format!("error: {self}\n").into_bytes();
+        let mut msg = format!("error: {}\n", self.text_in(Lang::En)).into_bytes();
         msg.truncate(self.max);
         msg
     }
+
+    /// The sentence in `lang`.
+    fn text_in(&self, lang: Lang) -> String {
+        crate::lang::tr_in(
+            lang,
+            "harness-own-reply-too-large",
+            &[
+                ("cmd", self.cmd.clone()),
+                ("len", self.len.to_string()),
+                ("max", self.max.to_string()),
+            ],
+        )
+    }
 }
+
+impl std::fmt::Display for OwnReplyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_in(crate::lang::current()))
+    }
+}
+
+impl std::error::Error for OwnReplyTooLarge {}
 
 /// How many of a reply's first bytes a client keeps, to recognise a mistake in them.
 const KEEP_SEEN: usize = 256;
@@ -191,9 +214,10 @@ impl Read for Heard {
                 let got = self.seen.borrow().len();
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!(
-                        "no reply within {:?} ({got} bytes of it so far; raise --reply-timeout for a slow command)",
-                        self.timeout
+                    t!(
+                        "harness-no-reply",
+                        wait = format!("{:?}", self.timeout),
+                        got = got
                     ),
                 ));
             }
@@ -265,7 +289,7 @@ pub fn cue(
         c.plan(0, Direction::ToServer).next_cut() >= cmd.len()
             && reply_cut(c.plan(0, Direction::ToClient).next_cut())
     })
-    .ok_or_else(|| StageError::new("no seed cues this stage"))
+    .ok_or_else(|| StageError::new(t!("harness-no-seed-cues")))
 }
 
 /// Starts a chaos proxy with `cfg` and connects a demo client through it.

@@ -16,6 +16,7 @@ use std::fmt;
 
 use crate::framing::{ByteOrder, LengthPrefix};
 use crate::kit::text::{preview, spaced_hex};
+use crate::lang::Lang;
 
 /// What the reader was waiting for at the start of a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,61 +252,77 @@ fn endian(o: ByteOrder) -> &'static str {
 
 fn what(expected: Expected) -> &'static str {
     match expected {
-        Expected::LengthHeader(_) => "a 4-byte header",
-        Expected::LengthText { .. } => "a length",
-        Expected::BareCommand => "a bare command",
+        Expected::LengthHeader(_) => "harness-wrong-expected-header",
+        Expected::LengthText { .. } => "harness-wrong-expected-length",
+        Expected::BareCommand => "harness-wrong-expected-bare",
     }
 }
 
 impl WrongFormat {
     /// The one line to log or print: what the bytes look like, the likely
-    /// cause, and the flag that fixes it, addressed from `side`.
+    /// cause, and the flag that fixes it, addressed from `side`, in the
+    /// language in force.
     pub fn advice(&self, side: Side) -> String {
+        self.advice_in(crate::lang::current(), side)
+    }
+
+    /// [`WrongFormat::advice`] in `lang`.
+    pub fn advice_in(&self, lang: Lang, side: Side) -> String {
         use Side::{Client, Server};
+        let tr = |key: &str, args: &[(&str, String)]| crate::lang::tr_in(lang, key, args);
+        let expected_in = |e: &Expected| tr(what(*e), &[]);
         match (self, side) {
-            (WrongFormat::Text { text, expected }, Server) => format!(
-                "the {} bytes look like text '{}' — is the client speaking the lesson's format? \
-                 start the server with --compat lesson",
-                match expected {
-                    Expected::LengthHeader(_) => "header",
-                    _ => "length",
+            (WrongFormat::Text { text, expected }, Server) => tr(
+                "harness-wrong-text-server",
+                &[
+                    (
+                        "what",
+                        tr(
+                            match expected {
+                                Expected::LengthHeader(_) => "harness-wrong-what-header",
+                                _ => "harness-wrong-what-length",
+                            },
+                            &[],
+                        ),
+                    ),
+                    ("text", preview(text, 24)),
+                ],
+            ),
+            (WrongFormat::Text { text, expected }, Client) => tr(
+                "harness-wrong-text-client",
+                &[
+                    ("text", preview(text, 24)),
+                    ("expected", expected_in(expected)),
+                ],
+            ),
+            (
+                WrongFormat::BinaryHeader {
+                    header,
+                    len,
+                    expected,
                 },
-                preview(text, 24)
+                side,
+            ) => tr(
+                match side {
+                    Server => "harness-wrong-binary-server",
+                    Client => "harness-wrong-binary-client",
+                },
+                &[
+                    ("hex", spaced_hex(header)),
+                    ("len", len.to_string()),
+                    ("expected", expected_in(expected)),
+                ],
             ),
-            (WrongFormat::Text { text, expected }, Client) => format!(
-                "the reply starts with text '{}' where {} should be — is this lab's server at that address? \
-                 (lab 01's server sends bare output, lab 03's its length as digits)",
-                preview(text, 24),
-                what(*expected)
+            (WrongFormat::LengthTextWithNewline { digits }, side) => tr(
+                match side {
+                    Server => "harness-wrong-newline-server",
+                    Client => "harness-wrong-newline-client",
+                },
+                &[("digits", preview(digits, 24))],
             ),
-            (WrongFormat::BinaryHeader { header, len, expected }, Server) => format!(
-                "the request starts with a 4-byte binary header ({} = {len} bytes to follow) where {} \
-                 should be — is it lab 04's client, or one framed with --compat ours? start the client \
-                 with --compat lesson, or the server without it, or use this lab's client",
-                spaced_hex(header),
-                what(*expected)
-            ),
-            (WrongFormat::BinaryHeader { header, len, expected }, Client) => format!(
-                "the reply starts with a 4-byte binary header ({} = {len} bytes to follow) where {} \
-                 should be — is that lab 04's server?",
-                spaced_hex(header),
-                what(*expected)
-            ),
-            (WrongFormat::LengthTextWithNewline { digits }, Server) => format!(
-                "the request looks like our framed format (length text '{}\\n', then the command) — \
-                 is the client speaking our format? start the client with --compat lesson, \
-                 or the server without it",
-                preview(digits, 24)
-            ),
-            (WrongFormat::LengthTextWithNewline { digits }, Client) => format!(
-                "the reply's length '{}\\n' ends with a newline, as our format's does — is the server \
-                 running without --compat lesson? start the client without it too",
-                preview(digits, 24)
-            ),
-            (WrongFormat::DigitsWithoutNewline { digits }, _) => format!(
-                "the length '{}' came with no newline after its digits — is the server speaking the \
-                 lesson's format? start the client with --compat lesson",
-                preview(digits, 24)
+            (WrongFormat::DigitsWithoutNewline { digits }, _) => tr(
+                "harness-wrong-no-newline",
+                &[("digits", preview(digits, 24))],
             ),
             (
                 WrongFormat::ByteOrder {
@@ -315,27 +332,33 @@ impl WrongFormat {
                     other,
                 },
                 _,
-            ) => format!(
-                "the header {} says {read} bytes here, but {swapped} read {}-endian — \
-                 is the other side using --byte-order {}?",
-                spaced_hex(header),
-                endian(*other),
-                endian(*other)
+            ) => tr(
+                "harness-wrong-byte-order",
+                &[
+                    ("hex", spaced_hex(header)),
+                    ("read", read.to_string()),
+                    ("swapped", swapped.to_string()),
+                    ("order", endian(*other).to_string()),
+                ],
             ),
-            (WrongFormat::JsonHeader { json }, _) => format!(
-                "the reply is a JSON header ({}), as lab 05's server sends — is that address \
-                 lab 05's server? this client speaks lab 04's 4-byte header + output",
-                preview(json, 60)
-            ),
+            (WrongFormat::JsonHeader { json }, _) => {
+                tr("harness-wrong-json", &[("json", preview(json, 60))])
+            }
         }
     }
 }
 
 impl WrongFormat {
-    /// The advice as a reply to the peer: one `error: …` line in ASCII
-    /// punctuation, since the lessons' clients decode replies as GBK.
+    /// The advice as a reply to the peer: one `error: …` line in English
+    /// and ASCII punctuation whatever the server's language, since the
+    /// lessons' clients decode replies as GBK (UTF-8 Chinese, or `—`, would
+    /// stop them with a UnicodeDecodeError). The server's log has it in its
+    /// own language ([`WrongFormat::advice`]).
     pub fn reply_text(&self, side: Side) -> String {
-        format!("error: {}\n", self.advice(side).replace('—', "-"))
+        format!(
+            "error: {}\n",
+            self.advice_in(Lang::En, side).replace('—', "-")
+        )
     }
 }
 

@@ -255,7 +255,7 @@ fn accept_loop(
         let client = match incoming {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("proxy: accept failed: {e}");
+                eprintln!("{}", crate::t!("kit-proxy-accept-failed", error = e));
                 continue;
             }
         };
@@ -267,7 +267,10 @@ fn accept_loop(
             .spawn(move || {
                 let _open = guard;
                 if let Err(e) = relay(client, conn, &cfg, &log) {
-                    eprintln!("proxy: connection {conn}: {e}");
+                    eprintln!(
+                        "{}",
+                        crate::t!("kit-proxy-conn-failed", conn = conn, error = e)
+                    );
                 }
             });
     }
@@ -292,7 +295,7 @@ fn relay(
         let _ = sock::set_linger_zero(&client);
         io::Error::new(
             e.kind(),
-            format!("cannot reach the server at {}: {e}", cfg.upstream),
+            crate::t!("kit-proxy-cannot-reach", addr = cfg.upstream, error = e),
         )
     })?;
     client.set_nodelay(true)?;

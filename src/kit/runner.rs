@@ -146,10 +146,11 @@ pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
         // cost its size again in every copy on the way.
         return CommandOutput::from_text(
             String::new(),
-            format!(
-                "sticky: the command is {} bytes, over the {MAX_COMMAND}-byte limit for one command\n",
-                command.len()
-            ),
+            notice(crate::t!(
+                "kit-runner-too-long",
+                len = command.len(),
+                max = MAX_COMMAND
+            )),
             2,
             cfg,
         );
@@ -159,10 +160,7 @@ pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
         Err(e) => {
             return CommandOutput::from_text(
                 String::new(),
-                format!(
-                    "sticky: command is not valid UTF-8 (bad byte at offset {})\n",
-                    e.valid_up_to()
-                ),
+                notice(crate::t!("kit-runner-not-utf8", offset = e.valid_up_to())),
                 2,
                 cfg,
             )
@@ -172,6 +170,11 @@ pub fn run(command: &[u8], cfg: &RunnerConfig) -> CommandOutput {
         ExecMode::Builtin => run_builtin(line, cfg),
         ExecMode::Shell => run_shell(line, cfg),
     }
+}
+
+/// One notice line for the client's stderr.
+fn notice(text: String) -> String {
+    text + "\n"
 }
 
 /// The longest command run: what Linux lets one argument of `execve` be
@@ -273,7 +276,7 @@ fn zh_text() -> &'static str {
 fn parse_count(arg: &str, what: &str) -> Result<u64, String> {
     arg.trim()
         .parse::<u64>()
-        .map_err(|_| format!("sticky: {what} needs a whole number, got '{arg}'\n"))
+        .map_err(|_| notice(crate::t!("kit-runner-not-count", what = what, arg = arg)))
 }
 
 fn run_builtin(line: &str, cfg: &RunnerConfig) -> CommandOutput {
@@ -322,10 +325,11 @@ fn run_builtin(line: &str, cfg: &RunnerConfig) -> CommandOutput {
                 if want > cfg.timeout {
                     thread::sleep(cfg.timeout);
                     let mut o = fail(
-                        format!(
-                            "sticky: sleep {arg}: stopped at the {:?} timeout\n",
-                            cfg.timeout
-                        ),
+                        notice(crate::t!(
+                            "kit-runner-sleep-stopped",
+                            arg = arg,
+                            timeout = format!("{:?}", cfg.timeout)
+                        )),
                         124,
                     );
                     o.timed_out = true;
@@ -336,7 +340,7 @@ fn run_builtin(line: &str, cfg: &RunnerConfig) -> CommandOutput {
                 }
             }
             _ => fail(
-                format!("sticky: sleep needs a number of seconds, got '{arg}'\n"),
+                notice(crate::t!("kit-runner-sleep-not-number", arg = arg)),
                 2,
             ),
         },
@@ -345,9 +349,9 @@ fn run_builtin(line: &str, cfg: &RunnerConfig) -> CommandOutput {
             o.truncated = true;
             o
         }
-        "" => fail("sticky: empty command\n".to_string(), 2),
+        "" => fail(notice(crate::t!("kit-runner-empty")), 2),
         other => fail(
-            format!("sticky: unknown command '{other}' (try 'help')\n"),
+            notice(crate::t!("kit-runner-unknown", command = other)),
             127,
         ),
     }
@@ -365,7 +369,7 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
         Err(e) => {
             return CommandOutput::from_text(
                 String::new(),
-                format!("sticky: could not start the shell: {e}\n"),
+                notice(crate::t!("kit-runner-no-shell", error = e)),
                 126,
                 cfg,
             )
@@ -475,8 +479,12 @@ fn run_shell(line: &str, cfg: &RunnerConfig) -> CommandOutput {
         Err(_) => 1,
     };
     if out.timed_out {
-        let notice = format!("sticky: stopped at the {:?} timeout\n", cfg.timeout);
-        out.append_within_cap(notice.as_bytes(), cfg.max_output);
+        // In the server's --encoding, as the built-ins' notices are.
+        let note = notice(crate::t!(
+            "kit-runner-stopped",
+            timeout = format!("{:?}", cfg.timeout)
+        ));
+        out.append_within_cap(&cfg.encoding.encode(&note), cfg.max_output);
     }
     out
 }

@@ -158,7 +158,10 @@ where
                 handle_one(&*handler, stream, peer, log);
             });
         if let Err(e) = spawned {
-            eprintln!("server: could not start a thread for {peer}: {e}");
+            eprintln!(
+                "{}",
+                crate::t!("kit-server-thread-failed", peer = peer, error = e)
+            );
         }
     }
 }
@@ -182,7 +185,7 @@ pub fn accept_next(
             Ok(c) => c,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                eprintln!("server: accept failed: {e}");
+                eprintln!("{}", crate::t!("kit-server-accept-failed", error = e));
                 thread::sleep(Duration::from_millis(50));
                 continue;
             }
@@ -206,12 +209,12 @@ where
     E: Display,
 {
     if log {
-        eprintln!("[{peer}] connected");
+        eprintln!("{}", crate::t!("kit-server-connected", peer = peer));
     }
     match handler(stream, peer) {
-        Ok(()) if log => eprintln!("[{peer}] closed"),
+        Ok(()) if log => eprintln!("{}", crate::t!("kit-server-closed", peer = peer)),
         Ok(()) => {}
-        Err(e) => eprintln!("[{peer}] error: {e}"),
+        Err(e) => eprintln!("{}", crate::t!("kit-server-error", peer = peer, error = e)),
     }
 }
 
@@ -353,7 +356,7 @@ impl Deadlines {
         match spawned {
             Ok(_) => Some(d),
             Err(e) => {
-                eprintln!("server: no request deadline (could not start its thread: {e})");
+                eprintln!("{}", crate::t!("kit-server-no-deadline", error = e));
                 None
             }
         }
@@ -373,11 +376,14 @@ impl Deadlines {
                 Verdict::Overdue { bytes, waited } => {
                     if self.log {
                         eprintln!(
-                            "[{}] request deadline: {bytes} bytes of a request in {:.1} s, still \
-                             not answered (deadline {:?}); closing",
-                            c.peer,
-                            waited.as_secs_f64(),
-                            self.limit
+                            "{}",
+                            crate::t!(
+                                "kit-server-deadline",
+                                peer = c.peer,
+                                bytes = bytes,
+                                seconds = format!("{:.1}", waited.as_secs_f64()),
+                                limit = format!("{:?}", self.limit)
+                            )
                         );
                     }
                     let _ = c.stream.shutdown(std::net::Shutdown::Both);
@@ -486,7 +492,7 @@ impl Background {
             .name("server".into())
             .spawn(move || {
                 if let Err(e) = accept_loop(listener, s) {
-                    eprintln!("server on {addr}: {e}");
+                    eprintln!("{}", crate::t!("kit-server-failed", addr = addr, error = e));
                 }
             })?;
         Ok(Background { addr, stop })
@@ -513,7 +519,7 @@ pub fn idle_error(e: io::Error, timeout: Option<Duration>) -> io::Error {
     match timeout {
         Some(t) if crate::kit::sock::is_timeout(&e) => io::Error::new(
             io::ErrorKind::TimedOut,
-            format!("client sent nothing for {t:?} (idle timeout)"),
+            crate::t!("kit-idle", wait = format!("{t:?}")),
         ),
         _ => e,
     }
@@ -620,21 +626,12 @@ pub fn check_exposure(
         return Ok(None);
     }
     if crate::kit::sock::is_loopback(addr) {
-        return Ok(Some(format!(
-            "warning: --exec shell runs every command a client sends through the real shell \
-             (reachable from this machine only, on {addr})"
-        )));
+        return Ok(Some(crate::t!("kit-shell-local", addr = addr)));
     }
     if allow_remote {
-        Ok(Some(format!(
-            "WARNING: --exec shell on {addr} with --allow-remote: anyone who can reach this \
-             address can run commands as this user"
-        )))
+        Ok(Some(crate::t!("kit-shell-remote", addr = addr)))
     } else {
-        Err(format!(
-            "refusing to run the real shell on non-loopback address {addr}: \
-             that is a remote shell for anyone who can reach it (add --allow-remote if you mean it)"
-        ))
+        Err(crate::t!("kit-shell-refused", addr = addr))
     }
 }
 

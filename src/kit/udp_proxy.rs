@@ -461,7 +461,15 @@ fn pump(
             _ => None,
         };
         if cfg.log && action != Action::Forward {
-            eprintln!("udp proxy: {way} #{index} {action}");
+            eprintln!(
+                "{}",
+                crate::t!(
+                    "kit-udp-proxy-decision",
+                    way = way,
+                    index = index,
+                    action = action
+                )
+            );
         }
         if let Ok(mut l) = log.lock() {
             l.push(Decision {

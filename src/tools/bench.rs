@@ -83,16 +83,16 @@ impl Proto {
 #[derive(Debug, Error)]
 pub enum BenchError {
     /// A socket failed.
-    #[error("socket: {0}")]
+    #[error("{}", crate::t!("bench-error-socket", error = .0))]
     Io(#[from] io::Error),
     /// A frame was malformed (a bug: both ends are ours).
-    #[error("framing: {0}")]
+    #[error("{}", crate::t!("bench-error-framing", error = .0))]
     Frame(#[from] FrameError),
     /// A JSON-header message was malformed (lab 05's codec; a bug: both ends are ours).
-    #[error("JSON header: {0}")]
+    #[error("{}", crate::t!("bench-error-header", error = .0))]
     Header(#[from] HeaderError),
     /// The receiver saw something other than what was sent.
-    #[error("{proto} at {size} B: {what}")]
+    #[error("{}", crate::t!("bench-error-wrong", proto = .proto, size = .size, what = .what))]
     Wrong {
         /// Which protocol.
         proto: &'static str,
@@ -102,7 +102,7 @@ pub enum BenchError {
         what: String,
     },
     /// A thread panicked.
-    #[error("a benchmark thread panicked")]
+    #[error("{}", crate::t!("bench-error-thread"))]
     Panicked,
 }
 
@@ -264,7 +264,7 @@ fn run_shaped(
         return Err(BenchError::Wrong {
             proto: proto.name(),
             size,
-            what: format!("{sent} messages sent, {messages} received"),
+            what: crate::t!("bench-wrong-count", sent = sent, received = messages),
         });
     }
     Ok(Cell {
@@ -327,7 +327,7 @@ fn send(
                     return Err(BenchError::Wrong {
                         proto: proto.name(),
                         size,
-                        what: format!("expected \"ok\", got {ok:?}"),
+                        what: crate::t!("bench-wrong-ack", got = format!("{ok:?}")),
                     });
                 }
                 s.write_all(&body)?;
@@ -389,7 +389,7 @@ where
             return Err(BenchError::Wrong {
                 proto,
                 size,
-                what: format!("a {}-byte body", body_len(&frame)),
+                what: crate::t!("bench-wrong-body", n = body_len(&frame)),
             });
         }
         n += 1;
@@ -419,9 +419,7 @@ fn receive(
                 }
             }
             if !bytes.is_multiple_of(size as u64) {
-                return Err(wrong(format!(
-                    "{bytes} bytes is not a whole number of messages"
-                )));
+                return Err(wrong(crate::t!("bench-wrong-partial", bytes = bytes)));
             }
             Ok(bytes / size as u64)
         }
@@ -435,7 +433,7 @@ fn receive(
             let mut n = 0u64;
             while frames.next_frame_into(&mut body)? {
                 if body.len() != size {
-                    return Err(wrong(format!("a {}-byte frame", body.len())));
+                    return Err(wrong(crate::t!("bench-wrong-frame", n = body.len())));
                 }
                 n += 1;
             }
@@ -461,10 +459,13 @@ fn receive(
                     .ok()
                     .and_then(|t| t.parse().ok())
                     .ok_or_else(|| {
-                        wrong(format!("not a length: {:?}", String::from_utf8_lossy(&len)))
+                        wrong(crate::t!(
+                            "bench-wrong-length",
+                            got = format!("{:?}", String::from_utf8_lossy(&len))
+                        ))
                     })?;
                 if announced != size {
-                    return Err(wrong(format!("announced {announced} bytes")));
+                    return Err(wrong(crate::t!("bench-wrong-announced", n = announced)));
                 }
                 s.write_all(b"ok")?;
                 s.read_exact(&mut body)?;
@@ -577,24 +578,24 @@ pub fn size_name(size: usize) -> String {
 /// best run beside it.
 pub fn table(cells: &[Cell]) -> Table {
     let mut t = Table::new([
-        "size",
-        "framing",
-        "median msg/s",
-        "× raw (median)",
-        "best msg/s",
-        "× raw (best)",
-        "MB/s (best)",
+        crate::t!("bench-col-size"),
+        crate::t!("bench-col-framing"),
+        crate::t!("bench-col-median"),
+        crate::t!("bench-col-median-ratio"),
+        crate::t!("bench-col-best"),
+        crate::t!("bench-col-best-ratio"),
+        crate::t!("bench-col-mbps"),
     ]);
     let ratio = |r: Option<f64>| r.map_or("-".into(), |r| format!("{r:.3}"));
     for c in cells {
         t.row([
             size_name(c.size),
             match c.raw_shape {
-                Some(s) => format!(
-                    "{} (w {} / r {})",
-                    c.proto.name(),
-                    size_name(s.write),
-                    size_name(s.read)
+                Some(s) => crate::t!(
+                    "bench-shape",
+                    proto = c.proto.name(),
+                    write = size_name(s.write),
+                    read = size_name(s.read)
                 ),
                 None => c.proto.name().to_string(),
             },
@@ -627,7 +628,7 @@ pub fn iperf3_anchor(seconds: f64) -> Result<Iperf3Anchor, String> {
     let version = Command::new("iperf3")
         .arg("--version")
         .output()
-        .map_err(|_| "iperf3 is not installed (apt-get install iperf3)".to_string())?;
+        .map_err(|_| crate::t!("bench-iperf3-missing"))?;
     let version = String::from_utf8_lossy(&version.stdout)
         .lines()
         .next()
@@ -667,15 +668,15 @@ pub fn iperf3_anchor(seconds: f64) -> Result<Iperf3Anchor, String> {
     let _ = server.kill();
     let _ = server.wait();
     let out = out.map_err(|e| format!("iperf3 -c: {e}"))?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("iperf3 printed no JSON ({e})"))?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| crate::t!("bench-iperf3-no-json", error = e))?;
     if let Some(e) = v.get("error").and_then(|e| e.as_str()) {
         return Err(format!("iperf3: {e}"));
     }
     let end = &v["end"]["sum_received"];
     let bits = end["bits_per_second"]
         .as_f64()
-        .ok_or("iperf3's JSON has no end.sum_received.bits_per_second")?;
+        .ok_or_else(|| crate::t!("bench-iperf3-no-figure"))?;
     Ok(Iperf3Anchor {
         seconds: end["seconds"].as_f64().unwrap_or(0.0),
         mb_per_sec: bits / 8.0 / 1e6,
@@ -706,35 +707,48 @@ pub fn chart_svg(title: &str, cells: &[Cell]) -> String {
             let r = c.median_ratio_to_raw.unwrap_or(0.0);
             let color = colors[Proto::ALL.iter().position(|p| *p == c.proto).unwrap_or(0)];
             let w = (r.min(1.5) / 1.5 * span).max(1.0);
-            let _ = writeln!(
-                body,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
-                 <rect x=\"{LEFT}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{color}\">\
-                 <title>{} at {}: {:.0} msg/s, {:.1} MB/s</title></rect>\
-                 <text x=\"{:.1}\" y=\"{}\">{r:.3}× raw · median {:.0} msg/s</text>",
+            let label = format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", // not prose: SVG
                 LEFT - 6.0,
                 y + 12.0,
-                c.proto.name(),
-                BAR - 2.0,
-                c.proto.name(),
-                size_name(size),
-                c.msgs_per_sec,
-                c.mb_per_sec,
+                c.proto.name()
+            );
+            let tip = crate::t!(
+                "bench-chart-tip",
+                proto = c.proto.name(),
+                size = size_name(size),
+                rate = format!("{:.0}", c.msgs_per_sec),
+                mbps = format!("{:.1}", c.mb_per_sec)
+            );
+            let bar = format!(
+                "<rect x=\"{LEFT}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{color}\">", // not prose: SVG
+                BAR - 2.0
+            );
+            let value = crate::t!(
+                "bench-chart-bar",
+                ratio = format!("{r:.3}"),
+                rate = format!("{:.0}", c.median_msgs_per_sec)
+            );
+            let _ = writeln!(
+                body,
+                "{label}{bar}<title>{tip}</title></rect><text x=\"{:.1}\" y=\"{}\">{value}</text>",
                 LEFT + w + 6.0,
                 y + 12.0,
-                c.median_msgs_per_sec,
             );
             y += BAR;
         }
         y += 14.0;
     }
     let one = LEFT + span / 1.5;
-    let _ = writeln!(
-        body,
-        "<line x1=\"{one:.1}\" y1=\"36\" x2=\"{one:.1}\" y2=\"{y}\" stroke=\"#d00\" stroke-dasharray=\"4 3\"/>\
-         <text x=\"{one:.1}\" y=\"{}\" fill=\"#d00\" text-anchor=\"middle\">1.0 × raw pump</text>",
-        y + 14.0
+    let line = format!(
+        "<line x1=\"{one:.1}\" y1=\"36\" x2=\"{one:.1}\" y2=\"{y}\" stroke=\"#d00\" stroke-dasharray=\"4 3\"/>" // not prose: SVG
     );
+    let one_label = format!(
+        "<text x=\"{one:.1}\" y=\"{}\" fill=\"#d00\" text-anchor=\"middle\">{}</text>", // not prose: SVG
+        y + 14.0,
+        crate::t!("bench-chart-one")
+    );
+    let _ = writeln!(body, "{line}{one_label}");
     let height = y + 30.0;
     crate::report::svg::document(W, height, title, &body)
 }
@@ -764,19 +778,19 @@ pub fn python_peer(size: usize, seconds: f64) -> Result<PythonPeer, String> {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| format!("python3 could not be started: {e}"))?;
+        .map_err(|e| crate::t!("bench-python-cannot-start", error = e))?;
     if let Some(mut i) = child.stdin.take() {
         i.write_all(PYTHON_PUMP.as_bytes())
             .map_err(|e| e.to_string())?;
     }
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!(
-            "python3 failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+        return Err(crate::t!(
+            "bench-python-failed",
+            error = String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("unreadable python output: {e}"))
+    serde_json::from_slice(&out.stdout).map_err(|e| crate::t!("bench-python-unreadable", error = e))
 }
 
 /// `sticky bench`'s flags.
@@ -812,12 +826,7 @@ pub struct BenchArgs {
 }
 
 /// Examples for `sticky bench --help`.
-pub const BENCH_EXAMPLES: &str = "Examples:
-  sticky bench
-  sticky bench --seconds 2 --svg bench.svg --json > bench.json
-  # the handshake pays one round trip per message:
-  sticky bench --rtt-ms 10 --sizes 16,1024 --protos raw,header,length-ack
-The peers: `cargo bench --bench framing_peers` (tokio-util's LengthDelimitedCodec).";
+pub const BENCH_EXAMPLES: &str = "sticky-cmd-bench-examples";
 
 /// Everything `sticky bench --json` prints.
 #[derive(Clone, Debug, Serialize)]
@@ -841,6 +850,11 @@ pub struct BenchReport {
     pub ceiling_breaks: Vec<String>,
 }
 
+/// "met" or "NOT met", for a target line.
+fn met(yes: bool) -> String {
+    crate::t!(if yes { "bench-met" } else { "bench-not-met" })
+}
+
 /// `sticky bench`.
 pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
     let cfg = BenchConfig {
@@ -857,16 +871,15 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
             println!("{s}");
         }
     };
-    say(&format!(
-        "sticky bench: one loopback connection per cell, {:.2} s each, {} alternating runs \
-         (median and best); the raw pump first swept over {} write/read shapes{}",
-        cfg.seconds,
-        cfg.repeat,
-        RAW_SHAPES.len(),
-        if cfg.rtt.is_zero() {
+    say(&crate::t!(
+        "bench-intro",
+        seconds = format!("{:.2}", cfg.seconds),
+        repeat = cfg.repeat,
+        shapes = RAW_SHAPES.len(),
+        rtt = if cfg.rtt.is_zero() {
             String::new()
         } else {
-            format!(", +{} ms RTT through a latency-only proxy", args.rtt_ms)
+            crate::t!("bench-intro-rtt", rtt = args.rtt_ms)
         }
     ));
     let cells = match run(&cfg, |c| {
@@ -879,35 +892,37 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         )
     }) {
         Ok(c) => c,
-        Err(e) => return crate::harness::fail(format!("bench: {e}")),
+        Err(e) => return crate::harness::fail(crate::t!("bench-failed", error = e)),
     };
     say(table(&cells).render().trim_end());
     let find = |p: Proto, size: usize| cells.iter().find(|c| c.proto == p && c.size == size);
     if let Some(c) = find(Proto::Header, 1 << 20) {
         if let (Some(m), Some(b)) = (c.median_ratio_to_raw, c.ratio_to_raw) {
-            say(&format!(
-                "target: 4-byte header at 1 MiB ≥ 0.9× raw pump — median {m:.3}×, best {b:.3}× ({})",
-                if m >= 0.9 { "met" } else { "NOT met" }
+            say(&crate::t!(
+                "bench-target",
+                median = format!("{m:.3}"),
+                best = format!("{b:.3}"),
+                met = met(m >= 0.9)
             ));
         }
     }
     let ceiling_breaks: Vec<String> = ceiling_breaks(&cells, 0.10)
         .into_iter()
         .map(|c| {
-            format!(
-                "{} at {}: {:.3}×",
-                c.proto.name(),
-                size_name(c.size),
-                c.median_ratio_to_raw.unwrap_or(0.0)
+            crate::t!(
+                "bench-ceiling-break",
+                proto = c.proto.name(),
+                size = size_name(c.size),
+                ratio = format!("{:.3}", c.median_ratio_to_raw.unwrap_or(0.0))
             )
         })
         .collect();
     if ceiling_breaks.is_empty() {
-        say("ceiling: no framing's median beat the raw pump's by more than 10 %");
+        say(&crate::t!("bench-ceiling-held"));
     } else {
-        say(&format!(
-            "ceiling: NOT a ceiling here — {} (median over the raw pump's median)",
-            ceiling_breaks.join(", ")
+        say(&crate::t!(
+            "bench-ceiling-broken",
+            breaks = ceiling_breaks.join(", ")
         ));
     }
     let (mut iperf3, mut iperf3_skipped) = (None, None);
@@ -921,18 +936,18 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
                     .filter(|c| c.proto == Proto::Raw)
                     .map(|c| c.mb_per_sec)
                     .fold(0.0, f64::max);
-                say(&format!(
-                    "anchor: iperf3 on loopback moved {:.1} MB/s over {:.1} s; the raw pump's best \
-                     cell here {raw_best:.1} MB/s ({:.2}× iperf3) — {}",
-                    a.mb_per_sec,
-                    a.seconds,
-                    raw_best / a.mb_per_sec,
-                    a.version
+                say(&crate::t!(
+                    "bench-anchor",
+                    mbps = format!("{:.1}", a.mb_per_sec),
+                    seconds = format!("{:.1}", a.seconds),
+                    raw = format!("{raw_best:.1}"),
+                    ratio = format!("{:.2}", raw_best / a.mb_per_sec),
+                    version = &a.version
                 ));
                 iperf3 = Some(a);
             }
             Err(e) => {
-                say(&format!("anchor: iperf3 SKIPPED — {e}"));
+                say(&crate::t!("bench-anchor-skipped", why = &e));
                 iperf3_skipped = Some(e);
             }
         }
@@ -944,40 +959,45 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         match python_peer(16, cfg.seconds.max(0.5)) {
             Ok(p) => {
                 let ours = find(Proto::Header, 16).map(|c| c.msgs_per_sec);
-                say(&format!(
-                    "peer: the lesson's Python struct header at 16 B: {:.0} msg/s{}",
-                    p.msgs_per_sec,
-                    ours.map_or(String::new(), |o| {
+                say(&crate::t!(
+                    "bench-peer-python",
+                    rate = format!("{:.0}", p.msgs_per_sec),
+                    versus = ours.map_or(String::new(), |o| {
                         let x = o / p.msgs_per_sec;
-                        format!(
-                            "; the 4-byte header here is {x:.1}× that (target ≥ 20×: {})",
-                            if x >= 20.0 { "met" } else { "NOT met" }
+                        crate::t!(
+                            "bench-peer-python-versus",
+                            x = format!("{x:.1}"),
+                            met = met(x >= 20.0)
                         )
                     })
                 ));
                 python_16b = Some(p);
             }
             Err(e) => {
-                say(&format!("peer: the lesson's Python code skipped — {e}"));
+                say(&crate::t!("bench-peer-python-skipped", why = &e));
                 python_skipped = Some(e);
             }
         }
     }
-    say("peer: tokio-util's LengthDelimitedCodec — run `cargo bench --bench framing_peers`");
+    say(&crate::t!("bench-peer-tokio"));
     if let Some(path) = &args.svg {
-        let title = format!(
-            "sticky bench — messages/s relative to the raw pump{}",
-            if cfg.rtt.is_zero() {
+        let title = crate::t!(
+            "bench-chart-title",
+            rtt = if cfg.rtt.is_zero() {
                 String::new()
             } else {
-                format!(" (+{} ms RTT)", args.rtt_ms)
+                crate::t!("bench-chart-title-rtt", rtt = args.rtt_ms)
             }
         );
         if let Err(e) = crate::kit::files::write_atomic(path, chart_svg(&title, &cells).as_bytes())
         {
-            return crate::harness::fail(format!("could not write {}: {e}", path.display()));
+            return crate::harness::fail(crate::t!(
+                "harness-cannot-write",
+                path = path.display(),
+                error = e
+            ));
         }
-        say(&format!("chart written to {}", path.display()));
+        say(&crate::t!("bench-chart-written", path = path.display()));
     }
     if args.json {
         let report = BenchReport {
@@ -992,7 +1012,7 @@ pub fn bench_command(args: &BenchArgs) -> std::process::ExitCode {
         };
         match serde_json::to_string_pretty(&report) {
             Ok(j) => println!("{j}"),
-            Err(e) => return crate::harness::fail(format!("JSON: {e}")),
+            Err(e) => return crate::harness::fail(crate::t!("bench-json-failed", error = e)),
         }
     }
     std::process::ExitCode::SUCCESS

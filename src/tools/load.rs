@@ -164,7 +164,7 @@ enum LoadError {
     Frame(#[from] FrameError),
     #[error(transparent)]
     Header(#[from] HeaderError),
-    #[error("connection closed before every reply arrived")]
+    #[error("{}", crate::t!("load-error-closed"))]
     Closed,
 }
 
@@ -321,7 +321,7 @@ pub fn run_load(cfg: &LoadConfig) -> LoadReport {
         .map(|(c, h)| {
             h.join().unwrap_or_else(|_| ClientOutcome {
                 client: c,
-                error: Some("client thread panicked".into()),
+                error: Some(crate::t!("load-error-panicked")),
                 ..ClientOutcome::default()
             })
         })
@@ -369,19 +369,7 @@ fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
 }
 
 /// Examples for `sticky load --help`.
-pub const LOAD_EXAMPLES: &str = "Examples:
-  # against a framed echo server started here, in this process:
-  sticky load --clients 64 --messages 10000
-  # against a running server (lab07-concurrency server speaks the 4-byte header):
-  lab07-concurrency server --addr 127.0.0.1:8889 &
-  sticky load --addr 127.0.0.1:8889 --clients 64 --messages 10000 --proto header --server-pid $!
-  # lab 04's and lab 05's command servers (`echo` requests, every reply checked):
-  lab04-struct-header server --addr 127.0.0.1:8083 --max-conns 128 &
-  sticky load --addr 127.0.0.1:8083 --proto lab04 --server-pid $!
-  lab05-json-header server --addr 127.0.0.1:8085 --dir /tmp/share --max-conns 128 &
-  sticky load --addr 127.0.0.1:8085 --proto lab05 --server-pid $!
-  # and cut the replies too, through a ChaosProxy:
-  sticky load --addr 127.0.0.1:8085 --proto lab05 --proxy-seed 3 --clients 8 --messages 500";
+pub const LOAD_EXAMPLES: &str = "sticky-cmd-load-examples";
 
 /// What the load clients speak, and to which server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -439,9 +427,9 @@ pub struct LoadArgs {
 /// `sticky load`.
 pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     if args.addr.is_none() && args.proto != LoadProto::Header {
-        return crate::harness::fail(format!(
-            "--proto {} needs --addr: start the lab's server first (see --help)",
-            match args.proto {
+        return crate::harness::fail(crate::t!(
+            "load-needs-addr",
+            proto = match args.proto {
                 LoadProto::Lab04 => "lab04",
                 _ => "lab05",
             }
@@ -456,7 +444,7 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
             args.clients.max(1),
         ) {
             Ok(s) => Some(s),
-            Err(e) => return crate::harness::fail(format!("cannot start the echo server: {e}")),
+            Err(e) => return crate::harness::fail(crate::t!("load-cannot-start-echo", error = e)),
         },
     };
     let addr = args
@@ -477,7 +465,7 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
             match crate::kit::proxy::ChaosProxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), pc) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    return crate::harness::fail(format!("cannot start the chaos proxy: {e}"))
+                    return crate::harness::fail(crate::t!("load-cannot-start-proxy", error = e))
                 }
             }
         }
@@ -496,50 +484,60 @@ pub fn load_command(args: &LoadArgs) -> std::process::ExitCode {
     };
     let before = pid.and_then(rss_kib);
     eprintln!(
-        "sticky load: {} clients × {} messages (1..={} B, --proto {}) to {server_addr}{}, chaos pieces {}",
-        cfg.clients,
-        cfg.messages,
-        cfg.max_size,
-        serde_json::to_value(cfg.proto)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        if proxy.is_some() {
-            format!(" via a ChaosProxy on {addr} (pieces 1..=64 B both ways)")
-        } else {
-            String::new()
-        },
-        cfg.chaos_max_chunk
-            .map_or("off".into(), |c| format!("1..={c} B"))
+        "{}",
+        crate::t!(
+            "load-intro",
+            clients = cfg.clients,
+            messages = cfg.messages,
+            max = cfg.max_size,
+            proto = serde_json::to_value(cfg.proto)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            addr = server_addr,
+            via = if proxy.is_some() {
+                crate::t!("load-intro-via", addr = addr)
+            } else {
+                String::new()
+            },
+            chaos = cfg
+                .chaos_max_chunk
+                .map_or(crate::t!("load-chaos-off"), |c| format!("1..={c} B"))
+        )
     );
     let r = run_load(&cfg);
     let after = pid.and_then(rss_kib);
     let peak = pid.and_then(peak_rss_kib);
     for c in r.clients.iter().filter(|c| !c.perfect()) {
         eprintln!(
-            "  client {}: {}{}",
-            c.client,
-            c.delivery.summary(),
-            c.error
-                .as_ref()
-                .map_or(String::new(), |e| format!(" ({e})"))
+            "  {}",
+            crate::t!(
+                "load-client",
+                n = c.client,
+                summary = c.delivery.summary(),
+                error = c
+                    .error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!(" ({e})"))
+            )
         );
     }
     let mem = match (before, after) {
-        (Some(b), Some(a)) => format!(
-            "; server RSS {:.1} MiB before, {:.1} MiB after, peak {:.1} MiB",
-            b as f64 / 1024.0,
-            a as f64 / 1024.0,
-            peak.unwrap_or(0) as f64 / 1024.0
+        (Some(b), Some(a)) => crate::t!(
+            "load-memory",
+            before = format!("{:.1}", b as f64 / 1024.0),
+            after = format!("{:.1}", a as f64 / 1024.0),
+            peak = format!("{:.1}", peak.unwrap_or(0) as f64 / 1024.0)
         ),
         _ => String::new(),
     };
-    let line = format!(
-        "{}, {} merged in {:.2} s ({:.0} replies/s){mem}",
-        r.total.summary(),
-        r.merged,
-        r.seconds,
-        r.messages_per_sec
+    let line = crate::t!(
+        "load-total",
+        summary = r.total.summary(),
+        merged = r.merged,
+        seconds = format!("{:.2}", r.seconds),
+        rate = format!("{:.0}", r.messages_per_sec),
+        memory = mem
     );
     if args.json {
         eprintln!("{line}");
