@@ -29,6 +29,15 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab01_naive_recv/protocol.rs",
     "src/lessons/lab01_naive_recv/runs.rs",
     "src/lessons/lab01_naive_recv/views.rs",
+    "labs/lab02_nagle.rs",
+    "src/lessons/lab02_nagle.rs",
+    "src/lessons/lab02_nagle/burst.rs",
+    "src/lessons/lab02_nagle/cli.rs",
+    "src/lessons/lab02_nagle/counters.rs",
+    "src/lessons/lab02_nagle/server.rs",
+    "src/lessons/lab02_nagle/show.rs",
+    "src/lessons/lab02_nagle/stages.rs",
+    "src/lessons/lab02_nagle/stall.rs",
 ];
 
 fn root() -> PathBuf {
@@ -285,10 +294,11 @@ fn looks_like_a_key(s: &str) -> bool {
 
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
-    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky", "machine",
+    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
+    "machine", "lab02",
 ];
 /// Names that look like keys but are the binaries' own.
-const BINARIES: &[&str] = &["lab01-naive-recv"];
+const BINARIES: &[&str] = &["lab01-naive-recv", "lab02-nagle"];
 
 /// The mark that lets a literal through: a command line or program text that
 /// is the same in every language (`ss -ltnp …`, a Python one-liner), never a
