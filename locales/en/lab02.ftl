@@ -58,6 +58,7 @@ lab02-run-nodelay = TCP_NODELAY, 2 writes
 lab02-run-one = Nagle on, 1 write
 lab02-writes-split = header and body in 2 writes
 lab02-writes-one = whole message in 1 write
+lab02-sender-and-writes = { $sender }, { $writes }
 
 ## Table headers and rows.
 lab02-col-sender = sender

@@ -59,6 +59,7 @@ lab02-run-nodelay = TCP_NODELAY，写 2 次
 lab02-run-one = 开 Nagle，写 1 次
 lab02-writes-split = 报头和正文分 2 次写
 lab02-writes-one = 整条消息 1 次写完
+lab02-sender-and-writes = { $sender }，{ $writes }
 
 ## 表头和行名。
 lab02-col-sender = 发送方

@@ -150,7 +150,10 @@ pub fn stall_table(cfg: &StallConfig, run: &StallRun) -> Table {
         MessageWrites::Split => t!("lab02-writes-split"),
         MessageWrites::One => t!("lab02-writes-one"),
     };
-    t.row([t!("lab02-col-sender"), format!("{sender}, {writes}")]);
+    t.row([
+        t!("lab02-col-sender"),
+        t!("lab02-sender-and-writes", sender = sender, writes = writes),
+    ]);
     t.row([t!("lab02-row-messages"), cfg.rounds.to_string()]);
     t.row([t!("lab02-row-median"), fmt_ms(run.median())]);
     t.row([t!("lab02-row-worst"), fmt_ms(run.worst())]);
