@@ -7,6 +7,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::i18n::key_paths;
 use common::{cmd, run_with_timeout, spawn_server, text};
 use serde_json::Value;
 
@@ -259,25 +260,6 @@ fn bad_arguments_and_no_server_are_one_line_errors() {
     let err = text(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("failed"), "{err}");
-}
-
-/// Every key path in a JSON value (`stages[].data.runs[].config.writes`…).
-fn key_paths(v: &Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = format!("{at}.{k}");
-                out.insert(p.clone());
-                key_paths(x, &p, out);
-            }
-        }
-        Value::Array(a) => {
-            for x in a {
-                key_paths(x, &format!("{at}[]"), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// The demo in `lang`: exit code, the `--json` report, the story (stderr).
