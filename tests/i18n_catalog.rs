@@ -48,6 +48,15 @@ const TRANSLATED: &[&str] = &[
     "src/kit/server.rs",
     "src/kit/proxy.rs",
     "src/kit/udp_proxy.rs",
+    "labs/lab02_nagle.rs",
+    "src/lessons/lab02_nagle.rs",
+    "src/lessons/lab02_nagle/burst.rs",
+    "src/lessons/lab02_nagle/cli.rs",
+    "src/lessons/lab02_nagle/counters.rs",
+    "src/lessons/lab02_nagle/server.rs",
+    "src/lessons/lab02_nagle/show.rs",
+    "src/lessons/lab02_nagle/stages.rs",
+    "src/lessons/lab02_nagle/stall.rs",
 ];
 
 fn root() -> PathBuf {
@@ -305,10 +314,10 @@ fn looks_like_a_key(s: &str) -> bool {
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
     "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
-    "machine", "check", "kit", "bench", "load",
+    "machine", "check", "kit", "bench", "load", "lab02",
 ];
 /// Names that look like keys but are the binaries' own.
-const BINARIES: &[&str] = &["lab01-naive-recv"];
+const BINARIES: &[&str] = &["lab01-naive-recv", "lab02-nagle"];
 
 /// The mark that lets a literal through: a command line or program text that
 /// is the same in every language (`ss -ltnp …`, a Python one-liner), never a

@@ -7,6 +7,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::i18n::key_paths;
 use common::{cmd, run_with_timeout, spawn_server, text};
 use serde_json::Value;
 
@@ -259,4 +260,63 @@ fn bad_arguments_and_no_server_are_one_line_errors() {
     let err = text(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("failed"), "{err}");
+}
+
+/// The demo in `lang`: exit code, the `--json` report, the story (stderr).
+fn demo_in(lang: &str) -> (Option<i32>, Value, String) {
+    let mut c = cmd(BIN);
+    for v in ["STICKY_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+        c.env_remove(v);
+    }
+    c.args([
+        "--lang", lang, "demo", "--color", "never", "--json", "--rounds", "10",
+    ]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(120));
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code(), report, text(&out.stderr))
+}
+
+/// `--lang zh` changes the words and nothing a machine reads: the same exit
+/// code and `--json` keys as English (plus `"lang": "zh"`), Chinese stage
+/// titles and narration, and no catalog key (`lab02-s1-title`…) printed
+/// raw. The demo is timed, so a pair that did not both pass is run again.
+#[test]
+fn the_demo_speaks_chinese_with_the_same_report_and_exit_code() {
+    let mut last = String::new();
+    for _attempt in 0..2 {
+        let (en_code, en, _) = demo_in("en");
+        let (zh_code, zh, story) = demo_in("zh");
+        if en_code != Some(0) || zh_code != Some(0) {
+            last = format!("exit en {en_code:?}, zh {zh_code:?}\n{story}");
+            continue;
+        }
+        assert_eq!(en["lang"], "en", "{en}");
+        assert_eq!(zh["lang"], "zh", "{zh}");
+        let (mut ek, mut zk) = (Default::default(), Default::default());
+        key_paths(&en, "", &mut ek);
+        key_paths(&zh, "", &mut zk);
+        assert_eq!(ek, zk, "the report's key paths differ between en and zh");
+        let titles: Vec<&str> = zh["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["title"].as_str().unwrap_or_default())
+            .collect();
+        assert!(titles[0].contains("合并"), "{titles:?}");
+        assert!(titles[1].contains("停顿"), "{titles:?}");
+        assert!(
+            story.contains("Nagle 算法") && story.contains("延迟确认"),
+            "{story}"
+        );
+        assert!(story.contains("开 Nagle，写 2 次"), "{story}");
+        // The binary's own name is the only `lab02-…` word allowed.
+        let raw: Vec<String> = story
+            .match_indices("lab02-")
+            .map(|(i, _)| story[i..].chars().take(24).collect::<String>())
+            .filter(|s| !s.starts_with("lab02-nagle ") && !s.starts_with("lab02-nagle\n"))
+            .collect();
+        assert!(raw.is_empty(), "raw catalog keys in the story: {raw:?}");
+        return;
+    }
+    panic!("the demo did not pass in both languages, twice: {last}");
 }

@@ -125,14 +125,15 @@ pub const MAX_STALL_BODY: usize = 64 << 10;
 /// The longest summary line a client reads back.
 pub(crate) const MAX_SUMMARY: u64 = 1 << 20;
 
-/// What went wrong in a lab 02 conversation.
+/// What went wrong in a lab 02 conversation (the words are in
+/// locales/*/lab02.ftl, `lab02-error-…`).
 #[derive(Debug, Error)]
 pub enum NagleError {
     /// The peer's first 6 bytes were not a known hello.
-    #[error("unknown hello {0:?}: expected \"burst\\n\" or \"stall\\n\"")]
+    #[error("{}", crate::t!("lab02-error-bad-hello", got = format!("{:?}", .0)))]
     BadHello(String),
     /// The peer answered something other than what the protocol says.
-    #[error("expected {expected:?} from the server, got {got:?}")]
+    #[error("{}", crate::t!("lab02-error-unexpected", expected = format!("{expected:?}"), got = format!("{got:?}")))]
     Unexpected {
         /// What should have come.
         expected: String,
@@ -140,10 +141,10 @@ pub enum NagleError {
         got: String,
     },
     /// The server's summary line was not valid JSON.
-    #[error("the server's summary is not valid: {0}")]
+    #[error("{}", crate::t!("lab02-error-bad-summary", error = .0))]
     BadSummary(String),
     /// The kernel's `TCP_INFO` answer was too short to hold the counter.
-    #[error("TCP_INFO returned {got} bytes, too few to hold tcpi_data_segs_out (needs {need})")]
+    #[error("{}", crate::t!("lab02-error-short-tcp-info", got = got, need = need))]
     ShortTcpInfo {
         /// Bytes the kernel filled in.
         got: usize,
@@ -205,7 +206,7 @@ pub(crate) fn open_quiet(addr: SocketAddr, nodelay: bool) -> Result<TcpStream, N
             Some(_) => {
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    "the hello was never acknowledged",
+                    crate::t!("lab02-error-hello-unacked"),
                 )
                 .into())
             }

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod check;
+pub mod i18n;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;

@@ -141,7 +141,8 @@ fn spin_sleep(d: Duration) {
 }
 
 // The kernel's segment counts are read from TCP_INFO, on Linux.
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::*;
     use crate::lessons::lab02_nagle::{LocalServer, Served, ServerConfig};

@@ -12,6 +12,7 @@ use super::{
     burst_client, serve_logged, stall_client, BurstConfig, MessageWrites, ServerConfig, StallConfig,
 };
 use crate::harness::{self, announce, fail, parse_addr};
+use crate::t;
 
 /// The binary's name, as the server announces itself.
 const LAB: &str = "lab02-nagle";
@@ -107,12 +108,12 @@ pub struct ClientArgs {
 /// The receiver: logs what each recv() got; answers stall rounds. Runs until killed.
 pub fn server(args: &ServerArgs) -> ExitCode {
     if args.bufsize == 0 {
-        return fail("--bufsize must be at least 1");
+        return fail(t!("lab02-error-bufsize"));
     }
     let addr = args.addr;
     let listener = match crate::kit::sock::listen(addr) {
         Ok(l) => l,
-        Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
+        Err(e) => return fail(t!("lab02-error-listen", addr = addr, error = e)),
     };
     announce(LAB, listener.local_addr().unwrap_or(addr));
     let cfg = ServerConfig {
@@ -128,7 +129,7 @@ pub fn server(args: &ServerArgs) -> ExitCode {
     };
     match serve_logged(listener, cfg, opts) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(format!("server stopped: {e}")),
+        Err(e) => fail(t!("lab02-error-server-stopped", error = e)),
     }
 }
 
@@ -138,10 +139,10 @@ pub fn client(args: &ClientArgs) -> ExitCode {
     let report = match args.pattern {
         Pattern::Burst => {
             if args.writes == 0 || args.size == 0 {
-                return fail("--writes and --size must be at least 1");
+                return fail(t!("lab02-error-writes-size"));
             }
             if args.writes.saturating_mul(args.size) > 1 << 30 {
-                return fail("--writes × --size is over 1 GiB; pick a smaller burst");
+                return fail(t!("lab02-error-burst-too-big"));
             }
             let cfg = BurstConfig {
                 writes: args.writes,
@@ -150,11 +151,12 @@ pub fn client(args: &ClientArgs) -> ExitCode {
                 nodelay: args.nodelay.on(),
                 silent_receiver: args.silent_receiver,
             };
-            burst_client(addr, &cfg).map_err(|e| format!("burst to {addr} failed: {e}"))
+            burst_client(addr, &cfg)
+                .map_err(|e| t!("lab02-error-burst-failed", addr = addr, error = e))
         }
         Pattern::Stall => {
             if args.rounds == 0 {
-                return fail("--rounds must be at least 1");
+                return fail(t!("lab02-error-rounds"));
             }
             let cfg = StallConfig {
                 rounds: args.rounds,
@@ -162,7 +164,8 @@ pub fn client(args: &ClientArgs) -> ExitCode {
                 writes: args.message_writes,
                 ..StallConfig::default()
             };
-            stall_client(addr, &cfg).map_err(|e| format!("stall rounds with {addr} failed: {e}"))
+            stall_client(addr, &cfg)
+                .map_err(|e| t!("lab02-error-stall-failed", addr = addr, error = e))
         }
     };
     let text = report.and_then(|r| match args.json {

@@ -303,10 +303,7 @@ pub fn autocorking() -> Option<bool> {
 pub(crate) fn counters_or_note(stream: &TcpStream) -> (Option<TcpCounters>, Option<String>) {
     match tcp_counters(stream) {
         Ok(Some(c)) => (Some(c), None),
-        Ok(None) => (
-            None,
-            Some("TCP_INFO (Linux) and TCP_CONNECTION_INFO (macOS) are not available on this platform".into()),
-        ),
+        Ok(None) => (None, Some(crate::t!("lab02-error-no-tcp-info"))),
         Err(e) => (None, Some(e.to_string())),
     }
 }

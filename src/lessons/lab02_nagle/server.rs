@@ -202,9 +202,11 @@ impl LocalServer {
         match self.results.recv_timeout(Duration::from_secs(30)) {
             Ok(Ok(s)) => Ok(s),
             Ok(Err(e)) => Err(io::Error::other(format!("server: {e}")).into()),
-            Err(_) => {
-                Err(io::Error::new(io::ErrorKind::TimedOut, "the server never finished").into())
-            }
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                crate::t!("lab02-error-server-never-finished"),
+            )
+            .into()),
         }
     }
 }
@@ -227,18 +229,25 @@ pub fn serve_logged(
         };
         match serve_connection(stream, &cfg, clock).map_err(named)? {
             Served::Burst { summary, .. } => eprintln!(
-                "[{peer}] burst: {} bytes in {} recv() calls (kernel: {} data segments in); sizes: {}",
-                summary.bytes,
-                summary.recv_calls,
-                or_na(summary.data_segs_in),
-                sizes_summary(&summary.sizes, 16)
+                "[{peer}] {}",
+                crate::t!(
+                    "lab02-log-burst",
+                    bytes = summary.bytes,
+                    calls = summary.recv_calls,
+                    segments = or_na(summary.data_segs_in),
+                    sizes = sizes_summary(&summary.sizes, 16)
+                )
             ),
             Served::Stall { rounds, counters } => eprintln!(
-                "[{peer}] stall: answered {rounds} messages; delayed-ACK timer (tcpi_ato) {}",
-                counters
-                    .and_then(|c| c.delayed_ack_us())
-                    .map(|us| format!("{:.1} ms", us as f64 / 1e3))
-                    .unwrap_or_else(|| "n/a".into())
+                "[{peer}] {}",
+                crate::t!(
+                    "lab02-log-stall",
+                    rounds = rounds,
+                    ato = counters
+                        .and_then(|c| c.delayed_ack_us())
+                        .map(|us| format!("{:.1} ms", us as f64 / 1e3))
+                        .unwrap_or_else(|| "n/a".into())
+                )
             ),
         }
         Ok::<(), NagleError>(())

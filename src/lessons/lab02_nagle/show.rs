@@ -10,6 +10,7 @@ use super::{
 };
 use crate::kit::record::Clock;
 use crate::report::table::Table;
+use crate::t;
 
 /// Receive sizes in a short form: runs become `10×4`, long lists end in `… (+N)`.
 pub fn sizes_summary(sizes: &[usize], max_items: usize) -> String {
@@ -51,9 +52,9 @@ pub fn fmt_ms(d: Duration) -> String {
 /// The autocorking switch as the demo reports it.
 pub fn autocorking_note(cork: Option<bool>) -> String {
     let state = match cork {
-        Some(true) => "1 (autocorking on)",
-        Some(false) => "0 (autocorking off)",
-        None => "not readable on this system",
+        Some(true) => t!("lab02-autocorking-on"),
+        Some(false) => t!("lab02-autocorking-off"),
+        None => t!("lab02-autocorking-unreadable"),
     };
     format!("{AUTOCORKING_SYSCTL}: {state}")
 }
@@ -85,9 +86,7 @@ pub fn burst_client(addr: SocketAddr, cfg: &BurstConfig) -> Result<ClientReport,
     let run = send_burst(addr, cfg, Clock::start())?;
     let mut text = burst_table(cfg, &run).render();
     if let Some(note) = &run.counters_note {
-        text.push_str(&format!(
-            "\n  note: {note}; the server's recv() calls are the evidence instead"
-        ));
+        text.push_str(&format!("\n  {}", t!("lab02-client-note", note = note)));
     }
     let json = serde_json::json!({ "run": run, "bytes": run.bytes() });
     Ok(ClientReport { json, text })
@@ -107,40 +106,31 @@ pub fn stall_client(addr: SocketAddr, cfg: &StallConfig) -> Result<ClientReport,
 
 /// What `client --pattern burst` prints: both sides' counts.
 pub fn burst_table(cfg: &BurstConfig, run: &BurstRun) -> Table {
-    let mut t = Table::new(["", "value"]);
+    let mut t = Table::new([String::new(), t!("lab02-col-value")]);
     let sender = match cfg.nodelay {
-        true => "TCP_NODELAY (Nagle off)",
-        false => "Nagle on (default)",
+        true => t!("lab02-sender-nodelay-nagle-off"),
+        false => t!("lab02-sender-nagle"),
     };
-    t.row(["sender".to_string(), sender.to_string()]);
+    t.row([t!("lab02-col-sender"), sender]);
     t.row([
-        "writes".to_string(),
+        t!("lab02-col-writes"),
         format!("{} × {} B", cfg.writes, cfg.size),
     ]);
-    t.row([
-        "gap between writes".to_string(),
-        format!("{} µs", cfg.gap.as_micros()),
-    ]);
-    t.row([
-        "data segments sent (tcpi_data_segs_out)".to_string(),
-        or_na(run.data_segments),
-    ]);
+    t.row([t!("lab02-row-gap"), format!("{} µs", cfg.gap.as_micros())]);
+    t.row([t!("lab02-row-data-segs-out"), or_na(run.data_segments)]);
     if let Some(c) = run.counters {
-        t.row([
-            "sender's MSS (tcpi_snd_mss)".to_string(),
-            format!("{} B", c.snd_mss),
-        ]);
+        t.row([t!("lab02-row-mss"), format!("{} B", c.snd_mss)]);
     }
     t.row([
-        "data segments received (tcpi_data_segs_in)".to_string(),
+        t!("lab02-row-data-segs-in"),
         or_na(run.receiver.data_segs_in),
     ]);
     t.row([
-        "server recv() calls".to_string(),
+        t!("lab02-row-server-recv-calls"),
         run.receiver.recv_calls.to_string(),
     ]);
     t.row([
-        "recv sizes".to_string(),
+        t!("lab02-col-recv-sizes"),
         sizes_summary(&run.receiver.sizes, 10),
     ]);
     if let Some(c) = autocorking() {
@@ -151,21 +141,24 @@ pub fn burst_table(cfg: &BurstConfig, run: &BurstRun) -> Table {
 
 /// What `client --pattern stall` prints: the round trips.
 pub fn stall_table(cfg: &StallConfig, run: &StallRun) -> Table {
-    let mut t = Table::new(["", "value"]);
+    let mut t = Table::new([String::new(), t!("lab02-col-value")]);
     let sender = match cfg.nodelay {
-        true => "TCP_NODELAY",
-        false => "Nagle on",
+        true => t!("lab02-sender-nodelay"),
+        false => t!("lab02-nagle-on"),
     };
     let writes = match cfg.writes {
-        MessageWrites::Split => "header and body in 2 writes",
-        MessageWrites::One => "whole message in 1 write",
+        MessageWrites::Split => t!("lab02-writes-split"),
+        MessageWrites::One => t!("lab02-writes-one"),
     };
-    t.row(["sender".to_string(), format!("{sender}, {writes}")]);
-    t.row(["messages".to_string(), cfg.rounds.to_string()]);
-    t.row(["median round trip".to_string(), fmt_ms(run.median())]);
-    t.row(["worst round trip".to_string(), fmt_ms(run.worst())]);
-    t.row(["all messages".to_string(), fmt_ms(run.total())]);
-    t.row(["data segments sent".to_string(), or_na(run.data_segments)]);
+    t.row([
+        t!("lab02-col-sender"),
+        t!("lab02-sender-and-writes", sender = sender, writes = writes),
+    ]);
+    t.row([t!("lab02-row-messages"), cfg.rounds.to_string()]);
+    t.row([t!("lab02-row-median"), fmt_ms(run.median())]);
+    t.row([t!("lab02-row-worst"), fmt_ms(run.worst())]);
+    t.row([t!("lab02-row-all"), fmt_ms(run.total())]);
+    t.row([t!("lab02-row-segments-sent"), or_na(run.data_segments)]);
     t
 }
 

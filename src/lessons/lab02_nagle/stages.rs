@@ -16,8 +16,10 @@ use crate::kit::capture::{ack_waits, data_from, Packet};
 use crate::kit::counters::Counters;
 use crate::kit::files::write_atomic;
 use crate::kit::record::{Chunk, Clock, RecordingWriter};
+use crate::lang::{tr_in, Lang};
 use crate::report::svg::{self, Lane, Panel, TimeLane};
 use crate::report::table::{Cell, Table, Tone};
+use crate::t;
 
 /// One send of the stall's message: [`super::lesson_send`] or [`super::send_whole`].
 pub type RecordedSend = fn(&mut RecordingWriter<io::Sink>, &[u8], &[u8]) -> io::Result<()>;
@@ -29,7 +31,8 @@ pub struct WriteCalls(pub Vec<usize>);
 impl fmt::Display for WriteCalls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sizes: Vec<String> = self.0.iter().map(|n| format!("{n} B")).collect();
-        write!(f, "{} write() call(s): {}", sizes.len(), sizes.join(", "))
+        let (n, sizes) = (sizes.len(), sizes.join(", "));
+        write!(f, "{}", t!("lab02-write-calls", n = n, sizes = sizes))
     }
 }
 
@@ -46,7 +49,8 @@ pub fn write_calls(send: RecordedSend) -> Result<WriteCalls, NagleError> {
 /// One sender of stage 1: the median of its three trials, and what the
 /// server's `recv()` calls got in that trial.
 pub struct Burst {
-    /// The sender, in the table's words.
+    /// The sender's name: a catalog key (`lab02-sender-nagle`); [`Burst::label`]
+    /// is its words.
     pub name: &'static str,
     /// The median trial.
     pub run: BurstRun,
@@ -84,15 +88,15 @@ pub fn coalescing(clock: Clock, writes: usize, size: usize) -> Result<Coalescing
         };
         median_burst(&server, clock, name, &cfg, &mut trials)
     };
-    let nagle = median("Nagle on (default)", false, Duration::ZERO, false)?;
-    let nodelay = median("TCP_NODELAY", true, Duration::ZERO, false)?;
+    let nagle = median("lab02-sender-nagle", false, Duration::ZERO, false)?;
+    let nodelay = median("lab02-sender-nodelay", true, Duration::ZERO, false)?;
     let spaced = median(
-        "TCP_NODELAY, writes 200 µs apart",
+        "lab02-sender-spaced",
         true,
         Duration::from_micros(200),
         false,
     )?;
-    let quick = median("Nagle on, silent receiver", false, Duration::ZERO, true)?;
+    let quick = median("lab02-sender-quick", false, Duration::ZERO, true)?;
     Ok(Coalescing {
         nagle,
         nodelay,
@@ -111,7 +115,8 @@ fn median_burst(
     trials: &mut serde_json::Map<String, serde_json::Value>,
 ) -> Result<Burst, NagleError> {
     let (run, chunks, counts) = median_of_three(server, clock, cfg)?;
-    trials.insert(name.to_string(), serde_json::json!(counts));
+    // The report's keys are the same in every language: the English name.
+    trials.insert(tr_in(Lang::En, name, &[]), serde_json::json!(counts));
     Ok(Burst { name, run, chunks })
 }
 
@@ -150,6 +155,13 @@ fn served_chunks(server: &LocalServer) -> Result<Vec<Chunk>, NagleError> {
     })
 }
 
+impl Burst {
+    /// The sender's name in the language in force.
+    pub fn label(&self) -> String {
+        t!(self.name)
+    }
+}
+
 impl Coalescing {
     /// The four senders in the table's order.
     pub fn senders(&self) -> [&Burst; 4] {
@@ -158,15 +170,18 @@ impl Coalescing {
 
     /// One row per sender; the data segments come from the kernel.
     pub fn table(&self) -> Table {
-        let mut table = Table::new([
-            "sender",
-            "writes",
-            "bytes",
-            "write loop",
-            "data segments (kernel)",
-            "recv calls",
-            "recv sizes",
-        ]);
+        let mut table = Table::new(
+            [
+                "lab02-col-sender",
+                "lab02-col-writes",
+                "lab02-col-bytes",
+                "lab02-col-write-loop",
+                "lab02-col-data-segments",
+                "lab02-col-recv-calls",
+                "lab02-col-recv-sizes",
+            ]
+            .map(|k| t!(k)),
+        );
         for (i, b) in self.senders().into_iter().enumerate() {
             let tone = match i {
                 0 => Tone::Good,
@@ -175,7 +190,7 @@ impl Coalescing {
             };
             let run = &b.run;
             table.row([
-                Cell::from(b.name.to_string()),
+                Cell::from(b.label()),
                 Cell::from(run.config.writes.to_string()),
                 Cell::from(run.bytes().to_string()),
                 Cell::from(fmt_loop(run.write_loop())),
@@ -194,13 +209,13 @@ impl Coalescing {
             .map(|b| {
                 let (run, c) = (&b.run, &b.run.config);
                 burst_panel(
-                    format!(
-                        "{}: {} write()s of {} B → {} data segments → {} recv() calls",
-                        b.name,
-                        c.writes,
-                        c.size,
-                        or_na(run.data_segments),
-                        run.receiver.recv_calls
+                    t!(
+                        "lab02-panel-burst",
+                        name = b.label(),
+                        writes = c.writes,
+                        size = c.size,
+                        segments = or_na(run.data_segments),
+                        calls = run.receiver.recv_calls
                     ),
                     run,
                     &b.chunks,
@@ -215,8 +230,8 @@ fn burst_panel(title: String, run: &BurstRun, chunks: &[Chunk]) -> Panel {
     Panel {
         title,
         lanes: vec![
-            Lane::from_chunks("client write()", &run.writes),
-            Lane::from_chunks("server recv()", chunks),
+            Lane::from_chunks(t!("lab02-lane-client-write"), &run.writes),
+            Lane::from_chunks(t!("lab02-lane-server-recv"), chunks),
         ],
         boundaries: vec![],
         unit: None,
@@ -224,6 +239,10 @@ fn burst_panel(title: String, run: &BurstRun, chunks: &[Chunk]) -> Panel {
 }
 
 // ───────────────────────── stage 2: the stall ─────────────────────────
+
+/// Stage 2's three runs as tables and pictures name them (catalog keys), in
+/// the order of [`SendComparison::runs`].
+const RUN_NAMES: [&str; 3] = ["lab02-run-split", "lab02-run-nodelay", "lab02-run-one"];
 
 /// Stage 2's three ways to send the same messages, and the receiver's
 /// delayed-ACK timer (`tcpi_ato`) after each.
@@ -284,33 +303,29 @@ impl SendComparison {
 
     /// Round trips side by side, and the receiver's ACK timer.
     pub fn table(&self) -> Table {
-        let mut t = Table::new([
-            "",
-            "Nagle on, 2 writes",
-            "TCP_NODELAY, 2 writes",
-            "Nagle on, 1 write",
-        ]);
+        let mut t =
+            Table::new(std::iter::once(String::new()).chain(RUN_NAMES.into_iter().map(|k| t!(k))));
         let runs = self.runs();
         let row = |name: String, f: &dyn Fn(usize, &StallRun) -> Cell| {
             std::iter::once(Cell::from(name))
                 .chain(runs.iter().enumerate().map(|(i, r)| f(i, r)))
                 .collect::<Vec<_>>()
         };
-        t.row(row("median round trip".into(), &|i, r| {
+        t.row(row(t!("lab02-row-median"), &|i, r| {
             let tone = if i == 0 { Tone::Bad } else { Tone::Good };
             Cell::new(fmt_ms(r.median()), tone)
         }));
-        t.row(row("worst round trip".into(), &|_, r| {
+        t.row(row(t!("lab02-row-worst"), &|_, r| {
             Cell::from(fmt_ms(r.worst()))
         }));
         let rounds = self.split.config.rounds;
-        t.row(row(format!("all {rounds} messages"), &|_, r| {
+        t.row(row(t!("lab02-row-all-n", n = rounds), &|_, r| {
             Cell::from(fmt_ms(r.total()))
         }));
-        t.row(row("data segments sent".into(), &|_, r| {
+        t.row(row(t!("lab02-row-segments-sent"), &|_, r| {
             Cell::from(or_na(r.data_segments))
         }));
-        t.row(row("receiver's ACK timer (tcpi_ato)".into(), &|i, _| {
+        t.row(row(t!("lab02-row-ato"), &|i, _| {
             Cell::from(
                 self.ato_us[i]
                     .map(|us| format!("{:.1} ms", us as f64 / 1e3))
@@ -322,21 +337,26 @@ impl SendComparison {
 
     /// The round trips on one time axis, as an SVG picture titled for `lab`.
     pub fn timeline(&self, lab: &str) -> String {
-        let lane = |name: &str, r: &StallRun| TimeLane {
-            label: format!("{name}: median {}", fmt_ms(r.median())),
-            spans: r.spans_ms.clone(),
-        };
+        let lanes: Vec<TimeLane> = RUN_NAMES
+            .into_iter()
+            .zip(self.runs())
+            .map(|(name, r)| TimeLane {
+                label: t!(
+                    "lab02-timeline-lane",
+                    name = t!(name),
+                    median = fmt_ms(r.median())
+                ),
+                spans: r.spans_ms.clone(),
+            })
+            .collect();
         svg::render_timeline(
-            &format!(
-                "{lab} — {} write-write-read round trips on one time axis",
-                self.split.config.rounds
+            &t!(
+                "lab02-timeline-title",
+                lab = lab,
+                n = self.split.config.rounds
             ),
-            "each box is one message: header + body sent, 2-byte reply received",
-            &[
-                lane("Nagle on, 2 writes", &self.split),
-                lane("TCP_NODELAY, 2 writes", &self.nodelay),
-                lane("Nagle on, 1 write", &self.one),
-            ],
+            &t!("lab02-timeline-subtitle"),
+            &lanes,
         )
     }
 }
@@ -345,29 +365,26 @@ impl SendComparison {
     /// The kernel's evidence for the stall, one line per run: how much
     /// `TcpExtDelayedACKs` rose, against the round trips that stalled.
     pub fn delayed_ack_lines(&self) -> Vec<String> {
-        let names = [
-            "Nagle on, 2 writes",
-            "TCP_NODELAY, 2 writes",
-            "Nagle on, 1 write",
-        ];
         self.runs()
             .iter()
-            .zip(names)
+            .zip(RUN_NAMES.map(|k| t!(k)))
             .zip(self.delayed_acks)
             .map(|((run, name), d)| match d {
-                None => format!("{name}: the kernel's counters cannot be read here"),
+                None => t!("lab02-dack-unreadable", name = name),
                 Some(d) => {
                     let extra = [("DelayedACKLocked", d.locked), ("DelayedACKLost", d.lost)]
                         .into_iter()
                         .filter_map(|(n, v)| v.map(|v| format!("{n} +{v}")))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    format!(
-                        "{name}: TcpExtDelayedACKs +{} ({extra}); {} of {} round trips took ≥ {} ms",
-                        d.delayed_acks,
-                        run.stalls(),
-                        run.rtts_us.len(),
-                        STALLED.as_millis()
+                    t!(
+                        "lab02-dack-line",
+                        name = name,
+                        n = d.delayed_acks,
+                        extra = extra,
+                        stalls = run.stalls(),
+                        rounds = run.rtts_us.len(),
+                        ms = STALLED.as_millis()
                     )
                 }
             })
@@ -467,11 +484,11 @@ impl QuickAckBudget {
     /// The two bursts side by side: writes grow four times, segments do not.
     pub fn table(&self) -> Table {
         let mut t = Table::new([
-            "silent receiver, reads after 200 ms",
-            "writes",
-            "data segments (kernel)",
-            "segments per write",
-            "recv calls",
+            t!("lab02-col-silent-late", ms = BUDGET_READ_DELAY.as_millis()),
+            t!("lab02-col-writes"),
+            t!("lab02-col-data-segments"),
+            t!("lab02-col-segments-per-write"),
+            t!("lab02-col-recv-calls"),
         ]);
         for run in self.runs() {
             let per = run
@@ -479,7 +496,7 @@ impl QuickAckBudget {
                 .map(|s| format!("{:.2}", s as f64 / run.config.writes as f64))
                 .unwrap_or_else(|| "n/a".into());
             t.row([
-                Cell::from("Nagle on"),
+                Cell::from(t!("lab02-nagle-on")),
                 Cell::from(run.config.writes.to_string()),
                 Cell::new(or_na(run.data_segments), Tone::Good),
                 Cell::from(per),
@@ -523,16 +540,19 @@ impl SlowReader {
     /// Segments sent and received against the recv() calls that took them.
     pub fn table(&self) -> Table {
         let run = &self.run;
-        let mut t = Table::new([
-            "sender",
-            "writes",
-            "segments sent",
-            "segments received",
-            "recv calls",
-            "recv sizes",
-        ]);
+        let mut t = Table::new(
+            [
+                "lab02-col-sender",
+                "lab02-col-writes",
+                "lab02-col-segments-sent",
+                "lab02-col-segments-received",
+                "lab02-col-recv-calls",
+                "lab02-col-recv-sizes",
+            ]
+            .map(|k| t!(k)),
+        );
         t.row([
-            Cell::from("TCP_NODELAY"),
+            Cell::from(t!("lab02-sender-nodelay")),
             Cell::from(run.config.writes.to_string()),
             Cell::from(or_na(run.data_segments)),
             Cell::from(or_na(run.receiver.data_segs_in)),
@@ -545,10 +565,10 @@ impl SlowReader {
     /// The picture's panel: many writes, few reads.
     pub fn panel(&self) -> Panel {
         burst_panel(
-            format!(
-                "Slow reader: TCP_NODELAY, {} segments sent, {} recv() call(s)",
-                or_na(self.run.data_segments),
-                self.run.receiver.recv_calls
+            t!(
+                "lab02-panel-slow",
+                segments = or_na(self.run.data_segments),
+                calls = self.run.receiver.recv_calls
             ),
             &self.run,
             &self.chunks,
