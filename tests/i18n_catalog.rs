@@ -29,6 +29,11 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab01_naive_recv/protocol.rs",
     "src/lessons/lab01_naive_recv/runs.rs",
     "src/lessons/lab01_naive_recv/views.rs",
+    "labs/lab03_length_ack.rs",
+    "src/lessons/lab03_length_ack.rs",
+    "src/lessons/lab03_length_ack/cli.rs",
+    "src/lessons/lab03_length_ack/runs.rs",
+    "src/lessons/lab03_length_ack/wire.rs",
 ];
 
 fn root() -> PathBuf {
@@ -285,10 +290,15 @@ fn looks_like_a_key(s: &str) -> bool {
 
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
-    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky", "machine",
+    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
+    "machine", "lab03", "lab04",
 ];
 /// Names that look like keys but are the binaries' own.
-const BINARIES: &[&str] = &["lab01-naive-recv"];
+const BINARIES: &[&str] = &[
+    "lab01-naive-recv",
+    "lab03-length-ack",
+    "lab04-struct-header",
+];
 
 /// The mark that lets a literal through: a command line or program text that
 /// is the same in every language (`ss -ltnp …`, a Python one-liner), never a

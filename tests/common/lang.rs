@@ -1,0 +1,74 @@
+//! Running a demo in both languages: what a lab's `--lang zh` test needs
+//! (the language changes the words, never the JSON's keys or the exit code).
+
+use std::collections::BTreeSet;
+use std::process::Output;
+use std::thread;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{cmd, run_with_timeout, text};
+
+/// One `--json` run: the process's output and the report it printed.
+pub struct JsonRun {
+    pub out: Output,
+    pub report: Value,
+    /// The story (stderr under `--json`).
+    pub story: String,
+}
+
+/// Runs `bin --color never --lang LANG ARGS` for `en` and `zh` at the same
+/// time (`args` should include `demo --json`), each bounded by `limit`.
+pub fn json_in_both_languages(bin: &str, args: &[&str], limit: Duration) -> [JsonRun; 2] {
+    let run = |lang: &'static str| {
+        let mut c = cmd(bin);
+        c.args(["--color", "never", "--lang", lang]).args(args);
+        thread::spawn(move || {
+            let out = run_with_timeout(c, b"", limit);
+            let report = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("{lang}: not JSON ({e}): {}", text(&out.stderr)));
+            let story = text(&out.stderr);
+            JsonRun { out, report, story }
+        })
+    };
+    let (en, zh) = (run("en"), run("zh"));
+    [en.join().expect("en run"), zh.join().expect("zh run")]
+}
+
+/// Every key path of a JSON value (`stages[].data.seed`), values left out.
+pub fn key_paths(v: &Value) -> BTreeSet<String> {
+    fn walk(v: &Value, at: &str, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let path = format!("{at}.{k}");
+                    out.insert(path.clone());
+                    walk(x, &path, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, &format!("{at}[]"), out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(v, "", &mut out);
+    out
+}
+
+/// Words of `text` that look like catalog keys of area `area` (`lab03-s1-title`)
+/// leaking into the output: `area-` followed by more, other than `binary`.
+pub fn leaked_keys(text: &str, area: &str, binary: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| w.starts_with(&format!("{area}-")) && *w != binary)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Each stage's `ok`, in order.
+pub fn stage_oks(report: &Value) -> Vec<Value> {
+    report["stages"]
+        .as_array()
+        .map(|a| a.iter().map(|s| s["ok"].clone()).collect())
+        .unwrap_or_default()
+}
