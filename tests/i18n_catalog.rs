@@ -34,6 +34,8 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab03_length_ack/cli.rs",
     "src/lessons/lab03_length_ack/runs.rs",
     "src/lessons/lab03_length_ack/wire.rs",
+    "labs/lab04_struct_header.rs",
+    "src/lessons/lab04_struct_header.rs",
 ];
 
 fn root() -> PathBuf {
