@@ -7,7 +7,7 @@ lab03-examples =
       lab03-length-ack demo                         # the whole story, checked
       lab03-length-ack server                       # terminal 1 (127.0.0.1:8001)
       lab03-length-ack client --cmd help            # terminal 2
-lab03-length-ack-cmd-demo-about = Show the scheme working, breaking under chaos, fixed, and what its ack costs.
+lab03-length-ack-cmd-demo-about = Show the scheme working, breaking under chaos, fixed, and what its ack costs
 lab03-length-ack-cmd-demo-examples =
     Examples:
       lab03-length-ack demo
@@ -15,14 +15,14 @@ lab03-length-ack-cmd-demo-examples =
       lab03-length-ack demo --color never --svg docs/labs/img/lab03-length-ack.svg
       lab03-length-ack demo --json > report.json
       lab03-length-ack demo --lang zh               # the same demo in Chinese
-lab03-length-ack-cmd-server-about = Run the command server (built-in commands unless --exec shell).
+lab03-length-ack-cmd-server-about = Run the command server (built-in commands unless --exec shell)
 lab03-length-ack-cmd-server-examples =
     Examples:
       lab03-length-ack server                        # 127.0.0.1:8001, our framed requests
       lab03-length-ack server --compat lesson        # the bytes seed 001's Python client speaks
       lab03-length-ack server --addr 127.0.0.1:0 --idle-timeout 2
       lab03-length-ack server --exec shell           # the real shell (loopback only)
-lab03-length-ack-cmd-client-about = Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
+lab03-length-ack-cmd-client-about = Send commands and print the replies (>>> prompt, --cmd, or piped stdin)
 lab03-length-ack-cmd-client-examples =
     Examples:
       lab03-length-ack client                        # >>> prompt

@@ -7,7 +7,7 @@ lab04-examples =
       lab04-struct-header demo                      # the whole story, checked
       lab04-struct-header server                    # terminal 1 (127.0.0.1:8083)
       lab04-struct-header client --cmd help         # terminal 2
-lab04-struct-header-cmd-demo-about = Show the header working, the single-recv bug under chaos, byte order, and the limits.
+lab04-struct-header-cmd-demo-about = Show the header working, the single-recv bug under chaos, byte order, and the limits
 lab04-struct-header-cmd-demo-examples =
     Examples:
       lab04-struct-header demo
@@ -15,7 +15,7 @@ lab04-struct-header-cmd-demo-examples =
       lab04-struct-header demo --color never --svg docs/labs/img/lab04-struct-header.svg
       lab04-struct-header demo --json > report.json
       lab04-struct-header demo --lang zh            # the same demo in Chinese
-lab04-struct-header-cmd-server-about = Run the command server (built-in commands unless --exec shell).
+lab04-struct-header-cmd-server-about = Run the command server (built-in commands unless --exec shell)
 lab04-struct-header-cmd-server-examples =
     Examples:
       lab04-struct-header server                       # 127.0.0.1:8083, framed requests, 'i' header
@@ -28,7 +28,7 @@ lab04-struct-header-cmd-server-examples =
     body is read, and each command twice --max-output while it runs; what finds no room within 90%
     of --request-deadline is refused with one error line naming the sizes. The budget holds against
     clients that never read (tested); each connection adds at most 2 MiB over it (docs/labs/lab04-struct-header.md).
-lab04-struct-header-cmd-client-about = Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
+lab04-struct-header-cmd-client-about = Send commands and print the replies (>>> prompt, --cmd, or piped stdin)
 lab04-struct-header-cmd-client-examples =
     Examples:
       lab04-struct-header client

@@ -7,7 +7,7 @@ lab03-examples =
       lab03-length-ack demo                         # 完整演示，逐项检查
       lab03-length-ack server                       # 终端 1（127.0.0.1:8001）
       lab03-length-ack client --cmd help            # 终端 2
-lab03-length-ack-cmd-demo-about = 演示这个方案：平时能用，遇到切割就出错，怎样修好，以及那个 ok 要付出什么代价。
+lab03-length-ack-cmd-demo-about = 演示这个方案：平时能用，遇到切割就出错，怎样修好，以及那个 ok 要付出什么代价
 lab03-length-ack-cmd-demo-examples =
     示例：
       lab03-length-ack demo
@@ -15,14 +15,14 @@ lab03-length-ack-cmd-demo-examples =
       lab03-length-ack demo --color never --svg docs/labs/img/lab03-length-ack.svg
       lab03-length-ack demo --json > report.json
       lab03-length-ack demo --lang zh               # 用中文演示
-lab03-length-ack-cmd-server-about = 运行命令服务器（默认用内置命令，--exec shell 时用真正的 shell）。
+lab03-length-ack-cmd-server-about = 运行命令服务器（默认用内置命令，--exec shell 时用真正的 shell）
 lab03-length-ack-cmd-server-examples =
     示例：
       lab03-length-ack server                        # 127.0.0.1:8001，请求也按我们的格式封装
       lab03-length-ack server --compat lesson        # 说种子 001 的 Python 客户端那套字节格式
       lab03-length-ack server --addr 127.0.0.1:0 --idle-timeout 2
       lab03-length-ack server --exec shell           # 真正的 shell（只限回环地址）
-lab03-length-ack-cmd-client-about = 发送命令并打印回复（>>> 提示符、--cmd，或从标准输入管道读入）。
+lab03-length-ack-cmd-client-about = 发送命令并打印回复（>>> 提示符、--cmd，或从标准输入管道读入）
 lab03-length-ack-cmd-client-examples =
     示例：
       lab03-length-ack client                        # >>> 提示符

@@ -7,7 +7,7 @@ lab04-examples =
       lab04-struct-header demo                      # 完整演示，逐项检查
       lab04-struct-header server                    # 终端 1（127.0.0.1:8083）
       lab04-struct-header client --cmd help         # 终端 2
-lab04-struct-header-cmd-demo-about = 演示报头怎样工作、只调一次 recv 在切割下出的错、字节序，以及各种上限。
+lab04-struct-header-cmd-demo-about = 演示报头怎样工作、只调一次 recv 在切割下出的错、字节序，以及各种上限
 lab04-struct-header-cmd-demo-examples =
     示例：
       lab04-struct-header demo
@@ -15,7 +15,7 @@ lab04-struct-header-cmd-demo-examples =
       lab04-struct-header demo --color never --svg docs/labs/img/lab04-struct-header.svg
       lab04-struct-header demo --json > report.json
       lab04-struct-header demo --lang zh            # 用中文演示
-lab04-struct-header-cmd-server-about = 运行命令服务器（默认用内置命令，--exec shell 时用真正的 shell）。
+lab04-struct-header-cmd-server-about = 运行命令服务器（默认用内置命令，--exec shell 时用真正的 shell）
 lab04-struct-header-cmd-server-examples =
     示例：
       lab04-struct-header server                       # 127.0.0.1:8083，请求也封装成帧，'i' 报头
@@ -27,7 +27,7 @@ lab04-struct-header-cmd-server-examples =
     内存：超过 320 KiB 的请求帧，在读消息体之前先从 --memory-budget 里预留两倍于它的长度；每条命令运行时
     预留两倍的 --max-output；在 --request-deadline 的 90% 时间内找不到空间的，会被拒绝，并用一行错误说明各个大小。
     即使客户端从不读取，这个预算也守得住（有测试）；每个连接最多在预算之外再多用 2 MiB（见 docs/labs/lab04-struct-header.md）。
-lab04-struct-header-cmd-client-about = 发送命令并打印回复（>>> 提示符、--cmd，或从标准输入管道读入）。
+lab04-struct-header-cmd-client-about = 发送命令并打印回复（>>> 提示符、--cmd，或从标准输入管道读入）
 lab04-struct-header-cmd-client-examples =
     示例：
       lab04-struct-header client
