@@ -72,3 +72,31 @@ pub fn stage_oks(report: &Value) -> Vec<Value> {
         .map(|a| a.iter().map(|s| s["ok"].clone()).collect())
         .unwrap_or_default()
 }
+
+/// Runs `bin ARGS` (a `demo --json` command line) in both languages and
+/// checks what a lab's `--lang zh` test checks: the same exit code (0), the
+/// same JSON key paths and stage results, `lang` set, each of `lines` in
+/// the Chinese story, and no catalog key of `area` shown instead of its
+/// text (`binary`, the lab's own name, allowed). Returns both runs.
+pub fn assert_speaks_chinese(
+    bin: &str,
+    args: &[&str],
+    (area, binary): (&str, &str),
+    lines: &[&str],
+) -> [JsonRun; 2] {
+    let [en, zh] = json_in_both_languages(bin, args, Duration::from_secs(90));
+    assert_eq!(en.out.status.code(), Some(0), "{}", en.story);
+    assert_eq!(zh.out.status.code(), en.out.status.code(), "{}", zh.story);
+    assert_eq!(
+        (en.report["lang"].as_str(), zh.report["lang"].as_str()),
+        (Some("en"), Some("zh"))
+    );
+    assert_eq!(key_paths(&en.report), key_paths(&zh.report));
+    assert_eq!(stage_oks(&en.report), stage_oks(&zh.report));
+    for line in lines {
+        assert!(zh.story.contains(line), "no {line:?} in:\n{}", zh.story);
+    }
+    let leaks = leaked_keys(&zh.story, area, binary);
+    assert!(leaks.is_empty(), "{leaks:?} in:\n{}", zh.story);
+    [en, zh]
+}
