@@ -25,6 +25,7 @@ use sticky_lab::report::chunks;
 use sticky_lab::report::svg::{Lane, Panel};
 use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
+use sticky_lab::t;
 
 const LAB: &str = "lab03-length-ack";
 
@@ -32,40 +33,38 @@ const LAB: &str = "lab03-length-ack";
 /// expects, and the function below that shows it.
 const STAGES: [Stage<Lab>; 5] = [
     Stage {
-        title: "on loopback, the lesson's protocol works",
-        expected: "every reply arrives whole in one recv on loopback",
+        title: "lab03-s1-title",
+        expected: "lab03-s1-expected",
         run: works_on_loopback,
     },
     Stage {
-        title: "under chaos, one recv(int(length)) comes up short",
-        expected: "one recv returns fewer bytes than the length; the loop gets them all",
+        title: "lab03-s2-title",
+        expected: "lab03-s2-expected",
         run: short_under_chaos,
     },
     Stage {
-        title: "the length text itself can be split: \"12\" | \"34\"",
-        expected: "the digits arrive in two pieces and the lesson's client believes a wrong length; \\n-terminated digits survive",
+        title: "lab03-s3-title",
+        expected: "lab03-s3-expected",
         run: split_length_text,
     },
     Stage {
-        title: "why the ok is load-bearing",
-        expected: "without the ok the digits and the data's first bytes arrive together; with it the digits arrive alone",
+        title: "lab03-s4-title",
+        expected: "lab03-s4-expected",
         run: ok_is_load_bearing,
     },
     Stage {
-        title: "the cost of the ok: one more round trip per command",
-        expected: "the handshake takes about 2 RTT per command, the 4-byte header about 1 RTT",
+        title: "lab03-s5-title",
+        expected: "lab03-s5-expected",
         run: cost_of_the_ok,
     },
 ];
 
+/// The subcommands. Their about lines and examples come from the catalog
+/// (`lab03-length-ack-cmd-SUB-about` / `-examples`); the doc comments are
+/// clap's fallback.
 #[derive(Subcommand)]
 enum Command {
     /// Show the scheme working, breaking under chaos, fixed, and what its ack costs.
-    #[command(after_help = "Examples:
-  lab03-length-ack demo
-  lab03-length-ack demo --seed 3 --rtt-ms 100
-  lab03-length-ack demo --color never --svg docs/labs/img/lab03-length-ack.svg
-  lab03-length-ack demo --json > report.json")]
     Demo {
         #[command(flatten)]
         opts: DemoOpts,
@@ -73,18 +72,8 @@ enum Command {
         cost: CostArgs,
     },
     /// Run the command server (built-in commands unless --exec shell).
-    #[command(after_help = "Examples:
-  lab03-length-ack server                        # 127.0.0.1:8001, our framed requests
-  lab03-length-ack server --compat lesson        # the bytes seed 001's Python client speaks
-  lab03-length-ack server --addr 127.0.0.1:0 --idle-timeout 2
-  lab03-length-ack server --exec shell           # the real shell (loopback only)")]
     Server(cli::ServerArgs),
     /// Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
-    #[command(after_help = "Examples:
-  lab03-length-ack client                        # >>> prompt
-  lab03-length-ack client --cmd help --cmd 'seq 5'
-  echo ls | lab03-length-ack client
-  lab03-length-ack client --compat lesson --addr 127.0.0.1:8001   # against seed 001's Python server")]
     Client(cli::ClientFlags),
 }
 
@@ -100,14 +89,7 @@ struct CostArgs {
 }
 
 fn main() -> ExitCode {
-    let (command, color) = harness::args::parse::<Command>(
-        LAB,
-        "Lab 03: send the length as text, wait for \"ok\", then send the data (seed 001, scheme 1)",
-        "Examples:
-  lab03-length-ack demo                         # the whole story, checked
-  lab03-length-ack server                       # terminal 1 (127.0.0.1:8001)
-  lab03-length-ack client --cmd help            # terminal 2",
-    );
+    let (command, color) = harness::args::parse::<Command>(LAB, "lab03-about", "lab03-examples");
     match command {
         Command::Demo { opts, cost } => demo(&opts, color, cost),
         Command::Server(flags) => cli::server(&flags, color),
@@ -124,7 +106,7 @@ struct Lab {
 }
 
 fn demo(opts: &DemoOpts, color: ColorChoice, cost: CostArgs) -> ExitCode {
-    let d = Demo::new(LAB, "length as text + \"ok\", then the data", opts, color);
+    let d = Demo::new(LAB, "lab03-title", opts, color);
     d.run(
         |_| {
             let (lesson, _errors) = demo_server(Compat::Lesson)?;
@@ -136,21 +118,31 @@ fn demo(opts: &DemoOpts, color: ColorChoice, cost: CostArgs) -> ExitCode {
 
 /// Stage 1: [`lesson_recv`] on loopback, where one recv happens to suffice.
 fn works_on_loopback(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
-    d.say(
-        "The lesson's server sends str(len(data)), waits for the client's \"ok\", then the data.",
-    );
-    d.say("The lesson's client reads the digits with one recv(1024) and the data with one recv(int(length)).");
+    d.say(&t!("lab03-s1-server"));
+    d.say(&t!("lab03-s1-client"));
     let replies = length_ack::lesson_replies(lab.lesson.addr(), &["help", "ls", "seq 100"])?;
-    let mut t = Table::new(["command", "length text", "recv(int(length)) got", "intact"]);
+    let mut t = Table::new([
+        t!("lab03-s1-col-command"),
+        t!("lab03-s1-col-length-text"),
+        t!("lab03-s1-col-got"),
+        t!("lab03-s1-col-intact"),
+    ]);
     let mut rows = Vec::new();
     for r in &replies {
         let (ok, ex) = (r.whole, &r.ex);
         t.row([
             Cell::from(r.cmd),
             Cell::from(format!("\"{}\"", preview(&ex.length_text, 12)).as_str()),
-            Cell::from(format!("{} B in {} recv", ex.body().len(), ex.body_reads.len()).as_str()),
+            Cell::from(
+                t!(
+                    "lab03-s1-got",
+                    bytes = ex.body().len(),
+                    reads = ex.body_reads.len()
+                )
+                .as_str(),
+            ),
             Cell::new(
-                if ok { "yes" } else { "no" },
+                t!(if ok { "lab03-yes" } else { "lab03-no" }),
                 if ok { Tone::Good } else { Tone::Bad },
             ),
         ]);
@@ -162,12 +154,9 @@ fn works_on_loopback(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
         all,
         expected_claim,
         &if all {
-            format!(
-                "3 of 3 replies arrived whole, help's {} bytes (over 1024) included",
-                expected("help").len()
-            )
+            t!("lab03-s1-observed", help = expected("help").len())
         } else {
-            "a reply was cut even on loopback".to_string()
+            t!("lab03-s1-cut")
         },
         json!({ "replies": rows }),
     );
@@ -180,35 +169,34 @@ fn short_under_chaos(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
     let want = expected(cmd);
     let digits = want.len().to_string().len();
     let cfg = command::cue(lab.lesson.addr(), d.seed(), 1500, 1, cmd, |c| c > digits)?;
-    d.say(&format!(
-        "Now through ChaosProxy, a real TCP hop that cuts the reply into pieces of 1..=1500 bytes, 1 ms apart \
-         (seed {}: the first from --seed {} that leaves the command and the digits whole).",
-        cfg.seed,
-        d.seed()
-    ));
+    d.say(&t!("lab03-s2-through", seed = cfg.seed, from = d.seed()));
     let (short, fixed) = length_ack::short_and_fixed(&cfg, cmd)?;
     let got = short.body().len();
     d.show(&format!(
-        "  lesson client: recv({}) returned {got} B — {} B are still in the socket, and the next command will print them",
-        want.len(),
-        want.len() - got
+        "  {}",
+        t!(
+            "lab03-s2-lesson",
+            want = want.len(),
+            got = got,
+            left = want.len() - got
+        )
     ));
     d.show(&format!(
-        "  fixed client:  recv() in a loop until {} B arrived — {} recv calls, {} B",
-        want.len(),
-        fixed.body_reads.len(),
-        fixed.body().len()
+        "  {}",
+        t!(
+            "lab03-s2-fixed",
+            want = want.len(),
+            reads = fixed.body_reads.len(),
+            bytes = fixed.body().len()
+        )
     ));
     let ok = got < want.len() && fixed.body() == want;
     d.panel(Panel {
-        title: format!(
-            "Stage 2: reply of '{cmd}' through ChaosProxy (seed {})",
-            cfg.seed
-        ),
+        title: t!("lab03-s2-panel", cmd = cmd, seed = cfg.seed),
         lanes: vec![
-            Lane::from_lengths("server send(data)", &[want.len()]),
-            Lane::from_lengths("lesson: one recv(n)", &[got]),
-            Lane::from_lengths("fix: recv until n", &fixed.body_read_sizes()),
+            Lane::from_lengths(t!("lab03-lane-server-send-data"), &[want.len()]),
+            Lane::from_lengths(t!("lab03-lane-lesson-one-recv"), &[got]),
+            Lane::from_lengths(t!("lab03-lane-fix-recv-until"), &fixed.body_read_sizes()),
         ],
         boundaries: vec![want.len() as u64],
         unit: None,
@@ -216,11 +204,12 @@ fn short_under_chaos(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
     d.check(
         ok,
         expected_claim,
-        &format!(
-            "one recv got {got} of {} B; the loop got all {} B in {} reads",
-            want.len(),
-            fixed.body().len(),
-            fixed.body_reads.len()
+        &t!(
+            "lab03-s2-observed",
+            got = got,
+            want = want.len(),
+            bytes = fixed.body().len(),
+            reads = fixed.body_reads.len()
         ),
         json!({"seed": cfg.seed, "want": want.len(), "one_recv": got, "loop_reads": fixed.body_reads.len(), "loop_bytes": fixed.body().len()}),
     );
@@ -232,37 +221,42 @@ fn split_length_text(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
     let cmd = "bytes 1234";
     let want = expected(cmd);
     let cfg = command::cue(lab.lesson.addr(), d.seed(), 1500, 30, cmd, |c| c < 4)?;
-    d.say(&format!(
-        "The digits carry no end mark: the client takes whatever one recv(1024) returns. Through ChaosProxy \
-         (seed {}: the first from --seed {} whose first cut falls inside the digits, pieces 30 ms apart):",
-        cfg.seed,
-        d.seed()
+    d.say(&t!(
+        "lab03-s3-no-end-mark",
+        seed = cfg.seed,
+        from = d.seed()
     ));
     let length_ack::SplitRun { split, whole } = length_ack::split_digits(&cfg, cmd)?;
     let believed = split.length.unwrap_or(0);
     let reads = split.recvs();
-    d.show(&chunks::render("client recv", &as_chunks(&reads), &[4], 60));
+    d.show(&chunks::render(
+        &t!("lab03-lane-client-recv"),
+        &as_chunks(&reads),
+        &[4],
+        60,
+    ));
     d.show(&format!(
-        "  the client read \"{}\" as the length, sent ok, and printed {} B starting \"{}\" — \
-         {} B of the reply are left in the socket for the next command",
-        preview(&split.length_text, 8),
-        split.body().len(),
-        preview(&split.body(), 12),
-        (4 + want.len()).saturating_sub(split.length_text.len() + split.body().len())
+        "  {}",
+        t!(
+            "lab03-s3-believed",
+            text = preview(&split.length_text, 8),
+            bytes = split.body().len(),
+            start = preview(&split.body(), 12),
+            left = (4 + want.len()).saturating_sub(split.length_text.len() + split.body().len())
+        )
     ));
     // Our wire format ends the digits with \n: a split cannot shorten them.
     d.show(&format!(
-        "  the fix: end the digits with \\n (\"1234\\n\") and read up to it — same seed, same cuts: {} B, intact: {}",
-        whole.len(),
-        whole == want
+        "  {}",
+        t!("lab03-s3-fix", bytes = whole.len(), intact = whole == want)
     ));
     let ok = split.length_text.len() < 4 && believed != want.len() && whole == want;
     d.panel(Panel {
-        title: format!("Stage 3: the length text split (seed {})", cfg.seed),
+        title: t!("lab03-s3-panel", seed = cfg.seed),
         lanes: vec![
-            Lane::from_lengths("server: digits | data", &[4, want.len()]),
+            Lane::from_lengths(t!("lab03-lane-server-digits-data"), &[4, want.len()]),
             Lane::from_lengths(
-                "lesson client recvs",
+                t!("lab03-lane-lesson-recvs"),
                 &reads.iter().map(Vec::len).collect::<Vec<_>>(),
             ),
         ],
@@ -272,11 +266,12 @@ fn split_length_text(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<()
     d.check(
         ok,
         expected_claim,
-        &format!(
-            "\"{}\" arrived alone, the client believed {believed} B instead of {}; ours got all {} B",
-            preview(&split.length_text, 8),
-            want.len(),
-            whole.len()
+        &t!(
+            "lab03-s3-observed",
+            text = preview(&split.length_text, 8),
+            believed = believed,
+            want = want.len(),
+            bytes = whole.len()
         ),
         json!({"seed": cfg.seed, "length_text": String::from_utf8_lossy(&split.length_text), "believed": believed, "true_length": want.len(), "fixed_ok": whole == want}),
     );
@@ -291,38 +286,31 @@ fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
     let mut cfg = command::cue(lab.lesson.addr(), d.seed(), 1024, 1, cmd, |c| c > dl + 8)?;
     // Bytes that reach the proxy within 50 ms of each other may share a piece.
     cfg.hold = Duration::from_millis(50);
-    d.say("Drop step 2: the server sends the digits and then the data at once, without waiting for ok.");
-    d.say(&format!(
-        "Through ChaosProxy (seed {}), set to pass on as one piece what reaches it within 50 ms — as a proxy may; \
-         routers do not merge segments, but the sender's TCP (Nagle, autocorking) and the receiver's buffer do:",
-        cfg.seed
-    ));
+    d.say(&t!("lab03-s4-drop"));
+    d.say(&t!("lab03-s4-through", seed = cfg.seed));
     let length_ack::NoAckRun { merged, acked } = length_ack::without_ack(&cfg, cmd)?;
     d.show(&chunks::render(
-        "recv(1024) for the length",
+        &t!("lab03-s4-chunks"),
         &as_chunks(std::slice::from_ref(&merged.length_text)),
         &[dl as u64],
         60,
     ));
     let why = merged.what_int_made(want.len());
-    d.show(&format!("  int() of that: {why}"));
+    d.show(&format!("  {}", t!("lab03-s4-int", why = &why)));
     d.show(&format!(
-        "  with the ok (same seed, same cuts): recv(1024) got \"{}\" alone — the server sends nothing more until the ok arrives",
-        preview(&acked.length_text, 12)
+        "  {}",
+        t!("lab03-s4-with-ok", text = preview(&acked.length_text, 12))
     ));
     let ok = merged.length_text.len() > dl
         && merged.length != Some(want.len())
         && acked.length == Some(want.len())
         && acked.body() == want;
     d.panel(Panel {
-        title: format!(
-            "Stage 4: no ok — the digits merge with the data (seed {})",
-            cfg.seed
-        ),
+        title: t!("lab03-s4-panel", seed = cfg.seed),
         lanes: vec![
-            Lane::from_lengths("server: digits | data", &[dl, want.len()]),
-            Lane::from_lengths("recv(1024) without ok", &[merged.length_text.len()]),
-            Lane::from_lengths("recv(1024) with ok", &[acked.length_text.len()]),
+            Lane::from_lengths(t!("lab03-lane-server-digits-data"), &[dl, want.len()]),
+            Lane::from_lengths(t!("lab03-lane-without-ok"), &[merged.length_text.len()]),
+            Lane::from_lengths(t!("lab03-lane-with-ok"), &[acked.length_text.len()]),
         ],
         boundaries: boundaries([dl, want.len()]),
         unit: None,
@@ -330,10 +318,11 @@ fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
     d.check(
         ok,
         expected_claim,
-        &format!(
-            "without ok: \"{}\" ({why}); with ok: \"{}\"",
-            preview(&merged.length_text, 16),
-            preview(&acked.length_text, 8)
+        &t!(
+            "lab03-s4-observed",
+            merged = preview(&merged.length_text, 16),
+            why = &why,
+            acked = preview(&acked.length_text, 8)
         ),
         json!({"seed": cfg.seed, "merged": String::from_utf8_lossy(&merged.length_text), "error": merged.length_error, "acked": String::from_utf8_lossy(&acked.length_text)}),
     );
@@ -343,29 +332,27 @@ fn ok_is_load_bearing(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
 /// Stage 5: the ok's round trip against lab 04's header, through a delay proxy.
 fn cost_of_the_ok(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
     let (rtt_ms, rounds, cmd) = (lab.cost.rtt_ms, lab.cost.rounds as usize, "ls");
-    d.say(&format!(
-        "A delay proxy adds {rtt_ms} ms of round-trip time (ProxyConfig::latency_only, like `sticky proxy --rtt-ms {rtt_ms}`)."
-    ));
-    d.say("Seed 004: \"this approach amplifies the performance loss caused by network latency\". Measured:");
+    d.say(&t!("lab03-s5-delay", rtt = rtt_ms));
+    d.say(&t!("lab03-s5-seed004"));
     let run = length_ack::cost_of_the_ok(Duration::from_millis(rtt_ms), rounds, cmd)?;
     let (t03, t04) = (&run.with_ok, &run.header);
     let (m03, m04) = (CostRun::mean_ms(t03), CostRun::mean_ms(t04));
     let (b03, b04) = (CostRun::best_ms(t03), CostRun::best_ms(t04));
     let r = rtt_ms.max(1) as f64;
     let mut t = Table::new([
-        "protocol",
-        "round trips / command",
-        "theory",
-        "best / command",
-        "best ÷ RTT",
-        "mean",
+        t!("lab03-s5-col-protocol"),
+        t!("lab03-s5-col-trips"),
+        t!("lab03-s5-col-theory"),
+        t!("lab03-s5-col-best"),
+        t!("lab03-s5-col-best-rtt"),
+        t!("lab03-s5-col-mean"),
     ]);
     for (name, trips, b, m, tone) in [
-        ("lab 03: length text, ok, data", 2.0, b03, m03, Tone::Note),
-        ("lab 04: 4-byte header + data", 1.0, b04, m04, Tone::Good),
+        ("lab03-s5-row-ack", 2.0, b03, m03, Tone::Note),
+        ("lab03-s5-row-header", 1.0, b04, m04, Tone::Good),
     ] {
         t.row([
-            Cell::from(name),
+            Cell::from(t!(name).as_str()),
             Cell::from(format!("{trips:.0}").as_str()),
             Cell::from(format!("{:.0} ms", trips * r).as_str()),
             Cell::new(format!("{b:.1} ms"), tone),
@@ -375,19 +362,24 @@ fn cost_of_the_ok(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), S
     }
     d.show(&t.render());
     d.show(&format!(
-        "  {rounds} commands ('{cmd}') each, after the connection was set up; the ok costs {:.1} ms per command \
-         (best against best: a busy machine only adds to a round trip)",
-        b03 - b04
+        "  {}",
+        t!(
+            "lab03-s5-each",
+            rounds = rounds,
+            cmd = cmd,
+            cost = format!("{:.1}", b03 - b04)
+        )
     ));
     let ratio = b03 / b04.max(1e-3);
     let ok = run.intact && ratio > 1.5 && b03 / r > 1.5 && b04 / r < 1.5;
     d.check(
         ok,
         expected_claim,
-        &format!(
-            "{:.2} RTT against {:.2} RTT per command ({ratio:.2}× slower with the ok)",
-            b03 / r,
-            b04 / r
+        &t!(
+            "lab03-s5-observed",
+            ack = format!("{:.2}", b03 / r),
+            header = format!("{:.2}", b04 / r),
+            ratio = format!("{ratio:.2}")
         ),
         json!({"rtt_ms": rtt_ms, "rounds": rounds, "lab03_ms": CostRun::ms(t03), "lab04_ms": CostRun::ms(t04), "lab03_mean_ms": m03, "lab04_mean_ms": m04, "lab03_best_ms": b03, "lab04_best_ms": b04, "ratio": ratio}),
     );

@@ -57,6 +57,13 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab02_nagle/show.rs",
     "src/lessons/lab02_nagle/stages.rs",
     "src/lessons/lab02_nagle/stall.rs",
+    "labs/lab03_length_ack.rs",
+    "src/lessons/lab03_length_ack.rs",
+    "src/lessons/lab03_length_ack/cli.rs",
+    "src/lessons/lab03_length_ack/runs.rs",
+    "src/lessons/lab03_length_ack/wire.rs",
+    "labs/lab04_struct_header.rs",
+    "src/lessons/lab04_struct_header.rs",
 ];
 
 fn root() -> PathBuf {
@@ -314,10 +321,15 @@ fn looks_like_a_key(s: &str) -> bool {
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
     "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
-    "machine", "check", "kit", "bench", "load", "lab02",
+    "machine", "check", "kit", "bench", "load", "lab02", "lab03", "lab04",
 ];
 /// Names that look like keys but are the binaries' own.
-const BINARIES: &[&str] = &["lab01-naive-recv", "lab02-nagle"];
+const BINARIES: &[&str] = &[
+    "lab01-naive-recv",
+    "lab02-nagle",
+    "lab03-length-ack",
+    "lab04-struct-header",
+];
 
 /// The mark that lets a literal through: a command line or program text that
 /// is the same in every language (`ss -ltnp …`, a Python one-liner), never a

@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::lang::key_paths;
 use common::{cmd, run_with_timeout, stderr_lines, stuck_server, text};
 use serde_json::Value;
 
@@ -30,25 +31,6 @@ fn with_env(bin: &str, vars: &[(&str, &str)], args: &[&str]) -> Command {
     }
     c.args(args);
     c
-}
-
-/// Every key path in a JSON value (`stages[].data.ledger.split`…).
-fn key_paths(v: &Value, at: &str, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = format!("{at}.{k}");
-                out.insert(p.clone());
-                key_paths(x, &p, out);
-            }
-        }
-        Value::Array(a) => {
-            for x in a {
-                key_paths(x, &format!("{at}[]"), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn demo_json(lang: &str) -> (Option<i32>, Value) {
@@ -76,9 +58,7 @@ fn json_keys_results_and_exit_code_are_the_same_in_both_languages() {
         (en["lang"].as_str(), zh["lang"].as_str()),
         (Some("en"), Some("zh"))
     );
-    let (mut ek, mut zk) = (BTreeSet::new(), BTreeSet::new());
-    key_paths(&en, "", &mut ek);
-    key_paths(&zh, "", &mut zk);
+    let (ek, zk) = (key_paths(&en), key_paths(&zh));
     assert_eq!(ek, zk, "the key paths differ");
     let oks = |r: &Value| -> Vec<Value> {
         r["stages"]
@@ -352,8 +332,7 @@ fn sticky_run(lang: &str, args: &[&str]) -> std::process::Output {
 fn json_keys(stdout: &[u8]) -> BTreeSet<String> {
     let v: Value = serde_json::from_slice(stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(stdout)));
-    let mut keys = BTreeSet::new();
-    key_paths(&v, "", &mut keys);
+    let keys = key_paths(&v);
     keys
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::i18n::key_paths;
+use common::lang::key_paths;
 use common::{cmd, run_with_timeout, spawn_server, text};
 use serde_json::Value;
 
@@ -292,9 +292,7 @@ fn the_demo_speaks_chinese_with_the_same_report_and_exit_code() {
         }
         assert_eq!(en["lang"], "en", "{en}");
         assert_eq!(zh["lang"], "zh", "{zh}");
-        let (mut ek, mut zk) = (Default::default(), Default::default());
-        key_paths(&en, "", &mut ek);
-        key_paths(&zh, "", &mut zk);
+        let (ek, zk) = (key_paths(&en), key_paths(&zh));
         assert_eq!(ek, zk, "the report's key paths differ between en and zh");
         let titles: Vec<&str> = zh["stages"]
             .as_array()

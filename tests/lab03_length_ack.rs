@@ -173,6 +173,23 @@ fn the_demo_json_reports_both_round_trip_costs() {
 }
 
 #[test]
+fn the_demo_speaks_chinese_with_the_same_json_keys_and_exit_code() {
+    let [_, zh] = common::lang::assert_speaks_chinese(
+        BIN,
+        &["demo", "--json", "--rtt-ms", "30", "--rounds", "3"],
+        ("lab03", "lab03-length-ack"),
+        // The stage headings and the lab's own lines are Chinese.
+        &[
+            "第 1 步 · 在回环地址上，课上的协议能正常工作",
+            "第 4 步 · 为什么那个 ok 不能省",
+            "修好的客户端：循环调用 recv()",
+        ],
+    );
+    let title = zh.report["stages"][2]["title"].as_str().unwrap_or_default();
+    assert!(title.contains("长度文本本身也会被切开"), "{title}");
+}
+
+#[test]
 fn client_and_server_talk_by_default_and_in_lesson_mode() {
     for compat in ["ours", "lesson"] {
         let srv = spawn_server(

@@ -159,6 +159,23 @@ fn the_demo_observes_every_stage_and_writes_its_picture() {
 }
 
 #[test]
+fn the_demo_speaks_chinese_with_the_same_json_keys_and_exit_code() {
+    let [_, zh] = common::lang::assert_speaks_chinese(
+        BIN,
+        &["demo", "--json"],
+        ("lab04", "lab04-struct-header"),
+        // The stage headings and the lab's own lines are Chinese.
+        &[
+            "第 1 步 · 在回环地址上，报头 + 数据能正常工作",
+            "第 7 步 · recv() 返回 b'' 就是结束",
+            "读满循环，同一个种子、同样的切法",
+        ],
+    );
+    let title = zh.report["stages"][2]["title"].as_str().unwrap_or_default();
+    assert!(title.contains("字节序"), "{title}");
+}
+
+#[test]
 fn the_demos_new_stages_report_what_they_measured() {
     let mut c = cmd(BIN);
     c.args(["--color", "never", "demo", "--json"]);

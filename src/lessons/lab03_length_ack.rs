@@ -116,7 +116,7 @@ impl LessonExchange {
     pub fn what_int_made(&self, true_len: usize) -> String {
         self.length_error.clone().unwrap_or_else(|| {
             let n = self.length.unwrap_or(0);
-            format!("parsed as {n} (true length {true_len})")
+            crate::t!("lab03-parsed-as", n = n, true_len = true_len)
         })
     }
 }
@@ -165,7 +165,7 @@ pub const ACK: &[u8] = b"ok";
 #[derive(Debug, Error)]
 pub enum AckError {
     /// A byte that is not an ASCII digit where the length text should be.
-    #[error("length text has a non-digit byte {} at position {at} (got \"{}\")", show_byte(*.byte), preview(.text, 40))]
+    #[error("{}", crate::t!("lab03-error-not-digit", byte = show_byte(*.byte), at = .at, text = preview(.text, 40)))]
     NotDigit {
         /// The offending byte.
         byte: u8,
@@ -175,16 +175,16 @@ pub enum AckError {
         text: Vec<u8>,
     },
     /// The length text ended before any digit.
-    #[error("length text is empty: expected digits")]
+    #[error("{}", crate::t!("lab03-error-empty"))]
     Empty,
     /// More digits than any allowed length needs: not a length at all.
-    #[error("length text runs past {max_digits} digits without ending: not a length")]
+    #[error("{}", crate::t!("lab03-error-too-many-digits", max_digits = .max_digits))]
     TooManyDigits {
         /// The most digits a length under the limit can have.
         max_digits: usize,
     },
     /// A well-formed length over the limit: refused before allocating.
-    #[error("length text claims {len} bytes, over the {max}-byte limit")]
+    #[error("{}", crate::t!("lab03-error-too-large", len = .len, max = .max))]
     TooLarge {
         /// The number the digits spell.
         len: u64,
@@ -193,13 +193,13 @@ pub enum AckError {
     },
     /// Digits spelling a number no `u64` holds (20 digits, from
     /// 18446744073709551616 up): over every limit, and not a number we can show.
-    #[error("length text \"{}\" is larger than any length", preview(.text, 40))]
+    #[error("{}", crate::t!("lab03-error-overflow", text = preview(.text, 40)))]
     Overflow {
         /// The digits received so far.
         text: Vec<u8>,
     },
     /// The server waited for `ok` and got something else.
-    #[error("expected the client's \"ok\", got \"{}\"", preview(.got, 40))]
+    #[error("{}", crate::t!("lab03-error-missing-ok", got = preview(.got, 40)))]
     MissingOk {
         /// What arrived instead.
         got: Vec<u8>,

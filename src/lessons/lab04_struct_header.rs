@@ -150,10 +150,7 @@ impl StructReply {
     fn unpack(header: Vec<u8>, codec: &LengthPrefix) -> StructReply {
         let claimed = match header.first_chunk::<4>() {
             Some(h) => codec.unpack(*h).map_err(|e| e.to_string()),
-            None => Err(format!(
-                "struct.error: unpack requires a buffer of 4 bytes (recv(4) returned {})",
-                header.len()
-            )),
+            None => Err(crate::t!("lab04-struct-error-short", n = header.len())),
         };
         StructReply {
             header,
@@ -170,7 +167,7 @@ impl StructReply {
     /// What the header claimed, in words: `65 B announced`, or why not.
     pub fn claim_text(&self) -> String {
         match &self.claimed {
-            Ok(n) => format!("{n} B announced"),
+            Ok(n) => crate::t!("lab04-announced", n = n),
             Err(e) => e.clone(),
         }
     }
@@ -314,7 +311,7 @@ pub fn serve_commands_within(
         };
         let room = budget.reserve(2 * runner.max_output as u64, || {
             let cmd = crate::kit::text::preview(&cmd, 40);
-            format!("the output of '{cmd}' (up to --max-output, held twice)")
+            crate::t!("lab04-output-of", cmd = cmd)
         });
         let _room = match room {
             Ok(r) => r,

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 pub mod check;
-pub mod i18n;
+pub mod lang;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
