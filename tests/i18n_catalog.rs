@@ -64,6 +64,13 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab03_length_ack/wire.rs",
     "labs/lab04_struct_header.rs",
     "src/lessons/lab04_struct_header.rs",
+    "labs/lab06_udp_vs_tcp.rs",
+    "src/lessons/lab06_udp_vs_tcp.rs",
+    "src/lessons/lab06_udp_vs_tcp/cli.rs",
+    "src/lessons/lab06_udp_vs_tcp/echo.rs",
+    "src/lessons/lab06_udp_vs_tcp/runs.rs",
+    "src/lessons/lab06_udp_vs_tcp/seq.rs",
+    "src/lessons/lab06_udp_vs_tcp/views.rs",
 ];
 
 fn root() -> PathBuf {
@@ -321,7 +328,7 @@ fn looks_like_a_key(s: &str) -> bool {
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
     "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
-    "machine", "check", "kit", "bench", "load", "lab02", "lab03", "lab04",
+    "machine", "check", "kit", "bench", "load", "lab02", "lab03", "lab04", "lab06",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &[
@@ -329,6 +336,7 @@ const BINARIES: &[&str] = &[
     "lab02-nagle",
     "lab03-length-ack",
     "lab04-struct-header",
+    "lab06-udp-vs-tcp",
 ];
 
 /// The mark that lets a literal through: a command line or program text that

@@ -416,3 +416,111 @@ fn udp_proxy_refuses_impossible_probabilities() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("add up to at most 1"));
 }
+
+/// Every key path in a JSON value (`stages[].data.udp_runs[].seq.lost`…).
+fn key_paths(v: &Value, at: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}.{k}");
+                out.insert(p.clone());
+                key_paths(x, &p, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                key_paths(x, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A catalog key that leaked into the output instead of its text: `lab06-`
+/// followed by anything but the binary's own name.
+fn leaked_keys(out: &str) -> Vec<&str> {
+    out.match_indices("lab06-")
+        .map(|(i, _)| &out[i..(i + 30).min(out.len())])
+        .filter(|s| !s.starts_with("lab06-udp-vs-tcp"))
+        .collect()
+}
+
+#[test]
+fn demo_in_chinese_observes_the_same_and_reports_the_same_keys() {
+    let svg = std::env::temp_dir().join(format!("udp-vs-tcp-zh-{}.svg", std::process::id()));
+    let mut c = cmd(BIN);
+    c.args([
+        "--lang", "zh", "demo", "--json", "--color", "never", "--seed", "7",
+    ])
+    .arg("--svg")
+    .arg(&svg);
+    let out = run_with_timeout(c, b"", Duration::from_secs(120));
+    let story = text(&out.stderr);
+    assert!(out.status.success(), "zh demo failed: {story}");
+    let zh: Value = serde_json::from_slice(&out.stdout).expect("the --json report parses");
+    let en = demo_report();
+    assert_eq!(
+        (en["lang"].as_str(), zh["lang"].as_str()),
+        (Some("en"), Some("zh"))
+    );
+    let (mut ek, mut zk) = (BTreeSet::new(), BTreeSet::new());
+    key_paths(en, "", &mut ek);
+    key_paths(&zh, "", &mut zk);
+    assert_eq!(ek, zk, "the key paths differ between English and Chinese");
+    let oks = |r: &Value| -> Vec<Value> {
+        r["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["ok"].clone())
+            .collect()
+    };
+    assert_eq!(oks(en), oks(&zh));
+    // The words did change: this lab's own stage titles and narration.
+    assert!(story.contains("第 1 步 · 消息边界"), "{story}");
+    assert!(story.contains("第 6 步 · 乱序和重复"), "{story}");
+    assert!(story.contains("TCP 是字节流"), "{story}");
+    let title = zh["stages"][1]["title"].as_str().unwrap();
+    assert!(title.contains("截断"), "{title}");
+    assert!(leaked_keys(&story).is_empty(), "{:?}", leaked_keys(&story));
+    // The picture speaks Chinese too, and its wider labels still fit.
+    let picture = std::fs::read_to_string(&svg).expect("the --svg file was written");
+    let _ = std::fs::remove_file(&svg);
+    assert!(picture.contains("1. 消息边界"), "no Chinese panel title");
+    assert!(picture.contains("UDP 丢失"), "no Chinese lane label");
+    let problems = sticky_lab::report::svg::layout_problems(&picture);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn help_and_client_errors_in_chinese_name_no_catalog_key() {
+    let mut c = cmd(BIN);
+    c.args(["--lang", "zh", "client", "--help"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    let help = text(&out.stdout);
+    assert!(out.status.success(), "{help}");
+    assert!(
+        help.contains("每行作为一个数据报发出") && help.contains("示例"),
+        "{help}"
+    );
+    assert!(leaked_keys(&help).is_empty(), "{help}");
+    // Nobody answers on a fresh socket's port: a Chinese error, exit 1 as in English.
+    let silent = udp_socket();
+    let addr = silent.local_addr().unwrap().to_string();
+    let mut c = cmd(BIN);
+    c.args([
+        "--lang",
+        "zh",
+        "--color",
+        "never",
+        "client",
+        "--timeout",
+        "0.2",
+    ])
+    .args(["--addr", &addr, "--cmd", "hi"]);
+    let out = run_with_timeout(c, b"", Duration::from_secs(20));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("没有收到") && err.contains(&addr), "{err}");
+    assert!(leaked_keys(&err).is_empty(), "{err}");
+}

@@ -80,7 +80,8 @@ pub struct OsDatagramLimit {
     /// A setting changes the limit (so a measurement may differ from the
     /// default without anything being wrong).
     pub tunable: bool,
-    /// Why that is the limit, and where it is written down.
+    /// Why that is the limit, and where it is written down: a catalog key
+    /// (`lab06-os-linux-why`…), shown with `t!`.
     pub why: &'static str,
 }
 
@@ -91,22 +92,19 @@ pub const OS_DATAGRAM_LIMITS: [OsDatagramLimit; 3] = [
         os: "Linux",
         ipv4_default: MAX_IPV4_PAYLOAD,
         tunable: false,
-        why: "IPv4's 16-bit total length (RFC 791) − 20 B IP − 8 B UDP header (RFC 768); \
-              one byte more: EMSGSIZE",
+        why: "lab06-os-linux-why",
     },
     OsDatagramLimit {
         os: "macOS",
         ipv4_default: 9216,
         tunable: true,
-        why: "sysctl net.inet.udp.maxdgram is each UDP socket's send buffer, and a larger \
-              datagram gets EMSGSIZE (xnu udp_usrreq.c); SO_SNDBUF raises it",
+        why: "lab06-os-macos-why",
     },
     OsDatagramLimit {
         os: "Windows",
         ipv4_default: MAX_IPV4_PAYLOAD,
         tunable: false,
-        why: "IPv4's ceiling; one byte more: WSAEMSGSIZE (10040); \
-              getsockopt(SO_MAX_MSG_SIZE) reports the limit",
+        why: "lab06-os-windows-why",
     },
 ];
 
@@ -130,9 +128,14 @@ pub fn this_os() -> Option<&'static OsDatagramLimit> {
 pub enum UdpError {
     /// The kernel refused a datagram larger than one IP packet can carry.
     #[error(
-        "a {len}-byte datagram is too big for UDP here (EMSGSIZE: \"{source}\"); \
-         {family} carries at most {limit} bytes, and the operating system may allow less \
-         (macOS: 9216 by default)"
+        "{}",
+        crate::t!(
+            "lab06-error-too-big",
+            len = .len,
+            error = .source,
+            family = .family,
+            limit = .limit
+        )
     )]
     TooBig {
         /// The payload size that was refused.
@@ -147,7 +150,7 @@ pub enum UdpError {
     },
     /// No reply came back in time (the request or the reply may be lost,
     /// or nothing listens there: UDP cannot tell which).
-    #[error("no reply from {to} within {waited:?} (UDP cannot say whether the request, the reply or the server is missing)")]
+    #[error("{}", crate::t!("lab06-error-no-reply", to = .to, waited = format!("{:?}", .waited)))]
     NoReply {
         /// Who was asked.
         to: SocketAddr,

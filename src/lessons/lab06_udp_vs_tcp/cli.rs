@@ -34,9 +34,7 @@ pub struct ServerArgs {
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 1.0 => Ok(v),
-        _ => Err(format!(
-            "'{s}' is not a rate: give replies per second, at least 1"
-        )),
+        _ => Err(crate::t!("lab06-error-rate", value = s)),
     }
 }
 
@@ -67,11 +65,11 @@ pub fn server(args: &ServerArgs) -> ExitCode {
     let addr = default_addr(args.addr);
     let sock = match UdpSocket::bind(addr) {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot bind UDP {addr}: {e}")),
+        Err(e) => return fail(crate::t!("lab06-error-bind", addr = addr, error = e)),
     };
     let bound = sock.local_addr().unwrap_or(addr);
     if !bound.ip().is_loopback() {
-        eprintln!("note: listening on {bound}, which other machines may reach");
+        eprintln!("{}", crate::t!("lab06-note-reachable", addr = bound));
     }
     harness::announce(LAB, bound);
     let opts = EchoOptions {
@@ -85,7 +83,7 @@ pub fn server(args: &ServerArgs) -> ExitCode {
     };
     match serve_upper(sock, &opts, &AtomicBool::new(false)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(format!("UDP server on {bound}: {e}")),
+        Err(e) => fail(crate::t!("lab06-error-server", addr = bound, error = e)),
     }
 }
 
@@ -100,7 +98,7 @@ pub fn client(args: &ClientArgs) -> ExitCode {
     };
     let sock = match UdpSocket::bind(local) {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot open a UDP socket: {e}")),
+        Err(e) => return fail(crate::t!("lab06-error-socket", error = e)),
     };
     let wait = Duration::from_secs_f64(args.timeout.clamp(0.001, 3600.0));
     let bufsize = args.bufsize;
@@ -112,17 +110,20 @@ pub fn client(args: &ClientArgs) -> ExitCode {
                 println!("{}", String::from_utf8_lossy(&d.data));
                 if d.truncated {
                     eprintln!(
-                        "note: reply truncated: {} B on the wire, {} B fit in --bufsize {}, {} B discarded",
-                        d.wire_len,
-                        d.data.len(),
-                        bufsize,
-                        d.wire_len.saturating_sub(d.data.len())
+                        "{}",
+                        crate::t!(
+                            "lab06-client-truncated",
+                            wire = d.wire_len,
+                            kept = d.data.len(),
+                            bufsize = bufsize,
+                            discarded = d.wire_len.saturating_sub(d.data.len())
+                        )
                     );
                 }
             }
             Err(e) => {
                 failures += 1;
-                eprintln!("error: {e}");
+                eprintln!("{} {e}", crate::t!("flags-error-label"));
             }
         }
     }

@@ -23,25 +23,29 @@ pub fn upper(data: &[u8]) -> Vec<u8> {
 /// A one-line account of one received datagram, for server logs and
 /// clients: its size, a preview, and what was odd about it.
 pub fn describe(d: &Datagram) -> String {
-    let mut s = format!(
-        "{} B from {}: {:?}",
-        d.data.len(),
-        d.from,
-        crate::kit::text::preview(&d.data, 60)
+    let mut s = crate::t!(
+        "lab06-echo-datagram",
+        len = d.data.len(),
+        from = d.from,
+        preview = format!("{:?}", crate::kit::text::preview(&d.data, 60))
     );
+    let mut note = |text: String| {
+        s.push(' ');
+        s.push_str(&text);
+    };
     if d.data.is_empty() && d.wire_len == 0 {
-        s.push_str(" (an empty datagram: a real 0-byte message)");
+        note(crate::t!("lab06-echo-empty"));
     }
     if d.truncated {
-        s.push_str(&format!(
-            " (TRUNCATED: {} B on the wire, {} B kept, {} B discarded by the kernel)",
-            d.wire_len,
-            d.data.len(),
-            d.wire_len.saturating_sub(d.data.len())
+        note(crate::t!(
+            "lab06-echo-truncated",
+            wire = d.wire_len,
+            kept = d.data.len(),
+            discarded = d.wire_len.saturating_sub(d.data.len())
         ));
     }
     if std::str::from_utf8(&d.data).is_err() {
-        s.push_str(" (not UTF-8: answered byte for byte)");
+        note(crate::t!("lab06-echo-not-utf8"));
     }
     s
 }
@@ -209,7 +213,7 @@ impl PacedLog {
         let now = Instant::now();
         if now.duration_since(self.second) >= Duration::from_secs(1) {
             if self.held > 0 {
-                eprintln!("({} more lines not shown in the last second)", self.held);
+                eprintln!("{}", crate::t!("lab06-echo-held", n = self.held));
             }
             self.second = now;
             self.printed = 0;
@@ -251,28 +255,23 @@ pub fn serve_upper(sock: UdpSocket, opts: &EchoOptions, stop: &AtomicBool) -> io
             // An ICMP error from an earlier reply (Linux reports
             // "connection refused" on the next call): not this datagram's fault.
             Err(e) => {
-                log.line(|| format!("recvfrom: {e} (ignored, still serving)"));
+                log.line(|| crate::t!("lab06-echo-recv-error", error = e));
                 continue;
             }
         };
         if opts.per_peer.is_some() && is_itself(d.from, me) {
             EchoCounts::add(&counts.from_itself);
-            log.line(|| {
-                format!(
-                    "{} (from this server's own address: not answered)",
-                    describe(&d)
-                )
-            });
+            log.line(|| crate::t!("lab06-echo-from-itself", datagram = describe(&d)));
             continue;
         }
         if let Some(b) = budgets.as_mut() {
             if !b.allow(d.from, Instant::now()) {
                 EchoCounts::add(&counts.over_rate);
                 log.line(|| {
-                    format!(
-                        "{} (over {}'s reply rate: not answered)",
-                        describe(&d),
-                        d.from
+                    crate::t!(
+                        "lab06-echo-over-rate",
+                        datagram = describe(&d),
+                        peer = d.from
                     )
                 });
                 continue;
@@ -290,7 +289,7 @@ pub fn serve_upper(sock: UdpSocket, opts: &EchoOptions, stop: &AtomicBool) -> io
                 let _ = s.send_to(&upper(&d.data), d.from);
             });
         if let Err(e) = spawned {
-            log.line(|| format!("cannot start a reply thread: {e}"));
+            log.line(|| crate::t!("lab06-echo-no-thread", error = e));
         }
     }
     Ok(())

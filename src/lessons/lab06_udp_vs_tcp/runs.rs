@@ -273,7 +273,7 @@ pub fn size_limits(tcp_bytes: usize) -> io::Result<SizeRun> {
             Ok(to6) => largest_payload(&tx6, to6, 1, 70_000).map_err(|e| format!("::1: {e}")),
             Err(e) => Err(format!("::1: {e}")),
         },
-        Err(e) => Err(format!("::1 is unavailable here ({e})")),
+        Err(e) => Err(crate::t!("lab06-v6-unavailable", error = e)),
     };
 
     let (mut client, server) = tcp_pair(&SockOpts::default())?;
@@ -292,7 +292,7 @@ pub fn size_limits(tcp_bytes: usize) -> io::Result<SizeRun> {
     }
     sender
         .join()
-        .map_err(|_| io::Error::other("TCP sender panicked"))??;
+        .map_err(|_| io::Error::other(crate::t!("lab06-error-sender-panicked")))??;
     Ok(SizeRun {
         v4_limit_received,
         v4_over,
@@ -397,7 +397,7 @@ pub fn tcp_flow(
     }
     let sender_time = sender
         .join()
-        .map_err(|_| io::Error::other("TCP sender panicked"))??;
+        .map_err(|_| io::Error::other(crate::t!("lab06-error-sender-panicked")))??;
     Ok(TcpFlowRun {
         seq: SeqReport::new(n, arrival),
         reader_pause_ms: reader_pause.as_secs_f64() * 1e3,

@@ -78,7 +78,7 @@ pub fn ranges(nums: &[u32]) -> String {
         i += 1;
     }
     if out.is_empty() {
-        "none".into()
+        crate::t!("lab06-none")
     } else {
         out.join(", ")
     }

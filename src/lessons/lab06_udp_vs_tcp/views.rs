@@ -13,6 +13,7 @@ use crate::kit::capture::{involving, Packet};
 use crate::kit::text::preview;
 use crate::report::svg::Lane;
 use crate::report::table::{Cell, Table, Tone};
+use crate::t;
 
 /// A message as the tables quote it: `'hello'`.
 pub fn q(b: &[u8]) -> String {
@@ -58,7 +59,11 @@ fn spans(nums: &[u32]) -> Vec<(u64, u64, f64)> {
 impl BoundaryRun {
     /// Read by read: TCP's `recv(1024)` beside UDP's `recvfrom(1024)`.
     pub fn table(&self) -> Table {
-        let mut t = Table::new(["read", "TCP recv(1024)", "UDP recvfrom(1024)"]);
+        let mut t = Table::new([
+            t!("lab06-s1-col-read"),
+            "TCP recv(1024)".into(),
+            "UDP recvfrom(1024)".into(),
+        ]);
         for i in 0..self.tcp_reads.len().max(self.udp_reads.len()) {
             let tcp = self.tcp_reads.get(i).map(|r| q(r)).unwrap_or_default();
             let udp = self.udp_reads.get(i).map(|r| q(r)).unwrap_or_default();
@@ -78,12 +83,12 @@ impl BoundaryRun {
 
     /// One line: each side's reads, quoted.
     pub fn summary(&self) -> String {
-        format!(
-            "TCP got {} read(s): {}; UDP got {} datagram(s): {}",
-            self.tcp_reads.len(),
-            quoted(&self.tcp_reads),
-            self.udp_reads.len(),
-            quoted(&self.udp_reads)
+        t!(
+            "lab06-s1-observed",
+            tcp_n = self.tcp_reads.len(),
+            tcp = quoted(&self.tcp_reads),
+            udp_n = self.udp_reads.len(),
+            udp = quoted(&self.udp_reads)
         )
     }
 
@@ -95,7 +100,7 @@ impl BoundaryRun {
     /// The two sends, TCP's reads, UDP's reads.
     pub fn lanes(&self) -> Vec<Lane> {
         vec![
-            Lane::from_lengths("send() ×2", &[5, 5]),
+            Lane::from_lengths(t!("lab06-s1-lane-sends"), &[5, 5]),
             Lane::from_lengths("TCP recv(1024)", &lengths(&self.tcp_reads)),
             Lane::from_lengths("UDP recvfrom(1024)", &lengths(&self.udp_reads)),
         ]
@@ -169,16 +174,18 @@ impl TruncationRun {
     /// One line: what this run's `recvfrom` kept and left queued, what
     /// TCP read, and what `whole` (the same sends read by the fix) kept.
     pub fn summary(&self, whole: &TruncationRun) -> String {
-        format!(
-            "UDP kept {} of datagrams of {:?} B, {} datagram(s) left queued; TCP read {} B in {} reads; \
-             recvfrom({}) kept {}",
-            quoted(&self.kept()),
-            self.udp.iter().map(|g| g.wire_len).collect::<Vec<_>>(),
-            self.udp_left_over,
-            self.tcp_reads.iter().map(Vec::len).sum::<usize>(),
-            self.tcp_reads.len(),
-            super::WHOLE_DATAGRAM,
-            quoted(&whole.kept()),
+        t!(
+            "lab06-s2-observed",
+            kept = quoted(&self.kept()),
+            wire = format!(
+                "{:?}",
+                self.udp.iter().map(|g| g.wire_len).collect::<Vec<_>>()
+            ),
+            left = self.udp_left_over,
+            tcp_bytes = self.tcp_reads.iter().map(Vec::len).sum::<usize>(),
+            tcp_reads = self.tcp_reads.len(),
+            n = super::WHOLE_DATAGRAM,
+            whole = quoted(&whole.kept()),
         )
     }
 
@@ -194,20 +201,24 @@ impl TruncationRun {
 
     /// Read by read: TCP's `recv(2)` beside UDP's `recvfrom(2)` and what it lost.
     pub fn table(&self) -> Table {
-        let mut t = Table::new(["read", "TCP recv(2)", "UDP recvfrom(2)"]);
+        let mut t = Table::new([
+            t!("lab06-s1-col-read"),
+            "TCP recv(2)".into(),
+            "UDP recvfrom(2)".into(),
+        ]);
         for i in 0..self.tcp_reads.len().max(self.udp.len()) {
             let tcp = self.tcp_reads.get(i).map(|r| q(r)).unwrap_or_default();
             let udp = match self.udp.get(i) {
                 Some(dg) => Cell::new(
-                    format!(
-                        "{} — datagram was {} B (MSG_TRUNC), {} lost for good",
-                        q(&dg.data),
-                        dg.wire_len,
-                        q(self.discarded(i))
+                    t!(
+                        "lab06-s2-cut",
+                        kept = q(&dg.data),
+                        wire = dg.wire_len,
+                        lost = q(self.discarded(i))
                     ),
                     Tone::Bad,
                 ),
-                None => Cell::new("(nothing left: the rest is gone)", Tone::Dim),
+                None => Cell::new(t!("lab06-s2-gone"), Tone::Dim),
             };
             t.row([
                 Cell::from(format!("#{}", i + 1)),
@@ -221,10 +232,10 @@ impl TruncationRun {
     /// The sends, TCP's 2-byte reads, and what each `recvfrom(2)` kept.
     pub fn lanes(&self) -> Vec<Lane> {
         vec![
-            Lane::from_lengths("sent", &[5, 5]),
+            Lane::from_lengths(t!("lab06-s2-lane-sent"), &[5, 5]),
             Lane::from_lengths("TCP recv(2)", &lengths(&self.tcp_reads)),
             Lane {
-                label: "UDP recvfrom(2) kept".into(),
+                label: t!("lab06-s2-lane-kept"),
                 pieces: self
                     .udp
                     .iter()
@@ -242,55 +253,43 @@ impl EmptyRun {
         let window = self.spin_window.as_millis();
         let mut t = Table::new(["", "TCP", "UDP"]);
         t.row([
-            Cell::from("send 0 bytes"),
-            Cell::from(format!(
-                "send(b'') returned {}: nothing goes on the wire",
-                self.tcp_send_returned
-            )),
-            Cell::from("sendto(b'') sends a datagram with no payload"),
+            Cell::from(t!("lab06-s3-row-send")),
+            Cell::from(t!("lab06-s3-tcp-send", n = self.tcp_send_returned)),
+            Cell::from(t!("lab06-s3-udp-send")),
         ]);
         let arrived = if self.tcp_anything_arrived {
-            "something arrived (unexpected)"
+            t!("lab06-s3-tcp-arrived")
         } else {
-            "nothing (recv still waiting after 100 ms)"
+            t!("lab06-s3-tcp-nothing")
         };
         t.row([
-            Cell::from("receiver gets"),
+            Cell::from(t!("lab06-s3-row-gets")),
             Cell::new(arrived, Tone::Note),
             Cell::new(
-                format!(
-                    "a {}-byte message from {}",
-                    self.udp.data.len(),
-                    self.udp.from
+                t!(
+                    "lab06-s3-udp-gets",
+                    n = self.udp.data.len(),
+                    from = self.udp.from
                 ),
                 Tone::Good,
             ),
         ]);
         t.row([
-            Cell::from("recv() returns 0 means"),
-            Cell::from(format!(
-                "the peer closed (got {} B after close)",
-                self.tcp_recv_after_close
-            )),
-            Cell::from("someone sent an empty datagram"),
+            Cell::from(t!("lab06-s3-row-zero")),
+            Cell::from(t!("lab06-s3-tcp-zero", n = self.tcp_recv_after_close)),
+            Cell::from(t!("lab06-s3-udp-zero")),
         ]);
         t.row([
-            Cell::from("`if not cmd: continue` after close"),
+            Cell::from(t!("lab06-s3-row-continue")),
             Cell::new(
-                format!(
-                    "{} empty recv() calls in {window} ms: spins",
-                    self.spin_empty_recvs
-                ),
+                t!("lab06-s3-spins", n = self.spin_empty_recvs, ms = window),
                 Tone::Bad,
             ),
             Cell::new("—", Tone::Dim),
         ]);
         t.row([
-            Cell::from("`if not cmd: break` after close"),
-            Cell::new(
-                format!("{} recv() call, loop ends", self.break_recvs),
-                Tone::Good,
-            ),
+            Cell::from(t!("lab06-s3-row-break")),
+            Cell::new(t!("lab06-s3-ends", n = self.break_recvs), Tone::Good),
             Cell::new("—", Tone::Dim),
         ]);
         t
@@ -314,24 +313,24 @@ impl SizeRun {
         let ceiling = super::MAX_IPV4_PAYLOAD;
         let documented = match super::this_os() {
             Some(os) if os.ipv4_default == self.v4_measured => {
-                format!("{}'s documented default", os.os)
+                t!("lab06-s4-documented", os = os.os)
             }
-            Some(os) => format!(
-                "not {}'s documented default of {} B: its limit has been changed here",
-                os.os, os.ipv4_default
-            ),
-            None => "no documented default for this system".to_string(),
+            Some(os) => t!("lab06-s4-changed", os = os.os, default = os.ipv4_default),
+            None => t!("lab06-s4-undocumented"),
         };
         if self.v4_measured == ceiling {
-            format!(
-                "{} B = 65535 − 20 − 8, IPv4's ceiling ({documented})",
-                self.v4_measured
+            t!(
+                "lab06-s4-at-ceiling",
+                n = self.v4_measured,
+                documented = documented
             )
         } else {
-            format!(
-                "{} B, {} B below IPv4's ceiling of {ceiling} ({documented})",
-                self.v4_measured,
-                ceiling.saturating_sub(self.v4_measured)
+            t!(
+                "lab06-s4-below-ceiling",
+                n = self.v4_measured,
+                below = ceiling.saturating_sub(self.v4_measured),
+                ceiling = ceiling,
+                documented = documented
             )
         }
     }
@@ -346,7 +345,12 @@ impl SizeRun {
     /// Each system's default limit and where it comes from, this system's
     /// row with what was measured here.
     pub fn os_table(&self) -> Table {
-        let mut t = Table::new(["system", "default limit", "measured here", "why"]);
+        let mut t = Table::new([
+            t!("lab06-s4-col-system"),
+            t!("lab06-s4-col-default"),
+            t!("lab06-s4-col-measured"),
+            t!("lab06-s4-col-why"),
+        ]);
         let here = super::this_os().map(|os| os.os);
         for os in &super::OS_DATAGRAM_LIMITS {
             let measured = if Some(os.os) == here {
@@ -358,7 +362,7 @@ impl SizeRun {
                 Cell::from(os.os),
                 Cell::from(format!("{} B", os.ipv4_default)),
                 measured,
-                Cell::from(os.why),
+                Cell::from(t!(os.why)),
             ]);
         }
         t
@@ -367,50 +371,48 @@ impl SizeRun {
     /// Each size, sent over TCP and over UDP.
     pub fn table(&self) -> Table {
         let over = match &self.v4_over {
-            Ok(n) => Cell::new(format!("sent {n} B (unexpected)"), Tone::Bad),
+            Ok(n) => Cell::new(t!("lab06-s4-over-sent", n = n), Tone::Bad),
             Err(UdpError::TooBig { source, .. }) => {
                 Cell::new(format!("EMSGSIZE: \"{source}\""), Tone::Bad)
             }
             Err(e) => Cell::new(e.to_string(), Tone::Bad),
         };
         let v6 = match &self.v6_measured {
-            Ok(n) => Cell::from(format!(
-                "{n} B (65535 − 8; IPv6's 40-byte header is not counted)"
-            )),
-            Err(why) => Cell::new(format!("skipped: {why}"), Tone::Dim),
+            Ok(n) => Cell::from(t!("lab06-s4-v6", n = n)),
+            Err(why) => Cell::new(t!("lab06-s4-v6-skipped", why = why), Tone::Dim),
         };
-        let stream = "ok (a stream has no message size)";
-        let mut t = Table::new(["send", "TCP", "UDP"]);
+        let stream = t!("lab06-s4-stream");
+        let mut t = Table::new([t!("lab06-s4-col-send"), "TCP".into(), "UDP".into()]);
         t.row([
-            Cell::from(format!("{} B in one call (127.0.0.1)", self.v4_measured)),
-            Cell::from(stream),
+            Cell::from(t!("lab06-s4-in-one-call", n = self.v4_measured)),
+            Cell::from(stream.clone()),
             Cell::new(
-                format!("ok: one {} B datagram received", self.v4_limit_received),
+                t!("lab06-s4-udp-received", n = self.v4_limit_received),
                 Tone::Good,
             ),
         ]);
         t.row([
-            Cell::from(format!(
-                "{} B in one call (127.0.0.1)",
-                self.v4_measured + 1
-            )),
+            Cell::from(t!("lab06-s4-in-one-call", n = self.v4_measured + 1)),
             Cell::from(stream),
             over,
         ]);
         t.row([
-            Cell::from("largest payload, IPv4 (measured)"),
-            Cell::from("no limit"),
+            Cell::from(t!("lab06-s4-row-v4")),
+            Cell::from(t!("lab06-s4-no-limit")),
             Cell::from(self.limit_words()),
         ]);
         t.row([
-            Cell::from("largest payload, IPv6 ::1 (measured)"),
-            Cell::from("no limit"),
+            Cell::from(t!("lab06-s4-row-v6")),
+            Cell::from(t!("lab06-s4-no-limit")),
             v6,
         ]);
         t.row([
-            Cell::from(format!("{} B in one sendall()", self.tcp_sent)),
-            Cell::new(format!("ok: {} B received", self.tcp_received), Tone::Good),
-            Cell::from("impossible: EMSGSIZE"),
+            Cell::from(t!("lab06-s4-sendall", n = self.tcp_sent)),
+            Cell::new(
+                t!("lab06-s4-tcp-received", n = self.tcp_received),
+                Tone::Good,
+            ),
+            Cell::from(t!("lab06-s4-impossible")),
         ]);
         t
     }
@@ -421,13 +423,13 @@ impl LossRuns {
     /// long TCP's sender waited.
     pub fn table(&self) -> Table {
         let mut t = Table::new([
-            "run",
-            "UDP sent",
-            "UDP received (seq #)",
-            "UDP lost (seq #)",
-            "TCP received",
-            "TCP lost",
-            "TCP sender waited",
+            t!("lab06-s5-col-run"),
+            t!("lab06-s5-col-udp-sent"),
+            t!("lab06-s5-col-udp-received"),
+            t!("lab06-s5-col-udp-lost"),
+            t!("lab06-s5-col-tcp-received"),
+            t!("lab06-s5-col-tcp-lost"),
+            t!("lab06-s5-col-tcp-waited"),
         ]);
         for (i, (u, c)) in self.udp.iter().zip(&self.tcp).enumerate() {
             t.row([
@@ -441,7 +443,10 @@ impl LossRuns {
                     format!("{} ({})", u.seq.lost.len(), ranges(&u.seq.lost)),
                     Tone::Bad,
                 ),
-                Cell::new(format!("{} in order", c.seq.received.len()), Tone::Good),
+                Cell::new(
+                    t!("lab06-s5-in-order", n = c.seq.received.len()),
+                    Tone::Good,
+                ),
                 Cell::from(c.seq.lost.len().to_string()),
                 Cell::from(format!("{:.0} ms", c.sender_ms)),
             ]);
@@ -451,14 +456,24 @@ impl LossRuns {
 
     /// One line: what each run lost on each protocol, and how long TCP's sender waited.
     pub fn summary(&self) -> String {
-        format!(
-            "UDP lost {:?} of {} per run ({}); TCP lost {:?}, its sender waited {:?} ms for a {} ms pause",
-            self.lost_counts(),
-            self.count,
-            if self.reproducible() { "identical runs" } else { "runs differ" },
-            self.tcp.iter().map(|c| c.seq.lost.len()).collect::<Vec<_>>(),
-            self.tcp.iter().map(|c| c.sender_ms.round() as u64).collect::<Vec<_>>(),
-            self.pause.as_millis()
+        let tcp_lost: Vec<usize> = self.tcp.iter().map(|c| c.seq.lost.len()).collect();
+        let waited: Vec<u64> = self
+            .tcp
+            .iter()
+            .map(|c| c.sender_ms.round() as u64)
+            .collect();
+        t!(
+            "lab06-s5-observed",
+            lost = format!("{:?}", self.lost_counts()),
+            count = self.count,
+            repeat = if self.reproducible() {
+                t!("lab06-s5-identical")
+            } else {
+                t!("lab06-s5-runs-differ")
+            },
+            tcp_lost = format!("{tcp_lost:?}"),
+            waited = format!("{waited:?}"),
+            pause = self.pause.as_millis()
         )
     }
 
@@ -473,17 +488,17 @@ impl LossRuns {
             return Vec::new();
         };
         vec![
-            Lane::from_lengths("sent (seq #)", &[self.count as usize]),
+            Lane::from_lengths(t!("lab06-lane-sent-seq"), &[self.count as usize]),
             Lane {
-                label: "UDP received".into(),
+                label: t!("lab06-lane-udp-received"),
                 pieces: spans(&u.seq.received),
             },
             Lane {
-                label: "UDP lost".into(),
+                label: t!("lab06-lane-udp-lost"),
                 pieces: spans(&u.seq.lost),
             },
             Lane {
-                label: "TCP received".into(),
+                label: t!("lab06-lane-tcp-received"),
                 pieces: spans(&c.seq.received),
             },
         ]
@@ -494,22 +509,33 @@ impl ChaosRun {
     /// What the proxy decided beside what the receiver's numbers show.
     pub fn table(&self) -> Table {
         use crate::kit::udp_proxy::Action;
-        let mut t = Table::new(["effect", "proxy decided (seq #)", "receiver's seq # show"]);
-        t.row([
-            Cell::from("dropped"),
-            Cell::from(format!("seq {}", ranges(&self.decided(Action::Drop)))),
-            Cell::new(format!("missing: {}", ranges(&self.seq.lost)), Tone::Bad),
+        let mut t = Table::new([
+            t!("lab06-s6-col-effect"),
+            t!("lab06-s6-col-decided"),
+            t!("lab06-s6-col-shown"),
         ]);
+        let seq = |action| t!("lab06-s6-seq", seqs = ranges(&self.decided(action)));
         t.row([
-            Cell::from("duplicated"),
-            Cell::from(format!("seq {}", ranges(&self.decided(Action::Duplicate)))),
-            Cell::new(format!("twice: {}", ranges(&self.seen_twice())), Tone::Note),
-        ]);
-        t.row([
-            Cell::from("reordered"),
-            Cell::from(format!("seq {}", ranges(&self.decided(Action::Reorder)))),
+            Cell::from(t!("lab06-s6-dropped")),
+            Cell::from(seq(Action::Drop)),
             Cell::new(
-                format!("after a higher #: {}", ranges(&self.seen_late())),
+                t!("lab06-s6-missing", seqs = ranges(&self.seq.lost)),
+                Tone::Bad,
+            ),
+        ]);
+        t.row([
+            Cell::from(t!("lab06-s6-duplicated")),
+            Cell::from(seq(Action::Duplicate)),
+            Cell::new(
+                t!("lab06-s6-twice", seqs = ranges(&self.seen_twice())),
+                Tone::Note,
+            ),
+        ]);
+        t.row([
+            Cell::from(t!("lab06-s6-reordered")),
+            Cell::from(seq(Action::Reorder)),
+            Cell::new(
+                t!("lab06-s6-late", seqs = ranges(&self.seen_late())),
                 Tone::Note,
             ),
         ]);
@@ -519,17 +545,17 @@ impl ChaosRun {
     /// By sequence number: sent, dropped, duplicated, reordered.
     pub fn lanes(&self) -> Vec<Lane> {
         vec![
-            Lane::from_lengths("sent (seq #)", &[self.seq.sent as usize]),
+            Lane::from_lengths(t!("lab06-lane-sent-seq"), &[self.seq.sent as usize]),
             Lane {
-                label: "dropped".into(),
+                label: t!("lab06-s6-dropped"),
                 pieces: each(&self.seq.lost),
             },
             Lane {
-                label: "duplicated".into(),
+                label: t!("lab06-s6-duplicated"),
                 pieces: each(&self.seen_twice()),
             },
             Lane {
-                label: "reordered".into(),
+                label: t!("lab06-s6-reordered"),
                 pieces: each(&self.seen_late()),
             },
         ]
@@ -539,17 +565,16 @@ impl ChaosRun {
 impl EmptyRun {
     /// One line: what each protocol did with nothing.
     pub fn summary(&self) -> String {
-        format!(
-            "UDP delivered {} B (wire {}); TCP send returned {}, arrived: {}, after close recv → {} B; \
-             `continue` loop made {} empty recvs in {} ms, `break` loop {}",
-            self.udp.data.len(),
-            self.udp.wire_len,
-            self.tcp_send_returned,
-            self.tcp_anything_arrived,
-            self.tcp_recv_after_close,
-            self.spin_empty_recvs,
-            self.spin_window.as_millis(),
-            self.break_recvs
+        t!(
+            "lab06-s3-observed",
+            len = self.udp.data.len(),
+            wire = self.udp.wire_len,
+            sent = self.tcp_send_returned,
+            arrived = self.tcp_anything_arrived,
+            after = self.tcp_recv_after_close,
+            spins = self.spin_empty_recvs,
+            ms = self.spin_window.as_millis(),
+            breaks = self.break_recvs
         )
     }
 
@@ -577,17 +602,17 @@ impl SizeRun {
     pub fn summary(&self) -> String {
         let v6 = match &self.v6_measured {
             Ok(n) => format!("{n} B"),
-            Err(w) => format!("skipped ({w})"),
+            Err(w) => t!("lab06-s4-v6-skipped-short", why = w),
         };
-        format!(
-            "IPv4 limit {} B ({} delivered as {} B); {} → {}; IPv6 on ::1: {v6}; TCP {} of {} B",
-            self.v4_measured,
-            self.v4_measured,
-            self.v4_limit_received,
-            self.v4_measured + 1,
-            self.over_error().as_deref().unwrap_or("accepted"),
-            self.tcp_received,
-            self.tcp_sent
+        t!(
+            "lab06-s4-observed",
+            limit = self.v4_measured,
+            received = self.v4_limit_received,
+            over = self.v4_measured + 1,
+            error = self.over_error().unwrap_or_else(|| t!("lab06-s4-accepted")),
+            v6 = v6,
+            tcp_received = self.tcp_received,
+            tcp_sent = self.tcp_sent
         )
     }
 
@@ -611,14 +636,14 @@ impl ChaosRun {
     /// One line: what the receiver saw beside what the proxy did.
     pub fn summary(&self) -> String {
         use crate::kit::udp_proxy::Action;
-        format!(
-            "missing {} (proxy dropped {}), twice {} (proxy duplicated {}), late {} (proxy held {})",
-            ranges(&self.seq.lost),
-            ranges(&self.decided(Action::Drop)),
-            ranges(&self.seen_twice()),
-            ranges(&self.decided(Action::Duplicate)),
-            ranges(&self.seen_late()),
-            ranges(&self.decided(Action::Reorder))
+        t!(
+            "lab06-s6-observed",
+            lost = ranges(&self.seq.lost),
+            dropped = ranges(&self.decided(Action::Drop)),
+            twice = ranges(&self.seen_twice()),
+            duplicated = ranges(&self.decided(Action::Duplicate)),
+            late = ranges(&self.seen_late()),
+            held = ranges(&self.decided(Action::Reorder))
         )
     }
 
