@@ -29,6 +29,9 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab01_naive_recv/protocol.rs",
     "src/lessons/lab01_naive_recv/runs.rs",
     "src/lessons/lab01_naive_recv/views.rs",
+    "labs/lab07_concurrency.rs",
+    "src/lessons/lab07_concurrency.rs",
+    "src/lessons/lab07_concurrency/backlog.rs",
 ];
 
 fn root() -> PathBuf {
@@ -285,10 +288,11 @@ fn looks_like_a_key(s: &str) -> bool {
 
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
-    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky", "machine",
+    "lab01", "lab07", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
+    "machine",
 ];
 /// Names that look like keys but are the binaries' own.
-const BINARIES: &[&str] = &["lab01-naive-recv"];
+const BINARIES: &[&str] = &["lab01-naive-recv", "lab07-concurrency"];
 
 /// The mark that lets a literal through: a command line or program text that
 /// is the same in every language (`ss -ltnp …`, a Python one-liner), never a
