@@ -9,7 +9,8 @@
 //! The two servers are side by side at the top of
 //! `src/lessons/lab07_concurrency.rs`: `lesson_serve` (the lesson's
 //! `while True: accept()`) and `fixed_serve` (a thread per connection,
-//! under a cap). The stages below run each by name and time the clients.
+//! under a cap). The stages below run each by name and time the clients;
+//! the `server` and `client` commands are `lab07_concurrency::cli`.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -19,14 +20,10 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::json;
-use sticky_lab::harness::{
-    self, announce, fail, parse_addr, parse_seconds, ports, ClientArgs, Compat, Demo, DemoOpts,
-    MemoryArgs, Prompt, Stage, StageError,
-};
-use sticky_lab::kit::server::ServeOptions;
+use sticky_lab::harness::{self, fail, Compat, Demo, DemoOpts, Stage, StageError};
 use sticky_lab::lessons::lab07_concurrency::{
-    self as conc, abort_on_overflow, ask, fixed_serve, lesson_serve, slowest_reply_ms, start_upper,
-    time_against, waits_table, ClientTiming, Echo, Mode, Scenario, CONN_MEMORY,
+    self as conc, abort_on_overflow, cli, fixed_serve, lesson_serve, slowest_reply_ms, start_upper,
+    time_against, waits_table, ClientTiming, Scenario,
 };
 use sticky_lab::report::ColorChoice;
 use sticky_lab::t;
@@ -83,42 +80,9 @@ enum Command {
         hold_ms: u64,
     },
     /// The upper-case echo server of seed 002 §3.1.
-    Server {
-        /// Address to listen on (default 127.0.0.1:8889, the lesson's port).
-        #[arg(long, value_parser = parse_addr)]
-        addr: Option<SocketAddr>,
-        /// One client at a time, or a thread per client.
-        #[arg(long, value_enum, default_value_t = Mode::Threaded)]
-        mode: Mode,
-        /// Most clients served at once in threaded mode; the rest wait in the backlog.
-        #[arg(long, default_value_t = 64)]
-        max_conns: usize,
-        /// ours: each message framed with a 4-byte header; lesson: the lesson's
-        /// unframed protocol (recv(1024), send(msg.upper())).
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
-        /// Seconds a connected client may stay silent (or leave its echoes unread) before it is dropped.
-        #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
-        idle_timeout: f64,
-        /// Seconds a message may take from its first byte to its echo, however slowly it arrives.
-        #[arg(long, default_value_t = 60.0, value_parser = parse_seconds)]
-        request_deadline: f64,
-        /// Largest framed message accepted, in bytes (a header claiming more is refused).
-        /// Memory does not grow with it: a message is echoed in 64 KiB pieces.
-        #[arg(long, default_value_t = sticky_lab::framing::DEFAULT_MAX_FRAME)]
-        max_frame: usize,
-        #[command(flatten)]
-        memory: MemoryArgs,
-    },
+    Server(cli::ServerArgs),
     /// Type lines, get them back in upper case.
-    Client {
-        #[command(flatten)]
-        args: ClientArgs,
-        /// ours: each message framed with a 4-byte header; lesson: the lesson's
-        /// unframed protocol (one recv(1024) per reply).
-        #[arg(long, value_enum, default_value_t = Compat::Ours)]
-        compat: Compat,
-    },
+    Client(cli::ClientOpts),
 }
 
 fn main() -> ExitCode {
@@ -127,99 +91,15 @@ fn main() -> ExitCode {
         Command::Demo { opts, hold_ms } => {
             demo(&opts, color, Duration::from_millis(hold_ms.max(50)))
         }
-        Command::Server {
-            addr,
-            mode,
-            max_conns,
-            compat,
-            idle_timeout,
-            request_deadline,
-            max_frame,
-            memory,
-        } => {
+        Command::Server(args) => {
             color.apply();
-            let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], ports::LAB07)));
-            // Every connection holds the same few pieces: the budget is a
-            // cap on connections.
-            let affordable = (memory.memory_budget / CONN_MEMORY as u64) as usize;
-            if affordable == 0 {
-                return fail(t!(
-                    "lab07-memory-too-small",
-                    budget = memory.memory_budget,
-                    conn = CONN_MEMORY
-                ));
-            }
-            if affordable < max_conns && mode == Mode::Threaded {
-                eprintln!(
-                    "{}",
-                    t!(
-                        "lab07-memory-caps",
-                        budget = memory.memory_budget,
-                        n = affordable,
-                        conn = CONN_MEMORY,
-                        max = max_conns
-                    )
-                );
-            }
-            let opts = ServeOptions {
-                max_conns: if mode == Mode::Sequential {
-                    1
-                } else {
-                    max_conns.min(affordable)
-                },
-                idle_timeout: Some(Duration::from_secs_f64(idle_timeout)),
-                request_deadline: Some(Duration::from_secs_f64(request_deadline)),
-                log: true,
-            };
-            server(addr, mode, Echo { compat, max_frame }, opts)
+            cli::server(&args)
         }
-        Command::Client { args, compat } => {
+        Command::Client(opts) => {
             color.apply();
-            client(&args, compat)
+            cli::client(&opts)
         }
     }
-}
-
-// ───────────────────────────── server and client ─────────────────────────────
-
-fn server(addr: SocketAddr, mode: Mode, echo: Echo, opts: ServeOptions) -> ExitCode {
-    let listener = match sticky_lab::kit::sock::listen(addr) {
-        Ok(l) => l,
-        Err(e) => return fail(t!("flags-cannot-listen", addr = addr, error = e)),
-    };
-    let local = listener.local_addr().unwrap_or(addr);
-    announce(LAB, local);
-    let (max, compat) = (opts.max_conns, echo.compat);
-    eprintln!(
-        "{}",
-        t!(
-            "lab07-server-banner",
-            mode = mode,
-            max = max,
-            compat = compat
-        )
-    );
-    let never = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    match mode.serve()(listener, echo, opts, never) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(t!("lab07-server-failed", addr = local, error = e)),
-    }
-}
-
-fn client(args: &ClientArgs, compat: Compat) -> ExitCode {
-    let addr = args.addr_or(ports::LAB07);
-    let stream = match args.connect(ports::LAB07) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let mut prompt = Prompt::new(args.cmds.clone(), ">>> ");
-    while let Some(line) = prompt.next_command() {
-        match ask(&stream, compat, line.as_bytes()) {
-            Ok(reply) => println!("{}", args.encoding.decode(&reply).0),
-            Err(e) => return fail(format!("{addr}: {e}")),
-        }
-    }
-    ExitCode::SUCCESS
 }
 
 // ───────────────────────────────── the demo ──────────────────────────────────

@@ -32,6 +32,7 @@ const TRANSLATED: &[&str] = &[
     "labs/lab07_concurrency.rs",
     "src/lessons/lab07_concurrency.rs",
     "src/lessons/lab07_concurrency/backlog.rs",
+    "src/lessons/lab07_concurrency/cli.rs",
 ];
 
 fn root() -> PathBuf {

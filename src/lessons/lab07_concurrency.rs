@@ -37,6 +37,7 @@ use crate::lessons::LESSON_RECV;
 use crate::report::table::Table;
 
 mod backlog;
+pub mod cli;
 pub use backlog::{
     abort_on_overflow, listen_with_backlog, overflow, overflow_table, Overflow, QueuedClient,
     ABORT_ON_OVERFLOW_SYSCTL,
