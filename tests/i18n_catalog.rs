@@ -71,6 +71,10 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab06_udp_vs_tcp/runs.rs",
     "src/lessons/lab06_udp_vs_tcp/seq.rs",
     "src/lessons/lab06_udp_vs_tcp/views.rs",
+    "labs/lab07_concurrency.rs",
+    "src/lessons/lab07_concurrency.rs",
+    "src/lessons/lab07_concurrency/backlog.rs",
+    "src/lessons/lab07_concurrency/cli.rs",
 ];
 
 fn root() -> PathBuf {
@@ -328,7 +332,7 @@ fn looks_like_a_key(s: &str) -> bool {
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
     "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
-    "machine", "check", "kit", "bench", "load", "lab02", "lab03", "lab04", "lab06",
+    "machine", "check", "kit", "bench", "load", "lab02", "lab03", "lab04", "lab06", "lab07",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &[
@@ -337,6 +341,7 @@ const BINARIES: &[&str] = &[
     "lab03-length-ack",
     "lab04-struct-header",
     "lab06-udp-vs-tcp",
+    "lab07-concurrency",
 ];
 
 /// The mark that lets a literal through: a command line or program text that

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::lang::key_paths;
 use common::{cmd, python3_available, run_with_timeout, spawn_server, text};
 use sticky_lab::framing::{FrameError, LengthPrefix};
 
@@ -179,6 +180,67 @@ fn demo_reproduces_every_stage() {
         return;
     }
     panic!("the demo failed twice: {last}");
+}
+
+/// `demo --json` in `lang`, allowed one retry for the same reason as
+/// [`demo_reproduces_every_stage`]: the run that counts passes every stage.
+fn passing_demo_json(lang: &str) -> (serde_json::Value, String) {
+    let mut last = String::new();
+    for _attempt in 0..2 {
+        let mut c = cmd(BIN);
+        c.args(["--color", "never", "--lang", lang, "demo", "--json"]);
+        let out = run_with_timeout(c, b"", Duration::from_secs(60));
+        let story = text(&out.stderr);
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        if out.status.success() && report["ok"] == true {
+            return (report, story);
+        }
+        last = format!("exit {:?}\n{story}", out.status);
+    }
+    panic!("the {lang} demo failed twice: {last}");
+}
+
+/// `--lang zh`: the same demo passes, its stages and --help speak Chinese
+/// (the words come from locales/zh/lab07.ftl, no key shows raw), and the
+/// JSON report has the same keys as the English one, with `"lang": "zh"`.
+#[test]
+fn the_demo_and_help_speak_chinese_with_the_same_json() {
+    use sticky_lab::lang::{tr_in, Lang};
+    let (zh, story) = passing_demo_json("zh");
+    for n in 1..=5 {
+        let title = tr_in(Lang::Zh, &format!("lab07-s{n}-title"), &[]);
+        assert!(
+            title
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "stage {n}'s title is not Chinese: {title}"
+        );
+        assert!(
+            story.contains(&format!("第 {n} 步 · {title}")),
+            "no Chinese heading for stage {n}:\n{story}"
+        );
+    }
+    let leaked: Vec<&str> = story
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| w.starts_with("lab07-") && *w != "lab07-concurrency")
+        .collect();
+    assert!(leaked.is_empty(), "raw keys {leaked:?} in:\n{story}");
+    let (en, _) = passing_demo_json("en");
+    assert_eq!(
+        (en["lang"].as_str(), zh["lang"].as_str()),
+        (Some("en"), Some("zh"))
+    );
+    let (ek, zk) = (key_paths(&en), key_paths(&zh));
+    assert_eq!(ek, zk, "the JSON's key paths differ between en and zh");
+
+    let mut c = cmd(BIN);
+    c.args(["--lang", "zh", "server", "--help"]);
+    let help = text(&run_with_timeout(c, b"", Duration::from_secs(20)).stdout);
+    assert!(
+        help.contains("示例：") && help.contains("内存预算"),
+        "{help}"
+    );
 }
 
 fn python(script: &str, port: &str) -> Command {

@@ -37,6 +37,7 @@ use crate::lessons::LESSON_RECV;
 use crate::report::table::Table;
 
 mod backlog;
+pub mod cli;
 pub use backlog::{
     abort_on_overflow, listen_with_backlog, overflow, overflow_table, Overflow, QueuedClient,
     ABORT_ON_OVERFLOW_SYSCTL,
@@ -92,10 +93,10 @@ pub enum Mode {
 impl std::fmt::Display for Mode {
     /// In words, for the server's banner.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Mode::Sequential => "one client at a time (the lesson's while True: accept())",
-            Mode::Threaded => "a thread per client (ThreadingTCPServer's shape)",
-        })
+        f.write_str(&crate::t!(match self {
+            Mode::Sequential => "lab07-mode-sequential",
+            Mode::Threaded => "lab07-mode-threaded",
+        }))
     }
 }
 
@@ -150,7 +151,7 @@ impl Mode {
 #[derive(Debug, Error)]
 pub enum EchoError {
     /// The client sent nothing for the whole idle timeout.
-    #[error("idle for longer than the {0:?} timeout: connection closed")]
+    #[error("{}", crate::t!("lab07-error-idle", timeout = format!("{:?}", .0)))]
     Idle(Duration),
     /// A frame could not be read or written.
     #[error(transparent)]
@@ -362,19 +363,19 @@ pub fn time_clients(
                 ) {
                     Ok(s) => s,
                     Err(e) => {
-                        t.error = Some(format!("connect: {e}"));
+                        t.error = Some(crate::t!("lab07-client-connect-failed", error = e));
                         return t;
                     }
                 };
                 t.connected_ms = ms(Instant::now());
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-                let msg = format!("hello from client {i}");
+                let msg = format!("hello from client {i}"); // not prose: the message on the wire
                 match ask(&stream, compat, msg.as_bytes()) {
                     Ok(reply) => {
                         t.replied_ms = ms(Instant::now());
                         t.reply_ok = reply == upper(msg.as_bytes());
                     }
-                    Err(e) => t.error = Some(format!("no reply: {e}")),
+                    Err(e) => t.error = Some(crate::t!("lab07-client-no-reply", error = e)),
                 }
                 thread::sleep(hold);
                 let _ = stream.shutdown(Shutdown::Both);
@@ -394,7 +395,7 @@ pub fn time_clients(
                 replied_ms: f64::NAN,
                 left_ms: f64::NAN,
                 reply_ok: false,
-                error: Some("client thread panicked".into()),
+                error: Some(crate::t!("lab07-client-panicked")),
             })
         })
         .collect()
@@ -435,13 +436,16 @@ pub fn slowest_reply_ms(t: &[ClientTiming]) -> f64 {
 /// The clients' waits as a table, each also as a multiple of `hold` (one client's stay).
 pub fn waits_table(t: &[ClientTiming], hold: Duration) -> Table {
     let h = hold.as_secs_f64() * 1e3;
-    let mut table = Table::new([
-        "client",
-        "connect() took",
-        "first reply after",
-        "× hold",
-        "reply",
-    ]);
+    let mut table = Table::new(
+        [
+            "lab07-col-client",
+            "lab07-col-connect-took",
+            "lab07-col-first-reply",
+            "lab07-col-x-hold",
+            "lab07-col-reply",
+        ]
+        .map(crate::lang::tr),
+    );
     for c in t {
         table.row([
             format!("{}", c.client),
@@ -450,8 +454,8 @@ pub fn waits_table(t: &[ClientTiming], hold: Duration) -> Table {
             format!("{:.2}", c.reply_wait_ms() / h),
             match (&c.error, c.reply_ok) {
                 (Some(e), _) => e.clone(),
-                (None, true) => "upper-cased ✔".into(),
-                (None, false) => "WRONG".into(),
+                (None, true) => crate::t!("lab07-reply-upper"),
+                (None, false) => crate::t!("lab07-reply-wrong"),
             },
         ]);
     }
@@ -490,28 +494,34 @@ pub fn timeline_svg(title: &str, scenarios: &[Scenario]) -> String {
         );
         y += 8.0;
         for t in &s.timings {
-            let wait = if t.replied_ms.is_finite() {
-                format!(" · waited {:.0} ms", t.reply_wait_ms())
+            let label = if t.replied_ms.is_finite() {
+                crate::t!(
+                    "lab07-svg-client-waited",
+                    client = t.client,
+                    ms = format!("{:.0}", t.reply_wait_ms())
+                )
             } else {
-                " · no reply".to_string()
+                crate::t!("lab07-svg-client-no-reply", client = t.client)
             };
             let _ = writeln!(
                 body,
-                "<text x=\"10\" y=\"{}\">client {}{wait}</text>",
+                "<text x=\"10\" y=\"{}\">{}</text>",
                 y + ROW / 2.0 + 4.0,
-                t.client
+                crate::report::svg::escape(&label)
             );
             if t.replied_ms.is_finite() {
                 let (x0, x1) = (x(t.started_ms), x(t.replied_ms));
                 let _ = writeln!(
                     body,
-                    "<rect x=\"{x0:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"#bbbbbb\">\
-                     <title>client {}: connected at {:.1} ms, waited {:.1} ms for its first reply</title></rect>",
+                    "<rect x=\"{x0:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"#bbbbbb\"><title>{}</title></rect>", // not prose: SVG markup
                     (x1 - x0).max(1.0),
                     ROW - 4.0,
-                    t.client,
-                    t.connected_ms,
-                    t.reply_wait_ms()
+                    crate::report::svg::escape(&crate::t!(
+                        "lab07-svg-tip-waiting",
+                        client = t.client,
+                        connected = format!("{:.1}", t.connected_ms),
+                        waited = format!("{:.1}", t.reply_wait_ms())
+                    ))
                 );
                 let x2 = x(if t.left_ms.is_finite() {
                     t.left_ms
@@ -520,13 +530,15 @@ pub fn timeline_svg(title: &str, scenarios: &[Scenario]) -> String {
                 });
                 let _ = writeln!(
                     body,
-                    "<rect x=\"{x1:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"#3c9a3c\">\
-                     <title>client {}: served from {:.1} ms until it left at {:.1} ms</title></rect>",
+                    "<rect x=\"{x1:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"#3c9a3c\"><title>{}</title></rect>", // not prose: SVG markup
                     (x2 - x1).max(1.0),
                     ROW - 4.0,
-                    t.client,
-                    t.replied_ms,
-                    t.left_ms
+                    crate::report::svg::escape(&crate::t!(
+                        "lab07-svg-tip-served",
+                        client = t.client,
+                        from = format!("{:.1}", t.replied_ms),
+                        left = format!("{:.1}", t.left_ms)
+                    ))
                 );
             }
             y += ROW;
@@ -535,9 +547,9 @@ pub fn timeline_svg(title: &str, scenarios: &[Scenario]) -> String {
     }
     let _ = writeln!(
         body,
-        "<text x=\"{LEFT}\" y=\"{y}\" fill=\"#666\">0 ms</text>\
-         <text x=\"{}\" y=\"{y}\" fill=\"#666\" text-anchor=\"end\">{end:.0} ms — grey: connected, waiting in the backlog for a reply; green: being served</text>",
-        W - 30.0
+        "<text x=\"{LEFT}\" y=\"{y}\" fill=\"#666\">0 ms</text><text x=\"{}\" y=\"{y}\" fill=\"#666\" text-anchor=\"end\">{}</text>", // not prose: SVG markup
+        W - 30.0,
+        crate::report::svg::escape(&crate::t!("lab07-svg-legend", end = format!("{end:.0}")))
     );
     let height = y + 16.0;
     crate::report::svg::document(W, height, title, &body)

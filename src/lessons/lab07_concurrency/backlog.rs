@@ -166,26 +166,31 @@ pub fn overflow(
 /// One row per client: did `connect()` return, what did `send()` say,
 /// did a reply come.
 pub fn overflow_table(seen: &Overflow) -> Table {
-    let mut table = Table::new([
-        "client",
-        "connect()",
-        "after",
-        "send(\"hello\\n\")",
-        "reply",
-    ]);
+    let mut table = Table::new(
+        [
+            "lab07-col-client",
+            "lab07-col-connect",
+            "lab07-col-after",
+            "lab07-col-send-hello",
+            "lab07-col-reply",
+        ]
+        .map(crate::lang::tr),
+    );
     for c in &seen.clients {
         table.row([
             c.client.to_string(),
             match &c.connect_error {
-                None => "succeeded".to_string(),
-                Some(e) => format!("gave up: {e}"),
+                None => crate::t!("lab07-connect-succeeded"),
+                Some(e) => crate::t!("lab07-connect-gave-up", error = e),
             },
             format!("{:.1} ms", c.connect_ms),
-            c.sent.map_or("—".to_string(), |n| format!("returned {n}")),
+            c.sent.map_or("—".to_string(), |n| {
+                crate::t!("lab07-send-returned", n = n)
+            }),
             match (c.connected, c.replied) {
                 (false, _) => "—".to_string(),
-                (true, true) => "a reply?!".to_string(),
-                (true, false) => "none (nobody accepted)".to_string(),
+                (true, true) => crate::t!("lab07-reply-unexpected"),
+                (true, false) => crate::t!("lab07-reply-none"),
             },
         ]);
     }
