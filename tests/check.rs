@@ -408,6 +408,7 @@ fn in_chinese_a_failing_check_prints_chinese_headings_and_hint_and_still_exits_1
             .unwrap_or_default()
     };
     assert_eq!(keys(&zh), keys(&en));
+    assert_eq!((zh["lang"].as_str(), en["lang"].as_str()), (Some("en"), Some("en")));
     let (fz, fe) = (failure(&zh, "over-1024"), failure(&en, "over-1024"));
     assert_eq!(keys(fz), keys(fe));
     assert_eq!(fz["hint"], fe["hint"]);

@@ -123,6 +123,9 @@ impl std::fmt::Display for SetupError {
 pub struct CheckReport {
     /// `"check"`, so graders can tell this report from a demo's.
     pub kind: &'static str,
+    /// The language of the report's sentences: always `en` with `--json`
+    /// (a grader's report reads the same whatever `--lang` says).
+    pub lang: &'static str,
     /// The lab's binary name.
     pub lab: String,
     /// `client` or `server`.
@@ -673,6 +676,7 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, SetupError> {
     }
     Ok(CheckReport {
         kind: "check",
+        lang: crate::lang::current().code(),
         lab: opts.lab.binary.to_string(),
         role: opts.role.side(),
         program: opts.role.program(),
