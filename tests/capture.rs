@@ -8,13 +8,13 @@
 //! The committed captures in docs/captures/ are checked too: each parses,
 //! and holds traffic on the port its README row names.
 //!
-//! Measured (2-core machine, seven other helpers building and testing, load
-//! 18-31), this binary run from target/release/deps: with any kernel drop
-//! failing the test, 18 of 19 runs passed; the 19th was offered 264,076
-//! packets on `lo` (other programs' traffic) and lost 16,916. Drops now SKIP
-//! the comparisons (see `captured_demo`); every other failure seen in 26
-//! runs (demo verdicts, missed short-lived sockets) is handled by name.
-//! Before kit::capture's changes: 16 of 30.
+//! Measured (2-core machine, seven other helpers building and testing),
+//! this binary run from target/release/deps: 30 of 30 runs passed (load 18
+//! falling to 5 as the others finished); in 4 of them the kernel dropped
+//! packets (7 demos of 300, e.g. 798,519 of 1,320,069 offered on `lo`, other
+//! programs' traffic) and those demos' comparisons said SKIPPED. Before,
+//! with any drop failing the test: 18 of 19 (load 18-31); before
+//! kit::capture's changes: 16 of 30.
 
 mod common;
 
