@@ -25,6 +25,7 @@ harness-timeline-written = timeline written to { $path }
 harness-cannot-write = could not write { $path }: { $error }
 harness-packets-captured = { $n } packets captured to { $path }{ $dropped } (open it in Wireshark, or: tshark -r { $path })
 harness-packets-dropped = , { $n } more did not fit in memory
+harness-capture-lost = capture lost { $n } of { $m } packets: the kernel dropped them while the capture fell behind (a busy machine), so the file may have holes and the cross-check is not run
 harness-json-failed = could not write the JSON report: { $error }
 
 flags-error-label = error:

@@ -25,6 +25,7 @@ harness-timeline-written = 时间线图已写入 { $path }
 harness-cannot-write = 无法写入 { $path }：{ $error }
 harness-packets-captured = 已抓到 { $n } 个包，写入 { $path }{ $dropped }（用 Wireshark 打开，或者：tshark -r { $path }）
 harness-packets-dropped = ，另有 { $n } 个因内存不够没有保存
+harness-capture-lost = 抓包丢了 { $m } 个包中的 { $n } 个：抓包线程跟不上时（机器太忙），内核把它们丢掉了，所以文件可能有缺口，不做对照检查
 harness-json-failed = 无法写出 JSON 报告：{ $error }
 
 flags-error-label = 错误：

@@ -118,7 +118,20 @@ impl Demo {
     /// (no `--pcap`, or capturing was not allowed).
     pub fn captured(&self) -> Result<Vec<crate::kit::capture::Packet>, String> {
         match (&self.capture, &self.opts.pcap) {
-            (Some(c), _) => Ok(c.snapshot()),
+            (Some(c), _) => {
+                let packets = c.snapshot();
+                // Packets the kernel dropped may be this stage's: a count
+                // made without them would blame the stage for the capture.
+                let lost = c.lost();
+                match lost.any() {
+                    true => Err(t!(
+                        "harness-capture-lost",
+                        n = lost.dropped,
+                        m = lost.offered
+                    )),
+                    false => Ok(packets),
+                }
+            }
             (None, Some(_)) => Err(t!("harness-capture-not-run-failed")),
             (None, None) => Err(t!("harness-capture-not-run-no-pcap")),
         }
@@ -262,7 +275,14 @@ impl Demo {
             }
         }
         if let (Some(cap), Some(path)) = (self.capture.take(), self.opts.pcap.clone()) {
-            let (packets, dropped) = cap.finish();
+            let (packets, dropped, lost) = cap.finish_counted();
+            if lost.any() {
+                self.line(&format!(
+                    "  {} {}",
+                    style(&t!("harness-note-label"), report::WARN),
+                    t!("harness-capture-lost", n = lost.dropped, m = lost.offered)
+                ));
+            }
             match crate::kit::capture::write_pcap(&path, &packets) {
                 Ok(()) => self.line(&format!(
                     "  {}",
