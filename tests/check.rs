@@ -135,6 +135,37 @@ fn a_replayed_seed_runs_one_case_on_one_seed() {
     assert_eq!(report["first_seed"], 7);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_server_that_finds_its_port_taken_is_started_again_on_another() {
+    // The port is free when the checker picks it and let go just before the
+    // program starts; a parallel test can take it in between. This server
+    // says so the first time (as Python does) and runs the second.
+    let dir = std::env::temp_dir().join(format!("check-port-taken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mark = dir.join("tried");
+    let server = format!(
+        "sh -c 'if [ ! -e {mark} ]; then touch {mark}; \
+         echo \"OSError: [Errno 98] Address already in use\" >&2; exit 1; fi; \
+         exec {bin} server --addr 127.0.0.1:{{port}} --compat lesson'",
+        mark = mark.display(),
+        bin = bin("lab04"),
+    );
+    let (code, report, err) = check(&[
+        "4",
+        "--server",
+        &server,
+        "--case",
+        "short-reply",
+        "--seeds",
+        "1",
+    ]);
+    let tried = mark.exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(tried, "the first start never ran: {err}");
+    assert_eq!(code, 0, "{report:#}\n{err}");
+}
+
 // ───────────── setup errors exit 2 ─────────────
 
 #[test]
@@ -408,7 +439,10 @@ fn in_chinese_a_failing_check_prints_chinese_headings_and_hint_and_still_exits_1
             .unwrap_or_default()
     };
     assert_eq!(keys(&zh), keys(&en));
-    assert_eq!((zh["lang"].as_str(), en["lang"].as_str()), (Some("en"), Some("en")));
+    assert_eq!(
+        (zh["lang"].as_str(), en["lang"].as_str()),
+        (Some("en"), Some("en"))
+    );
     let (fz, fe) = (failure(&zh, "over-1024"), failure(&en, "over-1024"));
     assert_eq!(keys(fz), keys(fe));
     assert_eq!(fz["hint"], fe["hint"]);

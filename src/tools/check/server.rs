@@ -22,6 +22,22 @@ struct Started {
     child: Option<GroupChild>,
     addr: SocketAddr,
     line: String,
+    /// The `--server` command line with `{port}` still in it, to start the
+    /// program again on another port if this one was taken meanwhile.
+    template: Option<String>,
+}
+
+/// How often a program that found its port taken is started again on
+/// another: the port is free when chosen and let go just before the
+/// program starts, and another process (a parallel test, a browser) may
+/// take it in between.
+const PORT_RETRIES: usize = 3;
+
+/// A port free at this moment on 127.0.0.1.
+fn free_port() -> std::io::Result<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()
+        .map(|a| a.port())
 }
 
 /// Runs the server cases against `--server CMD` or `--addr`. With
@@ -81,6 +97,7 @@ fn start_all(role: &Role, n: usize) -> Result<Vec<Started>, SetupError> {
                     child: None,
                     addr: *a,
                     line: a.to_string(),
+                    template: None,
                 })
                 .collect())
         }
@@ -105,18 +122,21 @@ fn start_all(role: &Role, n: usize) -> Result<Vec<Started>, SetupError> {
     drop(holders);
     ports
         .into_iter()
-        .map(|port| {
-            let line = template.replace("{port}", &port.to_string());
-            let child = GroupChild::spawn(&line, None).map_err(|e| {
-                SetupError(crate::t!("check-cannot-start", command = &line, error = e))
-            })?;
-            Ok(Started {
-                child: Some(child),
-                addr: SocketAddr::from(([127, 0, 0, 1], port)),
-                line,
-            })
-        })
+        .map(|port| start_on(template, port))
         .collect()
+}
+
+/// The `--server` program started with `{port}` replaced by `port`.
+fn start_on(template: &str, port: u16) -> Result<Started, SetupError> {
+    let line = template.replace("{port}", &port.to_string());
+    let child = GroupChild::spawn(&line, None)
+        .map_err(|e| SetupError(crate::t!("check-cannot-start", command = &line, error = e)))?;
+    Ok(Started {
+        child: Some(child),
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        line,
+        template: Some(template.to_string()),
+    })
 }
 
 /// Waits until the server listens (it may take a moment to start). The
@@ -124,12 +144,21 @@ fn start_all(role: &Role, n: usize) -> Result<Vec<Started>, SetupError> {
 /// succeeds once the program listens, and the connection is closed at once
 /// without a byte, which every server must survive anyway.
 fn wait_until_served(started: &mut Started) -> Result<(), SetupError> {
-    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    let mut deadline = Instant::now() + CONNECT_TIMEOUT;
+    let mut retries = PORT_RETRIES;
     loop {
         if let Some(c) = &mut started.child {
             if let Some(st) = c.try_status() {
                 let err = c.stderr();
                 let busy = String::from_utf8_lossy(&err).contains("in use");
+                if let (true, Some(template), 1..) = (busy, &started.template, retries) {
+                    retries -= 1;
+                    let port = free_port()
+                        .map_err(|e| SetupError(crate::t!("check-sv-no-free-port", error = e)))?;
+                    *started = start_on(&template.clone(), port)?;
+                    deadline = Instant::now() + CONNECT_TIMEOUT;
+                    continue;
+                }
                 return Err(SetupError(crate::t!(
                     "check-sv-exited-before-accept",
                     status = st,
