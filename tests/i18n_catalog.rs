@@ -29,6 +29,13 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab01_naive_recv/protocol.rs",
     "src/lessons/lab01_naive_recv/runs.rs",
     "src/lessons/lab01_naive_recv/views.rs",
+    "labs/lab05_json_header.rs",
+    "src/lessons/lab05_json_header.rs",
+    "src/lessons/lab05_transfer/mod.rs",
+    "src/lessons/lab05_transfer/client.rs",
+    "src/lessons/lab05_transfer/demo.rs",
+    "src/lessons/lab05_transfer/server.rs",
+    "src/lessons/lab05_transfer/unfinished.rs",
 ];
 
 fn root() -> PathBuf {
@@ -285,10 +292,11 @@ fn looks_like_a_key(s: &str) -> bool {
 
 /// The first word of every key: one per catalog area.
 const AREAS: &[&str] = &[
-    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky", "machine",
+    "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
+    "machine", "lab05",
 ];
 /// Names that look like keys but are the binaries' own.
-const BINARIES: &[&str] = &["lab01-naive-recv"];
+const BINARIES: &[&str] = &["lab01-naive-recv", "lab05-json-header"];
 
 /// The mark that lets a literal through: a command line or program text that
 /// is the same in every language (`ss -ltnp …`, a Python one-liner), never a
