@@ -202,6 +202,7 @@ lab05-error-changed = { $path } changed while being sent ({ $expected } bytes an
 lab05-error-storage = cannot store { $name }: { $error }; nothing stored
 lab05-error-symlink = { $name } is a symbolic link: only plain files in the folder are served
 lab05-error-lost = the connection was lost { $during } ({ $error }); was the other side stopped?
+lab05-error-file = { $what }: { $error }
 lab05-error-cannot-read = cannot read { $name }
 lab05-name-empty = empty
 lab05-name-nul = contains a NUL byte

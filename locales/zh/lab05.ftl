@@ -201,6 +201,7 @@ lab05-error-changed = { $path } 在发送过程中被改动了（报头写了 { 
 lab05-error-storage = 无法存放 { $name }：{ $error }；什么都没存
 lab05-error-symlink = { $name } 是符号链接：只提供文件夹里的普通文件
 lab05-error-lost = 连接断了，{ $during }（{ $error }）；是不是另一端被停掉了？
+lab05-error-file = { $what }：{ $error }
 lab05-error-cannot-read = 无法读取 { $name }
 lab05-name-empty = 名字是空的
 lab05-name-nul = 含有 NUL 字节

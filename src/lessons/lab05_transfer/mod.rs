@@ -150,7 +150,7 @@ pub enum TransferError {
     },
     /// A file or folder on this side could not be read or made (before
     /// anything was sent, so the connection is still in step).
-    #[error("{what}: {source}")]
+    #[error("{}", self.message(Lang::En))]
     File {
         /// What was being done ("cannot read notes.txt"), in the words of
         /// whoever reads it: English on the server (it goes on the wire),
@@ -239,10 +239,13 @@ impl TransferError {
                 "lab05-error-lost",
                 &[("during", during.clone()), ("error", source.to_string())],
             ),
-            TransferError::Header(_)
-            | TransferError::OverBudget(_)
-            | TransferError::File { .. }
-            | TransferError::Io(_) => self.to_string(),
+            TransferError::File { what, source } => tr(
+                "lab05-error-file",
+                &[("what", what.clone()), ("error", source.to_string())],
+            ),
+            TransferError::Header(_) | TransferError::OverBudget(_) | TransferError::Io(_) => {
+                self.to_string()
+            }
         }
     }
 
