@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{cmd, run_with_timeout, text, Running};
+use common::{cmd, key_paths, run_with_timeout, text, Running};
 use sticky_lab::framing::json_header::JsonHeader;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
 use sticky_lab::kit::runner::{self, RunnerConfig};
@@ -685,25 +685,6 @@ fn overwrite_is_explicit() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(&src).unwrap(), b"version 2, longer\n");
     assert!(temp_files(store.path()).is_empty() && temp_files(local.path()).is_empty());
-}
-
-/// Every key path in a JSON value (`stages[].data.attacks[].server_said`…).
-fn key_paths(v: &serde_json::Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, x) in m {
-                let p = format!("{at}.{k}");
-                out.insert(p.clone());
-                key_paths(x, &p, out);
-            }
-        }
-        serde_json::Value::Array(a) => {
-            for x in a {
-                key_paths(x, &format!("{at}[]"), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// `demo --json` in `lang` (a small file, so it is quick): exit code,

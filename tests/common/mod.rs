@@ -476,3 +476,23 @@ pub fn assert_client_gives_up_after_its_reply_timeout(bin: &str, reply: &'static
     assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
     err
 }
+
+/// Every key path in a JSON value (`stages[].data.ledger.split`…): what
+/// must be the same in every language's `--json`.
+pub fn key_paths(v: &serde_json::Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}.{k}");
+                out.insert(p.clone());
+                key_paths(x, &p, out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for x in a {
+                key_paths(x, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
