@@ -75,6 +75,13 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab07_concurrency.rs",
     "src/lessons/lab07_concurrency/backlog.rs",
     "src/lessons/lab07_concurrency/cli.rs",
+    "labs/lab05_json_header.rs",
+    "src/lessons/lab05_json_header.rs",
+    "src/lessons/lab05_transfer/mod.rs",
+    "src/lessons/lab05_transfer/client.rs",
+    "src/lessons/lab05_transfer/demo.rs",
+    "src/lessons/lab05_transfer/server.rs",
+    "src/lessons/lab05_transfer/unfinished.rs",
 ];
 
 fn root() -> PathBuf {
@@ -333,6 +340,7 @@ fn looks_like_a_key(s: &str) -> bool {
 const AREAS: &[&str] = &[
     "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
     "machine", "check", "kit", "bench", "load", "lab02", "lab03", "lab04", "lab06", "lab07",
+    "lab05",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &[
@@ -340,6 +348,7 @@ const BINARIES: &[&str] = &[
     "lab02-nagle",
     "lab03-length-ack",
     "lab04-struct-header",
+    "lab05-json-header",
     "lab06-udp-vs-tcp",
     "lab07-concurrency",
 ];

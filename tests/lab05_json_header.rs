@@ -11,6 +11,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::lang::key_paths;
 use common::{cmd, run_with_timeout, text, Running};
 use sticky_lab::framing::json_header::JsonHeader;
 use sticky_lab::kit::proxy::{ChaosProxy, ProxyConfig};
@@ -685,4 +686,126 @@ fn overwrite_is_explicit() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(&src).unwrap(), b"version 2, longer\n");
     assert!(temp_files(store.path()).is_empty() && temp_files(local.path()).is_empty());
+}
+
+/// `demo --json` in `lang` (a small file, so it is quick): exit code,
+/// report, and the story on stderr.
+fn demo_in(lang: &str) -> (Option<i32>, serde_json::Value, String) {
+    let mut c = cmd(BIN);
+    c.args(["--color", "never", "--lang", lang, "demo", "--json"])
+        .args(["--file-size", "65536"]);
+    let out = run_with_timeout(c, b"", LIMIT);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{lang}: not JSON ({e}): {}", text(&out.stderr)));
+    (out.status.code(), report, text(&out.stderr))
+}
+
+#[test]
+fn the_demo_speaks_chinese_and_its_json_and_the_wire_do_not_change() {
+    let (en_code, en, _) = demo_in("en");
+    let (zh_code, zh, story) = demo_in("zh");
+    assert_eq!(en_code, Some(0), "{en}");
+    assert_eq!(zh_code, en_code, "{story}");
+    assert_eq!(
+        (en["lang"].as_str(), zh["lang"].as_str()),
+        (Some("en"), Some("zh"))
+    );
+    assert_eq!(key_paths(&en), key_paths(&zh), "the key paths differ");
+    let oks = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        let stages = r["stages"].as_array().unwrap();
+        stages.iter().map(|s| s["ok"].clone()).collect()
+    };
+    assert_eq!(oks(&zh), oks(&en));
+    // The words changed: Chinese headings and narration…
+    for heading in ["线路上的一条消息", "只调一次 recv(header_len)", "都被拒绝"] {
+        assert!(story.contains(heading), "no {heading:?} in:\n{story}");
+    }
+    assert!(
+        story.contains("消息体") && story.contains("报头长度"),
+        "{story}"
+    );
+    // …no catalog key leaked (the binary's own name is not a key)…
+    let leaked = story.replace("lab05-json-header", "");
+    assert!(!leaked.contains("lab05-"), "a raw key in:\n{story}");
+    // …but what the server said ON THE WIRE is the same English in both.
+    let said = |r: &serde_json::Value| -> Vec<String> {
+        let attacks = r["stages"][4]["data"]["attacks"].as_array().unwrap();
+        attacks
+            .iter()
+            .map(|a| a["server_said"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let zh_said = said(&zh);
+    assert!(zh_said[1].contains("path traversal"), "{zh_said:?}");
+    assert_eq!(zh_said[1], said(&en)[1]);
+}
+
+/// A server speaking Chinese: its first line still ends with the address
+/// (common::spawn_server looks for the English "listening on").
+fn chinese_server(dir: &Path) -> Running {
+    let mut child = cmd(BIN)
+        .args(["--lang", "zh", "server", "--addr", "127.0.0.1:0"])
+        .arg("--dir")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let addr = first.split_whitespace().last().and_then(|a| a.parse().ok());
+    let (tx, stderr_lines) = mpsc::channel();
+    thread::spawn(move || lines.map_while(Result::ok).try_for_each(|l| tx.send(l)));
+    match addr {
+        Some(addr) => Running {
+            child,
+            addr,
+            stderr_lines,
+        },
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no address at the end of {first:?}");
+        }
+    }
+}
+
+#[test]
+fn a_chinese_server_refuses_in_english_on_the_wire_and_a_chinese_client_explains() {
+    let store = tempfile::tempdir().unwrap();
+    let srv = chinese_server(store.path());
+    // The wire: a download of a missing file, asked by hand.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.write_all(&hdr(br#"{"opt":"download","filename":"missing.txt"}"#))
+        .unwrap();
+    let reply = JsonHeader::lesson().read_message(&mut s).unwrap();
+    assert_eq!(reply.header["ok"], false);
+    assert_eq!(
+        reply.header["error"].as_str(),
+        Some("no file \"missing.txt\" to send")
+    );
+    // A person: the same refusal, and a client-side one, in Chinese.
+    let mut c = cmd(BIN);
+    c.args(["--color", "never", "--lang", "zh", "client"])
+        .args(["--addr", &srv.addr.to_string()])
+        .args(["--get", "missing.txt", "--get", "../x"]);
+    let out = run_with_timeout(c, b"", LIMIT);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("错误： 服务器拒绝了：no file \"missing.txt\" to send"),
+        "{err}"
+    );
+    assert!(err.contains("拒绝文件名 \"../x\"：路径穿越（..）"), "{err}");
+    assert!(!err.contains("lab05-"), "a raw key in:\n{err}");
+    // The server's log is for a person too.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let logged = std::iter::from_fn(|| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        srv.stderr_lines.recv_timeout(left).ok()
+    })
+    .find(|l| l.contains("missing.txt"));
+    let logged = logged.unwrap_or_default();
+    assert!(logged.contains("已拒绝：没有可发送的文件"), "{logged:?}");
 }

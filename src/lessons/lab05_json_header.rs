@@ -37,6 +37,7 @@ use serde_json::Value;
 
 use crate::framing::json_header::{get_size, opt_str, wrong, Header, HeaderError, JsonHeader};
 use crate::kit::text::spaced_hex;
+use crate::t;
 
 /// The lesson's receiver, bug included (seed 002 §1.3's client): ONE
 /// `recv(4)` for the length and ONE `recv(header_len)` for the JSON. It works
@@ -139,15 +140,20 @@ impl LessonRecv {
         let (got4, got_json) = (self.len_bytes.len(), self.json_bytes.len());
         let len4 = spaced_hex(&self.len_bytes);
         match (&self.header, self.header_len) {
-            (Err(e), Some(n)) => format!(
-                "recv(4) gave {got4} B ({len4}), recv({n}) gave only {got_json} B: {:?} → {e}",
-                crate::kit::text::shorten(&String::from_utf8_lossy(&self.json_bytes), 24)
+            (Err(e), Some(n)) => t!(
+                "lab05-lesson-cut-json",
+                got4 = got4,
+                len4 = len4,
+                n = n,
+                got_json = got_json,
+                text = format!(
+                    "{:?}",
+                    crate::kit::text::shorten(&String::from_utf8_lossy(&self.json_bytes), 24)
+                ),
+                error = e
             ),
-            (Err(e), None) => format!("recv(4) gave only {got4} B ({len4}) → {e}"),
-            (Ok(_), n) => format!(
-                "recv(4) and recv({}) happened to return whole parts",
-                n.unwrap_or(0)
-            ),
+            (Err(e), None) => t!("lab05-lesson-cut-len", got4 = got4, len4 = len4, error = e),
+            (Ok(_), n) => t!("lab05-lesson-whole", n = n.unwrap_or(0)),
         }
     }
 
@@ -155,8 +161,8 @@ impl LessonRecv {
     pub fn verdict(&self) -> String {
         let (got4, got_json) = (self.len_bytes.len(), self.json_bytes.len());
         match (self.header.is_err(), self.header_len) {
-            (true, Some(n)) => format!("one recv({n}) returned {got_json} B and json.loads failed, as the lesson's client does"),
-            (true, None) => format!("one recv(4) returned {got4} B: struct.unpack('i') fails, as the lesson's client does"),
+            (true, Some(n)) => t!("lab05-verdict-json", n = n, got_json = got_json),
+            (true, None) => t!("lab05-verdict-len", got4 = got4),
             (false, _) => self.what_happened(),
         }
     }
@@ -238,7 +244,7 @@ impl CommandReply {
             match h.get(k) {
                 None => Ok(false),
                 Some(Value::Bool(b)) => Ok(*b),
-                Some(v) => Err(wrong(k, "true or false", v)),
+                Some(v) => Err(wrong(k, "true or false", v)), // not prose: on the wire (a HeaderError), the same in every language
             }
         };
         Ok(CommandReply {

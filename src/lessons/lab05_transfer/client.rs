@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::framing::json_header::{get_size, get_str, opt_str, read_body, Header, JsonHeader};
 use crate::harness::Compat;
 use crate::lessons::lab05_json_header::CommandReply;
+use crate::t;
 
 use super::{
     basename, md5_then_rewind, progress_bar, receive_into_dir, safe_name, send_open_file, Received,
@@ -111,7 +112,7 @@ impl Client {
     pub fn put(&mut self, path: &Path) -> Result<Sent, TransferError> {
         let name = basename(path)?;
         let cannot = |source| TransferError::File {
-            what: format!("cannot read {}", path.display()),
+            what: t!("lab05-client-cannot-read", path = path.display()),
             source,
         };
         // Opened once: the md5 announced and the bytes sent are the same file's.
@@ -135,7 +136,7 @@ impl Client {
             n: 0,
         };
         let lost = |n: u64, source| TransferError::Lost {
-            during: format!("after {n} of {size} bytes of {name} were sent; it was not stored"),
+            during: t!("lab05-client-lost-after", n = n, size = size, name = name),
             source,
         };
         let header = self.codec.encode_header(&req.to_header())?;
@@ -172,13 +173,13 @@ impl Client {
             Ok(h) => h,
             Err(crate::framing::json_header::HeaderError::Closed) => {
                 return Err(TransferError::Lost {
-                    during: format!("before the server confirmed {name}"),
+                    during: t!("lab05-client-lost-before", name = name),
                     source: io::ErrorKind::UnexpectedEof.into(),
                 })
             }
             Err(crate::framing::json_header::HeaderError::Io(e)) if is_peer_gone(&e) => {
                 return Err(TransferError::Lost {
-                    during: format!("before the server confirmed {name}"),
+                    during: t!("lab05-client-lost-before", name = name),
                     source: e,
                 })
             }
@@ -264,46 +265,37 @@ impl Client {
             None => (line.trim(), ""),
         };
         match (word, arg) {
-            ("put", "") => return Err(TransferError::Usage(
-                "put needs a file: `put FILE` uploads FILE into the server's folder (nothing was sent)",
-            )),
-            ("get", "") => return Err(TransferError::Usage(
-                "get needs a name: `get NAME` downloads NAME from the server's folder into --dir (nothing was sent)",
-            )),
+            ("put", "") => return Err(TransferError::Usage("lab05-usage-put")),
+            ("get", "") => return Err(TransferError::Usage("lab05-usage-get")),
             _ => {}
         }
         if word == "put" {
             let sent = self.put(Path::new(arg))?;
             let (name, bytes, md5) = (&sent.name, sent.bytes, &sent.md5);
-            match sent.confirmed {
-                Some(true) => eprintln!(
-                    "uploaded {name} ({bytes} bytes, md5 {md5} verified by the server)"
-                ),
-                Some(false) => eprintln!(
-                    "uploaded {name} ({bytes} bytes) but the server's md5 differs from {md5}"
-                ),
-                None => eprintln!(
-                    "uploaded {name} ({bytes} bytes, md5 {md5}; the lesson's server does not answer)"
-                ),
-            }
+            let key = match sent.confirmed {
+                Some(true) => "lab05-client-uploaded-verified",
+                Some(false) => "lab05-client-uploaded-differs",
+                None => "lab05-client-uploaded-lesson",
+            };
+            eprintln!("{}", t!(key, name = name, bytes = bytes, md5 = md5));
             return Ok(());
         }
         if word == "get" {
             if !s.dir.exists() {
                 fs::create_dir_all(&s.dir).map_err(|source| TransferError::File {
-                    what: format!("cannot create the download folder {}", s.dir.display()),
+                    what: t!("lab05-client-cannot-create-dir", dir = s.dir.display()),
                     source,
                 })?;
-                eprintln!("created the download folder {}", s.dir.display());
+                eprintln!("{}", t!("lab05-client-created-dir", dir = s.dir.display()));
             }
             let r = self.get(arg, &s.dir, s.overwrite)?;
-            let how = if r.verified {
-                " verified"
+            let key = if r.verified {
+                "lab05-client-downloaded-verified"
             } else {
-                ", not verified: the server sent no md5"
+                "lab05-client-downloaded-unverified"
             };
             let (path, bytes, md5) = (r.path.display(), r.bytes, &r.md5);
-            eprintln!("downloaded {path} ({bytes} bytes, md5 {md5}{how})");
+            eprintln!("{}", t!(key, path = path, bytes = bytes, md5 = md5));
             return Ok(());
         }
         let r = self.command(line)?;
@@ -318,18 +310,18 @@ impl Client {
         let _ = io::stdout().flush();
         let rep = &r.reply;
         let summary = format!(
-            "[total_size={} stdout={} stderr={} exit={}{}{}{}]",
+            "[total_size={} stdout={} stderr={} exit={}{}{}{}]", // not prose: the header's fields
             rep.total_size,
             rep.stdout_size,
             rep.stderr_size,
             rep.exit_code,
             match r.md5_ok {
-                Some(true) => " md5 ok",
-                Some(false) => " md5 MISMATCH",
-                None => "",
+                Some(true) => format!(" {}", t!("lab05-client-md5-ok")),
+                Some(false) => format!(" {}", t!("lab05-client-md5-mismatch")),
+                None => String::new(),
             },
-            if rep.timed_out { " timed out" } else { "" },
-            if rep.truncated { " truncated" } else { "" },
+            flag(rep.timed_out, "lab05-client-timed-out"),
+            flag(rep.truncated, "lab05-client-truncated"),
         );
         let summary = crate::report::styled(&summary, crate::report::DIM);
         let _ = writeln!(crate::report::stderr(), "{summary}");
@@ -351,8 +343,9 @@ impl Client {
             match self.run_line(&line, s) {
                 Err(e) if e.ends_session() => return Err(e),
                 Err(e) => {
-                    let error = crate::report::styled("error:", crate::report::ALARM);
-                    let _ = writeln!(crate::report::stderr(), "{error} {e}");
+                    let error =
+                        crate::report::styled(&t!("flags-error-label"), crate::report::ALARM);
+                    let _ = writeln!(crate::report::stderr(), "{error} {}", e.localized());
                     failures += 1;
                 }
                 Ok(()) => {}
@@ -384,7 +377,16 @@ pub fn upload_answer(codec: &JsonHeader, stream: &TcpStream) -> String {
             .and_then(|v| v.as_str())
             .unwrap_or("ok")
             .to_string(),
-        Err(e) => format!("(no reply: {e})"),
+        Err(e) => t!("lab05-no-reply", error = e),
+    }
+}
+
+/// ` timed out`, ` truncated`…: a word of the reply's summary, or nothing.
+fn flag(on: bool, key: &str) -> String {
+    if on {
+        format!(" {}", t!(key))
+    } else {
+        String::new()
     }
 }
 
@@ -420,7 +422,7 @@ fn is_peer_gone(e: &io::Error) -> bool {
 fn refused(h: &Header) -> Option<String> {
     match (h.get("ok"), h.get("error")) {
         (_, Some(Value::String(e))) => Some(e.clone()),
-        (Some(Value::Bool(false)), _) => Some("no reason given".into()),
+        (Some(Value::Bool(false)), _) => Some(t!("lab05-client-no-reason")),
         _ => None,
     }
 }

@@ -22,6 +22,7 @@ use crate::kit::text::spaced_hex;
 use crate::kit::text::{preview, shorten};
 use crate::lessons::lab05_json_header::CommandReply;
 use crate::report::table::Table;
+use crate::t;
 
 /// Three uploads a server must refuse, tried against the server at `addr`
 /// (whose connections' errors are `errors`), and what it said to each.
@@ -61,7 +62,7 @@ impl HostileUploads {
         let traversal = upload_answer(codec, &stream);
         let mut c = Client::new(stream, Compat::Ours);
         c.progress = false;
-        let still_serving = c.command("echo still serving").map(|r| r.body);
+        let still_serving = c.command("echo still serving").map(|r| r.body); // not prose: a command line
         drop(c);
         let stream = crate::kit::sock::connect(addr)?;
         send_request(
@@ -77,20 +78,20 @@ impl HostileUploads {
         Ok(HostileUploads {
             said: [
                 (
-                    "md5 of other content".into(),
+                    t!("lab05-attack-md5"),
                     wrong_md5,
                     "wrong-md5.txt",
                     "md5 mismatch",
                 ),
                 (
-                    "filename ../escape.txt".into(),
+                    t!("lab05-attack-traversal"),
                     traversal,
                     "escape.txt",
                     "path traversal",
                 ),
                 (
-                    format!("1000 of {n} bytes, then close"),
-                    short.unwrap_or_else(|| "(no error seen)".into()),
+                    t!("lab05-attack-short", n = n),
+                    short.unwrap_or_else(|| t!("lab05-no-error-seen")),
                     "short.txt",
                     "cut short",
                 ),
@@ -205,20 +206,24 @@ impl WireReply {
     /// The three parts as a table: how many bytes each, and what they look like.
     pub fn parts_table(&self) -> Table {
         let order = match ByteOrder::native() {
-            ByteOrder::Little => "little-endian",
-            ByteOrder::Big => "big-endian",
+            ByteOrder::Little => t!("lab05-little-endian"),
+            ByteOrder::Big => t!("lab05-big-endian"),
         };
         let (json_len, len4) = (self.json_len, spaced_hex(&self.len_bytes));
-        let mut t = Table::new(["part", "bytes", "on the wire"]);
+        let mut t = Table::new([
+            t!("lab05-col-part"),
+            t!("lab05-col-bytes"),
+            t!("lab05-col-on-the-wire"),
+        ]);
         t.row([
-            "header length".into(),
+            t!("lab05-part-header-length"),
             "4".into(),
             format!("{len4}  → {json_len} ('i', {order})"),
         ]);
         let json = shorten(&self.json_text, 70);
-        t.row(["JSON header".into(), json_len.to_string(), json]);
+        t.row([t!("lab05-part-json-header"), json_len.to_string(), json]);
         let body = preview(&self.body, 50);
-        t.row(["body".into(), self.body.len().to_string(), body]);
+        t.row([t!("lab05-part-body"), self.body.len().to_string(), body]);
         t
     }
 }
@@ -281,7 +286,13 @@ impl ExactReply {
 
     /// One row per reply: its size, how many reads it took, md5, intact.
     pub fn table(replies: &[ExactReply]) -> Table {
-        let mut t = Table::new(["command", "total_size", "reads", "md5", "intact"]);
+        let mut t = Table::new([
+            t!("lab05-col-command"),
+            "total_size".into(),
+            t!("lab05-col-reads"),
+            "md5".into(),
+            t!("lab05-col-intact"),
+        ]);
         for r in replies {
             let (cmd, reads) = (r.cmd.clone(), r.reads.len().to_string());
             t.row(match &r.got {
@@ -289,10 +300,20 @@ impl ExactReply {
                     cmd,
                     size.to_string(),
                     reads,
-                    if *md5 { "ok" } else { "MISMATCH" }.into(),
-                    if *intact { "yes" } else { "NO" }.into(),
+                    t!(if *md5 {
+                        "lab05-md5-ok"
+                    } else {
+                        "lab05-md5-mismatch"
+                    }),
+                    t!(if *intact { "lab05-yes" } else { "lab05-no" }),
                 ],
-                Err(e) => [cmd, "-".into(), reads, "-".into(), format!("error: {e}")],
+                Err(e) => [
+                    cmd,
+                    "-".into(),
+                    reads,
+                    "-".into(),
+                    t!("lab05-cell-error", error = e.localized()),
+                ],
             });
         }
         t
@@ -375,31 +396,31 @@ impl RoundTrip {
 impl RoundTrip {
     /// One row per direction: file, bytes, md5, whether the check agreed, time.
     pub fn table(&self) -> Table {
-        let mut t = Table::new(["direction", "file", "bytes", "md5", "verified", "time"]);
+        let mut t = Table::new([
+            t!("lab05-col-direction"),
+            t!("lab05-col-file"),
+            t!("lab05-col-bytes"),
+            "md5".into(),
+            t!("lab05-col-verified"),
+            t!("lab05-col-time"),
+        ]);
         let ways = [
-            ("upload", &self.up, "server agrees"),
-            ("download", &self.down, "md5 checked"),
+            (t!("lab05-upload"), &self.up, t!("lab05-server-agrees")),
+            (t!("lab05-download"), &self.down, t!("lab05-md5-checked")),
         ];
         for (way, (got, took), agreed) in ways {
             t.row(match got {
                 Ok(m) => [
-                    way.into(),
+                    way,
                     m.name.clone(),
                     m.bytes.to_string(),
                     m.md5.clone(),
-                    if self.ok(got) { agreed } else { "NO" }.into(),
-                    format!("{:.0} ms", took.as_secs_f64() * 1e3),
+                    if self.ok(got) { agreed } else { t!("lab05-no") },
+                    t!("lab05-ms", ms = format!("{:.0}", took.as_secs_f64() * 1e3)),
                 ],
                 Err(e) => {
-                    let error = format!("error: {e}");
-                    [
-                        way.into(),
-                        "-".into(),
-                        "-".into(),
-                        "-".into(),
-                        error,
-                        "-".into(),
-                    ]
+                    let error = t!("lab05-cell-error", error = e.localized());
+                    [way, "-".into(), "-".into(), "-".into(), error, "-".into()]
                 }
             });
         }
@@ -477,11 +498,20 @@ impl Refusal {
 
     /// One row per attack, with the count of temporary files left (`temps`).
     pub fn table(refusals: &[Refusal], temps: usize) -> Table {
-        let mut t = Table::new(["attack", "server said", "final name", "temp files"]);
+        let mut t = Table::new([
+            t!("lab05-col-attack"),
+            t!("lab05-col-server-said"),
+            t!("lab05-col-final-name"),
+            t!("lab05-col-temp-files"),
+        ]);
         for r in refusals {
-            let shown = if r.present { "PRESENT" } else { "absent" };
+            let shown = t!(if r.present {
+                "lab05-present"
+            } else {
+                "lab05-absent"
+            });
             let said = shorten(&r.said, 70);
-            t.row([r.attack.clone(), said, shown.into(), temps.to_string()]);
+            t.row([r.attack.clone(), said, shown, temps.to_string()]);
         }
         t
     }
@@ -585,6 +615,6 @@ pub fn send_to_slow_reader(
     drop(server);
     ledger.received = reading
         .join()
-        .map_err(|_| io::Error::other("the reader panicked"))?;
+        .map_err(|_| io::Error::other(t!("lab05-reader-panicked")))?;
     Ok(ledger)
 }

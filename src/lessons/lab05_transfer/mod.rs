@@ -39,6 +39,7 @@ use md5::{Digest, Md5};
 use thiserror::Error;
 
 use crate::framing::json_header::{get_size, get_str, opt_str, Header, HeaderError};
+use crate::lang::Lang;
 use crate::lessons::lab05_json_header::digest_hex;
 
 mod client;
@@ -65,6 +66,11 @@ pub const DEFAULT_MAX_FILE: u64 = 16 << 30;
 pub const MAX_NAME: usize = 255;
 
 /// Why a transfer or a request failed.
+///
+/// Its `Display` is English whatever `--lang` says: it is the text that
+/// goes on the wire (a refusal's `"error"`, which clients and `sticky check`
+/// read) and into the server's kept errors. What a person reads goes
+/// through [`TransferError::localized`].
 #[derive(Debug, Error)]
 pub enum TransferError {
     /// The message header was bad (see [`HeaderError`]).
@@ -74,21 +80,21 @@ pub enum TransferError {
     #[error(transparent)]
     OverBudget(#[from] crate::kit::budget::OverBudget),
     /// A file name that is not a plain name.
-    #[error("refused file name {name:?}: {why}")]
+    #[error("{}", self.message(Lang::En))]
     BadName {
         /// The name as received (escaped when printed).
         name: String,
-        /// What is wrong with it.
+        /// What is wrong with it: a catalog key (`lab05-name-…`).
         why: &'static str,
     },
     /// The file exists and overwriting was not asked for.
-    #[error("{0:?} already exists (refusing to overwrite; use --overwrite)")]
+    #[error("{}", self.message(Lang::En))]
     Exists(String),
     /// No such file to send.
-    #[error("no file {0:?} to send")]
+    #[error("{}", self.message(Lang::En))]
     NotFound(String),
     /// The body ended before `filesize` bytes.
-    #[error("file body cut short: {got} of {expected} bytes arrived; nothing stored")]
+    #[error("{}", self.message(Lang::En))]
     Truncated {
         /// Bytes promised by `filesize`.
         expected: u64,
@@ -96,7 +102,7 @@ pub enum TransferError {
         got: u64,
     },
     /// The bytes that arrived do not have the md5 the header announced.
-    #[error("md5 mismatch: header says {expected}, the {bytes} bytes received hash to {got}; nothing stored")]
+    #[error("{}", self.message(Lang::En))]
     Md5Mismatch {
         /// md5 in the header.
         expected: String,
@@ -106,7 +112,7 @@ pub enum TransferError {
         bytes: u64,
     },
     /// The file announced is over the limit.
-    #[error("filesize {len} is over the {max}-byte file limit")]
+    #[error("{}", self.message(Lang::En))]
     TooLarge {
         /// Announced size.
         len: u64,
@@ -114,16 +120,16 @@ pub enum TransferError {
         max: u64,
     },
     /// A request this side does not understand.
-    #[error("unknown request \"opt\": {0:?} (expected cmd, upload or download)")]
+    #[error("{}", self.message(Lang::En))]
     UnknownOpt(String),
-    /// The peer answered with an error.
-    #[error("the server refused: {0}")]
+    /// The peer answered with an error (its words, as they came).
+    #[error("{}", self.message(Lang::En))]
     Refused(String),
     /// The peer stayed silent past the idle timeout.
-    #[error("no request within the idle timeout: connection closed")]
+    #[error("{}", self.message(Lang::En))]
     Idle,
     /// The file changed while it was being sent.
-    #[error("{path} changed while being sent ({expected} bytes announced, {got} read)")]
+    #[error("{}", self.message(Lang::En))]
     Changed {
         /// The file.
         path: String,
@@ -135,7 +141,7 @@ pub enum TransferError {
     /// A file could not be stored: the disk is full, a folder is in the
     /// way, the name is too long for this file system… The body was read to
     /// its end, so the connection is still in step.
-    #[error("cannot store {name:?}: {source}; nothing stored")]
+    #[error("{}", self.message(Lang::En))]
     Storage {
         /// The file's name.
         name: String,
@@ -144,23 +150,27 @@ pub enum TransferError {
     },
     /// A file or folder on this side could not be read or made (before
     /// anything was sent, so the connection is still in step).
-    #[error("{what}: {source}")]
+    #[error("{}", self.message(Lang::En))]
     File {
-        /// What was being done ("cannot read notes.txt").
+        /// What was being done ("cannot read notes.txt"), in the words of
+        /// whoever reads it: English on the server (it goes on the wire),
+        /// the language in force on the client.
         what: String,
         /// What the file system said.
         source: io::Error,
     },
     /// A download asked for a symbolic link.
-    #[error("{0:?} is a symbolic link: only plain files in the folder are served")]
+    #[error("{}", self.message(Lang::En))]
     Symlink(String),
-    /// `put` or `get` typed without what to move: explained here, nothing sent.
-    #[error("{0}")]
+    /// `put` or `get` typed without what to move: explained here, nothing
+    /// sent. A catalog key (`lab05-usage-…`).
+    #[error("{}", self.message(Lang::En))]
     Usage(&'static str),
     /// The peer went away in the middle of a transfer.
-    #[error("the connection was lost {during} ({source}); was the other side stopped?")]
+    #[error("{}", self.message(Lang::En))]
     Lost {
-        /// Where the transfer was ("after 3 of 9 bytes of a.bin were sent").
+        /// Where the transfer was ("after 3 of 9 bytes of a.bin were sent"),
+        /// in the language in force (only the client makes this error).
         during: String,
         /// What the socket said.
         source: io::Error,
@@ -168,6 +178,82 @@ pub enum TransferError {
     /// A local file or socket failed.
     #[error("{0}")]
     Io(#[from] io::Error),
+}
+
+impl TransferError {
+    /// The error in `lang`: English is the wire's text (`Display`).
+    pub fn message(&self, lang: Lang) -> String {
+        let tr = |key: &str, args: &[(&str, String)]| crate::lang::tr_in(lang, key, args);
+        let q = |s: &str| format!("{s:?}");
+        match self {
+            TransferError::BadName { name, why } => tr(
+                "lab05-error-bad-name",
+                &[("name", q(name)), ("why", tr(why, &[]))],
+            ),
+            TransferError::Exists(name) => tr("lab05-error-exists", &[("name", q(name))]),
+            TransferError::NotFound(name) => tr("lab05-error-not-found", &[("name", q(name))]),
+            TransferError::Truncated { expected, got } => tr(
+                "lab05-error-truncated",
+                &[("got", got.to_string()), ("expected", expected.to_string())],
+            ),
+            TransferError::Md5Mismatch {
+                expected,
+                got,
+                bytes,
+            } => tr(
+                "lab05-error-md5-mismatch",
+                &[
+                    ("expected", expected.clone()),
+                    ("bytes", bytes.to_string()),
+                    ("got", got.clone()),
+                ],
+            ),
+            TransferError::TooLarge { len, max } => tr(
+                "lab05-error-too-large",
+                &[("len", len.to_string()), ("max", max.to_string())],
+            ),
+            TransferError::UnknownOpt(opt) => tr("lab05-error-unknown-opt", &[("opt", q(opt))]),
+            TransferError::Refused(reason) => {
+                tr("lab05-error-refused", &[("reason", reason.clone())])
+            }
+            TransferError::Idle => tr("lab05-error-idle", &[]),
+            TransferError::Changed {
+                path,
+                expected,
+                got,
+            } => tr(
+                "lab05-error-changed",
+                &[
+                    ("path", path.clone()),
+                    ("expected", expected.to_string()),
+                    ("got", got.to_string()),
+                ],
+            ),
+            TransferError::Storage { name, source } => tr(
+                "lab05-error-storage",
+                &[("name", q(name)), ("error", source.to_string())],
+            ),
+            TransferError::Symlink(name) => tr("lab05-error-symlink", &[("name", q(name))]),
+            TransferError::Usage(key) => tr(key, &[]),
+            TransferError::Lost { during, source } => tr(
+                "lab05-error-lost",
+                &[("during", during.clone()), ("error", source.to_string())],
+            ),
+            TransferError::File { what, source } => tr(
+                "lab05-error-file",
+                &[("what", what.clone()), ("error", source.to_string())],
+            ),
+            TransferError::Header(_) | TransferError::OverBudget(_) | TransferError::Io(_) => {
+                self.to_string()
+            }
+        }
+    }
+
+    /// The error in the language in force: what a person reads (the
+    /// client's `error:` lines, the server's log, the demo's tables).
+    pub fn localized(&self) -> String {
+        self.message(crate::lang::current())
+    }
 }
 
 impl TransferError {
@@ -198,30 +284,30 @@ pub fn safe_name(name: &str) -> Result<String, TransferError> {
         })
     };
     if name.is_empty() {
-        return bad("empty");
+        return bad("lab05-name-empty");
     }
     if name.contains('\0') {
-        return bad("contains a NUL byte");
+        return bad("lab05-name-nul");
     }
     if name.len() > MAX_NAME {
-        return bad("longer than 255 bytes");
+        return bad("lab05-name-too-long");
     }
     let reserved = PARTIAL_DIR.len();
     let head = name.as_bytes().get(..reserved);
     if head.is_some_and(|h| h.eq_ignore_ascii_case(PARTIAL_DIR.as_bytes())) {
-        return bad("reserved for transfers in progress");
+        return bad("lab05-name-reserved");
     }
     if name.starts_with('/') || name.starts_with('\\') || name.as_bytes().get(1) == Some(&b':') {
-        return bad("absolute path");
+        return bad("lab05-name-absolute");
     }
     if name == "." || name == ".." || name.split(['/', '\\']).any(|p| p == "..") {
-        return bad("path traversal (..)");
+        return bad("lab05-name-traversal");
     }
     if name.contains('/') || name.contains('\\') {
-        return bad("contains a path separator");
+        return bad("lab05-name-separator");
     }
     if name.chars().any(|c| c.is_control()) {
-        return bad("contains a control character");
+        return bad("lab05-name-control");
     }
     Ok(name.to_string())
 }
@@ -412,6 +498,15 @@ pub fn receive_into_dir<R: Read + ?Sized>(
     })
 }
 
+/// "cannot read NAME" in English: the server's words, which go on the wire.
+pub(crate) fn wire_cannot_read(name: &str) -> String {
+    crate::lang::tr_in(
+        Lang::En,
+        "lab05-error-cannot-read",
+        &[("name", format!("{name:?}"))],
+    )
+}
+
 /// Opens `dir/name` to be sent, once: only a plain file, never through a
 /// symbolic link. Returns the open file and its size.
 ///
@@ -432,7 +527,7 @@ pub fn open_plain_file(dir: &Path, name: &str) -> Result<(File, u64), TransferEr
         return Err(TransferError::Symlink(name.to_string()));
     }
     let cannot = |source| TransferError::File {
-        what: format!("cannot read {name:?}"),
+        what: wire_cannot_read(name),
         source,
     };
     let file = match o.open(&path) {

@@ -10,8 +10,10 @@ use indicatif::ProgressBar;
 use crate::framing::json_header::{HeaderError, JsonHeader};
 use crate::harness::Compat;
 use crate::kit::runner::RunnerConfig;
+use crate::lang::Lang;
 use crate::lessons::lab05_json_header::CommandReply;
 use crate::lessons::LESSON_RECV;
+use crate::t;
 
 use super::{
     copy_exact, error_reply, file_header, md5_then_rewind, open_plain_file, receive_into_dir,
@@ -61,6 +63,11 @@ impl ServerConfig {
     }
 }
 
+/// A catalog message in English: the text that goes on the wire.
+fn en(key: &str, args: &[(&str, String)]) -> String {
+    crate::lang::tr_in(Lang::En, key, args)
+}
+
 /// A reader that first returns bytes already received, then the socket
 /// (lesson mode reads one recv(1024) before it knows what it got).
 struct Prefixed<'a> {
@@ -106,7 +113,7 @@ pub fn handle_connection(
     }
     let max_header = cfg.codec.prefix.max_frame as u64;
     let header_room = cfg.budget.reserve(max_header, || {
-        format!("a connection's request header (up to --max-header {max_header} bytes)")
+        en("lab05-budget-header", &[("max", max_header.to_string())])
     });
     let _header_room = match header_room {
         Ok(r) => r,
@@ -154,7 +161,10 @@ pub fn handle_connection(
             Err(e) => {
                 // In sync: answer, log, go on serving this client.
                 if cfg.log {
-                    eprintln!("[{peer}] refused: {e}");
+                    eprintln!(
+                        "{}",
+                        t!("lab05-server-refused", peer = peer, error = e.localized())
+                    );
                 }
                 cfg.codec
                     .write_message(&mut &stream, &error_reply(&e.to_string()), b"")?;
@@ -212,7 +222,7 @@ fn serve_request<R: Read>(
         Request::Command(cmd) => {
             let _room = cfg.budget.reserve(2 * cfg.runner.max_output as u64, || {
                 let cmd = crate::kit::text::preview(&cmd, 40);
-                format!("the output of '{cmd}' (up to --max-output, held twice)")
+                en("lab05-budget-output", &[("cmd", cmd)])
             })?;
             let out = crate::kit::runner::run(&cmd, &cfg.runner);
             let header = CommandReply::header_for(&out);
@@ -273,15 +283,15 @@ fn serve_request<R: Read>(
                 &ProgressBar::hidden(),
             )?;
             if cfg.log {
+                let key = if got.verified {
+                    "lab05-server-stored-verified"
+                } else {
+                    "lab05-server-stored-unverified"
+                };
+                let (bytes, md5) = (got.bytes, &got.md5);
                 eprintln!(
-                    "[{peer}] stored {name} ({} bytes, md5 {}{})",
-                    got.bytes,
-                    got.md5,
-                    if got.verified {
-                        " verified"
-                    } else {
-                        ", sender gave none"
-                    }
+                    "{}",
+                    t!(key, peer = peer, name = name, bytes = bytes, md5 = md5)
                 );
             }
             if cfg.compat == Compat::Lesson {
@@ -303,7 +313,7 @@ fn serve_request<R: Read>(
             // new file over the name; this handle keeps the old one, whole.
             let (mut file, size) = open_plain_file(&cfg.dir, &name)?;
             let md5 = md5_then_rewind(&mut file, size).map_err(|source| TransferError::File {
-                what: format!("cannot read {name:?}"),
+                what: super::wire_cannot_read(&name),
                 source,
             })?;
             let mut h = file_header(&name, size, &md5);
@@ -314,9 +324,16 @@ fn serve_request<R: Read>(
             let sent = send_open_file(&mut w, &mut file, &name, size, &ProgressBar::hidden())?;
             if sent != md5 {
                 // The client will see the mismatch and discard it; say why here.
-                eprintln!("[{peer}] {name} changed while being sent");
+                eprintln!("{}", t!("lab05-server-changed", peer = peer, name = name));
             } else if cfg.log {
-                eprintln!("[{peer}] sent {name} ({size} bytes, md5 {md5})");
+                let line = t!(
+                    "lab05-server-sent",
+                    peer = peer,
+                    name = name,
+                    size = size,
+                    md5 = md5
+                );
+                eprintln!("{line}");
             }
             Ok(())
         }
@@ -338,7 +355,14 @@ fn push_file(
     w.write_all(&cfg.codec.encode_header(&file_header(&name, size, &md5))?)?;
     send_open_file(&mut w, &mut file, &name, size, &ProgressBar::hidden())?;
     if cfg.log {
-        eprintln!("[{peer}] pushed {name} ({size} bytes, md5 {md5})");
+        let line = t!(
+            "lab05-server-pushed",
+            peer = peer,
+            name = name,
+            size = size,
+            md5 = md5
+        );
+        eprintln!("{line}");
     }
     Ok(())
 }
@@ -347,9 +371,10 @@ impl ServerConfig {
     /// Before listening: makes the folder, and checks the file to `push` is one.
     pub fn prepare(&self) -> Result<(), String> {
         let dir = self.dir.display();
-        fs::create_dir_all(&self.dir).map_err(|e| format!("cannot use folder {dir}: {e}"))?;
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| t!("lab05-server-cannot-use-dir", dir = dir, error = e))?;
         match self.push.as_ref().filter(|p| !p.is_file()) {
-            Some(p) => Err(format!("--push {}: not a file", p.display())),
+            Some(p) => Err(t!("lab05-server-push-not-file", path = p.display())),
             None => Ok(()),
         }
     }
@@ -365,21 +390,29 @@ pub fn serve_folder(
     cfg: ServerConfig,
 ) -> Result<(), String> {
     let overwrite = if cfg.overwrite {
-        "overwriting allowed"
+        t!("lab05-server-overwriting")
     } else {
-        "no overwrite"
+        t!("lab05-server-no-overwrite")
     };
     let (dir, compat) = (cfg.dir.display(), cfg.compat);
-    eprintln!("files are stored in and served from {dir} ({overwrite}; wire format: {compat})");
+    let folder = t!(
+        "lab05-server-folder",
+        dir = dir,
+        overwrite = overwrite,
+        compat = compat
+    );
+    eprintln!("{folder}");
     // Before the first accept, no transfer of ours is in progress: what is
     // in the private folder was left by a server that did not finish.
     match unfinished::sweep(&cfg.dir) {
         Ok((0, _)) => {}
-        Ok((files, bytes)) => eprintln!(
-            "swept {files} unfinished upload(s) ({bytes} bytes) left by a server that did not finish"
-        ),
-        Err(e) => return Err(format!("cannot sweep unfinished uploads in {dir}: {e}")),
+        Ok((files, bytes)) => {
+            eprintln!("{}", t!("lab05-server-swept", files = files, bytes = bytes))
+        }
+        Err(e) => return Err(t!("lab05-server-cannot-sweep", dir = dir, error = e)),
     }
-    let handler = move |s, peer| handle_connection(s, peer, &cfg);
+    // The error that ends a connection is logged for a person to read
+    // (the demo's quiet server keeps the English one, which it matches).
+    let handler = move |s, peer| handle_connection(s, peer, &cfg).map_err(|e| e.localized());
     crate::kit::server::serve(listener, opts, handler).map_err(|e| e.to_string())
 }

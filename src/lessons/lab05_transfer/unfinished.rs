@@ -83,7 +83,7 @@ impl Unfinished {
                 Err(e) => return Err(e),
             }
         }
-        Err(last.unwrap_or_else(|| io::Error::other("cannot create a temporary file")))
+        Err(last.unwrap_or_else(|| io::Error::other(wire("lab05-temp-cannot-create"))))
     }
 
     /// The open file the bytes go to.
@@ -104,9 +104,7 @@ impl Unfinished {
         let written = self.file.metadata()?;
         let there = fs::symlink_metadata(&self.path)?;
         if !same_file(&written, &there) {
-            return Err(io::Error::other(
-                "the temporary file was replaced before it was put in place",
-            ));
+            return Err(io::Error::other(wire("lab05-temp-replaced")));
         }
         if overwrite {
             fs::rename(&self.path, final_path)?;
@@ -216,6 +214,12 @@ fn owner_still_running(_: &str) -> bool {
     false
 }
 
+/// A catalog message in English: an I/O error's text that can end up in a
+/// refusal on the wire.
+fn wire(key: &str) -> String {
+    crate::lang::tr_in(crate::lang::Lang::En, key, &[])
+}
+
 #[cfg(unix)]
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -251,9 +255,7 @@ pub fn remove_on_interrupt(what: &'static str) {
             .name("ctrl-c".into())
             .spawn(watcher)
         {
-            eprintln!(
-                "cannot watch for Ctrl-C ({e}): an interrupted transfer may leave a temporary file"
-            );
+            eprintln!("{}", crate::t!("lab05-cannot-watch-interrupt", error = e));
         }
     }
     #[cfg(not(unix))]
@@ -273,15 +275,20 @@ fn remove_live(what: &str) -> String {
             name
         })
         .collect();
+    // `what` is "upload" or "download": lab05-unfinished-upload, …-download.
+    let what = crate::t!(&format!("lab05-unfinished-{what}"));
     match gone.len() {
-        0 => "interrupted: no transfer was in progress".to_string(),
-        1 => format!(
-            "interrupted: the unfinished {what} of {:?} was removed; nothing stored under its name",
-            gone[0]
+        0 => crate::t!("lab05-interrupted-none"),
+        1 => crate::t!(
+            "lab05-interrupted-one",
+            what = what,
+            name = format!("{:?}", gone[0])
         ),
-        n => format!(
-            "interrupted: {n} unfinished {what}s removed ({}); nothing stored under their names",
-            gone.join(", ")
+        n => crate::t!(
+            "lab05-interrupted-many",
+            n = n,
+            what = what,
+            names = gone.join(", ")
         ),
     }
 }
