@@ -731,7 +731,8 @@ pub fn chart_svg(title: &str, cells: &[Cell]) -> String {
             );
             let _ = writeln!(
                 body,
-                "{label}{bar}<title>{tip}</title></rect><text x=\"{:.1}\" y=\"{}\">{value}</text>",
+                // The white halo keeps the value readable where it crosses the 1.0 line.
+                "{label}{bar}<title>{tip}</title></rect><text x=\"{:.1}\" y=\"{}\" paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"4\">{value}</text>", // not prose: SVG
                 LEFT + w + 6.0,
                 y + 12.0,
             );
@@ -748,7 +749,8 @@ pub fn chart_svg(title: &str, cells: &[Cell]) -> String {
         y + 14.0,
         crate::t!("bench-chart-one")
     );
-    let _ = writeln!(body, "{line}{one_label}");
+    // The line goes first, so the bars and values are drawn over it.
+    let body = format!("{line}\n{body}{one_label}\n");
     let height = y + 30.0;
     crate::report::svg::document(W, height, title, &body)
 }
