@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::check::{assert_all_pass, cases, check};
+use common::check::{assert_all_pass_in, cases, check_in};
 use common::{python, python3_available};
 
 /// One ```python block of docs/check.md and what the page says it is.
@@ -91,6 +91,23 @@ fn command_for(t: &Template) -> (Scratch, String) {
 
 struct Scratch(PathBuf);
 
+/// Every file under `dir`, any depth.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -109,9 +126,19 @@ fn passes(lab: &str, role: &str) {
         return;
     }
     let t = the(lab, role);
-    let (_dir, cmd) = command_for(&t);
+    let (dir, cmd) = command_for(&t);
     let flag = format!("--{role}");
-    assert_all_pass(&[lab, &flag, &cmd, "--seeds", "3"]);
+    // In the scratch folder, as a student's folder: lab 05's server keeps
+    // its files in `files/` under where it runs.
+    assert_all_pass_in(Some(&dir.0), &[lab, &flag, &cmd, "--seeds", "3"]);
+    let left: Vec<_> = walk(&dir.0)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("sticky-check-"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the check left its uploads behind: {left:?}"
+    );
 }
 
 #[test]
@@ -175,8 +202,8 @@ fn the_client_printed_with_the_lessons_bug_fails_where_the_page_says() {
         return;
     }
     let t = the("lab04", "bug");
-    let (_dir, cmd) = command_for(&t);
-    let (code, report, err) = check(&["lab04", "--client", &cmd, "--seeds", "3"]);
+    let (dir, cmd) = command_for(&t);
+    let (code, report, err) = check_in(Some(&dir.0), &["lab04", "--client", &cmd, "--seeds", "3"]);
     assert_eq!(code, 1, "{report:#}\n{err}");
     // The page: it fails these (and more) and passes `glued`, the case
     // loopback always plays.

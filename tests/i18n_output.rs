@@ -332,8 +332,7 @@ fn sticky_run(lang: &str, args: &[&str]) -> std::process::Output {
 fn json_keys(stdout: &[u8]) -> BTreeSet<String> {
     let v: Value = serde_json::from_slice(stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(stdout)));
-    let keys = key_paths(&v);
-    keys
+    key_paths(&v)
 }
 
 /// `sticky ARGS` in Chinese exits 0, prints `zh_says` (on stdout or

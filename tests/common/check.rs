@@ -22,7 +22,16 @@ pub fn sticky() -> Command {
 
 /// `sticky check ARGS --json`: exit code, the report (Null on a setup error), stderr.
 pub fn check(args: &[&str]) -> (i32, Value, String) {
+    check_in(None, args)
+}
+
+/// [`check`] run in folder `dir` (the student's folder: a server started
+/// by the checker stores its files there).
+pub fn check_in(dir: Option<&std::path::Path>, args: &[&str]) -> (i32, Value, String) {
     let mut c = sticky();
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
     c.arg("check").args(args).arg("--json");
     let out = run_with_timeout(c, b"", LIMIT);
     (
@@ -79,7 +88,12 @@ pub fn assert_fails(args: &[&str], failing: &[&str], passing: &str) -> Value {
 }
 
 pub fn assert_all_pass(args: &[&str]) {
-    let (code, report, err) = check(args);
+    assert_all_pass_in(None, args)
+}
+
+/// [`assert_all_pass`] run in folder `dir`.
+pub fn assert_all_pass_in(dir: Option<&std::path::Path>, args: &[&str]) {
+    let (code, report, err) = check_in(dir, args);
     assert_eq!(
         (code, cases(&report, "fail")),
         (0, vec![]),

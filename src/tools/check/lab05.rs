@@ -494,6 +494,39 @@ fn fresh_name(tag: &str, seed: u64) -> String {
     )
 }
 
+/// The files `put-get` uploaded to a server the checker started itself,
+/// removed when the case ends: the server stores them in a folder of its
+/// own under the student's working folder (the lesson's `files/`), and
+/// every run's names are new ([`fresh_name`]), so without this each check
+/// would leave more behind. Only names this process made are touched, no
+/// deeper than two folders down.
+struct OwnUploads {
+    started_here: bool,
+}
+
+impl Drop for OwnUploads {
+    fn drop(&mut self) {
+        if !self.started_here {
+            return;
+        }
+        let mine = format!("sticky-check-{}-", std::process::id());
+        let mut dirs = vec![(std::env::current_dir().unwrap_or_default(), 0)];
+        while let Some((dir, depth)) = dirs.pop() {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(kind) = e.file_type() else { continue };
+                if kind.is_dir() && depth < 2 {
+                    dirs.push((e.path(), depth + 1));
+                } else if kind.is_file() && e.file_name().to_string_lossy().starts_with(&mine) {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+}
+
 fn connect(run: &OwnRun, seed: u64) -> Result<BufStream, Box<Failure>> {
     TcpStream::connect_timeout(&run.addr, super::client::CONNECT_TIMEOUT)
         .and_then(|s| BufStream::new(s, IO_TIMEOUT))
@@ -609,6 +642,9 @@ fn header_md5(run: &OwnRun) -> Result<(), Box<Failure>> {
 }
 
 fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
+    let _tidy = OwnUploads {
+        started_here: run.started_here,
+    };
     let mut s = connect(run, run.seeds.start)?;
     for seed in run.seeds.clone() {
         let name = fresh_name("put-get", seed);
