@@ -119,11 +119,18 @@ fn the_fixed_lab05_server_passes_and_keeps_uploads_in_its_folder() {
     let server = format!("{} {{port}} files", script("fixed", "lab05_server.py"));
     let r = check_in(t.path(), &["lab05", "--server", &server, "--seeds", "3"]);
     assert_all_pass(&r, 11);
-    // put-get's uploads are in the folder; nothing escaped beside it.
-    let stored = std::fs::read_dir(t.path().join("files"))
-        .expect("files")
+    // put-get's uploads went to the server's folder (the case read each one
+    // back with its md5) and the checker removed them after the case;
+    // nothing escaped beside the folder.
+    let left = std::fs::read_dir(t.path().join("files"))
+        .expect("the server's files folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("sticky-check-"))
         .count();
-    assert!(stored >= 3, "{stored} files stored");
+    assert_eq!(
+        left, 0,
+        "the checker's uploads were left in the server's folder"
+    );
     let beside: Vec<_> = std::fs::read_dir(t.path())
         .expect("dir")
         .filter_map(|e| e.ok())
