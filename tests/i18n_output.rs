@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::lang::key_paths;
+use common::lang::{key_paths, stage_oks};
 use common::{cmd, run_with_timeout, stderr_lines, stuck_server, text};
 use serde_json::Value;
 
@@ -60,15 +60,7 @@ fn json_keys_results_and_exit_code_are_the_same_in_both_languages() {
     );
     let (ek, zk) = (key_paths(&en), key_paths(&zh));
     assert_eq!(ek, zk, "the key paths differ");
-    let oks = |r: &Value| -> Vec<Value> {
-        r["stages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["ok"].clone())
-            .collect()
-    };
-    assert_eq!(oks(&en), oks(&zh));
+    assert_eq!(stage_oks(&en), stage_oks(&zh));
     assert_eq!(en["ok"], zh["ok"]);
     // The ledger's enum values are the same words in both.
     assert_eq!(

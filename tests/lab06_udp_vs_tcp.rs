@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::lang::{key_paths, stage_oks};
 use common::{cmd, python3_available, run_with_timeout, spawn_server, text, Running};
 use serde_json::Value;
 
@@ -417,25 +418,6 @@ fn udp_proxy_refuses_impossible_probabilities() {
     assert!(text(&out.stderr).contains("add up to at most 1"));
 }
 
-/// Every key path in a JSON value (`stages[].data.udp_runs[].seq.lost`…).
-fn key_paths(v: &Value, at: &str, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = format!("{at}.{k}");
-                out.insert(p.clone());
-                key_paths(x, &p, out);
-            }
-        }
-        Value::Array(a) => {
-            for x in a {
-                key_paths(x, &format!("{at}[]"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// A catalog key that leaked into the output instead of its text: `lab06-`
 /// followed by anything but the binary's own name.
 fn leaked_keys(out: &str) -> Vec<&str> {
@@ -463,19 +445,12 @@ fn demo_in_chinese_observes_the_same_and_reports_the_same_keys() {
         (en["lang"].as_str(), zh["lang"].as_str()),
         (Some("en"), Some("zh"))
     );
-    let (mut ek, mut zk) = (BTreeSet::new(), BTreeSet::new());
-    key_paths(en, "", &mut ek);
-    key_paths(&zh, "", &mut zk);
-    assert_eq!(ek, zk, "the key paths differ between English and Chinese");
-    let oks = |r: &Value| -> Vec<Value> {
-        r["stages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["ok"].clone())
-            .collect()
-    };
-    assert_eq!(oks(en), oks(&zh));
+    assert_eq!(
+        key_paths(en),
+        key_paths(&zh),
+        "the key paths differ between English and Chinese"
+    );
+    assert_eq!(stage_oks(en), stage_oks(&zh));
     // The words did change: this lab's own stage titles and narration.
     assert!(story.contains("第 1 步 · 消息边界"), "{story}");
     assert!(story.contains("第 6 步 · 乱序和重复"), "{story}");

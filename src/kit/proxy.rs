@@ -510,13 +510,16 @@ mod tests {
         let (conn, _) = server.accept().unwrap();
         sock::set_linger_zero(&conn).unwrap();
         drop(conn); // RST to the proxy
-        let mut b = [0u8; 16];
-        let got = client.read(&mut b);
+        assert_reset(client.read(&mut [0u8; 16]), "the client");
+        assert_all_threads_end(&proxy);
+    }
+
+    /// `got`, a read on `who`'s socket, was a reset (not a polite close).
+    fn assert_reset(got: io::Result<usize>, who: &str) {
         assert!(
             matches!(&got, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
-            "the client saw {got:?}, not a reset"
+            "{who} saw {got:?}, not a reset"
         );
-        assert_all_threads_end(&proxy);
     }
 
     /// Waits (10 s at most) for the proxy to have no connection left: its
@@ -547,12 +550,7 @@ mod tests {
         assert_eq!(proxy.open_connections(), 1);
         sock::set_linger_zero(&client).unwrap();
         drop(client); // RST to the proxy
-        let mut b = [0u8; 16];
-        let got = conn.read(&mut b);
-        assert!(
-            matches!(&got, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
-            "the server saw {got:?}, not a reset"
-        );
+        assert_reset(conn.read(&mut [0u8; 16]), "the server");
         assert_all_threads_end(&proxy);
     }
 
@@ -586,12 +584,7 @@ mod tests {
         client
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let mut b = [0u8; 16];
-        let got = client.read(&mut b);
-        assert!(
-            matches!(&got, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
-            "the client saw {got:?}, not a reset"
-        );
+        assert_reset(client.read(&mut [0u8; 16]), "the client");
         assert_all_threads_end(&proxy);
     }
 }
