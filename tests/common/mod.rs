@@ -88,8 +88,11 @@ impl Running {
     pub fn refusal_for(&self, bytes: &[u8]) -> String {
         let mut s = std::net::TcpStream::connect(self.addr).expect("connect");
         let peer = s.local_addr().expect("local addr");
-        s.write_all(bytes).expect("write");
-        s.shutdown(std::net::Shutdown::Write).expect("shutdown");
+        // The server may refuse on the first bytes and close before we are
+        // done (a reset then makes our write or shutdown fail: ENOTCONN,
+        // seen 1 run in 30 beside a CPU hog). Its error line is the answer.
+        let _ = s.write_all(bytes);
+        let _ = s.shutdown(std::net::Shutdown::Write);
         self.error_line_for(peer, Duration::from_secs(10))
     }
 
