@@ -221,3 +221,6 @@ lab02-error-short-tcp-info = TCP_INFO returned { $got } bytes, too few to hold t
 lab02-error-hello-unacked = the hello was never acknowledged
 lab02-error-server-never-finished = the server never finished
 lab02-error-no-tcp-info = TCP_INFO (Linux) and TCP_CONNECTION_INFO (macOS) are not available on this platform
+
+# sticky labs' "lesson" column
+lab02-nagle-lesson = Nagle glues small sends

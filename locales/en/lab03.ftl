@@ -102,3 +102,6 @@ lab03-error-too-many-digits = length text runs past { $max_digits } digits witho
 lab03-error-too-large = length text claims { $len } bytes, over the { $max }-byte limit
 lab03-error-overflow = length text "{ $text }" is larger than any length
 lab03-error-missing-ok = expected the client's "ok", got "{ $got }"
+
+# sticky labs' "lesson" column
+lab03-length-ack-lesson = length + ack handshake

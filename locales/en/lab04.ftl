@@ -128,3 +128,6 @@ lab04-s8-not-waited = Here MSG_WAITALL did not wait: { $got } of { $want } B cam
 lab04-s8-short = It can still return short — on a signal, an error, a timeout, or EOF (recv(2)). A server that announces { $total } B, sends { $sent } and closes:
 lab04-s8-on-close = one recv({ $total }, MSG_WAITALL): { $got } B — so the count must still be checked, as a loop would
 lab04-s8-observed = one recv(n) { $one } of { $want } B; with MSG_WAITALL { $all } B; on a close mid-body MSG_WAITALL returned { $got } of { $total } B
+
+# sticky labs' "lesson" column
+lab04-struct-header-lesson = 4-byte struct header

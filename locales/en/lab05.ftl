@@ -223,3 +223,6 @@ lab05-cannot-watch-interrupt = cannot watch for Ctrl-C ({ $error }): an interrup
 lab05-interrupted-none = interrupted: no transfer was in progress
 lab05-interrupted-one = interrupted: the unfinished { $what } of { $name } was removed; nothing stored under its name
 lab05-interrupted-many = interrupted: { $n } unfinished { $what }s removed ({ $names }); nothing stored under their names
+
+# sticky labs' "lesson" column
+lab05-json-header-lesson = JSON header, file transfer

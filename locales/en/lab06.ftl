@@ -224,3 +224,6 @@ lab06-echo-recv-error = recvfrom: { $error } (ignored, still serving)
 lab06-echo-from-itself = { $datagram } (from this server's own address: not answered)
 lab06-echo-over-rate = { $datagram } (over { $peer }'s reply rate: not answered)
 lab06-echo-no-thread = cannot start a reply thread: { $error }
+
+# sticky labs' "lesson" column
+lab06-udp-vs-tcp-lesson = UDP keeps boundaries, loses data

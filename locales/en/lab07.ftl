@@ -141,3 +141,6 @@ lab07-s5-say =
     pieces of 1..7 bytes and glued across messages (ChaosWriter): one reader per thread keeps its own boundaries.
 lab07-s5-client = client { $client }: { $summary } { $error }
 lab07-s5-observed = { $summary }, { $merged } merged ({ $rate } replies/s)
+
+# sticky labs' "lesson" column
+lab07-concurrency-lesson = one client at a time vs threads

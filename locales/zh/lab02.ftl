@@ -219,3 +219,6 @@ lab02-error-short-tcp-info = TCP_INFO 只返回了 { $got } 字节，装不下 t
 lab02-error-hello-unacked = hello 一直没有被确认
 lab02-error-server-never-finished = 服务器始终没有完成
 lab02-error-no-tcp-info = 这个平台上没有 TCP_INFO（Linux）和 TCP_CONNECTION_INFO（macOS）
+
+# sticky labs' "lesson" column
+lab02-nagle-lesson = Nagle 算法把小块发送粘在一起

@@ -105,3 +105,6 @@ lab03-error-too-many-digits = 长度文本超过 { $max_digits } 位还没结束
 lab03-error-too-large = 长度文本声称有 { $len } 字节，超过了 { $max } 字节的上限
 lab03-error-overflow = 长度文本 "{ $text }" 比任何长度都大
 lab03-error-missing-ok = 应该收到客户端的 "ok"，收到的却是 "{ $got }"
+
+# sticky labs' "lesson" column
+lab03-length-ack-lesson = 先发长度、再等 ok 的握手

@@ -136,3 +136,6 @@ lab04-s8-not-waited = 这里 MSG_WAITALL 没有等：{ $want } B 中只回来了
 lab04-s8-short = 它仍然可能返回不足 —— 遇到信号、错误、超时或 EOF 时（recv(2)）。一个声称 { $total } B、只发 { $sent } 就关闭的服务器：
 lab04-s8-on-close = 一次 recv({ $total }, MSG_WAITALL)：{ $got } B —— 所以仍然要像循环那样检查计数
 lab04-s8-observed = 一次 recv(n) 读到 { $want } B 中的 { $one } B；用 MSG_WAITALL 读到 { $all } B；消息体中途关闭时，MSG_WAITALL 返回 { $total } B 中的 { $got } B
+
+# sticky labs' "lesson" column
+lab04-struct-header-lesson = 4 字节 struct 报头

@@ -222,3 +222,6 @@ lab05-cannot-watch-interrupt = 无法监听 Ctrl-C（{ $error }）：传输被�
 lab05-interrupted-none = 已中断：当时没有正在进行的传输
 lab05-interrupted-one = 已中断：{ $name } 没完成的{ $what }已删除；这个名字下什么都没存
 lab05-interrupted-many = 已中断：删除了 { $n } 个没完成的{ $what }（{ $names }）；这些名字下什么都没存
+
+# sticky labs' "lesson" column
+lab05-json-header-lesson = JSON 报头、文件传输

@@ -222,3 +222,6 @@ lab06-echo-recv-error = recvfrom：{ $error }（已忽略，继续服务）
 lab06-echo-from-itself = { $datagram }（来自本服务器自己的地址：不回复）
 lab06-echo-over-rate = { $datagram }（超过了 { $peer } 的回复速率：不回复）
 lab06-echo-no-thread = 无法启动回复线程：{ $error }
+
+# sticky labs' "lesson" column
+lab06-udp-vs-tcp-lesson = UDP 保留边界，但会丢数据

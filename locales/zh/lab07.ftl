@@ -139,3 +139,6 @@ lab07-s5-say =
     还跨消息粘在一起（ChaosWriter）：每个线程一个读取器，各自守住自己的消息边界。
 lab07-s5-client = 客户端 { $client }：{ $summary } { $error }
 lab07-s5-observed = { $summary }，{ $merged } 次粘包（每秒 { $rate } 个回复）
+
+# sticky labs' "lesson" column
+lab07-concurrency-lesson = 一次一个客户端，对比每个客户端一个线程
