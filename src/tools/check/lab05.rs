@@ -590,25 +590,39 @@ fn fail(run: &OwnRun, seed: u64, msg: impl Into<String>) -> Box<Failure> {
     FailureBuilder::new(seed, msg, run.case.hint).boxed()
 }
 
+/// A step of a case that went wrong (sending, reading an answer) becomes the
+/// case's failure, worded by `say` from the step's own error.
+trait OrFail<T, E> {
+    fn or_fail(
+        self,
+        run: &OwnRun,
+        seed: u64,
+        say: impl FnOnce(E) -> String,
+    ) -> Result<T, Box<Failure>>;
+}
+
+impl<T, E> OrFail<T, E> for Result<T, E> {
+    fn or_fail(
+        self,
+        run: &OwnRun,
+        seed: u64,
+        say: impl FnOnce(E) -> String,
+    ) -> Result<T, Box<Failure>> {
+        self.map_err(|e| fail(run, seed, say(e)))
+    }
+}
+
 fn header_md5(run: &OwnRun) -> Result<(), Box<Failure>> {
     let mut s = connect(run, run.seeds.start)?;
     let wire = JsonWire::new(run.compat);
     for seed in run.seeds.clone() {
         let cmd = format!("echo md5 of this reply {seed}"); // not prose: a command
         let mut cut = Cutter::new(seed, 0, CutSpec::WHOLE);
-        super::server::send_request(&wire, &mut s, &cmd, &mut cut).map_err(|e| {
-            fail(
-                run,
-                seed,
-                crate::t!("check-sending", command = &cmd, error = e),
-            )
+        super::server::send_request(&wire, &mut s, &cmd, &mut cut).or_fail(run, seed, |e| {
+            crate::t!("check-sending", command = &cmd, error = e)
         })?;
-        let (h, body) = read_answer(&mut s, "total_size").map_err(|e| {
-            fail(
-                run,
-                seed,
-                crate::t!("check-reading-reply", command = &cmd, error = e),
-            )
+        let (h, body) = read_answer(&mut s, "total_size").or_fail(run, seed, |e| {
+            crate::t!("check-reading-reply", command = &cmd, error = e)
         })?;
         let want = super::client::expected(&cmd);
         if body != want {
@@ -710,12 +724,8 @@ fn server_put_get(run: &OwnRun) -> Result<(), Box<Failure>> {
             &down,
             b"",
         )
-        .map_err(|e| {
-            fail(
-                run,
-                seed,
-                crate::t!("check-lab05-asking-download", name = &name, error = e),
-            )
+        .or_fail(run, seed, |e| {
+            crate::t!("check-lab05-asking-download", name = &name, error = e)
         })?;
         let (h, got) = read_answer(&mut s, "filesize").map_err(|e| {
             with_pieces(
@@ -789,23 +799,15 @@ fn expect_refused_download(
         filename: name.to_string(),
     }
     .to_header();
-    send_framed(run, s, cut, &down, b"").map_err(|e| {
-        fail(
-            run,
-            seed,
-            crate::t!("check-lab05-asking-download", name = name, error = e),
-        )
+    send_framed(run, s, cut, &down, b"").or_fail(run, seed, |e| {
+        crate::t!("check-lab05-asking-download", name = name, error = e)
     })?;
-    let (h, body) = read_answer(s, "filesize").map_err(|e| {
-        fail(
-            run,
-            seed,
-            crate::t!(
-                "check-lab05-refusal-answer",
-                name = format!("{name:?}"),
-                why = why_refused,
-                error = e
-            ),
+    let (h, body) = read_answer(s, "filesize").or_fail(run, seed, |e| {
+        crate::t!(
+            "check-lab05-refusal-answer",
+            name = format!("{name:?}"),
+            why = why_refused,
+            error = e
         )
     })?;
     if h.get("ok") != Some(&Value::Bool(false)) || !body.is_empty() {
@@ -867,21 +869,13 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
         md5: Some(md5_hex(&bytes)),
     }
     .to_header();
-    send_framed(run, &mut s, &mut cut, &up, &bytes).map_err(|e| {
-        fail(
-            run,
-            seed,
-            crate::t!("check-lab05-uploading", name = &name, error = e),
-        )
+    send_framed(run, &mut s, &mut cut, &up, &bytes).or_fail(run, seed, |e| {
+        crate::t!("check-lab05-uploading", name = &name, error = e)
     })?;
     match run.compat {
         Compat::Ours => {
-            let (h, _) = read_answer(&mut s, "total_size").map_err(|e| {
-                fail(
-                    run,
-                    seed,
-                    crate::t!("check-lab05-dotdot-answer", name = &name, error = e),
-                )
+            let (h, _) = read_answer(&mut s, "total_size").or_fail(run, seed, |e| {
+                crate::t!("check-lab05-dotdot-answer", name = &name, error = e)
             })?;
             if h.get("ok") != Some(&Value::Bool(false)) {
                 return Err(fail(
@@ -902,12 +896,8 @@ fn server_dotdot(run: &OwnRun) -> Result<(), Box<Failure>> {
         Compat::Lesson => {
             let wire = JsonWire::new(run.compat);
             let cmd = format!("echo after the refused upload {seed}"); // not prose: a command
-            super::server::send_request(&wire, &mut s, &cmd, &mut cut).map_err(|e| {
-                fail(
-                    run,
-                    seed,
-                    crate::t!("check-sending", command = &cmd, error = e),
-                )
+            super::server::send_request(&wire, &mut s, &cmd, &mut cut).or_fail(run, seed, |e| {
+                crate::t!("check-sending", command = &cmd, error = e)
             })?;
             let mut got = read_answer(&mut s, "total_size");
             if got
