@@ -361,6 +361,32 @@ impl GroupChild {
         }
     }
 
+    /// Whether a process of its group listens on TCP `port`, asked without
+    /// connecting (a probe connection would use up a one-client server's
+    /// only accept). `None` where the system cannot tell us (off Linux).
+    ///
+    /// "Something listens on the port" is not enough: a port picked free can
+    /// be taken by another program before this one binds it, and this one
+    /// then fails with "Address already in use" while the other answers.
+    /// On Linux the listening socket's inode (`/proc/net/tcp`, proc(5)) must
+    /// be among the open files of a process in the group (`/proc/PID/fd`).
+    pub fn listens_on(&self, port: u16) -> Option<bool> {
+        #[cfg(target_os = "linux")]
+        {
+            let sockets = procfs::listening_sockets(port);
+            Some(
+                !sockets.is_empty()
+                    && procfs::group_members(self.child.id() as i32)
+                        .any(|pid| procfs::holds_any(pid, &sockets)),
+            )
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = port;
+            None
+        }
+    }
+
     /// Kills the whole process group and reaps the leader.
     pub fn kill_group(&mut self) {
         if self.killed {
@@ -479,6 +505,63 @@ fn collect<R: Read + Send + 'static>(
     });
 }
 
+/// What Linux's /proc says about listening sockets and process groups.
+#[cfg(target_os = "linux")]
+mod procfs {
+    use std::fs;
+
+    /// The inodes of the TCP sockets listening on `port` (any address):
+    /// `/proc/net/tcp` rows are `sl local_address rem_address st … inode`,
+    /// the port in hex after the colon, state `0A` for LISTEN.
+    pub fn listening_sockets(port: u16) -> Vec<String> {
+        let port = format!(":{port:04X}");
+        let mut inodes = Vec::new();
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let Ok(text) = fs::read_to_string(table) else {
+                continue;
+            };
+            for row in text.lines().skip(1) {
+                let cols: Vec<&str> = row.split_whitespace().collect();
+                if cols.len() > 9 && cols[1].ends_with(&port) && cols[3] == "0A" {
+                    inodes.push(format!("socket:[{}]", cols[9]));
+                }
+            }
+        }
+        inodes
+    }
+
+    /// The processes whose process group is `pgid` (field 5 of
+    /// `/proc/PID/stat`, counted after the `)` that ends the command name,
+    /// which may itself hold spaces and parentheses).
+    pub fn group_members(pgid: i32) -> impl Iterator<Item = u32> {
+        fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(move |pid| {
+                fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .ok()
+                    .and_then(|stat| {
+                        let after = &stat[stat.rfind(')')? + 1..];
+                        after.split_whitespace().nth(2)?.parse::<i32>().ok()
+                    })
+                    == Some(pgid)
+            })
+    }
+
+    /// Whether process `pid` has one of `sockets` open.
+    pub fn holds_any(pid: u32, sockets: &[String]) -> bool {
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            return false;
+        };
+        fds.flatten().any(|fd| {
+            fs::read_link(fd.path())
+                .is_ok_and(|target| sockets.iter().any(|s| target.as_os_str() == s.as_str()))
+        })
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -508,6 +591,36 @@ mod tests {
             while c.try_status().is_none() && Instant::now() < deadline {}
             assert_eq!(c.stderr(), b"Address already in use\n");
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_port_is_ours_only_when_our_group_listens_on_it() {
+        // Someone else listens on the port: not ours.
+        let theirs = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = theirs.local_addr().unwrap().port();
+        let c = GroupChild::spawn("sleep 30", None).unwrap();
+        assert_eq!(c.listens_on(port), Some(false));
+        // A program of ours listens (python3, as the students' servers do).
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let ours = free.local_addr().unwrap().port();
+        drop(free);
+        let line = format!(
+            "exec python3 -c 'import socket,time; s=socket.create_server((\"127.0.0.1\", {ours})); time.sleep(30)'"
+        );
+        let Ok(mut py) = GroupChild::spawn(&line, None) else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while py.listens_on(ours) != Some(true) && Instant::now() < deadline {
+            if py.try_status().is_some() {
+                // No python3 here (or the port was taken meanwhile).
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(py.listens_on(ours), Some(true));
+        assert_eq!(c.listens_on(ours), Some(false), "another group's listener");
     }
 
     #[test]

@@ -172,8 +172,10 @@ fn wait_until_served(started: &mut Started) -> Result<(), SetupError> {
                 )));
             }
         }
-        let up = match started.child {
-            Some(_) => listening(started.addr),
+        let up = match &started.child {
+            Some(c) => c
+                .listens_on(started.addr.port())
+                .unwrap_or_else(|| answers(started.addr)),
             // Someone else's server: a connection, closed at once, asks.
             None => TcpStream::connect_timeout(&started.addr, Duration::from_millis(500)).is_ok(),
         };
@@ -192,30 +194,10 @@ fn wait_until_served(started: &mut Started) -> Result<(), SetupError> {
     }
 }
 
-/// Whether something listens at `addr`, asked without connecting on
-/// Linux (a probe connection would use up a one-client server's only
-/// accept): `/proc/net/tcp` lists listening sockets. Elsewhere, a connection.
-fn listening(addr: SocketAddr) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        let port = format!(":{:04X} ", addr.port());
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            if let Ok(text) = std::fs::read_to_string(table) {
-                // Columns: sl local_address rem_address st …; st 0A is LISTEN.
-                if text.lines().skip(1).any(|l| {
-                    let cols: Vec<&str> = l.split_whitespace().collect();
-                    cols.len() > 3 && format!("{} ", cols[1]).ends_with(&port) && cols[3] == "0A"
-                }) {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
-    }
+/// Off Linux, whether something answers at `addr`: a connection, closed at
+/// once (there is no /proc to ask without connecting).
+fn answers(addr: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
 }
 
 /// `None` when the case applies to this wire; otherwise why not.
