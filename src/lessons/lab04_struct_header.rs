@@ -17,7 +17,9 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::framing::{recv_exact, ByteOrder, FrameError, FrameReader, LengthPrefix};
+use crate::framing::{
+    recv_exact, ByteOrder, ByteOrderHint, FrameError, FrameReader, LengthPrefix,
+};
 use crate::harness::command::OwnReplyTooLarge;
 use crate::harness::command::{background, demo_connect, through};
 use crate::harness::wrong_format::{
@@ -200,7 +202,7 @@ pub enum ServeError {
         /// What went wrong.
         error: FrameError,
         /// Why it may have, when the header read in the other byte order explains it.
-        hint: Option<String>,
+        hint: Option<ByteOrderHint>,
     },
     /// The request's bytes show a wrong pairing ([`recognise_wrong_format`]):
     /// the client was told in a reply, then the connection closed.
@@ -216,6 +218,19 @@ pub enum ServeError {
 }
 
 impl ServeError {
+    /// The error in the language in force, for the server's log; its
+    /// `Display` stays English (the words of the `error: …` replies).
+    pub fn localized(&self) -> String {
+        match self {
+            ServeError::Frame { error, hint } => match hint {
+                Some(h) => format!("{} ({})", error.localized(), h.localized()),
+                None => error.localized(),
+            },
+            ServeError::OverBudget(e) => FrameError::OverBudget(e.clone()).localized(),
+            other => other.to_string(),
+        }
+    }
+
     fn frame(codec: &LengthPrefix, error: FrameError) -> ServeError {
         ServeError::Frame {
             hint: codec.byte_order_hint(&error),
@@ -542,7 +557,7 @@ pub struct SwappedHeader {
     /// Why a big-endian client refuses them, if it does.
     pub refused: Option<FrameError>,
     /// The refusal's hint that the byte orders may differ.
-    pub hint: Option<String>,
+    pub hint: Option<ByteOrderHint>,
 }
 
 /// Asks our server (speaking `codec`) for `ls` and unpacks the reply's
