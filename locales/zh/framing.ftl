@@ -6,7 +6,7 @@ framing-closed = 连接已关闭
 framing-truncated = 连接关闭了：{ $expected } 字节的{ $what }只收到 { $got } 字节
 framing-negative-length = 报头声明的长度是负数（{ $len }）：不是合法的帧
 framing-too-large = 报头声明 { $len } 字节，超过了 { $max } 字节的单帧上限
-framing-unrepresentable = { $len } 字节的消息放不进{ $header }：它最多只能表示 { $limit }
+framing-unrepresentable = { $len } 字节的消息放不进 { $header }：它最多只能表示 { $limit }
 
 framing-part-header = 报头
 framing-part-body = 消息体

@@ -150,7 +150,7 @@ impl HeaderError {
     /// and the value found are quoted as they came.
     pub fn message(&self, lang: Lang) -> String {
         let tr = |key: &str, args: &[(&str, String)]| crate::lang::tr_in(lang, key, args);
-        let json = |w: &str| super::words(lang, "framing-json", w);
+        let json = |w: &str| super::json_word(lang, w);
         match self {
             HeaderError::Length(e) => tr("framing-json-length", &[("error", e.message(lang))]),
             HeaderError::Closed => FrameError::Closed.message(lang),
@@ -163,7 +163,7 @@ impl HeaderError {
                 &[
                     ("got", got.to_string()),
                     ("expected", expected.to_string()),
-                    ("what", super::words(lang, "framing-part", what)),
+                    ("what", super::part(lang, what)),
                 ],
             ),
             HeaderError::NotUtf8 { offset } => {

@@ -184,7 +184,7 @@ impl FrameError {
                 &[
                     ("got", got.to_string()),
                     ("expected", expected.to_string()),
-                    ("what", words(lang, "framing-part", what)),
+                    ("what", part(lang, what)),
                 ],
             ),
             FrameError::NegativeLength(len) => {
@@ -214,12 +214,24 @@ impl FrameError {
     }
 }
 
-/// A word the framing errors carry as English text (`"header"`, `"JSON
-/// header"`, `"a string"`) in `lang`: the catalog has it under `area-` and
-/// the words joined by `-` (`framing-part-json-header`); a word it does not
-/// have is shown as written.
-fn words(lang: Lang, area: &str, english: &str) -> String {
-    let key = format!("{area}-{}", english.replace(' ', "-").to_lowercase());
+/// A part of a frame (`"header"`, `"JSON header"`: [`FrameError::Truncated`]'s
+/// `what`) in `lang`: the catalog's `framing-part-json-header`, or the
+/// words as written when the catalog does not name that part.
+fn part(lang: Lang, what: &str) -> String {
+    known(lang, format!("framing-part-{}", slug(what)), what)
+}
+
+/// What a JSON value is (`"a string"`, `"a non-negative integer"`) in
+/// `lang`: the catalog's `framing-json-a-string`, or the words as written.
+fn json_word(lang: Lang, word: &str) -> String {
+    known(lang, format!("framing-json-{}", slug(word)), word)
+}
+
+fn slug(words: &str) -> String {
+    words.replace(' ', "-").to_lowercase()
+}
+
+fn known(lang: Lang, key: String, english: &str) -> String {
     if crate::lang::has(Lang::En, &key) {
         crate::lang::tr_in(lang, &key, &[])
     } else {

@@ -151,7 +151,7 @@ impl StructReply {
     /// but exactly 4 bytes, and we refuse lengths over the frame limit.
     fn unpack(header: Vec<u8>, codec: &LengthPrefix) -> StructReply {
         let claimed = match header.first_chunk::<4>() {
-            Some(h) => codec.unpack(*h).map_err(|e| e.to_string()),
+            Some(h) => codec.unpack(*h).map_err(|e| e.localized()),
             None => Err(crate::t!("lab04-struct-error-short", n = header.len())),
         };
         StructReply {

@@ -50,7 +50,7 @@ pub mod unfinished;
 pub use client::{send_request, upload_answer, Client, CommandResult, Sent, Session};
 pub use demo::{
     command, loopback, read_replies, reply_on_the_wire, send_to_slow_reader, start_quiet_server,
-    upload_then_download, write_seeded_file, ExactReply, HostileUploads, Moved, Refusal, RoundTrip,
+    upload_then_download, write_seeded_file, ExactReply, ExpectedRefusal, HostileUploads, Moved, Refusal, RoundTrip,
     Scratch, SendLedger, WireReply, SEND_TIMEOUT,
 };
 pub use server::{handle_connection, serve_folder, ServerConfig};
@@ -243,9 +243,8 @@ impl TransferError {
                 "lab05-error-file",
                 &[("what", what.clone()), ("error", source.to_string())],
             ),
-            TransferError::Header(_) | TransferError::OverBudget(_) | TransferError::Io(_) => {
-                self.to_string()
-            }
+            TransferError::Header(e) => e.message(lang),
+            TransferError::OverBudget(_) | TransferError::Io(_) => self.to_string(),
         }
     }
 
