@@ -342,7 +342,10 @@ fn byte_order(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stage
         .unwrap_or_else(|| t!("lab04-accepted"));
     d.show(&format!("  {}", t!("lab04-s3-refuses", msg = &msg)));
     if let Some(hint) = &h.hint {
-        d.show(&format!("  {}", t!("lab04-s3-hint", hint = hint.localized())));
+        d.show(&format!(
+            "  {}",
+            t!("lab04-s3-hint", hint = hint.localized())
+        ));
     }
     d.check(
         matches!(h.refused, Some(FrameError::TooLarge { .. })) && h.hint.is_some(),

@@ -13,6 +13,7 @@ framing-part-header = header
 framing-part-body = body
 framing-part-frame = frame
 framing-part-reply = reply
+framing-part-command = command
 framing-part-header-length = header length
 framing-part-length-text = length text
 framing-part-json-header = JSON header

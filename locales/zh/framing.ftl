@@ -12,6 +12,7 @@ framing-part-header = 报头
 framing-part-body = 消息体
 framing-part-frame = 帧
 framing-part-reply = 回复
+framing-part-command = 命令
 framing-part-header-length = 报头长度
 framing-part-length-text = 长度文本
 framing-part-json-header = JSON 报头

@@ -494,7 +494,8 @@ mod tests {
     /// them before the catalog: the text servers send in `error: …`.
     #[test]
     fn the_english_message_is_the_wire_text_word_for_word() {
-        let cases: Vec<(HeaderError, &str)> = vec![
+        let cases: Vec<(HeaderError, &str)> =
+            vec![
             (
                 HeaderError::Length(FrameError::NegativeLength(-5)),
                 "header length: header claims a negative length (-5): not a valid frame",
@@ -556,10 +557,16 @@ mod tests {
 
     #[test]
     fn a_person_reads_the_json_words_in_chinese() {
-        let e = get_size(&serde_json::from_str(r#"{"filesize": "9"}"#).unwrap(), "filesize")
-            .unwrap_err();
+        let e = get_size(
+            &serde_json::from_str(r#"{"filesize": "9"}"#).unwrap(),
+            "filesize",
+        )
+        .unwrap_err();
         let zh = e.message(Lang::Zh);
-        assert!(zh.contains("非负整数") && zh.contains("\"filesize\""), "{zh}");
+        assert!(
+            zh.contains("非负整数") && zh.contains("\"filesize\""),
+            "{zh}"
+        );
         assert!(!zh.contains("must be"), "{zh}");
     }
 }

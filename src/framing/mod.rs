@@ -343,7 +343,11 @@ mod tests {
             expected: 9,
             got: 3,
         };
-        assert!(cut.message(Lang::Zh).contains("JSON 报头"), "{}", cut.message(Lang::Zh));
+        assert!(
+            cut.message(Lang::Zh).contains("JSON 报头"),
+            "{}",
+            cut.message(Lang::Zh)
+        );
         // A part the catalog does not name is shown as written.
         let odd = FrameError::Truncated {
             what: "greeting",

@@ -17,9 +17,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::framing::{
-    recv_exact, ByteOrder, ByteOrderHint, FrameError, FrameReader, LengthPrefix,
-};
+use crate::framing::{recv_exact, ByteOrder, ByteOrderHint, FrameError, FrameReader, LengthPrefix};
 use crate::harness::command::OwnReplyTooLarge;
 use crate::harness::command::{background, demo_connect, through};
 use crate::harness::wrong_format::{

@@ -570,7 +570,11 @@ impl HostileUploads {
                 Refusal {
                     attack: attack.clone(),
                     said: said.clone(),
-                    shown: if expected { want.shown.clone() } else { said.clone() },
+                    shown: if expected {
+                        want.shown.clone()
+                    } else {
+                        said.clone()
+                    },
                     present,
                     refused: expected && !present,
                 }
