@@ -306,7 +306,7 @@ pub fn serve_commands_within(
                     ) else {
                         return Err(ServeError::frame(&codec, e));
                     };
-                    return tell(&mut frames, &codec, Some(e.to_string()), w);
+                    return tell(&mut frames, &codec, Some(e.localized()), w);
                 }
                 Err(Refusal::Stalled(w)) => return tell(&mut frames, &codec, None, w),
             },
