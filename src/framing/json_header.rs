@@ -158,14 +158,7 @@ impl HeaderError {
                 what,
                 expected,
                 got,
-            } => tr(
-                "framing-truncated",
-                &[
-                    ("got", got.to_string()),
-                    ("expected", expected.to_string()),
-                    ("what", super::part(lang, what)),
-                ],
-            ),
+            } => super::truncated(lang, what, *expected, *got),
             HeaderError::NotUtf8 { offset } => {
                 tr("framing-json-not-utf8", &[("offset", offset.to_string())])
             }

@@ -179,14 +179,7 @@ impl FrameError {
                 what,
                 expected,
                 got,
-            } => tr(
-                "framing-truncated",
-                &[
-                    ("got", got.to_string()),
-                    ("expected", expected.to_string()),
-                    ("what", part(lang, what)),
-                ],
-            ),
+            } => truncated(lang, what, *expected as u64, *got as u64),
             FrameError::NegativeLength(len) => {
                 tr("framing-negative-length", &[("len", len.to_string())])
             }
@@ -212,6 +205,20 @@ impl FrameError {
     pub fn localized(&self) -> String {
         self.message(crate::lang::current())
     }
+}
+
+/// "connection closed 3 bytes into a 10-byte command" in `lang`: a close
+/// inside a frame ([`FrameError::Truncated`], and `HeaderError`'s).
+fn truncated(lang: Lang, what: &str, expected: u64, got: u64) -> String {
+    crate::lang::tr_in(
+        lang,
+        "framing-truncated",
+        &[
+            ("got", got.to_string()),
+            ("expected", expected.to_string()),
+            ("what", part(lang, what)),
+        ],
+    )
 }
 
 /// A part of a frame (`"header"`, `"JSON header"`: [`FrameError::Truncated`]'s
