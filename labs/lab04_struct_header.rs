@@ -11,24 +11,16 @@
 //! either side allocate gigabytes.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::json;
-use std::time::Duration;
-use sticky_lab::framing::{ByteOrder, FrameError, FrameReader, LengthPrefix, DEFAULT_MAX_FRAME};
-use sticky_lab::harness::command;
-use sticky_lab::harness::wrong_format::Expected;
-use sticky_lab::harness::{
-    self, ClientArgs, CommandServerArgs, Compat, Demo, DemoOpts, MemoryArgs, ReplyTimeout, Stage,
-    StageError,
-};
-use sticky_lab::kit::server::Background;
+use sticky_lab::framing::{ByteOrder, FrameError, LengthPrefix, DEFAULT_MAX_FRAME};
+use sticky_lab::harness::{self, command, Demo, DemoOpts, Stage, StageError};
 use sticky_lab::kit::text::{preview, spaced_hex};
 use sticky_lab::lessons::lab04_struct_header::{
-    self as lesson, demo_server, expected, serve_commands_within,
+    self as lesson, accepted_or_error, cli, expected, Asked, Lab, Packed,
 };
-use sticky_lab::report::svg::{Lane, Panel};
-use sticky_lab::report::table::{Cell, Table, Tone};
 use sticky_lab::report::ColorChoice;
 use sticky_lab::t;
 
@@ -81,27 +73,6 @@ const STAGES: [Stage<Lab>; 8] = [
 
 const TITLE: &str = "lab04-title";
 
-/// The wire flags server and client share.
-#[derive(Clone, Debug, clap::Args)]
-struct WireArgs {
-    /// Header byte order: little (struct.pack('i') on x86/ARM, the default on those
-    /// machines) or big (network order, struct.pack('!I')).
-    #[arg(long, value_enum)]
-    byte_order: Option<ByteOrder>,
-    /// Largest body a header may announce, in bytes (default 64 MiB).
-    #[arg(long, default_value_t = DEFAULT_MAX_FRAME)]
-    max_frame: usize,
-    /// Wire format: ours (the command is framed too) or the lesson's (bare command).
-    #[arg(long, value_enum, default_value_t = Compat::Ours)]
-    compat: Compat,
-}
-
-impl WireArgs {
-    fn codec(&self) -> LengthPrefix {
-        lesson::header_format(self.byte_order, self.max_frame)
-    }
-}
-
 /// The subcommands. Their about lines and examples come from the catalog
 /// (`lab04-struct-header-cmd-SUB-about` / `-examples`); the doc comments are
 /// clap's fallback.
@@ -113,98 +84,26 @@ enum Command {
         opts: DemoOpts,
     },
     /// Run the command server (built-in commands unless --exec shell).
-    Server {
-        #[command(flatten)]
-        args: CommandServerArgs,
-        #[command(flatten)]
-        wire: WireArgs,
-        #[command(flatten)]
-        memory: MemoryArgs,
-    },
+    Server(cli::ServerArgs),
     /// Send commands and print the replies (>>> prompt, --cmd, or piped stdin).
-    Client {
-        #[command(flatten)]
-        args: ClientArgs,
-        #[command(flatten)]
-        wire: WireArgs,
-        #[command(flatten)]
-        wait: ReplyTimeout,
-    },
+    Client(cli::ClientFlags),
 }
 
 fn main() -> ExitCode {
     let (command, color) = harness::args::parse::<Command>(LAB, "lab04-about", "lab04-examples");
     match command {
         Command::Demo { opts } => demo(&opts, color),
-        Command::Server { args, wire, memory } => {
-            color.apply();
-            server(&args, wire.codec(), wire.compat, &memory)
-        }
-        Command::Client { args, wire, wait } => {
-            color.apply();
-            client(&args, wire.codec(), wire.compat, wait.duration())
-        }
+        Command::Server(flags) => cli::server(&flags, color),
+        Command::Client(flags) => cli::client(&flags, color),
     }
-}
-
-// ───────────────────────────── server and client ─────────────────────────────
-
-fn server(
-    args: &CommandServerArgs,
-    codec: LengthPrefix,
-    compat: Compat,
-    memory: &MemoryArgs,
-) -> ExitCode {
-    let (runner, opts) = (args.runner(), args.serve_options());
-    let (idle, budget) = (opts.idle_timeout, memory.budget(opts.request_deadline));
-    command::run_server(args, harness::ports::LAB04, "lab04", move |s, _| {
-        serve_commands_within(s, codec, compat, &runner, idle, &budget).map_err(|e| e.localized())
-    })
-}
-
-fn client(args: &ClientArgs, codec: LengthPrefix, compat: Compat, wait: Duration) -> ExitCode {
-    command::run_client(
-        args,
-        wait,
-        harness::ports::LAB04,
-        Expected::LengthHeader(codec),
-        |stream| FrameReader::new(stream, codec),
-        |frames, w, cmd| lesson::ask(frames, w, compat, cmd).map_err(|e| e.localized()),
-    )
 }
 
 // ───────────────────────────────── the demo ──────────────────────────────────
 
-/// What every stage shares: the header format, our command server, and a
-/// server speaking the lesson's bare commands.
-struct Lab {
-    codec: LengthPrefix,
-    ours: Background,
-    lesson: Background,
-}
-
+/// The stages, in order, over the two servers every stage shares ([`Lab`]).
 fn demo(opts: &DemoOpts, color: ColorChoice) -> ExitCode {
     let d = Demo::new(LAB, TITLE, opts, color);
-    d.run(
-        |_| {
-            let codec = LengthPrefix::lesson();
-            let (ours, _errors) = demo_server(codec, Compat::Ours)?;
-            let (lesson, _errors) = demo_server(codec, Compat::Lesson)?;
-            Ok(Lab {
-                codec,
-                ours,
-                lesson,
-            })
-        },
-        &STAGES,
-    )
-}
-
-fn yes_no(ok: bool) -> Cell {
-    Cell::new(
-        t!(if ok { "lab04-yes" } else { "lab04-no" }),
-        if ok { Tone::Good } else { Tone::Bad },
-    )
+    d.run(|_| Ok(Lab::start()?), &STAGES)
 }
 
 /// Stage 1: ours on loopback — every reply whole.
@@ -217,23 +116,7 @@ fn header_works(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Sta
     };
     d.say(&t!(server, format = codec.struct_format()));
     let asked = lesson::ask_each(lab.ours.addr(), codec, &["help", "ls", "bytes 100000"])?;
-    let mut t = Table::new([
-        t!("lab04-s1-col-command"),
-        t!("lab04-s1-col-header"),
-        t!("lab04-s1-col-length"),
-        t!("lab04-s1-col-received"),
-        t!("lab04-s1-col-intact"),
-    ]);
-    for a in &asked {
-        t.row([
-            Cell::from(a.cmd),
-            Cell::from(spaced_hex(&a.header).as_str()),
-            Cell::from(a.len.to_string().as_str()),
-            Cell::from(format!("{} B", a.got).as_str()),
-            yes_no(a.intact),
-        ]);
-    }
-    d.show(&t.render());
+    d.show(&Asked::table(&asked).render());
     let rows: Vec<_> = asked
         .iter()
         .map(|a| json!({"cmd": a.cmd, "len": a.len, "got": a.got}))
@@ -262,50 +145,32 @@ fn single_recv_under_chaos(
     let run = lesson::under_chaos(&cfg, &codec, cmd, "ls")?;
     let (first, second) = (&run.short, &run.next);
     let got = first.body().len();
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s2-first",
-            cmd = cmd,
-            header = spaced_hex(&first.header),
-            want = want.len(),
-            got = got
-        )
+    d.show_line(&t!(
+        "lab04-s2-first",
+        cmd = cmd,
+        header = spaced_hex(&first.header),
+        want = want.len(),
+        got = got
     ));
     let absurd = second.claim_text();
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s2-next",
-            header = spaced_hex(&second.header),
-            text = preview(&second.header, 8),
-            claim = &absurd
-        )
+    d.show_line(&t!(
+        "lab04-s2-next",
+        header = spaced_hex(&second.header),
+        text = preview(&second.header, 8),
+        claim = &absurd
     ));
     let fixed_ok = run.fixed.body() == want && run.fixed_next.body() == expected("ls");
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s2-loops",
-            cmd = cmd,
-            bytes = run.fixed.body().len(),
-            // The cue keeps the first piece ≥ 4 bytes: the header is one read.
-            reads = run.fixed_reads.len().saturating_sub(1),
-            next = run.fixed_next.body().len(),
-            intact = fixed_ok
-        )
+    d.show_line(&t!(
+        "lab04-s2-loops",
+        cmd = cmd,
+        bytes = run.fixed.body().len(),
+        // The cue keeps the first piece ≥ 4 bytes: the header is one read.
+        reads = run.fixed_reads.len().saturating_sub(1),
+        next = run.fixed_next.body().len(),
+        intact = fixed_ok
     ));
     let second_wrong = !matches!(second.claimed, Ok(n) if n == expected("ls").len());
-    d.panel(Panel {
-        title: t!("lab04-s2-panel", seed = cfg.seed),
-        lanes: vec![
-            Lane::from_lengths(t!("lab04-lane-server-header-data"), &[4, want.len()]),
-            Lane::from_lengths(t!("lab04-lane-lesson-recvs"), &[first.header.len(), got]),
-            Lane::from_lengths(t!("lab04-lane-fix"), &run.fixed_reads),
-        ],
-        boundaries: vec![4, 4 + want.len() as u64],
-        unit: None,
-    });
+    d.panel(run.panel(cfg.seed, want.len()));
     d.check(
         got < want.len() && second_wrong && fixed_ok,
         expected_claim,
@@ -325,27 +190,21 @@ fn single_recv_under_chaos(
 fn byte_order(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), StageError> {
     let h = lesson::swapped_header(lab.ours.addr(), lab.codec)?;
     d.say(&t!("lab04-s3-packs", format = lab.codec.struct_format()));
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s3-header",
-            header = spaced_hex(&h.header),
-            little = h.meant,
-            big = h.read_big,
-            gib = format!("{:.1}", h.read_big as f64 / (1u64 << 30) as f64)
-        )
+    d.show_line(&t!(
+        "lab04-s3-header",
+        header = spaced_hex(&h.header),
+        little = h.meant,
+        big = h.read_big,
+        gib = format!("{:.1}", h.read_big as f64 / (1u64 << 30) as f64)
     ));
     let msg = h
         .refused
         .as_ref()
         .map(|e| e.localized())
         .unwrap_or_else(|| t!("lab04-accepted"));
-    d.show(&format!("  {}", t!("lab04-s3-refuses", msg = &msg)));
+    d.show_line(&t!("lab04-s3-refuses", msg = &msg));
     if let Some(hint) = &h.hint {
-        d.show(&format!(
-            "  {}",
-            t!("lab04-s3-hint", hint = hint.localized())
-        ));
+        d.show_line(&t!("lab04-s3-hint", hint = hint.localized()));
     }
     d.check(
         matches!(h.refused, Some(FrameError::TooLarge { .. })) && h.hint.is_some(),
@@ -365,34 +224,12 @@ fn byte_order(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stage
 fn struct_limit(d: &mut Demo, _: &Lab, expected_claim: &str) -> Result<(), StageError> {
     let [top, over, unsigned] = lesson::struct_limits();
     d.say(&t!("lab04-s4-encoding-only"));
-    let mut t = Table::new([
-        t!("lab04-s4-col-length"),
-        t!("lab04-s4-col-format"),
-        t!("lab04-s4-col-header"),
-        t!("lab04-s4-col-result"),
-    ]);
-    for p in [&top, &over, &unsigned] {
-        let (h, c) = match &p.header {
-            Ok(h) => (spaced_hex(h), Cell::new(t!("lab04-s4-packed"), Tone::Good)),
-            Err(FrameError::Unrepresentable { .. }) => (
-                "—".to_string(),
-                Cell::new(t!("lab04-s4-refused"), Tone::Bad),
-            ),
-            Err(e) => ("—".to_string(), Cell::new(e.localized(), Tone::Bad)),
-        };
-        t.row([
-            Cell::from(p.len.to_string().as_str()),
-            Cell::from(p.format),
-            Cell::from(h.as_str()),
-            c,
-        ]);
-    }
-    d.show(&t.render());
+    d.show(&Packed::table([&top, &over, &unsigned]).render());
     let refusal = over.header.as_ref().err().map(|e| e.localized());
     if let Some(e) = &refusal {
-        d.show(&format!("  {}", t!("lab04-s4-ours-says", error = e)));
+        d.show_line(&t!("lab04-s4-ours-says", error = e));
     }
-    d.show(&format!("  {}", t!("lab04-s4-python-says")));
+    d.show_line(&t!("lab04-s4-python-says"));
     d.check(
         top.header.is_ok()
             && matches!(over.header, Err(FrameError::Unrepresentable { .. }))
@@ -463,15 +300,12 @@ fn body_loop_reads_on(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
     let run = lesson::pipelined(lab.codec, first, second)?;
     let (total, took) = (run.total_size, run.lesson.body.len());
     let over = took.saturating_sub(total);
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s6-lesson",
-            total = total,
-            recvs = run.lesson.recvs,
-            took = took,
-            over = over
-        )
+    d.show_line(&t!(
+        "lab04-s6-lesson",
+        total = total,
+        recvs = run.lesson.recvs,
+        took = took,
+        over = over
     ));
     d.show(&format!(
         "          {}",
@@ -483,15 +317,12 @@ fn body_loop_reads_on(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(
         )
     ));
     let fixed_ok = run.fixed == run.sent[0] && run.fixed_next.body() == run.sent[1];
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s6-fix",
-            bytes = run.fixed.len(),
-            second = second,
-            claim = run.fixed_next.claim_text(),
-            intact = fixed_ok
-        )
+    d.show_line(&t!(
+        "lab04-s6-fix",
+        bytes = run.fixed.len(),
+        second = second,
+        claim = run.fixed_next.claim_text(),
+        intact = fixed_ok
     ));
     let next_wrong = !matches!(run.lesson_next.claimed, Ok(n) if n == run.sent[1].len());
     d.check(
@@ -520,26 +351,20 @@ fn closed_mid_body(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), 
     ));
     let run = lesson::closed_mid_body(lab.codec, total, sent, window)?;
     let l = &run.lesson;
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s7-lesson",
-            recvs = l.recvs,
-            empty = l.empty_recvs,
-            got = l.body.len(),
-            total = total,
-            still = if l.gave_up {
-                t!("lab04-s7-still-looping")
-            } else {
-                String::new()
-            }
-        )
+    d.show_line(&t!(
+        "lab04-s7-lesson",
+        recvs = l.recvs,
+        empty = l.empty_recvs,
+        got = l.body.len(),
+        total = total,
+        still = if l.gave_up {
+            t!("lab04-s7-still-looping")
+        } else {
+            String::new()
+        }
     ));
-    let fixed = match &run.fixed {
-        Ok(b) => t!("lab04-accepted-bytes", n = b.len()),
-        Err(e) => e.localized(),
-    };
-    d.show(&format!("  {}", t!("lab04-s7-fix", fixed = &fixed)));
+    let fixed = accepted_or_error(&run.fixed);
+    d.show_line(&t!("lab04-s7-fix", fixed = &fixed));
     d.check(
         l.gave_up
             && l.empty_recvs >= 100
@@ -568,18 +393,12 @@ fn msg_waitall(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
     let run = lesson::waitall(&cfg, &lab.codec, cmd, (total, sent))?;
     let one = run.one_recv.body().len();
     let all = run.waitall.body();
-    d.show(&format!(
-        "  {}",
-        t!("lab04-s8-one", want = want.len(), got = one)
-    ));
-    d.show(&format!(
-        "  {}",
-        t!(
-            "lab04-s8-waitall-got",
-            want = want.len(),
-            got = all.len(),
-            intact = all == want
-        )
+    d.show_line(&t!("lab04-s8-one", want = want.len(), got = one));
+    d.show_line(&t!(
+        "lab04-s8-waitall-got",
+        want = want.len(),
+        got = all.len(),
+        intact = all == want
     ));
     // Linux and macOS wait; Wine 8 returned what had arrived (stage 8 under
     // scripts/wine-check.sh). Either way the count tells: a short body is a
@@ -595,10 +414,7 @@ fn msg_waitall(d: &mut Demo, lab: &Lab, expected_claim: &str) -> Result<(), Stag
     }
     let short = run.on_close.body().len();
     d.say(&t!("lab04-s8-short", total = total, sent = sent));
-    d.show(&format!(
-        "  {}",
-        t!("lab04-s8-on-close", total = total, got = short)
-    ));
+    d.show_line(&t!("lab04-s8-on-close", total = total, got = short));
     d.check(
         one < want.len() && (honoured || caught) && short == sent,
         expected_claim,

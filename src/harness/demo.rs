@@ -191,6 +191,13 @@ impl Demo {
         self.line(b);
     }
 
+    /// Shows one line of what was measured, indented under the stage as
+    /// the narration is: `show("  " + line)`, written once so a stage
+    /// reads as its words, not as its formatting.
+    pub fn show_line(&mut self, line: &str) {
+        self.show(&format!("  {line}"));
+    }
+
     /// Records the stage's result: what the lesson expects, what was seen,
     /// and the measurements behind it.
     pub fn check(&mut self, ok: bool, expected: &str, observed: &str, data: serde_json::Value) {

@@ -5,10 +5,17 @@
 //! capture shows the third view, the segments themselves, with their flags,
 //! sequence numbers and times: the same thing `tcpdump -i lo` or Wireshark
 //! shows. A [`Capture`] opens a packet socket (`AF_PACKET`, Linux) on the
-//! loopback interface, keeps the packets of this process's own sockets (it
-//! looks their ports up in `/proc` as it goes, so a demo need not list them),
-//! and writes them as a classic pcap file that tcpdump, tshark and Wireshark open. Other
-//! programs' loopback traffic is left out.
+//! loopback interface, keeps the packets of this process's own sockets, and
+//! writes them as a classic pcap file that tcpdump, tshark and Wireshark
+//! open. Other programs' loopback traffic is left out.
+//!
+//! Which sockets are "ours" is told, not guessed: the kit's socket makers
+//! ([`crate::kit::sock::listen_with`], [`crate::kit::sock::connect_with`],
+//! [`crate::kit::sock::bind_udp`]) report each new socket's port with
+//! [`note`] before anyone can send to it, so a connection that lives a few
+//! milliseconds is kept like a long one. A socket made some other way is
+//! found by looking its port up in `/proc`, which can miss one that closes
+//! before the next look (a ~50 ms socket, on a busy machine).
 //!
 //! A packet socket needs root or `CAP_NET_RAW` (packet(7)). Without it
 //! [`Capture::start`] fails with `PermissionDenied` and the caller says so in
@@ -26,7 +33,7 @@
 use std::collections::HashSet;
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -155,6 +162,88 @@ struct LostCounts {
     offered: AtomicU64,
 }
 
+/// The captures running in this process, each with the channel that hands
+/// its matching thread the ports [`note`] reports.
+static RUNNING: Mutex<Vec<(u64, std::sync::mpsc::Sender<u16>)>> = Mutex::new(Vec::new());
+/// How many captures run: [`note`] reads only this when none does, so a
+/// program without `--pcap` pays one atomic load per socket.
+static RUNNING_COUNT: AtomicUsize = AtomicUsize::new(0);
+/// Connections being opened now ([`Opening`]): their first packets can reach
+/// the capture before `connect()` returns the port to report.
+static OPENING: AtomicUsize = AtomicUsize::new(0);
+/// Names each capture in [`RUNNING`].
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// A socket whose local port can be read back.
+pub trait LocalPort {
+    /// The port the kernel gave this socket (`getsockname(2)`).
+    fn local_port(&self) -> Option<u16>;
+}
+
+impl LocalPort for std::net::TcpListener {
+    fn local_port(&self) -> Option<u16> {
+        self.local_addr().ok().map(|a| a.port())
+    }
+}
+
+impl LocalPort for std::net::TcpStream {
+    fn local_port(&self) -> Option<u16> {
+        self.local_addr().ok().map(|a| a.port())
+    }
+}
+
+impl LocalPort for std::net::UdpSocket {
+    fn local_port(&self) -> Option<u16> {
+        self.local_addr().ok().map(|a| a.port())
+    }
+}
+
+/// Tells every running capture that `socket` is this process's, so its
+/// packets are kept however briefly it lives. Call it as soon as the socket
+/// has its port (after `bind`, or after `connect` inside an [`Opening`]):
+/// a listener or a datagram socket reported before its address is handed
+/// out is kept from its first packet on. Without a running capture it reads
+/// one counter and returns.
+pub fn note<S: LocalPort>(socket: &S) {
+    if RUNNING_COUNT.load(Ordering::SeqCst) == 0 {
+        return;
+    }
+    if let Some(port) = socket.local_port() {
+        note_port(port);
+    }
+}
+
+/// [`note`] for a port already known.
+pub fn note_port(port: u16) {
+    if RUNNING_COUNT.load(Ordering::SeqCst) == 0 {
+        return;
+    }
+    for (_, tx) in RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let _ = tx.send(port);
+    }
+}
+
+/// A `connect()` under way: the handshake's first packets reach the capture
+/// before the port is known, and while any connection is being opened the
+/// capture keeps packets of ports it does not know yet waiting (instead of
+/// forgetting them after [`PENDING_FOR`]). Hold it across `connect()` and
+/// the [`note`] after it.
+pub struct Opening(());
+
+impl Opening {
+    /// Marks a connection as being opened until the value is dropped.
+    pub fn begin() -> Opening {
+        OPENING.fetch_add(1, Ordering::SeqCst);
+        Opening(())
+    }
+}
+
+impl Drop for Opening {
+    fn drop(&mut self) {
+        OPENING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// A running capture on the loopback interface.
 pub struct Capture {
     kept: Arc<Mutex<Vec<Packet>>>,
@@ -163,6 +252,8 @@ pub struct Capture {
     stop: Arc<AtomicBool>,
     read_up_to: Arc<AtomicU64>,
     watch: std::sync::mpsc::Sender<u16>,
+    /// Its name in [`RUNNING`], where [`note`] finds it.
+    id: u64,
     thread: Option<thread::JoinHandle<()>>,
 }
 
@@ -183,6 +274,12 @@ impl Capture {
         let thread = thread::Builder::new()
             .name("capture".into())
             .spawn(move || read_loop(sock, k, d, s, l, r, watched))?;
+        let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
+        RUNNING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id, watch.clone()));
+        RUNNING_COUNT.fetch_add(1, Ordering::SeqCst);
         Ok(Capture {
             kept,
             dropped,
@@ -190,6 +287,7 @@ impl Capture {
             stop,
             read_up_to,
             watch,
+            id,
             thread: Some(thread),
         })
     }
@@ -263,6 +361,11 @@ impl Capture {
 impl Drop for Capture {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = running.iter().position(|(id, _)| *id == self.id) {
+            running.remove(i);
+            RUNNING_COUNT.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -292,9 +395,9 @@ fn read_loop(
     // Room for a few seconds of a busy demo's packets in batches: the
     // reader never waits for the matcher unless it is far behind.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(1 << 14);
-    // A socket that opens and closes between two looks at /proc is missed:
-    // on a loaded machine this thread, at ordinary priority, looked too late
-    // for a chaos proxy's 50 ms hop. Ahead of ordinary threads, but behind
+    // A socket not reported with `note` that opens and closes between two
+    // looks at /proc is missed: on a loaded machine this thread, at ordinary
+    // priority, looked too late for a chaos proxy's 50 ms hop. Ahead of ordinary threads, but behind
     // the reader: its scans take milliseconds of CPU the demo also needs.
     os::hurry_this_thread(-10);
     let reader = thread::spawn(move || read_packets(sock, tx, stop, lost));
@@ -324,13 +427,23 @@ fn read_loop(
         if reader_done || last_scan.elapsed() >= SCAN_EVERY.max(scan_took * 2) {
             let up_to = seen_up_to;
             last_scan = Instant::now();
+            // Read before the ports reported so far: when no connection is
+            // being opened now, every socket whose packets are waiting has
+            // been reported already, and the next line takes its port.
+            let connecting = OPENING.load(Ordering::SeqCst) > 0;
+            ports.extend(watched.try_iter());
             ports.extend(os::own_ports());
             scan_took = last_scan.elapsed();
             let waiting = std::mem::take(&mut pending);
+            let mut held = 0usize;
             for (at, packet, seg) in waiting {
                 if ours(&seg, &ports) {
                     keep(packet, &mut bytes);
-                } else if !reader_done && at.elapsed() < PENDING_FOR {
+                } else if !reader_done
+                    && (at.elapsed() < PENDING_FOR
+                        || (connecting && held + packet.frame.len() <= PENDING_MAX_BYTES))
+                {
+                    held += packet.frame.len();
                     pending.push((at, packet, seg));
                 }
             }
@@ -355,6 +468,8 @@ fn read_loop(
                 continue;
             }
         };
+        // Ports reported while this batch was read, before it is matched.
+        ports.extend(watched.try_iter());
         for (packet, seg) in batch {
             seen_up_to = seen_up_to.max(packet.at.as_micros() as u64);
             // A connection's first packet (SYN) or a datagram, from a port
@@ -473,8 +588,13 @@ fn epoch_micros() -> u64 {
 /// The soonest an unknown port makes the capture look its sockets up again.
 const RESCAN_AFTER: Duration = Duration::from_millis(5);
 /// How long a packet of a port not (yet) known to be ours is kept waiting
-/// for a scan; after that it is another program's and is forgotten.
+/// for a scan; after that it is another program's and is forgotten (unless
+/// a connection of this process is being opened: see [`Opening`]).
 const PENDING_FOR: Duration = Duration::from_millis(300);
+/// The most the waiting packets may hold while a connection is being
+/// opened: other programs' loopback traffic waits too, and a `connect()` to
+/// a full queue can take seconds.
+const PENDING_MAX_BYTES: usize = 32 << 20;
 
 /// Writes `packets` as a classic pcap file (Ethernet link type, microsecond
 /// times), never half-written under its name: a temporary file, then a rename.

@@ -34,6 +34,11 @@ pub struct GroupChild {
 /// program that prints forever must not fill our memory).
 pub const MAX_KEPT: usize = 64 << 20;
 
+/// How long, after a program ends, we wait for its last output to be read
+/// from the pipes. The reader threads need only a moment; a pipe still open
+/// after this is held by a process the program started, and is not waited for.
+pub const LAST_OUTPUT: Duration = Duration::from_millis(500);
+
 /// `line` as the system shell runs it (`sh -c`, `cmd /C` on Windows), in a
 /// process group of its own (Unix), so that killing the group kills
 /// whatever the line started too. The student's program here and the real
@@ -296,10 +301,17 @@ impl GroupChild {
         self.stderr.lock().map(|b| b.clone()).unwrap_or_default()
     }
 
-    /// Its exit status if it has ended (without waiting).
+    /// Its exit status if it has ended (without waiting for it to end).
+    /// When it has, its last output may still be in the pipes ("Address
+    /// already in use" just before it exits): the first time we see the
+    /// end, the reader threads get to read it first, so that [`Self::stdout`]
+    /// and [`Self::stderr`] hold everything the program printed.
     pub fn try_status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
             self.status = self.child.try_wait().ok().flatten();
+            if self.status.is_some() {
+                self.drain_output(LAST_OUTPUT);
+            }
         }
         self.status
     }
@@ -323,8 +335,6 @@ impl GroupChild {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(s) = self.try_status() {
-                // Give the reader threads a moment to drain the pipes.
-                thread::sleep(Duration::from_millis(10));
                 return Some(s);
             }
             if Instant::now() >= deadline {
@@ -484,6 +494,20 @@ mod tests {
         assert_eq!(s.code(), Some(3));
         assert_eq!(c.stdout(), b"got hi\n");
         assert_eq!(c.stderr(), b"oops\n");
+    }
+
+    #[test]
+    fn when_the_end_is_seen_everything_printed_before_it_is_there() {
+        // A program that says why, then exits at once (as a server whose
+        // port is taken does): its line may still be in the pipe when the
+        // exit is seen. Asked as often as we can, the end is seen at once.
+        for _ in 0..200 {
+            let mut c =
+                GroupChild::spawn("echo 'Address already in use' >&2; exit 1", None).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while c.try_status().is_none() && Instant::now() < deadline {}
+            assert_eq!(c.stderr(), b"Address already in use\n");
+        }
     }
 
     #[test]

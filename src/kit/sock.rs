@@ -81,7 +81,10 @@ pub fn listen_with(addr: SocketAddr, opts: &SockOpts) -> io::Result<TcpListener>
     opts.apply(&SockRef::from(&socket))?;
     socket.bind(&addr.into())?;
     socket.listen(128)?;
-    Ok(socket.into())
+    let listener: TcpListener = socket.into();
+    // Before anyone knows the port: a capture keeps every connection to it.
+    crate::kit::capture::note(&listener);
+    Ok(listener)
 }
 
 /// Connects to `addr` with default options.
@@ -99,11 +102,24 @@ pub fn connect_with(
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     opts.apply(&SockRef::from(&socket))?;
     let target = SockAddr::from(addr);
+    // The handshake's packets reach a capture before the port is known here.
+    let _opening = crate::kit::capture::Opening::begin();
     match timeout {
         Some(t) => socket.connect_timeout(&target, t)?,
         None => socket.connect(&target)?,
     }
-    Ok(socket.into())
+    let stream: TcpStream = socket.into();
+    crate::kit::capture::note(&stream);
+    Ok(stream)
+}
+
+/// Binds a UDP socket (`socket(AF_INET, SOCK_DGRAM)` and `bind`), like std's
+/// `UdpSocket::bind`; port 0 asks the kernel for a free one. A running
+/// capture is told its port before a datagram can reach it.
+pub fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let socket = UdpSocket::bind(addr)?;
+    crate::kit::capture::note(&socket);
+    Ok(socket)
 }
 
 /// Applies options to an existing stream (for example an accepted one).

@@ -13,7 +13,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -300,13 +300,13 @@ pub struct UdpChaosProxy {
 impl UdpChaosProxy {
     /// Binds `listen` (port 0 for an ephemeral port) and starts forwarding.
     pub fn start(listen: SocketAddr, cfg: UdpProxyConfig) -> io::Result<UdpChaosProxy> {
-        let front = UdpSocket::bind(listen)?;
+        let front = crate::kit::sock::bind_udp(listen)?;
         let any: SocketAddr = if cfg.upstream.is_ipv4() {
             (Ipv4Addr::UNSPECIFIED, 0).into()
         } else {
             (Ipv6Addr::UNSPECIFIED, 0).into()
         };
-        let back = UdpSocket::bind(any)?;
+        let back = crate::kit::sock::bind_udp(any)?;
         back.connect(cfg.upstream)?;
         let tick = Duration::from_millis(20);
         front.set_read_timeout(Some(tick))?;
@@ -510,11 +510,11 @@ mod tests {
     #[test]
     fn a_flood_keeps_the_log_at_its_size_and_counts_everything() {
         // Before the ring, every datagram added a decision for good.
-        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let mut cfg = UdpProxyConfig::new(server.local_addr().unwrap(), 3);
         cfg.keep_decisions = 100;
         let proxy = UdpChaosProxy::start("127.0.0.1:0".parse().unwrap(), cfg).unwrap();
-        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         for i in 0..1000u32 {
             client.send_to(&numbered(i, 8), proxy.addr()).unwrap();
             // Paced, so the proxy's receive buffer never overflows.

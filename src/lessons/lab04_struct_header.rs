@@ -34,6 +34,12 @@ use crate::kit::sock::recv_once;
 use crate::lessons::LESSON_RECV;
 use thiserror::Error;
 
+// In `lab04_struct_header/`: `cli.rs` the `server` and `client` commands,
+// `views.rs` the tables and picture the demo shows of the records below.
+pub mod cli;
+mod views;
+pub use views::accepted_or_error;
+
 /// The lesson's client reading one reply: ONE `recv(4)`, `struct.unpack`,
 /// ONE `recv(n)` — each may return fewer bytes than asked.
 pub fn lesson_recv(stream: &TcpStream, codec: &LengthPrefix) -> Result<StructReply, FrameError> {
@@ -446,6 +452,33 @@ pub fn ask<R: Read, W: Write + ?Sized>(
 pub fn demo_server(codec: LengthPrefix, compat: Compat) -> io::Result<(Background, KeptErrors)> {
     let runner = RunnerConfig::default();
     background(move |s| serve_commands(s, codec, compat, &runner, Some(Duration::from_secs(30))))
+}
+
+/// What every stage of the demo shares: the lesson's header format, our
+/// command server, and a server reading the lesson's bare commands — the
+/// one the chaos stages ask through a proxy, as the lesson's client would.
+pub struct Lab {
+    /// `struct.pack('i', n)`: this machine's byte order, the default limit.
+    pub codec: LengthPrefix,
+    /// Our server: the command is framed too.
+    pub ours: Background,
+    /// A server speaking the lesson's wire format (bare commands).
+    pub lesson: Background,
+}
+
+impl Lab {
+    /// Starts both servers on ephemeral loopback ports; they stop when the
+    /// demo drops the `Lab`.
+    pub fn start() -> io::Result<Lab> {
+        let codec = LengthPrefix::lesson();
+        let (ours, _errors) = demo_server(codec, Compat::Ours)?;
+        let (lesson, _errors) = demo_server(codec, Compat::Lesson)?;
+        Ok(Lab {
+            codec,
+            ours,
+            lesson,
+        })
+    }
 }
 
 /// What our server replies to `cmd`: its stdout and stderr.

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::framing::json_header::{read_body, Header, HeaderError, JsonHeader};
 use crate::framing::ByteOrder;
-use crate::harness::Compat;
+use crate::harness::{Compat, StageError};
 use crate::kit::proxy::{ChaosProxy, ProxyConfig};
 use crate::kit::record::RecordingReader;
 use crate::kit::runner::{self, RunnerConfig};
@@ -21,7 +21,8 @@ use crate::kit::sock::SockOpts;
 use crate::kit::text::spaced_hex;
 use crate::kit::text::{preview, shorten};
 use crate::lessons::lab05_json_header::CommandReply;
-use crate::report::table::Table;
+use crate::report::svg::{Lane, Panel};
+use crate::report::table::{Cell, Table};
 use crate::t;
 
 /// Three uploads a server must refuse, tried against the server at `addr`
@@ -209,6 +210,71 @@ pub fn start_quiet_server(dir: &Path) -> io::Result<(Background, KeptErrors)> {
 /// 127.0.0.1, any free port.
 pub fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// What every stage of the demo shares: the server (its connections'
+/// errors kept, for the stage that expects them), its folder and the
+/// client's, the chaos proxy in front of it for stages 2 and 3, and the
+/// message parts stage 1 measured, which the later pictures reuse.
+pub struct Lab {
+    /// Lab 05's server, quiet, on a free loopback port.
+    pub server: Background,
+    /// The error each of its connections ended with.
+    pub errors: KeptErrors,
+    /// The server's folder.
+    pub store: Scratch,
+    /// The client's folder.
+    pub local: Scratch,
+    /// A chaos proxy in front of [`Lab::server`].
+    pub proxy: ChaosProxy,
+    /// The lesson's JSON header format.
+    pub codec: JsonHeader,
+    /// The seed the proxy cuts with.
+    pub seed: u64,
+    /// Largest piece the proxy writes.
+    pub max_chunk: usize,
+    /// Size of the file uploaded and downloaded.
+    pub file_size: u64,
+    /// (JSON header length, body length) of `help`'s reply, for the pictures.
+    pub parts: std::cell::Cell<(usize, usize)>,
+}
+
+impl Lab {
+    /// Starts the server in a fresh folder and a chaos proxy cutting with
+    /// `seed` into pieces of at most `max_chunk` bytes.
+    pub fn start(seed: u64, max_chunk: usize, file_size: u64) -> Result<Lab, StageError> {
+        let store = Scratch::new("server")?;
+        let (server, errors) = start_quiet_server(&store.0)
+            .map_err(|e| StageError::new(t!("lab05-setup-server-failed", error = e)))?;
+        let proxy = ChaosProxy::start(loopback(), ProxyConfig::new(server.addr(), seed, max_chunk))
+            .map_err(|e| StageError::new(t!("lab05-setup-proxy-failed", error = e)))?;
+        Ok(Lab {
+            server,
+            errors,
+            store,
+            local: Scratch::new("client")?,
+            proxy,
+            codec: JsonHeader::lesson(),
+            seed,
+            max_chunk,
+            file_size,
+            parts: std::cell::Cell::new((0, 0)),
+        })
+    }
+
+    /// A picture of `help`'s reply: its three parts above, the reads below.
+    pub fn parts_panel(&self, title: String, reads: Lane) -> Panel {
+        let (json_len, body_len) = self.parts.get();
+        let parts = Lane::from_lengths(t!("lab05-lane-parts"), &[4, json_len, body_len]);
+        let ends = vec![4, (4 + json_len) as u64, (4 + json_len + body_len) as u64];
+        let (lanes, boundaries, unit) = (vec![parts, reads], ends, None);
+        Panel {
+            title,
+            lanes,
+            boundaries,
+            unit,
+        }
+    }
 }
 
 /// A command request, `{"opt": "cmd", "cmd": …}`.
@@ -602,6 +668,30 @@ impl SendLedger {
     /// Bytes asked for and never received.
     pub fn lost(&self) -> usize {
         self.asked.saturating_sub(self.received)
+    }
+
+    /// Stage 6, one row a way of sending: the lesson's one `send()` above
+    /// the fix's `sendall`, each with what it asked, sent and lost.
+    pub fn table(lesson: &SendLedger, fixed: &SendLedger) -> Table {
+        let mut t = Table::new([
+            t!("lab05-col-server"),
+            t!("lab05-col-asked"),
+            t!("lab05-col-send-calls"),
+            t!("lab05-col-sent"),
+            t!("lab05-col-received"),
+            t!("lab05-col-lost"),
+        ]);
+        for (name, l) in [("conn.send(big)", lesson), ("conn.sendall(big)", fixed)] {
+            t.row([
+                Cell::from(name),
+                Cell::from(l.asked.to_string().as_str()),
+                Cell::from(l.calls.to_string().as_str()),
+                Cell::from(l.sent.to_string().as_str()),
+                Cell::from(l.received.to_string().as_str()),
+                Cell::from(l.lost().to_string().as_str()),
+            ]);
+        }
+        t
     }
 }
 

@@ -28,7 +28,8 @@
 //! commands answered with a JSON header — `total_size` plus sizes, exit code
 //! and md5 — uploads and downloads); `client.rs`, its client; both speak the
 //! lessons' exact wire formats with `--compat lesson` ([`Compat::Lesson`](crate::harness::Compat::Lesson)).
-//! `demo.rs` holds what each stage of the lab's demo measures.
+//! `demo.rs` holds what each stage of the lab's demo measures; `cli.rs`, the
+//! binary's `server` and `client` commands.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Seek, Write};
@@ -42,6 +43,7 @@ use crate::framing::json_header::{get_size, get_str, opt_str, Header, HeaderErro
 use crate::lang::Lang;
 use crate::lessons::lab05_json_header::digest_hex;
 
+pub mod cli;
 mod client;
 mod demo;
 mod server;
@@ -50,8 +52,8 @@ pub mod unfinished;
 pub use client::{send_request, upload_answer, Client, CommandResult, Sent, Session};
 pub use demo::{
     command, loopback, read_replies, reply_on_the_wire, send_to_slow_reader, start_quiet_server,
-    upload_then_download, write_seeded_file, ExactReply, ExpectedRefusal, HostileUploads, Moved,
-    Refusal, RoundTrip, Scratch, SendLedger, WireReply, SEND_TIMEOUT,
+    upload_then_download, write_seeded_file, ExactReply, ExpectedRefusal, HostileUploads, Lab,
+    Moved, Refusal, RoundTrip, Scratch, SendLedger, WireReply, SEND_TIMEOUT,
 };
 pub use server::{handle_connection, serve_folder, ServerConfig};
 pub use unfinished::{Unfinished, PARTIAL_DIR};

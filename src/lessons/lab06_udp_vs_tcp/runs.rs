@@ -22,8 +22,8 @@ fn loopback_pair(v6: bool) -> io::Result<(UdpSocket, UdpSocket)> {
     } else {
         Ipv4Addr::LOCALHOST.into()
     };
-    let rx = UdpSocket::bind(SocketAddr::new(ip, 0))?;
-    let tx = UdpSocket::bind(SocketAddr::new(ip, 0))?;
+    let rx = sock::bind_udp(SocketAddr::new(ip, 0))?;
+    let tx = sock::bind_udp(SocketAddr::new(ip, 0))?;
     rx.set_read_timeout(Some(Duration::from_secs(2)))?;
     Ok((tx, rx))
 }

@@ -47,7 +47,10 @@ pub fn listen_with_backlog(addr: SocketAddr, backlog: i32) -> std::io::Result<Tc
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.bind(&SockAddr::from(addr))?;
     socket.listen(backlog)?;
-    Ok(socket.into())
+    let listener: TcpListener = socket.into();
+    // So that `demo --pcap` keeps every handshake with it, however short.
+    crate::kit::capture::note(&listener);
+    Ok(listener)
 }
 
 /// What one client of the full queue saw.
