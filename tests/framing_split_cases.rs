@@ -129,7 +129,7 @@ fn prefix_lying_header_is_refused_before_the_body_is_waited_for() {
         len: 0x0500_0000,
         max: 1 << 20,
     });
-    assert!(hint.unwrap().contains("say 5"));
+    assert!(hint.unwrap().to_string().contains("say 5"));
 }
 
 #[test]

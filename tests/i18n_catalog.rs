@@ -85,6 +85,9 @@ const TRANSLATED: &[&str] = &[
     "src/lessons/lab05_transfer/demo.rs",
     "src/lessons/lab05_transfer/server.rs",
     "src/lessons/lab05_transfer/unfinished.rs",
+    "src/framing/mod.rs",
+    "src/framing/prefix.rs",
+    "src/framing/json_header.rs",
 ];
 
 fn root() -> PathBuf {
@@ -343,7 +346,7 @@ fn looks_like_a_key(s: &str) -> bool {
 const AREAS: &[&str] = &[
     "lab01", "harness", "flags", "labs", "chunks", "ledger", "delivery", "svg", "sticky",
     "machine", "check", "kit", "bench", "load", "lab02", "lab03", "lab04", "lab06", "lab07",
-    "lab05",
+    "lab05", "framing",
 ];
 /// Names that look like keys but are the binaries' own.
 const BINARIES: &[&str] = &[

@@ -548,3 +548,21 @@ fn a_server_that_resets_the_connection_gets_the_same_advice_as_one_that_closes_i
     assert!(err.contains("reset"), "a reset, as planned: {err}");
     assert!(err.contains("its log says why"), "{err}");
 }
+
+#[test]
+fn a_chinese_servers_log_names_a_cut_request_in_chinese() {
+    // The same cut request ("10\n" then 3 bytes of the 10 promised) to an
+    // English and a Chinese server: the same numbers, each in its words.
+    for (lang, want) in [
+        ("en", "connection closed 3 bytes into a 10-byte command"),
+        ("zh", "10 字节的命令只收到 3 字节"),
+    ] {
+        let srv = common::lang::spawn_server_in(BIN, lang, &["server", "--addr", "127.0.0.1:0"]);
+        let line = common::lang::server_error_in(&srv, lang, b"10\nabc");
+        assert!(line.contains(want), "{lang}: {line}");
+        if lang == "zh" {
+            let english = common::lang::english_error_lines(&line);
+            assert!(english.is_empty(), "{line}");
+        }
+    }
+}

@@ -160,7 +160,7 @@ fn the_demo_observes_every_stage_and_writes_its_picture() {
 
 #[test]
 fn the_demo_speaks_chinese_with_the_same_json_keys_and_exit_code() {
-    let [_, zh] = common::lang::assert_speaks_chinese(
+    let [en, zh] = common::lang::assert_speaks_chinese(
         BIN,
         &["demo", "--json"],
         ("lab04", "lab04-struct-header"),
@@ -173,6 +173,43 @@ fn the_demo_speaks_chinese_with_the_same_json_keys_and_exit_code() {
     );
     let title = zh.report["stages"][2]["title"].as_str().unwrap_or_default();
     assert!(title.contains("字节序"), "{title}");
+    // The framing errors a person reads are Chinese too (stages 2-7)…
+    let english = common::lang::english_error_lines(&zh.story);
+    assert!(
+        english.is_empty(),
+        "English errors in Chinese lines:\n{english:#?}"
+    );
+    for said in [
+        "报头声明 1090519040 字节",
+        "按小端读是 65",
+        "放不进 4 字节有符号报头",
+    ] {
+        assert!(zh.story.contains(said), "no {said:?} in:\n{}", zh.story);
+    }
+    // …while English keeps its words, and --json its English values.
+    for said in [
+        "header claims 1090519040 bytes, over the 67108864-byte frame limit",
+        "read little-endian the same 4 bytes say 65: do both sides use the same byte order?",
+        "does not fit a 4-byte signed header ('i')",
+        "connection closed 30000 bytes into a 100000-byte body",
+    ] {
+        assert!(en.story.contains(said), "no {said:?} in:\n{}", en.story);
+    }
+    let data = |r: &serde_json::Value, i: usize, k: &str| r["stages"][i]["data"][k].clone();
+    for (i, k) in [
+        (2, "error"),
+        (3, "over"),
+        (4, "server_error"),
+        (4, "client_error"),
+        (6, "fixed_error"),
+    ] {
+        let (e, z) = (data(&en.report, i, k), data(&zh.report, i, k));
+        assert!(
+            e.as_str().is_some_and(|s| s.is_ascii()),
+            "stage {i} {k}: {e}"
+        );
+        assert_eq!(z, e, "stage {i} {k}");
+    }
 }
 
 #[test]
@@ -617,5 +654,26 @@ proptest! {
         if let Ok(h) = i.pack(len as usize) {
             prop_assert_eq!(i.unpack(h).unwrap() as u64, len);
         }
+    }
+}
+
+#[test]
+fn a_chinese_servers_log_names_a_2_gib_header_in_chinese() {
+    // A header claiming 2^31 - 1 bytes: refused before any body is read, and
+    // logged with the same numbers in the server's language.
+    let claim = [0xff, 0xff, 0xff, 0x7f];
+    for (lang, want) in [
+        (
+            "en",
+            "header claims 2147483647 bytes, over the 67108864-byte frame limit",
+        ),
+        (
+            "zh",
+            "报头声明 2147483647 字节，超过了 67108864 字节的单帧上限",
+        ),
+    ] {
+        let srv = common::lang::spawn_server_in(BIN, lang, &["server", "--addr", "127.0.0.1:0"]);
+        let line = common::lang::server_error_in(&srv, lang, &claim);
+        assert!(line.contains(want), "{lang}: {line}");
     }
 }

@@ -702,7 +702,7 @@ fn demo_in(lang: &str) -> (Option<i32>, serde_json::Value, String) {
 
 #[test]
 fn the_demo_speaks_chinese_and_its_json_and_the_wire_do_not_change() {
-    let (en_code, en, _) = demo_in("en");
+    let (en_code, en, en_story) = demo_in("en");
     let (zh_code, zh, story) = demo_in("zh");
     assert_eq!(en_code, Some(0), "{en}");
     assert_eq!(zh_code, en_code, "{story}");
@@ -738,37 +738,40 @@ fn the_demo_speaks_chinese_and_its_json_and_the_wire_do_not_change() {
     let zh_said = said(&zh);
     assert!(zh_said[1].contains("path traversal"), "{zh_said:?}");
     assert_eq!(zh_said[1], said(&en)[1]);
+    // The person reads the refusals (and the lesson client's JSON error) in
+    // Chinese; the English story keeps the server's own words.
+    let english = common::lang::english_error_lines(&story);
+    assert!(
+        english.is_empty(),
+        "English errors in Chinese lines:\n{english:#?}"
+    );
+    for words in [
+        "路径穿越",
+        "文件内容没传完",
+        "md5 不一致",
+        "JSON 报头不是合法的 JSON",
+    ] {
+        assert!(story.contains(words), "no {words:?} in:\n{story}");
+    }
+    for words in [
+        "path traversal (..)",
+        "file body cut short: 1000 of",
+        "md5 mismatch",
+        "JSON header is not valid JSON",
+    ] {
+        assert!(en_story.contains(words), "no {words:?} in:\n{en_story}");
+    }
 }
 
 /// A server speaking Chinese: its first line still ends with the address
 /// (common::spawn_server looks for the English "listening on").
 fn chinese_server(dir: &Path) -> Running {
-    let mut child = cmd(BIN)
-        .args(["--lang", "zh", "server", "--addr", "127.0.0.1:0"])
-        .arg("--dir")
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().and_then(Result::ok).unwrap_or_default();
-    let addr = first.split_whitespace().last().and_then(|a| a.parse().ok());
-    let (tx, stderr_lines) = mpsc::channel();
-    thread::spawn(move || lines.map_while(Result::ok).try_for_each(|l| tx.send(l)));
-    match addr {
-        Some(addr) => Running {
-            child,
-            addr,
-            stderr_lines,
-        },
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no address at the end of {first:?}");
-        }
-    }
+    let dir = dir.to_str().expect("a UTF-8 temp path");
+    common::lang::spawn_server_in(
+        BIN,
+        "zh",
+        &["server", "--addr", "127.0.0.1:0", "--dir", dir],
+    )
 }
 
 #[test]

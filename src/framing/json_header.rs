@@ -29,6 +29,8 @@ use std::io::{self, Read, Write};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::lang::Lang;
+
 use super::{recv_exact, Check, FrameError, Framing, LengthPrefix};
 
 /// The JSON object a header carries.
@@ -42,16 +44,19 @@ pub const DEFAULT_MAX_HEADER: usize = 64 * 1024;
 pub const DEFAULT_MAX_BODY: u64 = crate::framing::DEFAULT_MAX_FRAME as u64;
 
 /// Why a JSON-header message could not be read.
+///
+/// Like [`FrameError`], its `Display` is English (the wire's text, `--json`);
+/// [`HeaderError::localized`] is what a person reads.
 #[derive(Debug, Error)]
 pub enum HeaderError {
     /// The 4-byte header length was bad, or the connection ended (see [`FrameError`]).
-    #[error("header length: {0}")]
+    #[error("{}", self.message(Lang::En))]
     Length(FrameError),
     /// The connection closed cleanly before a message began.
-    #[error("connection closed")]
+    #[error("{}", self.message(Lang::En))]
     Closed,
     /// The connection closed inside a message.
-    #[error("connection closed {got} bytes into a {expected}-byte {what}")]
+    #[error("{}", self.message(Lang::En))]
     Truncated {
         /// Which part was being read ("JSON header", "body").
         what: &'static str,
@@ -61,22 +66,22 @@ pub enum HeaderError {
         got: u64,
     },
     /// The JSON header is not UTF-8 text.
-    #[error("JSON header is not UTF-8 (invalid byte at offset {offset})")]
+    #[error("{}", self.message(Lang::En))]
     NotUtf8 {
         /// Offset of the first bad byte within the header.
         offset: usize,
     },
     /// The JSON header does not parse.
-    #[error("JSON header is not valid JSON: {0}")]
+    #[error("{}", self.message(Lang::En))]
     InvalidJson(String),
     /// The JSON parses but is not a dictionary.
-    #[error("JSON header is {0}, not an object")]
+    #[error("{}", self.message(Lang::En))]
     NotObject(&'static str),
     /// A key the reader needs is absent.
-    #[error("JSON header has no \"{0}\" key")]
+    #[error("{}", self.message(Lang::En))]
     Missing(&'static str),
     /// A key has the wrong type.
-    #[error("JSON header key \"{key}\" must be {expected}, got {got}")]
+    #[error("{}", self.message(Lang::En))]
     WrongType {
         /// The key.
         key: &'static str,
@@ -86,7 +91,7 @@ pub enum HeaderError {
         got: String,
     },
     /// A size key is negative.
-    #[error("JSON header key \"{key}\" is negative ({value})")]
+    #[error("{}", self.message(Lang::En))]
     Negative {
         /// The key.
         key: &'static str,
@@ -94,7 +99,7 @@ pub enum HeaderError {
         value: i64,
     },
     /// The body announced is over this side's limit.
-    #[error("JSON header announces a {len}-byte body, over the {max}-byte limit")]
+    #[error("{}", self.message(Lang::En))]
     BodyTooLarge {
         /// Announced length.
         len: u64,
@@ -102,7 +107,7 @@ pub enum HeaderError {
         max: u64,
     },
     /// The header does not fit the 4-byte length or the limit (when sending).
-    #[error("JSON header of {len} bytes is over the {max}-byte header limit")]
+    #[error("{}", self.message(Lang::En))]
     HeaderTooLarge {
         /// Its length.
         len: usize,
@@ -110,7 +115,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// One `recv(4)` returned fewer than 4 bytes (the lesson's client only).
-    #[error("unpack requires a buffer of 4 bytes: one recv(4) returned {got}")]
+    #[error("{}", self.message(Lang::En))]
     ShortRecv {
         /// Bytes the single recv returned.
         got: usize,
@@ -140,6 +145,58 @@ impl From<FrameError> for HeaderError {
 }
 
 impl HeaderError {
+    /// The error in `lang`: English is the wire's text (`Display`). What
+    /// JSON's parser and the socket said stays in their words; a key's name
+    /// and the value found are quoted as they came.
+    pub fn message(&self, lang: Lang) -> String {
+        let tr = |key: &str, args: &[(&str, String)]| crate::lang::tr_in(lang, key, args);
+        let json = |w: &str| super::json_word(lang, w);
+        match self {
+            HeaderError::Length(e) => tr("framing-json-length", &[("error", e.message(lang))]),
+            HeaderError::Closed => FrameError::Closed.message(lang),
+            HeaderError::Truncated {
+                what,
+                expected,
+                got,
+            } => super::truncated(lang, what, *expected, *got),
+            HeaderError::NotUtf8 { offset } => {
+                tr("framing-json-not-utf8", &[("offset", offset.to_string())])
+            }
+            HeaderError::InvalidJson(e) => tr("framing-json-invalid", &[("error", e.clone())]),
+            HeaderError::NotObject(kind) => tr("framing-json-not-object", &[("kind", json(kind))]),
+            HeaderError::Missing(key) => tr("framing-json-missing", &[("key", key.to_string())]),
+            HeaderError::WrongType { key, expected, got } => tr(
+                "framing-json-wrong-type",
+                &[
+                    ("key", key.to_string()),
+                    ("expected", json(expected)),
+                    ("got", got.clone()),
+                ],
+            ),
+            HeaderError::Negative { key, value } => tr(
+                "framing-json-negative",
+                &[("key", key.to_string()), ("value", value.to_string())],
+            ),
+            HeaderError::BodyTooLarge { len, max } => tr(
+                "framing-json-body-too-large",
+                &[("len", len.to_string()), ("max", max.to_string())],
+            ),
+            HeaderError::HeaderTooLarge { len, max } => tr(
+                "framing-json-header-too-large",
+                &[("len", len.to_string()), ("max", max.to_string())],
+            ),
+            HeaderError::ShortRecv { got } => {
+                tr("framing-json-short-recv", &[("got", got.to_string())])
+            }
+            HeaderError::Io(e) => e.to_string(),
+        }
+    }
+
+    /// The error in the language in force: what a person reads.
+    pub fn localized(&self) -> String {
+        self.message(crate::lang::current())
+    }
+
     /// A clean close between messages: the normal end, not a problem.
     pub fn is_closed(&self) -> bool {
         matches!(self, HeaderError::Closed)
@@ -419,5 +476,90 @@ fn kind(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant's English words, as the `#[error]` attributes wrote
+    /// them before the catalog: the text servers send in `error: …`.
+    #[test]
+    fn the_english_message_is_the_wire_text_word_for_word() {
+        let cases: Vec<(HeaderError, &str)> =
+            vec![
+            (
+                HeaderError::Length(FrameError::NegativeLength(-5)),
+                "header length: header claims a negative length (-5): not a valid frame",
+            ),
+            (HeaderError::Closed, "connection closed"),
+            (
+                HeaderError::Truncated {
+                    what: "JSON header",
+                    expected: 145,
+                    got: 7,
+                },
+                "connection closed 7 bytes into a 145-byte JSON header",
+            ),
+            (
+                HeaderError::NotUtf8 { offset: 3 },
+                "JSON header is not UTF-8 (invalid byte at offset 3)",
+            ),
+            (
+                JsonHeader::lesson().parse(b"{\"exit_").unwrap_err(),
+                "JSON header is not valid JSON: EOF while parsing a string at line 1 column 7",
+            ),
+            (
+                JsonHeader::lesson().parse(b"[1]").unwrap_err(),
+                "JSON header is an array, not an object",
+            ),
+            (
+                HeaderError::Missing("filesize"),
+                "JSON header has no \"filesize\" key",
+            ),
+            (
+                get_size(&serde_json::from_str(r#"{"filesize": "9"}"#).unwrap(), "filesize")
+                    .unwrap_err(),
+                "JSON header key \"filesize\" must be a non-negative integer, got a string \"9\"",
+            ),
+            (
+                get_size(&serde_json::from_str(r#"{"filesize": -2}"#).unwrap(), "filesize")
+                    .unwrap_err(),
+                "JSON header key \"filesize\" is negative (-2)",
+            ),
+            (
+                HeaderError::BodyTooLarge { len: 10, max: 5 },
+                "JSON header announces a 10-byte body, over the 5-byte limit",
+            ),
+            (
+                HeaderError::HeaderTooLarge { len: 70000, max: 65536 },
+                "JSON header of 70000 bytes is over the 65536-byte header limit",
+            ),
+            (
+                HeaderError::ShortRecv { got: 2 },
+                "unpack requires a buffer of 4 bytes: one recv(4) returned 2",
+            ),
+            (HeaderError::Io(io::Error::other("reset")), "reset"),
+        ];
+        for (e, english) in &cases {
+            assert_eq!(e.to_string(), *english);
+            assert_eq!(e.message(Lang::En), *english);
+        }
+    }
+
+    #[test]
+    fn a_person_reads_the_json_words_in_chinese() {
+        let e = get_size(
+            &serde_json::from_str(r#"{"filesize": "9"}"#).unwrap(),
+            "filesize",
+        )
+        .unwrap_err();
+        let zh = e.message(Lang::Zh);
+        assert!(
+            zh.contains("非负整数") && zh.contains("\"filesize\""),
+            "{zh}"
+        );
+        assert!(!zh.contains("must be"), "{zh}");
     }
 }

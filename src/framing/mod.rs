@@ -59,12 +59,14 @@ pub mod json_header;
 mod prefix;
 mod reader;
 
-pub use prefix::{ByteOrder, LengthPrefix};
+pub use prefix::{ByteOrder, ByteOrderHint, LengthPrefix};
 pub use reader::FrameReader;
 
 use std::io::{self, Read};
 
 use thiserror::Error;
+
+use crate::lang::Lang;
 
 /// The default largest body a header may announce: 64 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 64 << 20;
@@ -114,13 +116,19 @@ pub trait Framing {
 }
 
 /// Why a frame could not be read.
+///
+/// Its `Display` is English whatever `--lang` says: it is the text that
+/// goes on the wire (a server's `error: …` reply, which the lessons' Python
+/// clients decode as GBK) and into `--json`. What a person reads goes
+/// through [`FrameError::localized`]; the words of both are in
+/// `locales/<lang>/framing.ftl`.
 #[derive(Debug, Error)]
 pub enum FrameError {
     /// The peer closed cleanly between frames: the normal end of a conversation.
-    #[error("connection closed")]
+    #[error("{}", self.message(Lang::En))]
     Closed,
     /// The peer closed in the middle of something we had been promised.
-    #[error("connection closed {got} bytes into a {expected}-byte {what}")]
+    #[error("{}", self.message(Lang::En))]
     Truncated {
         /// What was being read ("header", "body", …).
         what: &'static str,
@@ -130,10 +138,10 @@ pub enum FrameError {
         got: usize,
     },
     /// The header announces a negative length (a signed `'i'` header with the top bit set).
-    #[error("header claims a negative length ({0}): not a valid frame")]
+    #[error("{}", self.message(Lang::En))]
     NegativeLength(i64),
     /// The header announces more than this side is willing to allocate.
-    #[error("header claims {len} bytes, over the {max}-byte frame limit")]
+    #[error("{}", self.message(Lang::En))]
     TooLarge {
         /// The length the header claimed.
         len: u64,
@@ -141,11 +149,12 @@ pub enum FrameError {
         max: usize,
     },
     /// A message too long for the header to describe (Python's `struct.error`).
-    #[error("a {len}-byte message does not fit a {header}: the most it can describe is {limit}")]
+    #[error("{}", self.message(Lang::En))]
     Unrepresentable {
         /// The message length.
         len: u64,
-        /// The header's name (`'i'` 4-byte signed int, …).
+        /// The header's name: a catalog key (`framing-header-signed` is the
+        /// 4-byte signed int `'i'`, …).
         header: &'static str,
         /// The largest length it can carry.
         limit: u64,
@@ -157,6 +166,84 @@ pub enum FrameError {
     /// ([`FrameReader::with_budget`]): refused before its body was read.
     #[error(transparent)]
     OverBudget(#[from] crate::kit::budget::OverBudget),
+}
+
+impl FrameError {
+    /// The error in `lang`: English is the wire's text (`Display`). The
+    /// socket's and the memory budget's own words stay as they are.
+    pub fn message(&self, lang: Lang) -> String {
+        let tr = |key: &str, args: &[(&str, String)]| crate::lang::tr_in(lang, key, args);
+        match self {
+            FrameError::Closed => tr("framing-closed", &[]),
+            FrameError::Truncated {
+                what,
+                expected,
+                got,
+            } => truncated(lang, what, *expected as u64, *got as u64),
+            FrameError::NegativeLength(len) => {
+                tr("framing-negative-length", &[("len", len.to_string())])
+            }
+            FrameError::TooLarge { len, max } => tr(
+                "framing-too-large",
+                &[("len", len.to_string()), ("max", max.to_string())],
+            ),
+            FrameError::Unrepresentable { len, header, limit } => tr(
+                "framing-unrepresentable",
+                &[
+                    ("len", len.to_string()),
+                    ("header", tr(header, &[])),
+                    ("limit", limit.to_string()),
+                ],
+            ),
+            FrameError::Io(e) => e.to_string(),
+            FrameError::OverBudget(e) => e.to_string(),
+        }
+    }
+
+    /// The error in the language in force: what a person reads (a demo's
+    /// lines, a client's `error:` line, a server's log).
+    pub fn localized(&self) -> String {
+        self.message(crate::lang::current())
+    }
+}
+
+/// "connection closed 3 bytes into a 10-byte command" in `lang`: a close
+/// inside a frame ([`FrameError::Truncated`], and `HeaderError`'s).
+fn truncated(lang: Lang, what: &str, expected: u64, got: u64) -> String {
+    crate::lang::tr_in(
+        lang,
+        "framing-truncated",
+        &[
+            ("got", got.to_string()),
+            ("expected", expected.to_string()),
+            ("what", part(lang, what)),
+        ],
+    )
+}
+
+/// A part of a frame (`"header"`, `"JSON header"`: [`FrameError::Truncated`]'s
+/// `what`) in `lang`: the catalog's `framing-part-json-header`, or the
+/// words as written when the catalog does not name that part.
+fn part(lang: Lang, what: &str) -> String {
+    known(lang, format!("framing-part-{}", slug(what)), what)
+}
+
+/// What a JSON value is (`"a string"`, `"a non-negative integer"`) in
+/// `lang`: the catalog's `framing-json-a-string`, or the words as written.
+fn json_word(lang: Lang, word: &str) -> String {
+    known(lang, format!("framing-json-{}", slug(word)), word)
+}
+
+fn slug(words: &str) -> String {
+    words.replace(' ', "-").to_lowercase()
+}
+
+fn known(lang: Lang, key: String, english: &str) -> String {
+    if crate::lang::has(Lang::En, &key) {
+        crate::lang::tr_in(lang, &key, &[])
+    } else {
+        english.to_string()
+    }
 }
 
 /// Reads exactly `n` bytes, looping over short reads: the loop the lesson's
@@ -187,4 +274,97 @@ pub fn recv_exact<R: Read + ?Sized>(
         }
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The English words of every variant, as they were written in the
+    /// `#[error]` attributes before the catalog: the wire's text, which the
+    /// lessons' clients, `sticky check` and the tests read. A catalog edit
+    /// that changes one fails here.
+    #[test]
+    fn the_english_message_is_the_wire_text_word_for_word() {
+        let cases: Vec<(FrameError, &str)> = vec![
+            (FrameError::Closed, "connection closed"),
+            (
+                FrameError::Truncated {
+                    what: "body",
+                    expected: 100000,
+                    got: 30000,
+                },
+                "connection closed 30000 bytes into a 100000-byte body",
+            ),
+            (
+                FrameError::NegativeLength(-1),
+                "header claims a negative length (-1): not a valid frame",
+            ),
+            (
+                FrameError::TooLarge {
+                    len: 1734763876,
+                    max: 67108864,
+                },
+                "header claims 1734763876 bytes, over the 67108864-byte frame limit",
+            ),
+            (
+                LengthPrefix::lesson()
+                    .with_max_frame(usize::MAX)
+                    .pack(1 << 31)
+                    .unwrap_err(),
+                "a 2147483648-byte message does not fit a 4-byte signed header ('i'): \
+                 the most it can describe is 2147483647",
+            ),
+            (
+                FrameError::Unrepresentable {
+                    len: 1 << 32,
+                    header: "framing-header-unsigned",
+                    limit: u32::MAX as u64,
+                },
+                "a 4294967296-byte message does not fit a 4-byte unsigned header ('I'): \
+                 the most it can describe is 4294967295",
+            ),
+            (
+                FrameError::Io(io::Error::other("disk on fire")),
+                "disk on fire",
+            ),
+        ];
+        for (e, english) in &cases {
+            assert_eq!(e.to_string(), *english);
+            assert_eq!(e.message(Lang::En), *english);
+        }
+    }
+
+    #[test]
+    fn a_person_reads_the_error_in_chinese_but_the_wire_stays_english() {
+        let e = FrameError::TooLarge {
+            len: 1734763876,
+            max: 67108864,
+        };
+        let zh = e.message(Lang::Zh);
+        assert!(zh.contains("1734763876") && zh.contains("67108864"), "{zh}");
+        assert!(!zh.contains("header claims"), "{zh}");
+        assert!(zh.contains("报头"), "{zh}");
+        let cut = FrameError::Truncated {
+            what: "JSON header",
+            expected: 9,
+            got: 3,
+        };
+        assert!(
+            cut.message(Lang::Zh).contains("JSON 报头"),
+            "{}",
+            cut.message(Lang::Zh)
+        );
+        // A part the catalog does not name is shown as written.
+        let odd = FrameError::Truncated {
+            what: "greeting",
+            expected: 9,
+            got: 3,
+        };
+        assert!(odd.message(Lang::Zh).contains("greeting"));
+        assert_eq!(
+            odd.to_string(),
+            "connection closed 3 bytes into a 9-byte greeting"
+        );
+    }
 }

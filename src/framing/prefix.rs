@@ -18,6 +18,8 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
+use crate::lang::Lang;
+
 use super::{recv_exact, Check, FrameError, Framing, DEFAULT_MAX_FRAME};
 
 /// Byte order of a binary length header.
@@ -168,9 +170,9 @@ impl LengthPrefix {
             return Err(FrameError::Unrepresentable {
                 len: len64,
                 header: if self.signed {
-                    "4-byte signed header ('i')"
+                    "framing-header-signed"
                 } else {
-                    "4-byte unsigned header ('I')"
+                    "framing-header-unsigned"
                 },
                 limit: self.representable_max(),
             });
@@ -242,8 +244,10 @@ impl LengthPrefix {
     }
 
     /// A hint for a refused header: "read in the other byte order it would
-    /// be N bytes", when that reading is a valid length.
-    pub fn byte_order_hint(&self, e: &FrameError) -> Option<String> {
+    /// be N bytes", when that reading is a valid length. Its `Display` is
+    /// English (a server's log and reply); [`ByteOrderHint::localized`] is
+    /// what a person reads.
+    pub fn byte_order_hint(&self, e: &FrameError) -> Option<ByteOrderHint> {
         let raw = match *e {
             FrameError::TooLarge { len, .. } => u32::try_from(len).ok()?,
             FrameError::NegativeLength(v) => v as i32 as u32,
@@ -253,14 +257,51 @@ impl LengthPrefix {
             ByteOrder::Little => raw.to_le_bytes(),
             ByteOrder::Big => raw.to_be_bytes(),
         };
-        let n = self.swapped_reading(header)?;
-        let other = match self.order {
-            ByteOrder::Little => "big-endian",
-            ByteOrder::Big => "little-endian",
+        let says = self.swapped_reading(header)?;
+        Some(ByteOrderHint {
+            other: self.order.other(),
+            says,
+        })
+    }
+}
+
+/// What a refused header would have said read in the other byte order:
+/// "read big-endian the same 4 bytes say 5: do both sides use the same byte
+/// order?"
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByteOrderHint {
+    /// The order the header was not read in.
+    pub other: ByteOrder,
+    /// The valid length the same 4 bytes give in that order.
+    pub says: usize,
+}
+
+impl ByteOrderHint {
+    /// The hint in `lang`; English is its `Display`.
+    pub fn message(&self, lang: Lang) -> String {
+        let other = match self.other {
+            ByteOrder::Big => "framing-order-big",
+            ByteOrder::Little => "framing-order-little",
         };
-        Some(format!(
-            "read {other} the same 4 bytes say {n}: do both sides use the same byte order?"
-        ))
+        crate::lang::tr_in(
+            lang,
+            "framing-order-hint",
+            &[
+                ("other", crate::lang::tr_in(lang, other, &[])),
+                ("n", self.says.to_string()),
+            ],
+        )
+    }
+
+    /// The hint in the language in force.
+    pub fn localized(&self) -> String {
+        self.message(crate::lang::current())
+    }
+}
+
+impl std::fmt::Display for ByteOrderHint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -313,9 +354,18 @@ mod tests {
         let c = LengthPrefix::network().with_max_frame(1000);
         let e = c.unpack([5, 0, 0, 0]).unwrap_err();
         let hint = c.byte_order_hint(&e).unwrap();
-        assert!(
-            hint.contains("little-endian the same 4 bytes say 5"),
-            "{hint}"
+        assert_eq!(
+            hint.to_string(),
+            "read little-endian the same 4 bytes say 5: do both sides use the same byte order?"
+        );
+        assert_eq!(hint.message(Lang::En), hint.to_string());
+        let zh = hint.message(Lang::Zh);
+        assert!(zh.contains("小端") && zh.contains(" 5"), "{zh}");
+        let le = LengthPrefix::lesson().with_order(ByteOrder::Little);
+        let big = le.unpack([0, 0, 0, 0x41]).unwrap_err();
+        assert_eq!(
+            le.byte_order_hint(&big).unwrap().to_string(),
+            "read big-endian the same 4 bytes say 65: do both sides use the same byte order?"
         );
     }
 

@@ -152,7 +152,7 @@ pub enum NagleError {
         need: usize,
     },
     /// Reading a frame failed.
-    #[error(transparent)]
+    #[error("{}", .0.localized())]
     Frame(#[from] FrameError),
     /// The socket failed.
     #[error(transparent)]

@@ -211,8 +211,9 @@ pub enum AckError {
     /// The server's own reply is over its own limit.
     #[error(transparent)]
     ReplyTooLarge(#[from] OwnReplyTooLarge),
-    /// Closed, truncated, or a socket error.
-    #[error(transparent)]
+    /// Closed, truncated, or a socket error: in the reader's language, like
+    /// the rest of this error (lab 03's server sends no error replies).
+    #[error("{}", .0.localized())]
     Frame(#[from] FrameError),
 }
 

@@ -17,7 +17,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::framing::{recv_exact, ByteOrder, FrameError, FrameReader, LengthPrefix};
+use crate::framing::{recv_exact, ByteOrder, ByteOrderHint, FrameError, FrameReader, LengthPrefix};
 use crate::harness::command::OwnReplyTooLarge;
 use crate::harness::command::{background, demo_connect, through};
 use crate::harness::wrong_format::{
@@ -155,7 +155,7 @@ impl StructReply {
     /// but exactly 4 bytes, and we refuse lengths over the frame limit.
     fn unpack(header: Vec<u8>, codec: &LengthPrefix) -> StructReply {
         let claimed = match header.first_chunk::<4>() {
-            Some(h) => codec.unpack(*h).map_err(|e| e.to_string()),
+            Some(h) => codec.unpack(*h).map_err(|e| e.localized()),
             None => Err(crate::t!("lab04-struct-error-short", n = header.len())),
         };
         StructReply {
@@ -206,7 +206,7 @@ pub enum ServeError {
         /// What went wrong.
         error: FrameError,
         /// Why it may have, when the header read in the other byte order explains it.
-        hint: Option<String>,
+        hint: Option<ByteOrderHint>,
     },
     /// The request's bytes show a wrong pairing ([`recognise_wrong_format`]):
     /// the client was told in a reply, then the connection closed.
@@ -222,6 +222,19 @@ pub enum ServeError {
 }
 
 impl ServeError {
+    /// The error in the language in force, for the server's log; its
+    /// `Display` stays English (the words of the `error: …` replies).
+    pub fn localized(&self) -> String {
+        match self {
+            ServeError::Frame { error, hint } => match hint {
+                Some(h) => format!("{} ({})", error.localized(), h.localized()),
+                None => error.localized(),
+            },
+            ServeError::OverBudget(e) => FrameError::OverBudget(e.clone()).localized(),
+            other => other.to_string(),
+        }
+    }
+
     fn frame(codec: &LengthPrefix, error: FrameError) -> ServeError {
         ServeError::Frame {
             hint: codec.byte_order_hint(&error),
@@ -299,7 +312,7 @@ pub fn serve_commands_within(
                     ) else {
                         return Err(ServeError::frame(&codec, e));
                     };
-                    return tell(&mut frames, &codec, Some(e.to_string()), w);
+                    return tell(&mut frames, &codec, Some(e.localized()), w);
                 }
                 Err(Refusal::Stalled(w)) => return tell(&mut frames, &codec, None, w),
             },
@@ -575,7 +588,7 @@ pub struct SwappedHeader {
     /// Why a big-endian client refuses them, if it does.
     pub refused: Option<FrameError>,
     /// The refusal's hint that the byte orders may differ.
-    pub hint: Option<String>,
+    pub hint: Option<ByteOrderHint>,
 }
 
 /// Asks our server (speaking `codec`) for `ls` and unpacks the reply's

@@ -150,9 +150,14 @@ impl LessonRecv {
                     "{:?}",
                     crate::kit::text::shorten(&String::from_utf8_lossy(&self.json_bytes), 24)
                 ),
-                error = e
+                error = e.localized()
             ),
-            (Err(e), None) => t!("lab05-lesson-cut-len", got4 = got4, len4 = len4, error = e),
+            (Err(e), None) => t!(
+                "lab05-lesson-cut-len",
+                got4 = got4,
+                len4 = len4,
+                error = e.localized()
+            ),
             (Ok(_), n) => t!("lab05-lesson-whole", n = n.unwrap_or(0)),
         }
     }

@@ -154,7 +154,7 @@ pub enum EchoError {
     #[error("{}", crate::t!("lab07-error-idle", timeout = format!("{:?}", .0)))]
     Idle(Duration),
     /// A frame could not be read or written.
-    #[error(transparent)]
+    #[error("{}", .0.localized())]
     Frame(#[from] FrameError),
 }
 

@@ -100,3 +100,88 @@ pub fn assert_speaks_chinese(
     assert!(leaks.is_empty(), "{leaks:?} in:\n{}", zh.story);
     [en, zh]
 }
+
+/// Words of the English error sentences of `src/framing` and lab 05's
+/// refusals (`header claims 1734763876 bytes, over the 67108864-byte frame
+/// limit`, `path traversal (..)`): a person reading Chinese must not meet
+/// them, though the same errors go on the wire in English.
+pub const ENGLISH_ERROR_WORDS: &[&str] = &[
+    "header claims",
+    "over the",
+    "does not fit",
+    "byte order?",
+    "path traversal",
+    "cut short",
+    "connection closed",
+    "md5 mismatch",
+    "JSON header",
+];
+
+/// The lines of `story` holding one of [`ENGLISH_ERROR_WORDS`].
+pub fn english_error_lines(story: &str) -> Vec<&str> {
+    story
+        .lines()
+        .filter(|l| ENGLISH_ERROR_WORDS.iter().any(|w| l.contains(w)))
+        .collect()
+}
+
+/// Starts `bin --lang LANG ARGS` (a server command line) and waits for its
+/// first line, which ends with the address in every language (the English
+/// "listening on" that [`super::spawn_server`] looks for is translated).
+pub fn spawn_server_in(bin: &str, lang: &str, args: &[&str]) -> super::Running {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = super::cmd(bin)
+        .args(["--lang", lang])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let addr = first.split_whitespace().last().and_then(|a| a.parse().ok());
+    let (tx, stderr_lines) = std::sync::mpsc::channel();
+    thread::spawn(move || lines.map_while(Result::ok).try_for_each(|l| tx.send(l)));
+    match addr {
+        Some(addr) => super::Running {
+            child,
+            addr,
+            stderr_lines,
+        },
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no address at the end of {first:?}");
+        }
+    }
+}
+
+/// What a server started with `--lang LANG` logs about a connection that
+/// sends `bytes` and closes its write side: its `[peer] error: …` line
+/// (`[peer] 出错：…` in Chinese), within 10 s.
+pub fn server_error_in(srv: &super::Running, lang: &str, bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(srv.addr).expect("connect");
+    let peer = s.local_addr().expect("local addr");
+    let _ = s.write_all(bytes);
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let tag = match lang {
+        "zh" => format!("[{peer}] 出错："),
+        _ => format!("[{peer}] error:"),
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = srv
+            .stderr_lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no {tag} line"));
+        assert!(!line.contains("panicked"), "server panicked: {line}");
+        if line.starts_with(&tag) {
+            return line;
+        }
+    }
+}

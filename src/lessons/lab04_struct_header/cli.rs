@@ -68,7 +68,7 @@ pub fn server(flags: &ServerArgs, color: ColorChoice) -> ExitCode {
         flags.memory.budget(opts.request_deadline),
     );
     command::run_server(args, harness::ports::LAB04, "lab04", move |s, _| {
-        serve_commands_within(s, codec, compat, &runner, idle, &budget)
+        serve_commands_within(s, codec, compat, &runner, idle, &budget).map_err(|e| e.localized())
     })
 }
 
@@ -83,6 +83,6 @@ pub fn client(flags: &ClientFlags, color: ColorChoice) -> ExitCode {
         harness::ports::LAB04,
         Expected::LengthHeader(codec),
         |stream| FrameReader::new(stream, codec),
-        |frames, w, cmd| ask(frames, w, compat, cmd),
+        |frames, w, cmd| ask(frames, w, compat, cmd).map_err(|e| e.localized()),
     )
 }

@@ -17,7 +17,7 @@ use crate::t;
 pub fn accepted_or_error(read: &Result<Vec<u8>, FrameError>) -> String {
     match read {
         Ok(b) => t!("lab04-accepted-bytes", n = b.len()),
-        Err(e) => e.to_string(),
+        Err(e) => e.localized(),
     }
 }
 
@@ -70,7 +70,7 @@ impl Packed {
                     "—".to_string(),
                     Cell::new(t!("lab04-s4-refused"), Tone::Bad),
                 ),
-                Err(e) => ("—".to_string(), Cell::new(e.to_string(), Tone::Bad)),
+                Err(e) => ("—".to_string(), Cell::new(e.localized(), Tone::Bad)),
             };
             t.row([
                 Cell::from(p.len.to_string().as_str()),

@@ -377,7 +377,7 @@ pub fn upload_answer(codec: &JsonHeader, stream: &TcpStream) -> String {
             .and_then(|v| v.as_str())
             .unwrap_or("ok")
             .to_string(),
-        Err(e) => t!("lab05-no-reply", error = e),
+        Err(e) => t!("lab05-no-reply", error = e.localized()),
     }
 }
 

@@ -29,10 +29,33 @@ use crate::t;
 /// (whose connections' errors are `errors`), and what it said to each.
 #[derive(Clone, Debug)]
 pub struct HostileUploads {
-    /// (the attack, what the server said, the name it must not create, the reason it must give).
-    pub said: [(String, String, &'static str, &'static str); 3],
+    /// (the attack, what the server said, the name it must not create, the
+    /// refusal it must give). The refusal is built from what was sent, so
+    /// it is recognised by its kind and numbers, whatever language a person
+    /// reads it in.
+    pub said: [(String, String, &'static str, ExpectedRefusal); 3],
     /// What `echo still serving` returned on the attacked connection afterwards.
     pub still_serving: Vec<u8>,
+}
+
+/// The refusal an attack must get: its English words (what the server
+/// says on the wire and keeps as its error) and the same in the language in
+/// force (what the demo's table shows).
+#[derive(Clone, Debug)]
+pub struct ExpectedRefusal {
+    /// The refusal's `Display`: the server's words.
+    pub wire: String,
+    /// The refusal in the language in force.
+    pub shown: String,
+}
+
+impl From<TransferError> for ExpectedRefusal {
+    fn from(e: TransferError) -> Self {
+        ExpectedRefusal {
+            wire: e.to_string(),
+            shown: e.localized(),
+        }
+    }
 }
 
 impl HostileUploads {
@@ -73,28 +96,39 @@ impl HostileUploads {
             &body[..1000],
         )?;
         drop(stream);
-        let wait = std::time::Duration::from_secs(5);
-        let short = errors.wait_for("cut short", wait);
         let n = body.len();
+        let cut_short = ExpectedRefusal::from(TransferError::Truncated {
+            expected: n as u64,
+            got: 1000,
+        });
+        let wait = std::time::Duration::from_secs(5);
+        let short = errors.wait_for(&cut_short.wire, wait);
         Ok(HostileUploads {
             said: [
                 (
                     t!("lab05-attack-md5"),
                     wrong_md5,
                     "wrong-md5.txt",
-                    "md5 mismatch",
+                    ExpectedRefusal::from(TransferError::Md5Mismatch {
+                        expected: md5(b"something else"),
+                        got: md5(body),
+                        bytes: n as u64,
+                    }),
                 ),
                 (
                     t!("lab05-attack-traversal"),
                     traversal,
                     "escape.txt",
-                    "path traversal",
+                    ExpectedRefusal::from(TransferError::BadName {
+                        name: "../escape.txt".into(),
+                        why: "lab05-name-traversal",
+                    }),
                 ),
                 (
                     t!("lab05-attack-short", n = n),
                     short.unwrap_or_else(|| t!("lab05-no-error-seen")),
                     "short.txt",
-                    "cut short",
+                    cut_short,
                 ),
             ],
             still_serving: still_serving.unwrap_or_default(),
@@ -547,8 +581,10 @@ pub fn upload_then_download(
 pub struct Refusal {
     /// The attack, in words.
     pub attack: String,
-    /// What the server said.
+    /// What the server said (its English words, as they came).
     pub said: String,
+    /// The same in the language in force, when it was the expected refusal.
+    pub shown: String,
     /// The name the upload must not create is there.
     pub present: bool,
     /// Refused with the expected reason, and nothing under the final name.
@@ -576,7 +612,7 @@ impl Refusal {
             } else {
                 "lab05-absent"
             });
-            let said = shorten(&r.said, 70);
+            let said = shorten(&r.shown, 70);
             t.row([r.attack.clone(), said, shown, temps.to_string()]);
         }
         t
@@ -596,11 +632,17 @@ impl HostileUploads {
             .iter()
             .map(|(attack, said, name, want)| {
                 let present = files.iter().any(|f| f == name) || (*name == "escape.txt" && escaped);
+                let expected = *said == want.wire;
                 Refusal {
                     attack: attack.clone(),
                     said: said.clone(),
+                    shown: if expected {
+                        want.shown.clone()
+                    } else {
+                        said.clone()
+                    },
                     present,
-                    refused: said.contains(want) && !present,
+                    refused: expected && !present,
                 }
             })
             .collect()

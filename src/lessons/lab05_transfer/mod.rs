@@ -52,8 +52,8 @@ pub mod unfinished;
 pub use client::{send_request, upload_answer, Client, CommandResult, Sent, Session};
 pub use demo::{
     command, loopback, read_replies, reply_on_the_wire, send_to_slow_reader, start_quiet_server,
-    upload_then_download, write_seeded_file, ExactReply, HostileUploads, Lab, Moved, Refusal,
-    RoundTrip, Scratch, SendLedger, WireReply, SEND_TIMEOUT,
+    upload_then_download, write_seeded_file, ExactReply, ExpectedRefusal, HostileUploads, Lab,
+    Moved, Refusal, RoundTrip, Scratch, SendLedger, WireReply, SEND_TIMEOUT,
 };
 pub use server::{handle_connection, serve_folder, ServerConfig};
 pub use unfinished::{Unfinished, PARTIAL_DIR};
@@ -245,9 +245,8 @@ impl TransferError {
                 "lab05-error-file",
                 &[("what", what.clone()), ("error", source.to_string())],
             ),
-            TransferError::Header(_) | TransferError::OverBudget(_) | TransferError::Io(_) => {
-                self.to_string()
-            }
+            TransferError::Header(e) => e.message(lang),
+            TransferError::OverBudget(_) | TransferError::Io(_) => self.to_string(),
         }
     }
 

@@ -53,14 +53,14 @@ impl JsonWire {
     }
 
     fn encode(&self, h: &Header) -> Result<Vec<u8>, String> {
-        self.codec.encode_header(h).map_err(|e| e.to_string())
+        self.codec.encode_header(h).map_err(|e| e.localized())
     }
 
     /// One header, read exactly (4 bytes, then the JSON).
     fn read_header(&self, s: &mut BufStream) -> Result<Header, String> {
         self.codec
             .read_header(&mut s.r)
-            .map_err(|e| super::timeout_words(&e.to_string()))
+            .map_err(|e| super::timeout_words(&e.localized()))
     }
 
     /// Reference server: the framed request a `put` or `get` line must send.
@@ -77,7 +77,7 @@ impl JsonWire {
             crate::t!(
                 "check-lab05-not-file-request",
                 line = line,
-                error = e,
+                error = e.localized(),
                 header = Value::Object(h.clone())
             )
         })
@@ -237,7 +237,10 @@ impl Wire for JsonWire {
                 match Request::from_header(&h) {
                     Ok(Request::Command(c)) => Ok(Some(c)),
                     Ok(_) => Err(crate::t!("check-lab05-file-not-command")),
-                    Err(e) => Err(crate::t!("check-lab05-request-header", error = e)),
+                    Err(e) => Err(crate::t!(
+                        "check-lab05-request-header",
+                        error = e.localized()
+                    )),
                 }
             }
         }
@@ -568,7 +571,7 @@ fn read_answer(s: &mut BufStream, key: &'static str) -> Result<(Header, Vec<u8>)
         .with_size_key(key);
     let h = codec
         .read_header(&mut s.r)
-        .map_err(|e| super::timeout_words(&e.to_string()))?;
+        .map_err(|e| super::timeout_words(&e.localized()))?;
     // A refusal carries total_size 0 and may have no filesize.
     let n = if h.contains_key(key) {
         codec.body_len(&h).map_err(|e| e.to_string())?

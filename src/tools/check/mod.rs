@@ -579,7 +579,7 @@ impl BufStream {
         let h = self.read_exact_named(LengthPrefix::LEN, "header")?;
         let mut hdr = [0u8; LengthPrefix::LEN];
         hdr.copy_from_slice(&h);
-        let n = codec.unpack(hdr).map_err(|e| e.to_string())?;
+        let n = codec.unpack(hdr).map_err(|e| e.localized())?;
         self.read_exact_named(n, what)
     }
 }
