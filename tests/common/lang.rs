@@ -163,25 +163,5 @@ pub fn spawn_server_in(bin: &str, lang: &str, args: &[&str]) -> super::Running {
 /// sends `bytes` and closes its write side: its `[peer] error: …` line
 /// (`[peer] 出错：…` in Chinese), within 10 s.
 pub fn server_error_in(srv: &super::Running, lang: &str, bytes: &[u8]) -> String {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(srv.addr).expect("connect");
-    let peer = s.local_addr().expect("local addr");
-    let _ = s.write_all(bytes);
-    let _ = s.shutdown(std::net::Shutdown::Write);
-    let tag = match lang {
-        "zh" => format!("[{peer}] 出错："),
-        _ => format!("[{peer}] error:"),
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let line = srv
-            .stderr_lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no {tag} line"));
-        assert!(!line.contains("panicked"), "server panicked: {line}");
-        if line.starts_with(&tag) {
-            return line;
-        }
-    }
+    srv.refusal_logged_as(bytes, if lang == "zh" { "出错：" } else { "error:" })
 }

@@ -86,6 +86,12 @@ impl Running {
     /// Sends `bytes` as one whole connection (then closes its write side)
     /// and returns the server's `[peer] error: …` line about it.
     pub fn refusal_for(&self, bytes: &[u8]) -> String {
+        self.refusal_logged_as(bytes, "error:")
+    }
+
+    /// [`Self::refusal_for`] where the server's log says `word` for
+    /// "error:" (`出错：` from a server started with `--lang zh`).
+    pub fn refusal_logged_as(&self, bytes: &[u8], word: &str) -> String {
         let mut s = std::net::TcpStream::connect(self.addr).expect("connect");
         let peer = s.local_addr().expect("local addr");
         // The server may refuse on the first bytes and close before we are
@@ -93,20 +99,25 @@ impl Running {
         // seen 1 run in 30 beside a CPU hog). Its error line is the answer.
         let _ = s.write_all(bytes);
         let _ = s.shutdown(std::net::Shutdown::Write);
-        self.error_line_for(peer, Duration::from_secs(10))
+        self.line_for(peer, word, Duration::from_secs(10))
     }
 
     /// Waits up to `limit` for the server's `[peer] error: …` line, failing
     /// the test if the server panicked on the way.
     pub fn error_line_for(&self, peer: SocketAddr, limit: Duration) -> String {
+        self.line_for(peer, "error:", limit)
+    }
+
+    /// Waits up to `limit` for the server's line `[peer] WORD…`.
+    fn line_for(&self, peer: SocketAddr, word: &str, limit: Duration) -> String {
         let deadline = Instant::now() + limit;
-        let tag = format!("[{peer}] error:");
+        let tag = format!("[{peer}] {word}");
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = self
                 .stderr_lines
                 .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no error line for {peer}"));
+                .unwrap_or_else(|_| panic!("no {tag} line"));
             assert!(!line.contains("panicked"), "server panicked: {line}");
             if line.starts_with(&tag) {
                 return line;
