@@ -158,7 +158,10 @@ fn the_demo_observes_every_stage_and_writes_its_picture() {
 #[test]
 fn the_demo_json_reports_both_round_trip_costs() {
     let mut c = cmd(BIN);
-    c.args(["demo", "--json", "--rtt-ms", "30", "--rounds", "3"]);
+    // Best of 10: under a load of 6 per core, best of 3 once came out at
+    // 1.46 RTT for the header (1 run of 6 beside a CPU hog, test loops and
+    // a build): a round that no spike touched is what the best measures.
+    c.args(["demo", "--json", "--rtt-ms", "30", "--rounds", "10"]);
     let out = run_with_timeout(c, b"", Duration::from_secs(60));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ok"], true, "{}", text(&out.stderr));
@@ -176,7 +179,7 @@ fn the_demo_json_reports_both_round_trip_costs() {
 fn the_demo_speaks_chinese_with_the_same_json_keys_and_exit_code() {
     let [_, zh] = common::lang::assert_speaks_chinese(
         BIN,
-        &["demo", "--json", "--rtt-ms", "30", "--rounds", "3"],
+        &["demo", "--json", "--rtt-ms", "30", "--rounds", "10"],
         ("lab03", "lab03-length-ack"),
         // The stage headings and the lab's own lines are Chinese.
         &[
