@@ -23,6 +23,24 @@ pub fn cmd(bin: &str) -> Command {
         .env("RUST_BACKTRACE", "1")
         // The tests read English output, whatever the developer's locale.
         .env("STICKY_LANG", "en");
+    // Ctrl-C reaches the program, as in a terminal's foreground, however
+    // the tests themselves were started: a shell starts a background job
+    // (`cargo test &`, `nohup .ci/run &`) with SIGINT ignored, children
+    // inherit that (POSIX, Shell Command Language §2.11), and our servers
+    // keep an ignored SIGINT ignored on purpose (tests/signals.rs).
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: signal(2) is async-signal-safe, and only this child's
+        // dispositions change, between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+    }
     c
 }
 
