@@ -170,8 +170,16 @@ fn text(n: usize, seed: u64) -> String {
     s
 }
 
+/// Three short messages, not one: a 7-byte echo cut into 2-4 pieces 1 ms
+/// apart arrives within a few ms, and a client descheduled that long gets
+/// it whole from one recv(1024) (the lesson's client passed this case once
+/// in 14 runs of its test on an idle machine). Every reply of a seed has to
+/// come whole for a one-recv client to pass.
 fn short(seed: u64) -> Vec<String> {
-    vec![format!("hello {seed}")]
+    ["hello", "hi", "short echo"]
+        .iter()
+        .map(|w| format!("{w} {seed}")) // not prose: messages
+        .collect()
 }
 fn long(seed: u64) -> Vec<String> {
     vec![text(1500 + (seed as usize % 7) * 131, seed)]
