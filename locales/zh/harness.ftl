@@ -68,5 +68,8 @@ harness-wrong-binary-client = 回复开头是一个 4 字节的二进制报头�
 harness-wrong-newline-server = 请求看起来是我们的分帧格式（长度文本 '{ $digits }\n'，后面是命令）—— 客户端讲的是不是我们的格式？请用 --compat lesson 启动客户端，或者启动服务器时去掉它
 harness-wrong-newline-client = 回复里的长度 '{ $digits }\n' 以换行结尾，这是我们的格式 —— 服务器是不是没加 --compat lesson？那么客户端也去掉它
 harness-wrong-no-newline = 长度 '{ $digits }' 的数字后面没有换行 —— 服务器讲的是不是课程的格式？请用 --compat lesson 启动客户端
-harness-wrong-byte-order = 报头 { $hex } 按这边的字节序读是 { $read } 字节，按 { $order }-endian 读却是 { $swapped } 字节 —— 对方是不是用了 --byte-order { $order }？
+harness-wrong-byte-order = 报头 { $hex } 按这边的字节序读是 { $read } 字节，按{ $order ->
+        [big] 大端
+       *[other] 小端
+    }读却是 { $swapped } 字节 —— 对方是不是用了 --byte-order { $order }？
 harness-wrong-json = 回复是一个 JSON 报头（{ $json }），实验 05 的服务器才这样发 —— 这个地址上是实验 05 的服务器吗？这个客户端讲的是实验 04 的「4 字节报头 + 输出」

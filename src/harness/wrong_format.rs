@@ -463,6 +463,12 @@ mod tests {
                 .ends_with("is the other side using --byte-order big?"),
             "{w}"
         );
+        // In Chinese the byte order is named in Chinese (大端 = big-endian),
+        // and the flag to check stays as it is typed.
+        let zh = w.advice_in(Lang::Zh, Side::Server);
+        assert!(zh.contains("按大端读却是 2 字节"), "{zh}");
+        assert!(zh.contains("--byte-order big"), "{zh}");
+        assert!(!zh.contains("endian"), "{zh}");
         // A header that promises 60 MiB and stops is a stalled client, not
         // a byte order: the 49155 bytes its other reading wants never came.
         assert_eq!(
