@@ -10,6 +10,7 @@ harness-verdict-stopped = stopped by the user after { $n } stage(s); run again w
 harness-verdict-none = no stage ran
 harness-verdict-failed-stage = stage { $n } ({ $title }): { $observed }
 harness-verdict-not-reproduced = not reproduced — { $stages }
+harness-separator = {"; "}
 harness-setup-title = setup
 harness-setup-expected = the demo's servers and sockets start
 harness-setup-failed = the demo could not start: { $error }
@@ -47,6 +48,8 @@ flags-listening = { $lab } server listening on { $addr }
 # The command server and client of labs 03 and 04 (harness/command.rs).
 harness-cannot-read-addr = cannot read the listening address: { $error }
 harness-socket-error = socket: { $error }
+harness-reply-error = { $cmd }: { $error }
+harness-reply-error-advice = { $cmd }: { $error }; { $advice }
 harness-closed-without-reply = { $cmd }: { $error }: the server closed the connection without a reply — its log says why (often a different --compat or --byte-order, or another lab's server)
 harness-empty-reply = (empty reply)
 harness-own-reply-too-large = the reply to '{ $cmd }' is { $len } bytes, over this server's own --max-frame { $max }: the client was sent an error reply instead

@@ -10,6 +10,7 @@ harness-verdict-stopped = 在第 { $n } 步后被手动停止；不输入 q 再�
 harness-verdict-none = 一步也没有运行
 harness-verdict-failed-stage = 第 { $n } 步（{ $title }）：{ $observed }
 harness-verdict-not-reproduced = 没有重现 —— { $stages }
+harness-separator = ；
 harness-setup-title = 准备
 harness-setup-expected = 演示用的服务器和套接字正常启动
 harness-setup-failed = 演示无法启动：{ $error }
@@ -47,6 +48,8 @@ flags-listening = { $lab } 服务器正在监听 { $addr }
 # 实验 03、04 的命令服务器和客户端（harness/command.rs）。
 harness-cannot-read-addr = 读不到监听地址：{ $error }
 harness-socket-error = 套接字：{ $error }
+harness-reply-error = { $cmd }：{ $error }
+harness-reply-error-advice = { $cmd }：{ $error }；{ $advice }
 harness-closed-without-reply = { $cmd }：{ $error }：服务器没有回复就关闭了连接 —— 原因见服务器的日志（常见的是 --compat 或 --byte-order 两边不一致，或者连到了别的实验的服务器）
 harness-empty-reply = （空回复）
 harness-own-reply-too-large = 对 '{ $cmd }' 的回复有 { $len } 字节，超过了本服务器自己的 --max-frame { $max }：改为给客户端发了一条错误回复

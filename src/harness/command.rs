@@ -84,7 +84,11 @@ pub fn run_client<S, E: Display>(
         match reply {
             Ok(data) => {
                 if let Some(m) = mistake(When::Whole) {
-                    return fail(format!("{cmd}: {}", m.advice(Side::Client)));
+                    return fail(t!(
+                        "harness-reply-error",
+                        cmd = cmd,
+                        error = m.advice(Side::Client)
+                    ));
                 }
                 let _ = show_reply(
                     &mut out,
@@ -94,11 +98,16 @@ pub fn run_client<S, E: Display>(
             }
             Err(e) => {
                 return fail(match mistake(When::Stuck) {
-                    Some(m) => format!("{cmd}: {e}; {}", m.advice(Side::Client)),
+                    Some(m) => t!(
+                        "harness-reply-error-advice",
+                        cmd = cmd,
+                        error = e,
+                        advice = m.advice(Side::Client)
+                    ),
                     None if closed.get() && seen.borrow().is_empty() => {
                         t!("harness-closed-without-reply", cmd = cmd, error = e)
                     }
-                    None => format!("{cmd}: {e}"),
+                    None => t!("harness-reply-error", cmd = cmd, error = e),
                 })
             }
         }

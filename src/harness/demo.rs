@@ -253,7 +253,10 @@ impl Demo {
                     )
                 })
                 .collect();
-            t!("harness-verdict-not-reproduced", stages = names.join("; "))
+            t!(
+                "harness-verdict-not-reproduced",
+                stages = names.join(&t!("harness-separator"))
+            )
         };
         let label = t!("harness-verdict-label");
         self.line(&format!(

@@ -365,14 +365,25 @@ impl WrongFormat {
 /// Why a server ended a connection whose request showed a wrong pairing:
 /// the refusal it caused, if it caused one (a request that merely stopped
 /// has none), and the mistake. Labs 03 and 04 carry it in their errors.
-#[derive(Debug, thiserror::Error)]
-#[error("{}{}", .refused.as_ref().map(|r| format!("{r}; ")).unwrap_or_default(), .mistake.advice(Side::Server))]
+#[derive(Debug)]
 pub struct WrongRequest {
     /// The refusal it caused, if any.
     pub refused: Option<String>,
     /// What the bytes look like.
     pub mistake: WrongFormat,
 }
+
+/// In the language in force (it is the server's log line): "refusal; advice".
+impl fmt::Display for WrongRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(refused) = &self.refused {
+            write!(f, "{refused}{}", crate::t!("harness-separator"))?;
+        }
+        f.write_str(&self.mistake.advice(Side::Server))
+    }
+}
+
+impl std::error::Error for WrongRequest {}
 
 impl fmt::Display for WrongFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -443,6 +454,15 @@ mod tests {
                 None
             );
         }
+    }
+
+    #[test]
+    fn a_refusal_and_its_advice_are_joined_in_each_languages_punctuation() {
+        // English keeps the words it always had ("…limit; the header…");
+        // Chinese joins with a full-width semicolon, as its sentences do.
+        let sep = |lang| crate::lang::tr_in(lang, "harness-separator", &[]);
+        assert_eq!(sep(Lang::En), "; ");
+        assert_eq!(sep(Lang::Zh), "；");
     }
 
     #[test]
