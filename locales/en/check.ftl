@@ -152,8 +152,8 @@ check-lab06-server-several-clients-hint = answer each datagram to the address it
 check-lab06-hint-buffer = recvfrom(1024) kept the first 1024 bytes of a longer datagram and the kernel threw the rest away (man 7 udp): use a buffer of 65535, bigger than any datagram (or notice the cut with recvmsg's MSG_TRUNC flag and say so on stderr)
 
 ## Lab 07 (the echo)
-check-lab07-client-short-reply-what = a short echo, in pieces of 1-4 B
-check-lab07-client-over-1024-what = a 1500-B message, its echo in pieces up to 700 B
+check-lab07-client-short-reply-what = three short echoes, in pieces of 1-4 B
+check-lab07-client-over-1024-what = a message of 1500-2286 B, its echo in pieces up to 700 B
 check-lab07-client-big-reply-what = a 256 KiB message, its echo in pieces up to 64 KiB
 check-lab07-client-big-reply-hint = a long echo never comes in one recv(): loop, appending, until you have it all
 check-lab07-client-every-byte-what = every byte its own piece
@@ -165,9 +165,9 @@ check-lab07-client-slow-dribble-what = pieces of 1-8 B, 25 ms apart
 check-lab07-client-slow-dribble-hint = a pause is not the end of a reply: keep reading until you have len(msg) bytes (a short socket timeout gives up too early)
 check-lab07-client-closed-mid-reply-what = a 1000-B message; the server sends 300 B of its echo and closes
 check-lab07-client-closed-mid-reply-hint = recv() returned b'' before the reply was complete: the server is gone — say so on stderr and exit non-zero, do not loop on b'' forever
-check-lab07-server-short-reply-what = a short message, echoed upper-case
+check-lab07-server-short-reply-what = three short messages, echoed upper-case
 check-lab07-server-short-reply-hint = answer every byte: sendall(data.upper()), not send()
-check-lab07-server-over-1024-what = a 1500-B message (more than one recv(1024))
+check-lab07-server-over-1024-what = a message of 1500-2286 B (more than one recv(1024))
 check-lab07-server-over-1024-hint = recv(1024) returns part of a long message: upper-case what came, sendall() it, and recv() again (our format: read the whole frame)
 check-lab07-server-utf8-what = `straße café 粘包`: bytes.upper() changes ASCII letters only
 check-lab07-server-utf8-hint = upper-case the bytes (data.upper()), not decoded text: str.upper() turns ß into SS and é into É, so the echo has other bytes and another length

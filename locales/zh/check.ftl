@@ -152,8 +152,8 @@ check-lab06-server-several-clients-hint = 每个数据报都回给它来的地�
 check-lab06-hint-buffer = recvfrom(1024) 只留下较长数据报的前 1024 个字节，其余被内核扔掉了（截断，man 7 udp）：用 65535 的缓冲区，比任何数据报都大（或者用 recvmsg 的 MSG_TRUNC 标志发现截断，并在 stderr 上说明）
 
 ## lab 07（回显）
-check-lab07-client-short-reply-what = 一条短回显，切成 1-4 字节一片
-check-lab07-client-over-1024-what = 1500 字节的消息，回显每片最多 700 字节
+check-lab07-client-short-reply-what = 三条短回显，切成 1-4 字节一片
+check-lab07-client-over-1024-what = 1500-2286 字节的消息，回显每片最多 700 字节
 check-lab07-client-big-reply-what = 256 KiB 的消息，回显每片最多 64 KiB
 check-lab07-client-big-reply-hint = 长回显绝不会在一次 recv() 里到齐：循环读、不断追加，直到全部收到
 check-lab07-client-every-byte-what = 每个字节单独一片
@@ -165,9 +165,9 @@ check-lab07-client-slow-dribble-what = 每片 1-8 字节，间隔 25 毫秒
 check-lab07-client-slow-dribble-hint = 停顿不等于回复结束：一直读到 len(msg) 个字节（套接字超时设得太短会过早放弃）
 check-lab07-client-closed-mid-reply-what = 1000 字节的消息；服务器只发回显的 300 字节就关闭
 check-lab07-client-closed-mid-reply-hint = 回复还没收完，recv() 就返回了 b''：服务器已经走了 —— 在 stderr 上说明，并以非 0 退出，不要对着 b'' 死循环
-check-lab07-server-short-reply-what = 一条短消息，回显成大写
+check-lab07-server-short-reply-what = 三条短消息，回显成大写
 check-lab07-server-short-reply-hint = 每个字节都要回：sendall(data.upper())，不要用 send()
-check-lab07-server-over-1024-what = 1500 字节的消息（超过一次 recv(1024)）
+check-lab07-server-over-1024-what = 1500-2286 字节的消息（超过一次 recv(1024)）
 check-lab07-server-over-1024-hint = recv(1024) 只返回长消息的一部分：把收到的转成大写，sendall() 回去，再接着 recv()（我们的格式：读完整个帧）
 check-lab07-server-utf8-what = `straße café 粘包`：bytes.upper() 只改 ASCII 字母
 check-lab07-server-utf8-hint = 对字节做大写（data.upper()），不要对解码后的文本做：str.upper() 会把 ß 变成 SS、é 变成 É，回显的字节和长度就都变了
