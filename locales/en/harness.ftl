@@ -49,7 +49,6 @@ flags-listening = { $lab } server listening on { $addr }
 harness-cannot-read-addr = cannot read the listening address: { $error }
 harness-socket-error = socket: { $error }
 harness-reply-error = { $cmd }: { $error }
-harness-reply-error-advice = { $cmd }: { $error }; { $advice }
 harness-closed-without-reply = { $cmd }: { $error }: the server closed the connection without a reply — its log says why (often a different --compat or --byte-order, or another lab's server)
 harness-empty-reply = (empty reply)
 harness-own-reply-too-large = the reply to '{ $cmd }' is { $len } bytes, over this server's own --max-frame { $max }: the client was sent an error reply instead

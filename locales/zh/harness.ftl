@@ -49,7 +49,6 @@ flags-listening = { $lab } 服务器正在监听 { $addr }
 harness-cannot-read-addr = 读不到监听地址：{ $error }
 harness-socket-error = 套接字：{ $error }
 harness-reply-error = { $cmd }：{ $error }
-harness-reply-error-advice = { $cmd }：{ $error }；{ $advice }
 harness-closed-without-reply = { $cmd }：{ $error }：服务器没有回复就关闭了连接 —— 原因见服务器的日志（常见的是 --compat 或 --byte-order 两边不一致，或者连到了别的实验的服务器）
 harness-empty-reply = （空回复）
 harness-own-reply-too-large = 对 '{ $cmd }' 的回复有 { $len } 字节，超过了本服务器自己的 --max-frame { $max }：改为给客户端发了一条错误回复

@@ -99,10 +99,9 @@ pub fn run_client<S, E: Display>(
             Err(e) => {
                 return fail(match mistake(When::Stuck) {
                     Some(m) => t!(
-                        "harness-reply-error-advice",
+                        "harness-reply-error",
                         cmd = cmd,
-                        error = e,
-                        advice = m.advice(Side::Client)
+                        error = format!("{e}{}{}", t!("harness-separator"), m.advice(Side::Client))
                     ),
                     None if closed.get() && seen.borrow().is_empty() => {
                         t!("harness-closed-without-reply", cmd = cmd, error = e)
